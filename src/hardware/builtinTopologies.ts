@@ -1,0 +1,130 @@
+/**
+ * Built-in topologies, by name: small hierarchies that each exercise one grouping or
+ * routing rule. Written in the file format (TopologySpec) and built once.
+ */
+import type { FunctionSpec, TopologySpec } from './topologySpec.ts';
+import { buildTopology } from './buildTopology.ts';
+import type { Topology } from './types.ts';
+
+type AcsSpec = FunctionSpec['acs'];
+const ISOLATED: AcsSpec = { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: ['SV', 'RR', 'CR', 'UF'] };
+const NO_CTRL: AcsSpec = { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: [] };
+const MB = 0x100000;
+const rp = (name: string, bdf: string, acs: AcsSpec = ISOLATED) => ({ name, bdf, acs, id: '8086:1901' });
+
+const switchWith = (name: string, description: string, dpAcs: AcsSpec, sva: boolean): TopologySpec => ({
+  name,
+  description,
+  rootPorts: [rp('rp0', '00:01.0')],
+  switches: [
+    {
+      name: 'sw0',
+      parent: 'rp0',
+      upstream: { bdf: '01:00.0', name: 'sw0-usp', id: '10b5:8747' },
+      ports: [
+        { name: 'sw0-dp0', bdf: '02:08.0', id: '10b5:8747', acs: dpAcs },
+        { name: 'sw0-dp1', bdf: '02:10.0', id: '10b5:8747', acs: dpAcs },
+      ],
+    },
+  ],
+  endpoints: [
+    { name: sva ? 'sva-accel' : 'nic-a', parent: 'sw0-dp0', functions: [{ bdf: '03:00.0', id: sva ? '8086:0b25' : '15b3:1017', bars: [{ base: 0xa0000000, size: MB }], ats: sva, pasid: sva }] },
+    { name: sva ? 'peer-nvme' : 'nic-b', parent: 'sw0-dp1', functions: [{ bdf: '04:00.0', id: sva ? '144d:a808' : '15b3:1017', bars: [{ base: 0xa0200000, size: MB }] }] },
+  ],
+});
+
+/** The topology files behind the builtins, by name. */
+export const BUILTIN_TOPOLOGY_SPECS: Readonly<Record<string, TopologySpec>> = {
+  'switch-no-acs': switchWith('switch-no-acs', 'A PCIe switch whose downstream ports have no ACS capability, with two endpoints: they share one group and reach each other peer-to-peer.', null, false),
+  'switch-acs': switchWith('switch-acs', 'The same switch with ACS SV+RR+CR+UF enabled on both downstream ports (what pci_std_enable_acs sets): one group per endpoint, peer requests are redirected to the IOMMU.', ISOLATED, false),
+  'switch-acs-disabled': switchWith('switch-acs-disabled', 'The switch has the ACS capability but nothing enabled in ACSCtl (e.g. disable_acs_redir=): grouped like no ACS.', NO_CTRL, false),
+  'multifunction-no-acs': {
+    name: 'multifunction-no-acs',
+    description: 'A two-function endpoint without ACS below an isolated root port: both functions share a group and talk inside the device.',
+    rootPorts: [rp('rp0', '00:1c.0')],
+    endpoints: [
+      {
+        name: 'dual-nic',
+        parent: 'rp0',
+        functions: [
+          { bdf: '01:00.0', name: 'dual-nic.0', id: '14e4:165f', bars: [{ base: 0xb0000000, size: 0x10000 }] },
+          { bdf: '01:00.1', name: 'dual-nic.1', id: '14e4:165f', bars: [{ base: 0xb0010000, size: 0x10000 }] },
+        ],
+      },
+    ],
+  },
+  'multifunction-quirk': {
+    name: 'multifunction-quirk',
+    description: 'An Intel I350 two-port NIC: no ACS capability, but pci_quirk_mf_endpoint_acs vouches that the functions do not do peer-to-peer, so each function gets its own group.',
+    rootPorts: [rp('rp0', '00:1c.0')],
+    endpoints: [
+      {
+        name: 'i350',
+        parent: 'rp0',
+        functions: [
+          { bdf: '01:00.0', name: 'i350.0', id: '8086:1521', bars: [{ base: 0xb0000000, size: 0x20000 }] },
+          { bdf: '01:00.1', name: 'i350.1', id: '8086:1521', bars: [{ base: 0xb0020000, size: 0x20000 }] },
+        ],
+      },
+    ],
+  },
+  'pcie-to-pci-bridge': {
+    name: 'pcie-to-pci-bridge',
+    description: 'A PCIe-to-PCI bridge with two conventional PCI devices: one shared bus, one DMA alias (secondary bus, 00.0), one group with the bridge.',
+    rootPorts: [rp('rp0', '00:1c.0')],
+    bridges: [
+      {
+        name: 'pci-bridge',
+        parent: 'rp0',
+        bdf: '01:00.0',
+        id: '1b21:1080',
+        devices: [
+          { bdf: '02:00.0', name: 'pci-sound', id: '1102:0002', bars: [{ base: 0xc0000000, size: 0x1000 }] },
+          { bdf: '02:01.0', name: 'pci-serial', id: '9710:9865', bars: [{ base: 0xc0001000, size: 0x1000 }] },
+        ],
+      },
+    ],
+  },
+  'root-port-no-acs': {
+    name: 'root-port-no-acs',
+    description: 'Two functions of one multifunction root port device, no ACS (a PCH without its quirk): both root ports and everything below them form one group.',
+    rootPorts: [
+      { name: 'rp0', bdf: '00:1c.0', id: '8086:a33c', acs: null },
+      { name: 'rp1', bdf: '00:1c.1', id: '8086:a33d', acs: null },
+    ],
+    endpoints: [
+      { name: 'nvme', parent: 'rp0', functions: [{ bdf: '01:00.0', id: '144d:a808', bars: [{ base: 0xd0000000, size: 0x4000 }] }] },
+      { name: 'wifi', parent: 'rp1', functions: [{ bdf: '02:00.0', id: '8086:2723', bars: [{ base: 0xd0100000, size: 0x4000 }] }] },
+    ],
+  },
+  'sva-switch': switchWith('sva-switch', 'An SVA-capable accelerator (ATS, PASID) under a switch without ACS, beside a peer NVMe: pci_enable_pasid refuses it, and PASID DMA at the peer BAR lands on the peer.', null, true),
+  'sva-switch-acs': switchWith('sva-switch-acs', 'The SVA accelerator under a switch with ACS SV+RR+CR+UF: pci_enable_pasid succeeds and PASID DMA at the peer BAR goes to the IOMMU.', ISOLATED, true),
+  'dma-alias-quirk': {
+    name: 'dma-alias-quirk',
+    description: 'A Marvell 88SE9128 SATA controller that also issues DMA as function 1 (quirk_dma_func1_alias), beside an isolated root port.',
+    rootPorts: [rp('rp0', '00:1c.0'), rp('rp1', '00:1d.0')],
+    endpoints: [
+      { name: 'marvell-sata', parent: 'rp0', functions: [{ bdf: '01:00.0', id: '1b4b:9128', bars: [{ base: 0xe0000000, size: 0x800 }] }] },
+      { name: 'nic', parent: 'rp1', functions: [{ bdf: '02:00.0', id: '8086:1533', bars: [{ base: 0xe0100000, size: 0x20000 }] }] },
+    ],
+  },
+};
+
+function buildOrThrow(name: string, spec: TopologySpec): Topology {
+  const r = buildTopology(spec);
+  if (!r.ok) throw new Error(`builtin topology ${name}: ${r.problem.path}: expected ${r.problem.expected}, got ${r.problem.got}`);
+  return r.topology;
+}
+
+/** The built-in topologies, built, by name. */
+export const builtinTopologies: Readonly<Record<string, Topology>> = Object.fromEntries(
+  Object.entries(BUILTIN_TOPOLOGY_SPECS).map(([n, s]) => [n, buildOrThrow(n, s)]),
+);
+
+/** Names of the built-in topologies, in definition order. */
+export const BUILTIN_TOPOLOGY_NAMES: readonly string[] = Object.keys(BUILTIN_TOPOLOGY_SPECS);
+
+/** Returns a built-in topology by name, or undefined. */
+export function getBuiltinTopology(name: string): Topology | undefined {
+  return builtinTopologies[name];
+}

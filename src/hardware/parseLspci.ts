@@ -1,0 +1,223 @@
+/**
+ * Rebuilds a Topology from the text of `lspci -vvv` / `lspci -nnvvv` (pciutils):
+ * device header lines, bridges' bus ranges and windows, Express port types, ACS
+ * capability/control lines, ATS/PASID capabilities, IDs and `IOMMU group:` lines.
+ * `Capabilities: <access denied>` (lspci without root) makes the ACS state and the
+ * port type unknown: they are marked so, never guessed silently.
+ * Lines starting with `#` before the first device are a header (fixture provenance).
+ */
+import type { AcsState, DeviceKind, MemRange, PciDevice, Topology } from './types.ts';
+import { ACS } from './types.ts';
+import type { TopologyError } from './parseTopology.ts';
+import { dmaAliasQuirksFor } from './dmaAlias.ts';
+import { formatBdf } from './pciTree.ts';
+
+/** One `IOMMU group:` as recorded by lspci. */
+export interface RecordedGroup {
+  readonly id: number;
+  readonly devices: readonly string[];
+}
+
+/** What the lspci text gave us. */
+export interface LspciParse {
+  readonly topology: Topology;
+  /** Recorded groups, or null when the dump has no `IOMMU group:` lines. */
+  readonly recordedGroups: readonly RecordedGroup[] | null;
+  /** bdfs whose ACS capability could not be read (`<access denied>`). */
+  readonly unknownAcs: readonly string[];
+  /** bdfs whose port type was inferred from position. */
+  readonly inferredKinds: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+interface Raw {
+  bdf: string;
+  line: number;
+  classCode: number;
+  vendor: number;
+  device: number;
+  group?: number;
+  secondary?: number;
+  subordinate?: number;
+  windows: MemRange[];
+  bars: { index: number; start: number; end: number }[];
+  express?: DeviceKind;
+  capsVisible: boolean;
+  capsDenied: boolean;
+  acsCap?: number;
+  acsCtl?: number;
+  ats: boolean;
+  pasid: boolean;
+  eetlp?: boolean;
+  driver?: string;
+}
+
+const HEADER = /^(?:([0-9a-fA-F]{4,5}):)?([0-9a-fA-F]{2}):([0-1][0-9a-fA-F])\.([0-7]) (.*)$/;
+const EXPRESS: [RegExp, DeviceKind][] = [
+  [/Root Port/, 'root_port'],
+  [/Upstream Port/, 'upstream_port'],
+  [/Downstream Port/, 'downstream_port'],
+  [/Legacy Endpoint/, 'legacy_endpoint'],
+  [/Root Complex Integrated Endpoint/, 'rc_endpoint'],
+  [/Root Complex Event Collector/, 'rc_event_collector'],
+  [/PCI-Express to PCI\/PCI-X Bridge/, 'pcie_to_pci_bridge'],
+  [/PCI\/PCI-X to PCI-Express Bridge/, 'pci_to_pcie_bridge'],
+  [/Endpoint/, 'endpoint'],
+];
+const ACS_WORDS: [string, number][] = [
+  ['SrcValid', ACS.SV],
+  ['TransBlk', ACS.TB],
+  ['ReqRedir', ACS.RR],
+  ['CmpltRedir', ACS.CR],
+  ['UpstreamFwd', ACS.UF],
+  ['EgressCtrl', ACS.EC],
+  ['DirectTrans', ACS.DT],
+];
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+function acsWord(text: string): number {
+  let m = 0;
+  for (const [w, bit] of ACS_WORDS) if (new RegExp(`${w}\\+`).test(text)) m |= bit;
+  return m;
+}
+
+function parseHeader(rest: string): { classCode: number; vendor: number; device: number } {
+  // lspci -n: "0604: 8086:1901 (rev 07)"
+  const numeric = /^([0-9a-fA-F]{4}): ([0-9a-fA-F]{4}):([0-9a-fA-F]{4})/.exec(rest);
+  if (numeric) return { classCode: parseInt(numeric[1]!, 16) << 8, vendor: parseInt(numeric[2]!, 16), device: parseInt(numeric[3]!, 16) };
+  // lspci -nn: "PCI bridge [0604]: Intel Corporation ... [8086:1901] (rev 03)"
+  const cls = /\[([0-9a-fA-F]{4})\]:/.exec(rest);
+  const ids = [...rest.matchAll(/\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]/g)].pop();
+  return {
+    classCode: cls ? parseInt(cls[1]!, 16) << 8 : -1,
+    vendor: ids ? parseInt(ids[1]!, 16) : -1,
+    device: ids ? parseInt(ids[2]!, 16) : -1,
+  };
+}
+
+/** Parses lspci -vvv text; `fileName` is used in errors and as the topology name. */
+export function parseLspci(text: string, fileName: string): { ok: true; value: LspciParse } | { ok: false; error: TopologyError } {
+  const fail = (path: string, expected: string, got: string) => ({ ok: false as const, error: { file: fileName, path, expected, got, message: `${fileName}: ${path}: expected ${expected}, got ${got}` } });
+  if (text.trim() === '') return fail('(root)', 'lspci -vvv output', 'an empty file');
+  const raws: Raw[] = [];
+  const warnings: string[] = [];
+  let cur: Raw | undefined;
+  let inAcs = false;
+  const lines = text.split(/\r?\n/);
+  lines.forEach((line, i) => {
+    const h = HEADER.exec(line);
+    if (h) {
+      const seg = h[1];
+      if (seg && parseInt(seg, 16) !== 0) {
+        warnings.push(`line ${i + 1}: ${seg}:${h[2]}:${h[3]}.${h[4]} is on PCI segment ${seg}; only segment 0000 is modelled, skipped`);
+        cur = undefined;
+        return;
+      }
+      const bdf = formatBdf(parseInt(h[2]!, 16), (parseInt(h[3]!, 16) << 3) | parseInt(h[4]!, 10));
+      cur = { bdf, line: i + 1, ...parseHeader(h[5]!), windows: [], bars: [], capsVisible: false, capsDenied: false, ats: false, pasid: false };
+      raws.push(cur);
+      inAcs = false;
+      return;
+    }
+    if (!cur || !line.startsWith('\t')) return;
+    const t = line.trim();
+    let m: RegExpExecArray | null;
+    if (!line.startsWith('\t\t')) inAcs = false;
+    if ((m = /^IOMMU group: (\d+)/.exec(t))) cur.group = parseInt(m[1]!, 10);
+    else if ((m = /^Bus: primary=([0-9a-f]{2}), secondary=([0-9a-f]{2}), subordinate=([0-9a-f]{2})/.exec(t))) {
+      cur.secondary = parseInt(m[2]!, 16);
+      cur.subordinate = parseInt(m[3]!, 16);
+    } else if ((m = /^Region (\d): Memory at ([0-9a-f]+) .*\[size=(\d+)([KMGT]?)\]/.exec(t))) {
+      const start = parseInt(m[2]!, 16);
+      cur.bars.push({ index: parseInt(m[1]!, 10), start, end: start + parseInt(m[3]!, 10) * SIZE_UNITS[m[4]!]! - 1 });
+    } else if ((m = /^(?:Prefetchable memory|Memory) behind bridge: ([0-9a-f]+)-([0-9a-f]+)/.exec(t))) {
+      const start = parseInt(m[1]!, 16);
+      const end = parseInt(m[2]!, 16);
+      if (end >= start && !/\[disabled\]/.test(t)) cur.windows.push({ start, end });
+    } else if (t === 'Capabilities: <access denied>') cur.capsDenied = true;
+    else if ((m = /^Capabilities: \[[0-9a-f]+(?: v\d+)?\] (.*)$/.exec(t))) {
+      cur.capsVisible = true;
+      const cap = m[1]!;
+      inAcs = cap.startsWith('Access Control Services');
+      if (cap.startsWith('Express')) cur.express = EXPRESS.find(([re]) => re.test(cap))?.[1];
+      if (cap.startsWith('Address Translation Service')) cur.ats = true;
+      if (cap.startsWith('Process Address Space ID')) cur.pasid = true;
+    } else if (inAcs && t.startsWith('ACSCap:')) cur.acsCap = acsWord(t);
+    else if (inAcs && t.startsWith('ACSCtl:')) cur.acsCtl = acsWord(t);
+    else if ((m = /EETLPPrefix([+-])/.exec(t))) cur.eetlp = m[1] === '+';
+    else if ((m = /^Kernel driver in use: (\S+)/.exec(t))) cur.driver = m[1]!;
+  });
+  if (raws.length === 0) return fail('(root)', 'lspci -vvv output (device lines like "00:1c.0 PCI bridge: ...")', 'no device lines');
+
+  const isBridgeRaw = (r: Raw) => r.secondary !== undefined || (r.classCode >> 8) === 0x0604;
+  const parentOf = (r: Raw) => raws.find((p) => p.secondary === parseInt(r.bdf.slice(0, 2), 16));
+  const slotCount = (r: Raw) => raws.filter((o) => o.bdf.slice(0, 5) === r.bdf.slice(0, 5)).length;
+  const unknownAcs: string[] = [];
+  const inferredKinds: string[] = [];
+  const kindOf = (r: Raw, depth = 0): DeviceKind => {
+    if (r.express) return r.express;
+    if (r.capsVisible && !r.capsDenied) return isBridgeRaw(r) ? 'pci_bridge' : 'pci_device';
+    if (r.capsVisible && !r.capsDenied) return 'pci_device';
+    if (!r.capsDenied && !r.capsVisible) {
+      // No capability list at all (Status: Cap-): a conventional function.
+      return isBridgeRaw(r) ? 'pci_bridge' : 'pci_device';
+    }
+    const p = parentOf(r);
+    const pk = p && depth < 32 ? kindOf(p, depth + 1) : undefined;
+    if (isBridgeRaw(r)) {
+      if (!p) return 'root_port';
+      if (pk === 'upstream_port') return 'downstream_port';
+      const childBridges = raws.some((c) => parentOf(c) === r && isBridgeRaw(c));
+      return childBridges ? 'upstream_port' : 'pcie_to_pci_bridge';
+    }
+    if (!p) return 'rc_endpoint';
+    if (pk === 'pcie_to_pci_bridge' || pk === 'pci_bridge') return 'pci_device';
+    return 'endpoint';
+  };
+  const devices: PciDevice[] = raws.map((r) => {
+    const kind = kindOf(r);
+    const devfn = ((parseInt(r.bdf.slice(3, 5), 16) << 3) | parseInt(r.bdf.slice(6), 10)) & 0xff;
+    let acs: AcsState;
+    if (r.capsDenied) {
+      acs = 'unknown';
+      unknownAcs.push(r.bdf);
+    } else if (r.acsCap !== undefined) acs = { cap: r.acsCap, ctrl: (r.acsCtl ?? 0) & r.acsCap };
+    else acs = null;
+    if (r.capsDenied) inferredKinds.push(r.bdf);
+    const q = dmaAliasQuirksFor(r.vendor, r.device, devfn);
+    const bridge = r.secondary !== undefined;
+    return {
+      bdf: r.bdf,
+      name: r.bdf,
+      kind,
+      kindKnown: !r.capsDenied,
+      multifunction: slotCount(r) > 1 || (devfn & 7) !== 0,
+      acs,
+      bars: r.bars,
+      ...(bridge ? { secondary: r.secondary!, subordinate: r.subordinate!, windows: r.windows } : {}),
+      ats: r.ats,
+      pasid: r.pasid,
+      eetlpPrefixPath: r.eetlp ?? true,
+      vendor: r.vendor,
+      device: r.device,
+      classCode: r.classCode,
+      dmaAliases: q.aliases,
+      flags: q.flags,
+      quirkBroken: false,
+      untrusted: false,
+      ...(r.driver ? { driver: r.driver } : {}),
+      ...(r.group !== undefined ? { recordedGroup: r.group } : {}),
+    };
+  });
+  if (devices.some((d) => d.vendor < 0)) warnings.push('no vendor:device IDs (run lspci -nnvvv): ACS and DMA alias quirks cannot match');
+  devices.sort((a, b) => (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0));
+  const withGroup = devices.filter((d) => d.recordedGroup !== undefined);
+  const recordedGroups: RecordedGroup[] | null = withGroup.length
+    ? [...new Set(withGroup.map((d) => d.recordedGroup!))].sort((a, b) => a - b).map((id) => ({ id, devices: withGroup.filter((d) => d.recordedGroup === id).map((d) => d.bdf) }))
+    : null;
+  // Simplification: we take ACPI IVRS (read by pci_quirk_amd_sb_acs) to be present when
+  // the machine is AMD and has IOMMU groups.
+  const ivrs = recordedGroups !== null && devices.some((d) => d.vendor === 0x1022 || d.vendor === 0x1002);
+  const topology: Topology = { name: fileName, devices, ivrs, rcPeerToPeer: false };
+  return { ok: true, value: { topology, recordedGroups, unknownAcs, inferredKinds, warnings } };
+}

@@ -1,0 +1,146 @@
+/**
+ * Navigation over a flat Topology the way the kernel walks `struct pci_bus`:
+ * `dev->bus`, `bus->self` (the bridge above a bus), `pci_is_root_bus()`,
+ * PCI_SLOT/PCI_FUNC, and the order devices are added (and probed by the IOMMU core).
+ */
+import type { DeviceKind, MemRange, PciDevice, Topology } from './types.ts';
+import { BRIDGE_KINDS } from './types.ts';
+
+/** Parses `"bb:dd.f"` (optionally with a `0000:` segment) into bus and devfn; null if malformed. */
+export function parseBdf(text: string): { bus: number; devfn: number } | null {
+  const m = /^(?:[0-9a-fA-F]{4}:)?([0-9a-fA-F]{2}):([0-1][0-9a-fA-F])\.([0-7])$/.exec(text.trim());
+  if (!m) return null;
+  const bus = parseInt(m[1]!, 16);
+  const slot = parseInt(m[2]!, 16);
+  if (slot > 0x1f) return null;
+  return { bus, devfn: (slot << 3) | parseInt(m[3]!, 10) };
+}
+
+/** Formats bus and devfn as `"bb:dd.f"` (PCI_SLOT = devfn >> 3, PCI_FUNC = devfn & 7). */
+export function formatBdf(bus: number, devfn: number): string {
+  const hex = (n: number) => n.toString(16).padStart(2, '0');
+  return `${hex(bus)}:${hex(devfn >> 3)}.${devfn & 7}`;
+}
+
+/** Bus number of a device (`dev->bus->number`). */
+export function busOf(dev: PciDevice): number {
+  return parseInt(dev.bdf.slice(0, 2), 16);
+}
+
+/** devfn of a device. */
+export function devfnOf(dev: PciDevice): number {
+  return parseBdf(dev.bdf)!.devfn;
+}
+
+/** PCI_SLOT(dev->devfn). */
+export function slotOf(dev: PciDevice): number {
+  return devfnOf(dev) >> 3;
+}
+
+/** True for kinds with a type 1 header (a secondary bus). */
+export function isBridge(dev: PciDevice): boolean {
+  return BRIDGE_KINDS.includes(dev.kind);
+}
+
+/** True when the function has an Express capability (`pci_is_pcie()`). */
+export function isPcie(dev: PciDevice): boolean {
+  return dev.kind !== 'pci_device' && dev.kind !== 'pci_bridge';
+}
+
+/** Finds a device by bdf or by name. */
+export function findDevice(topology: Topology, ref: string): PciDevice | undefined {
+  const parsed = parseBdf(ref);
+  const bdf = parsed ? formatBdf(parsed.bus, parsed.devfn) : undefined;
+  return topology.devices.find((d) => d.bdf === bdf) ?? topology.devices.find((d) => d.name === ref);
+}
+
+/** Like findDevice but throws a specific Error for a programming mistake. */
+export function getDevice(topology: Topology, ref: string): PciDevice {
+  const dev = findDevice(topology, ref);
+  if (!dev) throw new Error(`no device ${ref} in topology ${topology.name}`);
+  return dev;
+}
+
+/** `bus->self`: the bridge whose secondary bus is `bus`, or undefined for a root bus. */
+export function busSelf(topology: Topology, bus: number): PciDevice | undefined {
+  return topology.devices.find((d) => isBridge(d) && d.secondary === bus);
+}
+
+/** `pci_is_root_bus(dev->bus)`: no bridge leads to the device's bus. */
+export function onRootBus(topology: Topology, dev: PciDevice): boolean {
+  return busSelf(topology, busOf(dev)) === undefined;
+}
+
+/** `dev->bus->self`: the bridge directly above a device, if any. */
+export function upstreamBridge(topology: Topology, dev: PciDevice): PciDevice | undefined {
+  return busSelf(topology, busOf(dev));
+}
+
+/** The bridges from the device's parent up to the root bus, nearest first. */
+export function bridgesToRoot(topology: Topology, dev: PciDevice): PciDevice[] {
+  const out: PciDevice[] = [];
+  let cur = upstreamBridge(topology, dev);
+  while (cur && !out.includes(cur)) {
+    out.push(cur);
+    cur = upstreamBridge(topology, cur);
+  }
+  return out;
+}
+
+/** Devices on one bus, in devfn order. */
+export function devicesOnBus(topology: Topology, bus: number): PciDevice[] {
+  return topology.devices.filter((d) => busOf(d) === bus).sort((a, b) => devfnOf(a) - devfnOf(b));
+}
+
+/** True if `dev` sits somewhere below `bridge` (its bus lies in secondary..subordinate). */
+export function isBelow(dev: PciDevice, bridge: PciDevice): boolean {
+  const bus = busOf(dev);
+  return bridge.secondary !== undefined && bus >= bridge.secondary && bus <= (bridge.subordinate ?? bridge.secondary);
+}
+
+/**
+ * The order the PCI core adds devices and therefore the order the IOMMU core probes
+ * them: every device of a bus first, then each bridge's child bus in turn
+ * (drivers/pci/bus.c `pci_bus_add_devices`).
+ */
+export function kernelAddOrder(topology: Topology): PciDevice[] {
+  const out: PciDevice[] = [];
+  const seen = new Set<number>();
+  const visit = (bus: number) => {
+    if (seen.has(bus)) return;
+    seen.add(bus);
+    const devs = devicesOnBus(topology, bus);
+    out.push(...devs);
+    for (const d of devs) if (isBridge(d) && d.secondary !== undefined) visit(d.secondary);
+  };
+  const rootBuses = [...new Set(topology.devices.filter((d) => onRootBus(topology, d)).map(busOf))].sort((a, b) => a - b);
+  for (const b of rootBuses) visit(b);
+  // Anything unreachable (malformed bus numbers) goes last, in bdf order.
+  for (const d of topology.devices) if (!out.includes(d)) out.push(d);
+  return out;
+}
+
+/** True if the address lies in the range. */
+export function inRange(addr: number, r: MemRange): boolean {
+  return addr >= r.start && addr <= r.end;
+}
+
+/** Formats an address as `0x…` hex. */
+export function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+/** Human label of a device kind, as lspci prints it. */
+export const KIND_LABEL: Record<DeviceKind, string> = {
+  root_port: 'Root Port',
+  upstream_port: 'Upstream Port',
+  downstream_port: 'Downstream Port',
+  endpoint: 'Endpoint',
+  legacy_endpoint: 'Legacy Endpoint',
+  rc_endpoint: 'Root Complex Integrated Endpoint',
+  rc_event_collector: 'Root Complex Event Collector',
+  pcie_to_pci_bridge: 'PCI-Express to PCI/PCI-X Bridge',
+  pci_to_pcie_bridge: 'PCI/PCI-X to PCI-Express Bridge',
+  pci_device: 'conventional PCI',
+  pci_bridge: 'conventional PCI bridge',
+};

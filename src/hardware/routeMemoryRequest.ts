@@ -1,0 +1,212 @@
+/**
+ * Address routing of one upstream memory request through the fabric, hop by hop,
+ * with the effect of each ACS control at each port (kernel-semantics.md 3.4/3.5).
+ *
+ * There is no kernel function for this: it is the PCIe behaviour the kernel's
+ * grouping (pci_device_group) and PASID gate (pci_enable_pasid) reason about.
+ * Simplifications, said plainly:
+ *  - Switches and the root complex route by address only; the PASID prefix is ignored.
+ *  - Completions are not modelled, so ACS CR has no routing effect here.
+ *  - ACS EC is modelled as an egress vector that blocks every peer port.
+ *  - ACS-Enhanced targets (switch-port BARs, unclaimed window gaps) follow plain RR,
+ *    as Linux assumes; a switch upstream port's own BAR is claimed as the request passes.
+ *  - The root complex routes peer-to-peer between root ports like a switch when the
+ *    ingress root port lacks RR (the kernel's assumption when it checks root ports).
+ */
+import type { AcsPolicy } from './acs.ts';
+import { KERNEL_ACS_POLICY, acsBitActive } from './acs.ts';
+import { requesterIdAtRoot } from './dmaAlias.ts';
+import type { PciDevice, Topology } from './types.ts';
+import { busOf, devicesOnBus, getDevice, hex, inRange, isBridge, isPcie, parseBdf, slotOf, upstreamBridge } from './pciTree.ts';
+
+/** One upstream memory request TLP. */
+export interface MemoryRequest {
+  /** bdf or name of the function issuing the request. */
+  readonly requester: string;
+  readonly address: number;
+  /** PASID TLP prefix, if any (routing ignores it; the IOMMU uses it). */
+  readonly pasid?: number;
+  /** Address Type "translated" (an ATS-translated request). */
+  readonly translated?: boolean;
+  /** A spoofed requester ID (what ACS SV checks); defaults to the requester's own. */
+  readonly requesterId?: string;
+}
+
+/** What happened at one hop. */
+export type HopAction =
+  | 'issue'
+  | 'peer-internal'
+  | 'shared-bus'
+  | 'forward-upstream'
+  | 'redirect-upstream'
+  | 'reflect-down'
+  | 'route-peer'
+  | 'route-down'
+  | 'claim'
+  | 'block'
+  | 'to-iommu'
+  | 'unclaimed';
+
+/** One hop of the path. */
+export interface Hop {
+  readonly at: string;
+  readonly action: HopAction;
+  readonly note: string;
+}
+
+/** Where the request ended. */
+export type RouteOutcome =
+  | { readonly kind: 'peer'; readonly target: string; readonly bar: number }
+  | { readonly kind: 'iommu'; readonly rid: string; readonly address: number; readonly translated: boolean; readonly pasid: number | null }
+  | { readonly kind: 'blocked'; readonly at: string; readonly bit: 'SV' | 'TB' | 'EC' }
+  | { readonly kind: 'unclaimed'; readonly at: string };
+
+/** The path and the outcome. */
+export interface RouteResult {
+  readonly hops: readonly Hop[];
+  readonly outcome: RouteOutcome;
+}
+
+const barHit = (d: PciDevice, addr: number) => d.bars.find((b) => inRange(addr, b));
+const windowHit = (d: PciDevice, addr: number) => isBridge(d) && (d.windows ?? []).some((w) => inRange(addr, w));
+
+/** Follows bridge windows down from `bridge` to the function whose BAR claims `addr`. */
+function routeDown(topology: Topology, bridge: PciDevice, addr: number, hops: Hop[], skip: PciDevice): RouteOutcome {
+  let cur = bridge;
+  for (let depth = 0; depth < 64; depth++) {
+    const devs = devicesOnBus(topology, cur.secondary ?? -1).filter((d) => d !== skip);
+    const claimer = devs.find((d) => barHit(d, addr));
+    if (claimer) {
+      const bar = barHit(claimer, addr)!;
+      hops.push({ at: claimer.bdf, action: 'claim', note: `BAR${bar.index} ${hex(bar.start)}-${hex(bar.end)} claims ${hex(addr)}` });
+      return { kind: 'peer', target: claimer.bdf, bar: bar.index };
+    }
+    const next = devs.find((d) => windowHit(d, addr));
+    if (!next) {
+      hops.push({ at: cur.bdf, action: 'unclaimed', note: `no function below ${cur.bdf} claims ${hex(addr)}` });
+      return { kind: 'unclaimed', at: cur.bdf };
+    }
+    hops.push({ at: next.bdf, action: 'route-down', note: `${hex(addr)} is inside the window of ${next.bdf}` });
+    cur = next;
+  }
+  return { kind: 'unclaimed', at: cur.bdf };
+}
+
+/**
+ * Routes a memory request from its requester to where it lands: a peer's BAR
+ * (peer-to-peer, the IOMMU never sees it), the IOMMU at the root complex, a block by
+ * an ACS control, or nowhere. Pure; `policy` only matters for unreadable ACS.
+ */
+export function routeMemoryRequest(topology: Topology, request: MemoryRequest, policy: AcsPolicy = KERNEL_ACS_POLICY): RouteResult {
+  const dev = getDevice(topology, request.requester);
+  const addr = request.address;
+  const translated = request.translated === true;
+  const hops: Hop[] = [];
+  const done = (outcome: RouteOutcome): RouteResult => ({ hops, outcome });
+  const kindText = `${translated ? 'translated' : 'untranslated'}${request.pasid !== undefined ? ` PASID ${request.pasid}` : ''}`;
+  hops.push({ at: dev.bdf, action: 'issue', note: `${kindText} memory request to ${hex(addr)}` });
+  const active = (d: PciDevice, bit: 'SV' | 'TB' | 'RR' | 'UF' | 'EC' | 'DT') => acsBitActive(topology, d, bit, policy);
+  const redirects = (d: PciDevice) => active(d, 'RR') && !(translated && active(d, 'DT'));
+
+  const parent = upstreamBridge(topology, dev);
+  const conventionalBus = parent !== undefined && !isPcie(parent);
+  const sameBus = devicesOnBus(topology, busOf(dev)).filter((d) => d !== dev);
+
+  // A conventional PCI bus is shared: every device on it sees the transaction.
+  if (conventionalBus || !isPcie(dev)) {
+    for (const s of sameBus) {
+      if (barHit(s, addr) || windowHit(s, addr)) {
+        hops.push({ at: s.bdf, action: 'shared-bus', note: 'conventional PCI bus: no ACS, every device sees the transaction' });
+        if (barHit(s, addr)) return finishClaim(s, addr, hops);
+        return done(routeDown(topology, s, addr, hops, dev));
+      }
+    }
+  }
+  // Inside a multifunction device: without RR the functions talk directly.
+  if (dev.multifunction && isPcie(dev)) {
+    const sib = sameBus.find((s) => slotOf(s) === slotOf(dev) && barHit(s, addr));
+    if (sib && !redirects(dev)) {
+      hops.push({ at: dev.bdf, action: 'peer-internal', note: `multifunction device without ACS RR: routed to function ${sib.bdf} inside the device` });
+      return finishClaim(sib, addr, hops);
+    }
+  }
+
+  let cur: PciDevice = dev;
+  for (let depth = 0; depth < 64; depth++) {
+    const port = upstreamBridge(topology, cur);
+    if (!port) break; // cur is on a root bus: the request has reached the root complex.
+    if (!isPcie(port) || port.kind === 'pcie_to_pci_bridge' || port.kind === 'pci_to_pcie_bridge') {
+      if (windowHit(port, addr)) {
+        hops.push({ at: port.bdf, action: 'unclaimed', note: `${hex(addr)} is behind ${port.bdf} itself` });
+        return done({ kind: 'unclaimed', at: port.bdf });
+      }
+      hops.push({ at: port.bdf, action: 'forward-upstream', note: 'bridge forwards upstream (it takes ownership of the requester ID)' });
+      cur = port;
+      continue;
+    }
+    if (port.kind === 'upstream_port') {
+      const own = barHit(port, addr);
+      if (own) {
+        hops.push({ at: port.bdf, action: 'claim', note: `switch upstream port's own BAR${own.index} (not covered by plain RR)` });
+        return done({ kind: 'peer', target: port.bdf, bar: own.index });
+      }
+      hops.push({ at: port.bdf, action: 'forward-upstream', note: 'switch upstream port forwards to its link' });
+      cur = port;
+      continue;
+    }
+    // A root port or switch downstream port receiving the request on its secondary side.
+    const rid = request.requesterId ?? dev.bdf;
+    const ridBus = parseBdf(rid)?.bus ?? -1;
+    if (active(port, 'SV') && (ridBus < (port.secondary ?? 0) || ridBus > (port.subordinate ?? port.secondary ?? 0))) {
+      hops.push({ at: port.bdf, action: 'block', note: `ACS SV: requester ID ${rid} is not below this port` });
+      return done({ kind: 'blocked', at: port.bdf, bit: 'SV' });
+    }
+    if (translated && active(port, 'TB')) {
+      hops.push({ at: port.bdf, action: 'block', note: 'ACS TB: translated requests are blocked' });
+      return done({ kind: 'blocked', at: port.bdf, bit: 'TB' });
+    }
+    if (windowHit(port, addr) || barHit(port, addr)) {
+      if (barHit(port, addr) && !redirects(port)) return finishClaim(port, addr, hops);
+      if (windowHit(port, addr) && !active(port, 'UF')) {
+        hops.push({ at: port.bdf, action: 'reflect-down', note: 'no ACS UF: target is below this port, so the port sends it back down' });
+        return done(routeDown(topology, port, addr, hops, dev));
+      }
+    } else {
+      // Root ports: without rcPeerToPeer the root complex only routes between functions
+      // of the same (multifunction) root port device; other targets go to the IOMMU.
+      const rootLevel = upstreamBridge(topology, port) === undefined;
+      const peers = devicesOnBus(topology, busOf(port)).filter(
+        (d) => d !== port && (!rootLevel || topology.rcPeerToPeer || slotOf(d) === slotOf(port)),
+      );
+      const peer = peers.find((p) => barHit(p, addr) || windowHit(p, addr));
+      if (peer) {
+        if (active(port, 'EC')) {
+          hops.push({ at: port.bdf, action: 'block', note: `ACS EC: egress to ${peer.bdf} is blocked` });
+          return done({ kind: 'blocked', at: port.bdf, bit: 'EC' });
+        }
+        if (!redirects(port)) {
+          const why = active(port, 'RR') ? 'ACS DT: translated request goes direct' : 'no ACS RR';
+          hops.push({ at: port.bdf, action: 'route-peer', note: `${why}: routed peer-to-peer to ${peer.bdf}` });
+          if (barHit(peer, addr)) return finishClaim(peer, addr, hops);
+          hops.push({ at: peer.bdf, action: 'route-down', note: `${hex(addr)} is inside the window of ${peer.bdf}` });
+          return done(routeDown(topology, peer, addr, hops, dev));
+        }
+        hops.push({ at: port.bdf, action: 'redirect-upstream', note: `ACS RR: peer ${peer.bdf} would claim it; redirected upstream` });
+        cur = port;
+        continue;
+      }
+    }
+    hops.push({ at: port.bdf, action: 'forward-upstream', note: windowHit(port, addr) ? 'ACS UF: forwarded upstream although the target is below' : 'not for a peer: forwarded upstream' });
+    cur = port;
+  }
+  const rid = request.requesterId ?? requesterIdAtRoot(topology, dev);
+  hops.push({ at: 'iommu', action: 'to-iommu', note: `root complex hands it to the IOMMU as requester ${rid}` });
+  return { hops, outcome: { kind: 'iommu', rid, address: addr, translated, pasid: request.pasid ?? null } };
+
+  function finishClaim(target: PciDevice, a: number, h: Hop[]): RouteResult {
+    const bar = barHit(target, a)!;
+    h.push({ at: target.bdf, action: 'claim', note: `BAR${bar.index} ${hex(bar.start)}-${hex(bar.end)} claims ${hex(a)}` });
+    return { hops: h, outcome: { kind: 'peer', target: target.bdf, bar: bar.index } };
+  }
+}
+

@@ -1,0 +1,90 @@
+/**
+ * The topology file format (JSON or YAML), as a zod schema. A file names root ports,
+ * switches (upstream port + downstream ports), endpoints with functions, PCIe-to-PCI
+ * bridges with conventional devices, and integrated (root-bus) functions; children
+ * point at their parent port by name. buildTopology() turns it into a flat Topology.
+ */
+import { z } from 'zod';
+
+const ACS_NAMES = ['SV', 'TB', 'RR', 'CR', 'UF', 'EC', 'DT'] as const;
+
+const address = z.union([z.number().int().nonnegative(), z.string().regex(/^0x[0-9a-fA-F]+$/)], {
+  error: 'an address: a non-negative integer or a hex string like "0xa0000000"',
+});
+const bdf = z.string({ error: 'a bdf string "bb:dd.f"' }).regex(/^[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\.[0-7]$/, {
+  error: 'a bdf string "bb:dd.f" (hex bus, slot 00-1f, function 0-7)',
+});
+const acsBits = z.union([z.array(z.enum(ACS_NAMES)), z.number().int().min(0).max(0x7f)], {
+  error: 'an array of ACS bit names (SV, TB, RR, CR, UF, EC, DT) or a bitmask 0-0x7f',
+});
+const acs = z.union(
+  [z.strictObject({ cap: acsBits, ctrl: acsBits }), z.literal('unknown'), z.null()],
+  { error: 'an object { cap, ctrl }, "unknown", or null (no ACS capability)' },
+);
+const bar = z.strictObject({ base: address, size: address, index: z.number().int().min(0).max(5).optional() });
+const range = z.strictObject({ base: address, size: address });
+const pciId = z.string().regex(/^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$/, { error: 'a vendor:device ID like "8086:1521"' });
+
+const functionFields = {
+  bdf,
+  name: z.string().min(1).optional(),
+  id: pciId.optional(),
+  class: z.string().regex(/^[0-9a-fA-F]{4,6}$/, { error: 'a class code like "0200" or "020000"' }).optional(),
+  acs: acs.optional(),
+  bars: z.array(bar).optional(),
+  ats: z.boolean().optional(),
+  pasid: z.boolean().optional(),
+  eetlpPrefix: z.boolean().optional(),
+  dmaAliases: z.array(z.string().regex(/^[0-1][0-9a-fA-F]\.[0-7]$/, { error: 'a devfn "dd.f" on the same bus' })).optional(),
+  untrusted: z.boolean().optional(),
+  quirkBroken: z.boolean().optional(),
+  driver: z.string().optional(),
+  flags: z
+    .strictObject({ bridgeXlateRoot: z.boolean().optional(), pcieBridgeAlias: z.boolean().optional(), pciBridgeNoAlias: z.boolean().optional() })
+    .optional(),
+};
+
+const fn = z.strictObject({
+  ...functionFields,
+  kind: z.enum(['endpoint', 'legacy_endpoint', 'rc_endpoint', 'rc_event_collector', 'pci_device'], {
+    error: 'one of endpoint, legacy_endpoint, rc_endpoint, rc_event_collector, pci_device',
+  }).optional(),
+});
+const port = z.strictObject({ ...functionFields, windows: z.array(range).optional() });
+const namedPort = z.strictObject({ ...functionFields, name: z.string().min(1), windows: z.array(range).optional() });
+const parent = z.string({ error: 'the name of a root port, switch downstream port or bridge' }).min(1);
+
+/** The zod schema of a topology file. */
+export const topologySpecSchema = z.strictObject({
+  name: z.string({ error: 'a topology name (string)' }).min(1),
+  description: z.string().optional(),
+  ivrs: z.boolean().optional(),
+  rcPeerToPeer: z.boolean().optional(),
+  rootPorts: z.array(namedPort).optional(),
+  switches: z
+    .array(z.strictObject({ name: z.string().min(1), parent, upstream: port, ports: z.array(namedPort).min(1) }))
+    .optional(),
+  endpoints: z
+    .array(z.strictObject({ name: z.string().min(1), parent, multifunction: z.boolean().optional(), functions: z.array(fn).min(1) }))
+    .optional(),
+  bridges: z
+    .array(
+      z.strictObject({
+        ...functionFields,
+        name: z.string().min(1),
+        parent,
+        kind: z.enum(['pcie_to_pci_bridge', 'pci_bridge']).optional(),
+        windows: z.array(range).optional(),
+        devices: z.array(fn).optional(),
+      }),
+    )
+    .optional(),
+  integrated: z.array(fn).optional(),
+});
+
+/** A parsed (schema-valid) topology file. */
+export type TopologySpec = z.infer<typeof topologySpecSchema>;
+/** One function entry of a topology file. */
+export type FunctionSpec = z.infer<typeof fn>;
+/** One port entry of a topology file. */
+export type PortSpec = z.infer<typeof port>;
