@@ -35,9 +35,9 @@ const switchWith = (name: string, description: string, dpAcs: AcsSpec, sva: bool
 
 /** The topology files behind the builtins, by name. */
 export const BUILTIN_TOPOLOGY_SPECS: Readonly<Record<string, TopologySpec>> = {
-  'switch-no-acs': switchWith('switch-no-acs', 'A PCIe switch whose downstream ports have no ACS capability, with two endpoints: they share one group and reach each other peer-to-peer.', null, false),
+  'switch-no-acs': switchWith('switch-no-acs', 'A PCIe switch whose downstream ports have no ACS capability, with two endpoints that reach each other peer-to-peer. Mainline pci_device_group still gives each downstream port (with its endpoint) its own group, so I13 fails: the gap described in the 2025 pcie_switch_groups series.', null, false),
   'switch-acs': switchWith('switch-acs', 'The same switch with ACS SV+RR+CR+UF enabled on both downstream ports (what pci_std_enable_acs sets): one group per endpoint, peer requests are redirected to the IOMMU.', ISOLATED, false),
-  'switch-acs-disabled': switchWith('switch-acs-disabled', 'The switch has the ACS capability but nothing enabled in ACSCtl (e.g. disable_acs_redir=): grouped like no ACS.', NO_CTRL, false),
+  'switch-acs-disabled': switchWith('switch-acs-disabled', 'The switch has the ACS capability but nothing enabled in ACSCtl (e.g. disable_acs_redir=): grouped and routed like no ACS (I13 fails the same way).', NO_CTRL, false),
   'multifunction-no-acs': {
     name: 'multifunction-no-acs',
     description: 'A two-function endpoint without ACS below an isolated root port: both functions share a group and talk inside the device.',
@@ -97,7 +97,7 @@ export const BUILTIN_TOPOLOGY_SPECS: Readonly<Record<string, TopologySpec>> = {
       { name: 'wifi', parent: 'rp1', functions: [{ bdf: '02:00.0', id: '8086:2723', bars: [{ base: 0xd0100000, size: 0x4000 }] }] },
     ],
   },
-  'sva-switch': switchWith('sva-switch', 'An SVA-capable accelerator (ATS, PASID) under a switch without ACS, beside a peer NVMe: pci_enable_pasid refuses it, and PASID DMA at the peer BAR lands on the peer.', null, true),
+  'sva-switch': switchWith('sva-switch', 'An SVA-capable accelerator (ATS, PASID) under a switch without ACS, beside a peer NVMe: pci_enable_pasid refuses it (-EINVAL), and PASID DMA at the peer BAR lands on the peer.', null, true),
   'sva-switch-acs': switchWith('sva-switch-acs', 'The SVA accelerator under a switch with ACS SV+RR+CR+UF: pci_enable_pasid succeeds and PASID DMA at the peer BAR goes to the IOMMU.', ISOLATED, true),
   'dma-alias-quirk': {
     name: 'dma-alias-quirk',

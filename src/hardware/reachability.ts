@@ -10,7 +10,7 @@ import { deriveGroups } from './deriveGroups.ts';
 import type { Hop, RouteResult } from './routeMemoryRequest.ts';
 import { routeMemoryRequest } from './routeMemoryRequest.ts';
 import type { PciDevice, Topology } from './types.ts';
-import { getDevice, hex } from './pciTree.ts';
+import { getDevice, hex, isBridge } from './pciTree.ts';
 
 /** Options for a peer probe: PASID-tagged and/or ATS-translated. */
 export interface PeerProbe {
@@ -70,10 +70,18 @@ export interface ReachCell {
   readonly route: readonly string[];
 }
 
-/** The reachability matrix: for every ordered pair of distinct devices with a BAR at the target. */
+/**
+ * Functions that master DMA in this model: everything but bridges. Simplification:
+ * ports and bridges can have bus-master enabled but do not issue DMA of their own here.
+ */
+export function dmaRequesters(topology: Topology): PciDevice[] {
+  return topology.devices.filter((d) => !isBridge(d));
+}
+
+/** The reachability matrix: every DMA-capable function against every other function with a BAR. */
 export function reachabilityMatrix(topology: Topology, probe: PeerProbe = {}, policy: AcsPolicy = KERNEL_ACS_POLICY): ReachCell[] {
   const out: ReachCell[] = [];
-  for (const a of topology.devices) {
+  for (const a of dmaRequesters(topology)) {
     for (const b of topology.devices) {
       if (a === b || b.bars.length === 0) continue;
       const r = peerReach(topology, a.bdf, b.bdf, probe, policy);
@@ -87,12 +95,12 @@ export function reachabilityMatrix(topology: Topology, probe: PeerProbe = {}, po
 /**
  * Grouping soundness (I13): any two devices that can reach each other's BARs without
  * passing the IOMMU are in the same group. Returns null when sound, otherwise a
- * reason naming the pair and the route. Checks both directions (either one is a
- * breach), with plain requests. `grouping` defaults to the kernel's derivation.
+ * reason naming the pair and the route. Every DMA-capable function is tried against
+ * every BAR of every other function (both directions), with plain requests. `grouping` defaults to the kernel's derivation.
  */
 export function checkGroupingSoundness(topology: Topology, grouping: Grouping = deriveGroups(topology), policy: AcsPolicy = KERNEL_ACS_POLICY): string | null {
   const byBdf = (d: PciDevice) => grouping.groupOf[d.bdf];
-  for (const a of topology.devices) {
+  for (const a of dmaRequesters(topology)) {
     for (const b of topology.devices) {
       if (a === b || b.bars.length === 0) continue;
       if (byBdf(a) === byBdf(b)) continue;
