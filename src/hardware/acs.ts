@@ -55,7 +55,8 @@ export function pciAcsEnabled(topology: Topology, dev: PciDevice, flags: number,
     // multifunction devices are declared isolated whatever the hardware does.
     if (dev.kind === 'downstream_port' || dev.kind === 'root_port' || dev.multifunction) return true;
   }
-  const q = pciDevSpecificAcsEnabled(topology, dev, flags);
+  // Quirks read the capability too (the SPT quirk needs one); give them the policy's view.
+  const q = pciDevSpecificAcsEnabled(topology, dev.acs === 'unknown' ? { ...dev, acs: effectiveAcsRegs(dev, policy) } : dev, flags);
   if (q.result >= 0) return q.result > 0;
   if (!isPcie(dev)) return false;
   switch (dev.kind) {
@@ -123,7 +124,7 @@ export function acsBitActive(topology: Topology, dev: PciDevice, bit: AcsBit, po
   if (bit === 'TB' || bit === 'EC' || bit === 'DT') {
     return regs !== null && (regs.cap & mask) !== 0 && (regs.ctrl & mask) !== 0;
   }
-  const q = pciDevSpecificAcsEnabled(topology, dev, mask);
+  const q = pciDevSpecificAcsEnabled(topology, dev.acs === 'unknown' ? { ...dev, acs: regs } : dev, mask);
   if (q.result >= 0) return q.result > 0 && !dev.quirkBroken;
   return pciAcsFlagsEnabled(dev, mask, policy);
 }

@@ -80,8 +80,8 @@ function isSptRootPort(dev: PciDevice): boolean {
 // enable quirk ran at boot (no pci=noacs, no disable_acs_redir=).
 const intelSpt: AcsQuirkFn = (_t, dev, flags) => {
   if (!isSptRootPort(dev)) return -1;
-  if (dev.acs === null) return -1;
-  const cap = dev.acs === 'unknown' ? SV_RR_CR_UF : dev.acs.cap;
+  if (dev.acs === null || dev.acs === 'unknown') return -1; // pci_find_ext_capability() found none
+  const cap = dev.acs.cap;
   const f = flags & (cap | ACS.EC);
   return ctrlEnabled(f, cap & SV_RR_CR_UF);
 };

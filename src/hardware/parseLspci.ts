@@ -157,7 +157,6 @@ export function parseLspci(text: string, fileName: string): { ok: true; value: L
   const kindOf = (r: Raw, depth = 0): DeviceKind => {
     if (r.express) return r.express;
     if (r.capsVisible && !r.capsDenied) return isBridgeRaw(r) ? 'pci_bridge' : 'pci_device';
-    if (r.capsVisible && !r.capsDenied) return 'pci_device';
     if (!r.capsDenied && !r.capsVisible) {
       // No capability list at all (Status: Cap-): a conventional function.
       return isBridgeRaw(r) ? 'pci_bridge' : 'pci_device';
@@ -170,7 +169,9 @@ export function parseLspci(text: string, fileName: string): { ok: true; value: L
       const childBridges = raws.some((c) => parentOf(c) === r && isBridgeRaw(c));
       return childBridges ? 'upstream_port' : 'pcie_to_pci_bridge';
     }
-    if (!p) return 'rc_endpoint';
+    // Root-bus functions of PC chipsets are mostly conventional (no Express
+    // capability); conventional is also the conservative reading (never isolated).
+    if (!p) return 'pci_device';
     if (pk === 'pcie_to_pci_bridge' || pk === 'pci_bridge') return 'pci_device';
     return 'endpoint';
   };

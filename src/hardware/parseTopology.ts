@@ -49,6 +49,15 @@ function describe(v: unknown): string {
 }
 
 function fromZod(file: string, raw: unknown, issue: z.core.$ZodIssue): ParseTopologyResult {
+  if (issue.code === 'invalid_union') {
+    // Prefer the branch that got furthest into the value (e.g. an { cap, ctrl } object
+    // with one bad bit name) over the union's generic message.
+    const deepest = issue.errors
+      .flat()
+      .filter((e) => e.path.length > 0)
+      .sort((a, b) => b.path.length - a.path.length)[0];
+    if (deepest) return fromZod(file, raw, { ...deepest, path: [...issue.path, ...deepest.path] } as z.core.$ZodIssue);
+  }
   if (issue.code === 'unrecognized_keys') {
     const key = issue.keys[0]!;
     return fail(file, formatPath([...issue.path, key]), 'no such key (check the spelling)', describe(key));
@@ -58,6 +67,7 @@ function fromZod(file: string, raw: unknown, issue: z.core.$ZodIssue): ParseTopo
     const what = issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'an object' : `a ${issue.expected}`;
     return fail(file, formatPath(issue.path), what, got);
   }
+  if (issue.code === 'invalid_value') return fail(file, formatPath(issue.path), `one of ${issue.values.map((v) => String(v)).join(', ')}`, got);
   if (issue.code === 'too_small') return fail(file, formatPath(issue.path), 'at least one entry / a non-empty value', got);
   return fail(file, formatPath(issue.path), issue.message, got);
 }
