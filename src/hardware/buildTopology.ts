@@ -21,6 +21,8 @@ type AnyFn = FunctionSpec & { windows?: { base: number | string; size: number | 
 
 interface Entry {
   readonly path: string;
+  /** Where this entry's `parent` field sits in the file. */
+  readonly parentPath: string;
   readonly name: string;
   readonly kind: DeviceKind;
   readonly parent: string | null;
@@ -53,16 +55,17 @@ function acsOf(path: string, a: AnyFn['acs']): AcsState {
 
 function collect(spec: TopologySpec): Entry[] {
   const out: Entry[] = [];
-  spec.rootPorts?.forEach((p, i) => out.push({ path: `rootPorts[${i}]`, name: p.name, kind: 'root_port', parent: null, spec: p }));
+  spec.rootPorts?.forEach((p, i) => out.push({ path: `rootPorts[${i}]`, parentPath: `rootPorts[${i}]`, name: p.name, kind: 'root_port', parent: null, spec: p }));
   spec.switches?.forEach((s, i) => {
     const usp = s.upstream.name ?? `${s.name}-usp`;
-    out.push({ path: `switches[${i}].upstream`, name: usp, kind: 'upstream_port', parent: s.parent, spec: s.upstream });
-    s.ports.forEach((p, j) => out.push({ path: `switches[${i}].ports[${j}]`, name: p.name, kind: 'downstream_port', parent: usp, spec: p }));
+    out.push({ path: `switches[${i}].upstream`, parentPath: `switches[${i}]`, name: usp, kind: 'upstream_port', parent: s.parent, spec: s.upstream });
+    s.ports.forEach((p, j) => out.push({ path: `switches[${i}].ports[${j}]`, parentPath: `switches[${i}]`, name: p.name, kind: 'downstream_port', parent: usp, spec: p }));
   });
   spec.endpoints?.forEach((e, i) =>
     e.functions.forEach((f, j) =>
       out.push({
         path: `endpoints[${i}].functions[${j}]`,
+        parentPath: `endpoints[${i}]`,
         name: f.name ?? (e.functions.length > 1 ? `${e.name}.${j}` : e.name),
         kind: (f.kind ?? 'endpoint') as DeviceKind,
         parent: e.parent,
@@ -72,13 +75,13 @@ function collect(spec: TopologySpec): Entry[] {
     ),
   );
   spec.bridges?.forEach((b, i) => {
-    out.push({ path: `bridges[${i}]`, name: b.name, kind: b.kind ?? 'pcie_to_pci_bridge', parent: b.parent, spec: b as AnyFn });
+    out.push({ path: `bridges[${i}]`, parentPath: `bridges[${i}]`, name: b.name, kind: b.kind ?? 'pcie_to_pci_bridge', parent: b.parent, spec: b as AnyFn });
     b.devices?.forEach((d, j) =>
-      out.push({ path: `bridges[${i}].devices[${j}]`, name: d.name ?? `${b.name}.${j}`, kind: (d.kind ?? 'pci_device') as DeviceKind, parent: b.name, spec: d }),
+      out.push({ path: `bridges[${i}].devices[${j}]`, parentPath: `bridges[${i}]`, name: d.name ?? `${b.name}.${j}`, kind: (d.kind ?? 'pci_device') as DeviceKind, parent: b.name, spec: d }),
     );
   });
   spec.integrated?.forEach((f, i) =>
-    out.push({ path: `integrated[${i}]`, name: f.name ?? f.bdf, kind: (f.kind ?? 'rc_endpoint') as DeviceKind, parent: null, spec: f }),
+    out.push({ path: `integrated[${i}]`, parentPath: `integrated[${i}]`, name: f.name ?? f.bdf, kind: (f.kind ?? 'rc_endpoint') as DeviceKind, parent: null, spec: f }),
   );
   return out;
 }
@@ -110,7 +113,7 @@ function build(spec: TopologySpec): Topology {
     if (e.parent === null) continue;
     const p = byName.get(e.parent);
     if (!p || !BRIDGES.includes(p.kind) || (p.kind === 'upstream_port' && e.kind !== 'downstream_port')) {
-      throw new Problem({ path: `${e.path.replace(/\.(upstream|ports\[\d+\])$/, '')}.parent`, expected: 'the name of a root port, switch downstream port or bridge', got: show(e.parent) });
+      throw new Problem({ path: `${e.parentPath}.parent`, expected: 'the name of a root port, switch downstream port or bridge', got: show(e.parent) });
     }
     children.set(p.name, [...(children.get(p.name) ?? []), e]);
   }

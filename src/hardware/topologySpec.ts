@@ -8,8 +8,9 @@ import { z } from 'zod';
 
 const ACS_NAMES = ['SV', 'TB', 'RR', 'CR', 'UF', 'EC', 'DT'] as const;
 
-const address = z.union([z.number().int().nonnegative(), z.string().regex(/^0x[0-9a-fA-F]+$/)], {
-  error: 'an address: a non-negative integer or a hex string like "0xa0000000"',
+const ADDRESS = 'an address or size: a non-negative integer or a hex string like "0xa0000000"';
+const address = z.union([z.number({ error: ADDRESS }).int({ error: ADDRESS }).nonnegative({ error: ADDRESS }), z.string({ error: ADDRESS }).regex(/^0x[0-9a-fA-F]+$/, { error: ADDRESS })], {
+  error: ADDRESS,
 });
 const bdf = z.string({ error: 'a bdf string "bb:dd.f"' }).regex(/^[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\.[0-7]$/, {
   error: 'a bdf string "bb:dd.f" (hex bus, slot 00-1f, function 0-7)',
