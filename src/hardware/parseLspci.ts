@@ -52,7 +52,8 @@ interface Raw {
   driver?: string;
 }
 
-const HEADER = /^(?:([0-9a-fA-F]{4,5}):)?([0-9a-fA-F]{2}):([0-1][0-9a-fA-F])\.([0-7]) (.*)$/;
+// `lspci -PP` prefixes the path from the root: 00:1c.4/07:00.0/08:00.0 — we keep the last element.
+const HEADER = /^(?:([0-9a-fA-F]{4,5}):)?(?:[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\.[0-7]\/)*([0-9a-fA-F]{2}):([0-1][0-9a-fA-F])\.([0-7]) (.*)$/;
 const EXPRESS: [RegExp, DeviceKind][] = [
   [/Root Port/, 'root_port'],
   [/Upstream Port/, 'upstream_port'],
