@@ -10,8 +10,10 @@
  *  - ACS EC is modelled as an egress vector that blocks every peer port.
  *  - ACS-Enhanced targets (switch-port BARs, unclaimed window gaps) follow plain RR,
  *    as Linux assumes; a switch upstream port's own BAR is claimed as the request passes.
- *  - The root complex routes peer-to-peer between root ports like a switch when the
- *    ingress root port lacks RR (the kernel's assumption when it checks root ports).
+ *  - The root complex routes peer-to-peer only between functions of one (multifunction)
+ *    root port device when the ingress root port lacks RR; between slots only when
+ *    `topology.rcPeerToPeer` is set (pci_device_group assumes slots do not talk).
+ *  - Bridges and ports do not master DMA of their own.
  */
 import type { AcsPolicy } from './acs.ts';
 import { KERNEL_ACS_POLICY, acsBitActive } from './acs.ts';
