@@ -1,0 +1,28 @@
+/**
+ * An invariant: a named pure predicate over a model state (or over one step) that returns the
+ * reason it is broken, or null. One invariant per file; the ordered registry is ./index.ts.
+ */
+import type { IommuEvent } from '../machines/events.ts';
+import type { Scenario } from '../machines/scenario.ts';
+import type { SystemState } from '../machines/state.ts';
+
+export interface Invariant {
+  /** Short id: I1..I19 from kernel-semantics.md section 5, TypeOK, WARN. */
+  readonly id: string;
+  /** CamelCase name. */
+  readonly name: string;
+  /** One line: what must hold. */
+  readonly description: string;
+  /** The kernel code (function, file) or document section the invariant comes from. */
+  readonly kernelRef: string;
+  /** A state predicate: the reason it is broken in `s`, or null. */
+  readonly check?: (s: SystemState, scenario: Scenario) => string | null;
+  /** A step predicate over one kernel call: the reason it is broken, or null. */
+  readonly step?: (prev: SystemState, event: IommuEvent, next: SystemState, scenario: Scenario) => string | null;
+}
+
+/** Declares an invariant (identity; one place for shape checks). */
+export function defineInvariant(inv: Invariant): Invariant {
+  if (!inv.check && !inv.step) throw new Error(`invariant ${inv.id} has neither check nor step`);
+  return inv;
+}

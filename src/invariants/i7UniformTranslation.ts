@@ -1,0 +1,18 @@
+import { defineInvariant } from './defineInvariant.ts';
+import { devName } from './facts.ts';
+
+/** I7: every member's RID is translated by group->domain. */
+export const i7UniformTranslation = defineInvariant({
+  id: 'I7',
+  name: 'UniformTranslation',
+  description: 'Every device of the group uses group->domain in hardware (between atomic calls).',
+  kernelRef: '__iommu_group_set_domain_internal, __iommu_probe_device (drivers/iommu/iommu.c)',
+  check(s, scenario) {
+    for (const [i, d] of s.devices.entries()) {
+      if (d.present && d.hw !== s.group.domain) {
+        return `${devName(scenario, i)} uses ${d.hw} in hardware but group->domain is ${s.group.domain}`;
+      }
+    }
+    return null;
+  },
+});

@@ -1,0 +1,43 @@
+/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19. */
+import type { Invariant } from './defineInvariant.ts';
+import { i1OwnershipExclusivity } from './i1OwnershipExclusivity.ts';
+import { i2KernelOwnerCount } from './i2KernelOwnerCount.ts';
+import { i3OwnedClaimCount } from './i3OwnedClaimCount.ts';
+import { i4DmaApiConsistency } from './i4DmaApiConsistency.ts';
+import { i5IdleGroupDefault } from './i5IdleGroupDefault.ts';
+import { i6OwnedNeverDefault } from './i6OwnedNeverDefault.ts';
+import { i7UniformTranslation } from './i7UniformTranslation.ts';
+import { i8OneSecurityContext } from './i8OneSecurityContext.ts';
+import { i9ExposureImpliesIsolation } from './i9ExposureImpliesIsolation.ts';
+import { i10IommufdGroupUniformity } from './i10IommufdGroupUniformity.ts';
+import { i12PasidSafety } from './i12PasidSafety.ts';
+import { i14ReleaseRestores } from './i14ReleaseRestores.ts';
+import { i15HotAddIntoOwned } from './i15HotAddIntoOwned.ts';
+import { i17NoDanglingDomain } from './i17NoDanglingDomain.ts';
+import { i19FdAfterOwnership } from './i19FdAfterOwnership.ts';
+import { noKernelWarn } from './noKernelWarn.ts';
+import { typeOk } from './typeOk.ts';
+
+export const INVARIANTS: readonly Invariant[] = [
+  typeOk,
+  noKernelWarn,
+  i1OwnershipExclusivity,
+  i2KernelOwnerCount,
+  i3OwnedClaimCount,
+  i4DmaApiConsistency,
+  i5IdleGroupDefault,
+  i6OwnedNeverDefault,
+  i7UniformTranslation,
+  i8OneSecurityContext,
+  i9ExposureImpliesIsolation,
+  i10IommufdGroupUniformity,
+  i12PasidSafety,
+  i14ReleaseRestores,
+  i15HotAddIntoOwned,
+  i17NoDanglingDomain,
+  i19FdAfterOwnership,
+];
+
+export const findInvariant = (id: string): Invariant | undefined => INVARIANTS.find((i) => i.id === id);
+
+export { defineInvariant, type Invariant } from './defineInvariant.ts';

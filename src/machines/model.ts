@@ -1,0 +1,34 @@
+/**
+ * A model: what the engine explores. One scenario under one variant's rules: the initial
+ * state, the calls enabled in a state, and the result of a call. The rules live in the
+ * semantic functions; this only wires them to a scenario.
+ */
+import type { KernelResult } from '../kernel/errno.ts';
+import { enumerateEvents } from './enumerate.ts';
+import { applyEvent, type IommuEvent } from './events.ts';
+import type { Scenario } from './scenario.ts';
+import type { Env } from './semantics/kernel.ts';
+import { initialState, type SystemState } from './state.ts';
+import { kernelOf, type Variant } from './variants/index.ts';
+
+export interface Model {
+  readonly scenario: Scenario;
+  readonly variant: Variant;
+  readonly env: Env;
+  readonly init: SystemState;
+  events(s: SystemState): IommuEvent[];
+  apply(s: SystemState, e: IommuEvent): KernelResult<SystemState>;
+}
+
+/** Builds the model of `scenario` under `variant`. */
+export function buildModel(scenario: Scenario, variant: Variant): Model {
+  const env: Env = { k: kernelOf(variant), scenario };
+  return {
+    scenario,
+    variant,
+    env,
+    init: initialState(scenario),
+    events: (s) => enumerateEvents(scenario, s),
+    apply: (s, e) => applyEvent(env, s, e),
+  };
+}

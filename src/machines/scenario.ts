@@ -1,0 +1,56 @@
+/**
+ * A scenario: one IOMMU group of N device slots, K user contexts and the hardware facts the
+ * ownership rules depend on. Built-in scenarios live in src/scenarios; users write their own
+ * in JSON or YAML (validated by src/scenarios/scenarioFile.ts).
+ */
+import type { DriverName } from '../kernel/drivers.ts';
+
+/** One device slot of the group. */
+export interface DeviceSpec {
+  /** A PCI address or any short name, used in traces (e.g. `00:1f.0`). */
+  readonly name: string;
+  /** The drivers the driver core may bind to this device (really_probe). */
+  readonly drivers: readonly DriverName[];
+  /** Present at the start. A device that is absent can be hot-added when `hotplug` is on. */
+  readonly present: boolean;
+  /** The device has a PASID capability (dev->iommu->max_pasids > 0). */
+  readonly pasid: boolean;
+  /**
+   * pci_enable_pasid (drivers/pci/ats.c) would succeed: ACS RR and UF on the device (if
+   * multifunction) and every bridge to the root. Derived from the topology when one is attached.
+   */
+  readonly pasidAcsPath: boolean;
+  /** Firmware reports an IOMMU_RESV_DIRECT region (dev->iommu->require_direct). */
+  readonly requireDirect: boolean;
+}
+
+/** The user-space paths a context may use. */
+export type UserPath = 'vfio-group' | 'iommufd';
+
+/** A user security context: a process with a VFIO container and/or an iommufd. */
+export interface ContextSpec {
+  readonly name: string;
+  readonly paths: readonly UserPath[];
+  /** How many iommufd hardware page tables (IOAS-backed hwpts) the context may attach. */
+  readonly hwpts: number;
+}
+
+/** A scenario: the group, the user contexts, and which actors may act. */
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly devices: readonly DeviceSpec[];
+  readonly contexts: readonly ContextSpec[];
+  /** Devices may be hot-added (iommu_probe_device) and removed (iommu_release_device). */
+  readonly hotplug: boolean;
+  /**
+   * Pairs [a, b] (device indices) where a memory request from a can land on b's MMIO BAR without
+   * passing the IOMMU (no ACS RR/UF on a shared port, multifunction without ACS, conventional PCI).
+   * Derived from the hardware model when the scenario names a topology.
+   */
+  readonly p2p: readonly (readonly [number, number])[];
+  /** Name of the built-in or file topology the hardware facts came from, if any. */
+  readonly topology: string | null;
+  /** The variants this scenario is checked against by default (all when omitted). */
+  readonly variants?: readonly string[];
+}

@@ -1,0 +1,182 @@
+/**
+ * Driver binding and device hot-plug, as far as they touch IOMMU ownership.
+ *
+ * - really_probe / __device_release_driver: drivers/base/dd.c
+ * - pci_dma_configure / pci_dma_cleanup: drivers/pci/pci-driver.c
+ * - __iommu_probe_device / __iommu_group_remove_device: drivers/iommu/iommu.c
+ * - iommu_sva_bind_device / iommu_sva_unbind_device: drivers/iommu/iommu-sva.c
+ *
+ * Simplifications: firmware DMA setup and pci_enable_acs inside pci_dma_configure are not
+ * modelled; device removal is enabled only once the driver is unbound (device_del releases the
+ * driver before the IOMMU notifier runs, so the model makes that a separate step); VFIO's remove
+ * waits for open device fds, which the model shows as -EBUSY.
+ */
+import { DEFAULT_DOMAIN, BLOCKING_DOMAIN, SVA_DOMAIN, SVA_PASID, privateDomain } from '../../kernel/domains.ts';
+import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
+import { err, errAfter, ok } from '../../kernel/errno.ts';
+import { presentDevices, updateDevice, updateGroup, warnOn } from '../state.ts';
+import type { Kernel } from './kernel.ts';
+
+type DriverCoreFns = Pick<
+  Kernel,
+  | 'pci_dma_configure'
+  | 'pci_dma_cleanup'
+  | 'really_probe'
+  | 'device_release_driver'
+  | 'iommu_probe_device'
+  | 'iommu_release_device'
+  | 'iommu_sva_bind_device'
+  | 'iommu_sva_unbind_device'
+>;
+
+const driverOf = (s: { devices: readonly { driver: string | null }[] }, dev: number) => {
+  const name = s.devices[dev]?.driver;
+  return name && isDriverName(name) ? DRIVERS[name] : null;
+};
+
+export const driverCore: DriverCoreFns = {
+  /** pci_dma_configure (pci-driver.c): iommu_device_use_default_domain unless driver_managed_dma. */
+  pci_dma_configure(env, s, { dev }) {
+    const drv = driverOf(s, dev);
+    if (!drv || drv.driverManagedDma) return ok(s);
+    return env.k.iommu_device_use_default_domain(env, s, { dev });
+  },
+
+  /** pci_dma_cleanup (pci-driver.c): iommu_device_unuse_default_domain unless driver_managed_dma. */
+  pci_dma_cleanup(env, s, { dev }) {
+    const drv = driverOf(s, dev);
+    if (!drv || drv.driverManagedDma) return ok(s);
+    return env.k.iommu_device_unuse_default_domain(env, s, { dev });
+  },
+
+  /**
+   * really_probe (dd.c): sets dev->driver, runs bus dma_configure (an error aborts the probe and
+   * clears dev->driver), then the driver's probe(); when probe() fails the error path runs
+   * dma_cleanup and clears dev->driver.
+   */
+  really_probe(env, s, { dev, driver }) {
+    const d = s.devices[dev];
+    if (!d?.present) return err('ENODEV', 'no such device');
+    if (d.driver) return err('EBUSY', `${d.driver} is already bound`);
+    if (!isDriverName(driver)) return err('EINVAL', `unknown driver ${driver}`);
+    const bound = updateDevice(s, dev, (x) => ({ ...x, driver }));
+    const r = env.k.pci_dma_configure(env, bound, { dev });
+    if (!r.ok) return err(r.errno, `pci_dma_configure: ${r.reason}`);
+    if (DRIVERS[driver].probeFails) {
+      const c = env.k.pci_dma_cleanup(env, r.next, { dev });
+      const after = updateDevice(c.ok ? c.next : r.next, dev, (x) => ({ ...x, driver: null }));
+      return errAfter('ENXIO', `${driver}: probe() failed; error path ran dma_cleanup`, after);
+    }
+    return ok(r.next);
+  },
+
+  /**
+   * __device_release_driver (dd.c): the driver's remove() (which unbinds SVA and detaches and
+   * frees a private domain), then bus dma_cleanup, then dev->driver = NULL. For a VFIO driver,
+   * vfio_unregister_group_dev waits for open device fds (-EBUSY in the model) and, when the last
+   * VFIO device of the group goes, vfio_device_remove_group detaches the container.
+   */
+  device_release_driver(env, s, { dev }) {
+    const d = s.devices[dev];
+    const drv = driverOf(s, dev);
+    if (!d || !drv) return ok(s);
+    if (drv.vfio && (d.group_fd !== null || d.iommufd !== null)) {
+      return err('EBUSY', 'vfio_unregister_group_dev waits until the device fd is closed');
+    }
+    let cur = s;
+    if (d.sva) {
+      const r = env.k.iommu_sva_unbind_device(env, cur, { dev });
+      if (r.ok) cur = r.next;
+    }
+    if (d.private_domain) {
+      const domain = privateDomain(dev);
+      const r =
+        drv.privateDomain === 'group'
+          ? env.k.iommu_detach_group(env, cur, { domain })
+          : env.k.iommu_detach_device(env, cur, { dev, domain });
+      if (r.ok) cur = r.next;
+      const f = env.k.iommu_domain_free(env, cur, { domain });
+      if (f.ok) cur = f.next;
+    }
+    const c = env.k.pci_dma_cleanup(env, cur, { dev });
+    if (c.ok) cur = c.next;
+    cur = updateDevice(cur, dev, (x) => ({ ...x, driver: null }));
+    const vfioLeft = presentDevices(cur).some((i) => driverOf(cur, i)?.vfio);
+    if (drv.vfio && !vfioLeft && cur.vfio_group.container) {
+      const r = env.k.vfio_group_detach_container(env, cur, {});
+      if (r.ok) cur = r.next;
+    }
+    return ok(cur);
+  },
+
+  /**
+   * __iommu_probe_device (iommu.c), hot-add: the device joins the group; if group->domain is set
+   * the device is attached to it, whatever it is (default, blocking, a user or private domain);
+   * a require_direct device joining a blocked group fails with -EINVAL and is not added. An empty
+   * group gets its default domain set up. owner and owner_cnt are unchanged; PASID attachments
+   * are not replayed.
+   */
+  iommu_probe_device(env, s, { dev }) {
+    const d = s.devices[dev];
+    if (!d) return err('ENODEV', 'no such device slot');
+    if (d.present) return ok(s);
+    const g = s.group;
+    if (!g.default_domain) {
+      const set = updateGroup(s, { default_domain: true, domain: DEFAULT_DOMAIN });
+      return ok(updateDevice(set, dev, (x) => ({ ...x, present: true, hw: DEFAULT_DOMAIN })));
+    }
+    if (g.domain === BLOCKING_DOMAIN && env.scenario.devices[dev]?.requireDirect) {
+      return err('EINVAL', 'require_direct device cannot join a group on the blocking domain');
+    }
+    return ok(updateDevice(s, dev, (x) => ({ ...x, present: true, hw: g.domain })));
+  },
+
+  /**
+   * iommu_release_device -> __iommu_group_remove_device (iommu.c): unlink the device; when the
+   * group becomes empty, WARN if owner_cnt != 0 or domain != default_domain, then free the
+   * default and blocking domains (group->domain = NULL).
+   */
+  iommu_release_device(_env, s, { dev }) {
+    const d = s.devices[dev];
+    if (!d?.present) return ok(s);
+    if (d.driver) return err('EBUSY', 'a driver is bound: device_del releases it first');
+    let next = updateDevice(s, dev, (x) => ({ ...x, present: false, hw: null, group_fd: null, iommufd: null }));
+    if (presentDevices(next).length === 0) {
+      const g = next.group;
+      if (g.owner_cnt !== 0 || g.domain !== DEFAULT_DOMAIN) {
+        next = warnOn(next, '__iommu_group_remove_device: WARN_ON(owner_cnt != 0 || domain != default_domain) on the last device');
+      }
+      next = updateGroup(next, { default_domain: false, blocking_domain: false, domain: null });
+    }
+    return ok(next);
+  },
+
+  /**
+   * iommu_sva_bind_device (iommu-sva.c): -ENODEV without a group; max_pasids == 0 -> -ENOSPC
+   * (iommu_alloc_mm_data); an existing SVA handle for the same mm is reused (refcount); a PASID
+   * used by another domain -> -EBUSY; else iommu_attach_device_pasid. No group-size or ACS check
+   * here: the PCI PASID enable is the gate.
+   */
+  iommu_sva_bind_device(env, s, { dev }) {
+    const d = s.devices[dev];
+    if (!d?.present) return err('ENODEV', 'the device has no IOMMU group');
+    if (!env.scenario.devices[dev]?.pasid) return err('ENOSPC', 'max_pasids == 0: no PASID can be allocated');
+    const existing = s.group.pasid_array.find((e) => e.pasid === SVA_PASID);
+    if (existing && existing.domain !== SVA_DOMAIN) return err('EBUSY', `PASID ${SVA_PASID} is used by ${existing.domain}`);
+    let cur = s;
+    if (!existing) {
+      const r = env.k.iommu_attach_device_pasid(env, s, { dev, pasid: SVA_PASID, domain: SVA_DOMAIN });
+      if (!r.ok) return r;
+      cur = r.next;
+    }
+    return ok(updateDevice(cur, dev, (x) => ({ ...x, sva: true })));
+  },
+
+  /** iommu_sva_unbind_device (iommu-sva.c): drop the bond; the last one detaches the PASID. */
+  iommu_sva_unbind_device(env, s, { dev }) {
+    if (!s.devices[dev]?.sva) return ok(s);
+    const next = updateDevice(s, dev, (x) => ({ ...x, sva: false }));
+    if (next.devices.some((x) => x.sva)) return ok(next);
+    return env.k.iommu_detach_device_pasid(env, next, { dev, pasid: SVA_PASID });
+  },
+};

@@ -1,0 +1,20 @@
+/**
+ * The current kernel's rule table: every modelled kernel function, assembled from the files that
+ * mirror the kernel's own files. Variants (src/machines/variants) override entries of it.
+ */
+import { driverCore } from './driverCore.ts';
+import { domains } from './iommuDomains.ts';
+import { iommufd } from './iommufd.ts';
+import { ownership } from './iommuOwnership.ts';
+import type { Kernel } from './kernel.ts';
+import { vfioGroup } from './vfioGroup.ts';
+
+export const currentKernel: Kernel = {
+  ...ownership,
+  ...domains,
+  ...driverCore,
+  ...vfioGroup,
+  ...iommufd,
+};
+
+export type { Env, Kernel, KernelFn, KernelFnName } from './kernel.ts';

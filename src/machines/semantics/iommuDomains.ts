@@ -1,0 +1,173 @@
+/**
+ * RID and PASID domain attachment: drivers/iommu/iommu.c (kernel pinned in src/kernel/version.ts).
+ *
+ * Simplifications (also in docs): the IOMMU driver's attach_dev always succeeds except for the
+ * blocking domain on a require_direct device; domain/ops compatibility (-EINVAL) is not modelled;
+ * a staged PCI reset (resetting_domain, -EBUSY) is not modelled.
+ */
+import { BLOCKING_DOMAIN, DEFAULT_DOMAIN, privateDomain } from '../../kernel/domains.ts';
+import { err, ok } from '../../kernel/errno.ts';
+import { presentDevices, updateGroup, warnOn } from '../state.ts';
+import type { Kernel } from './kernel.ts';
+
+type DomainFns = Pick<
+  Kernel,
+  | '__iommu_group_set_domain'
+  | '__iommu_group_set_core_domain'
+  | '__iommu_attach_group'
+  | 'iommu_attach_device'
+  | 'iommu_detach_device'
+  | 'iommu_attach_group'
+  | 'iommu_detach_group'
+  | 'iommu_attach_group_handle'
+  | 'iommu_detach_group_handle'
+  | 'iommu_replace_group_handle'
+  | 'iommu_attach_device_pasid'
+  | 'iommu_detach_device_pasid'
+  | 'iommu_domain_free'
+>;
+
+/** IOMMU_NO_PASID: the pasid_array slot iommufd's handle-based RID attach reserves. */
+export const IOMMU_NO_PASID = 0;
+
+/** PASID is enabled on the device: capability present and pci_enable_pasid's ACS check passed. */
+const pasidEnabled = (spec: { pasid: boolean; pasidAcsPath: boolean }): boolean => spec.pasid && spec.pasidAcsPath;
+
+export const domains: DomainFns = {
+  /**
+   * __iommu_group_set_domain_internal (iommu.c): same domain -> 0; a blocking domain is refused
+   * for a require_direct device with -EINVAL (and the group is left as it was); on success every
+   * member's RID is attached to the new domain and group->domain is updated.
+   */
+  __iommu_group_set_domain(env, s, { domain }) {
+    if (s.group.domain === domain) return ok(s);
+    for (const i of presentDevices(s)) {
+      if (domain === BLOCKING_DOMAIN && env.scenario.devices[i]?.requireDirect) {
+        return err('EINVAL', `${env.scenario.devices[i]?.name} has IOMMU_RESV_DIRECT regions (require_direct)`);
+      }
+    }
+    const devices = s.devices.map((d) => (d.present ? { ...d, hw: domain } : d));
+    return ok({ ...s, devices, group: { ...s.group, domain } });
+  },
+
+  /** __iommu_group_set_core_domain (iommu.c): blocking domain if owned, else default domain. */
+  __iommu_group_set_core_domain(env, s) {
+    const domain = s.group.owner ? BLOCKING_DOMAIN : DEFAULT_DOMAIN;
+    const r = env.k.__iommu_group_set_domain(env, s, { domain });
+    return r.ok ? r : ok(warnOn(s, `__iommu_group_set_core_domain: must-succeed attach failed: -${r.errno}`));
+  },
+
+  /**
+   * __iommu_attach_group (iommu.c): -EBUSY when group->domain is set and is neither the default
+   * nor the blocking domain (replace must be used instead). No ownership check.
+   */
+  __iommu_attach_group(env, s, { domain }) {
+    const cur = s.group.domain;
+    if (cur !== null && cur !== DEFAULT_DOMAIN && cur !== BLOCKING_DOMAIN) {
+      return err('EBUSY', `group->domain is ${cur}`);
+    }
+    return env.k.__iommu_group_set_domain(env, s, { domain });
+  },
+
+  /**
+   * iommu_attach_device (iommu.c): -ENODEV without a group; -EINVAL unless the group has exactly
+   * one device *now* (a point-in-time check, W3); then __iommu_attach_group.
+   */
+  iommu_attach_device(env, s, { dev, domain }) {
+    if (!s.devices[dev]?.present) return err('ENODEV', 'the device has no IOMMU group');
+    const n = presentDevices(s).length;
+    if (n !== 1) return err('EINVAL', `the group has ${n} devices (list_count_nodes != 1)`);
+    return env.k.__iommu_attach_group(env, s, { domain });
+  },
+
+  /**
+   * iommu_detach_device (iommu.c): WARN_ON(domain != group->domain || device count != 1) and do
+   * nothing (the domain stays attached); else back to the core domain.
+   */
+  iommu_detach_device(env, s, { dev, domain }) {
+    if (!s.devices[dev]?.present) return ok(s);
+    if (s.group.domain !== domain || presentDevices(s).length !== 1) {
+      return ok(warnOn(s, 'iommu_detach_device: WARN_ON(domain != group->domain || count != 1), detach skipped'));
+    }
+    return env.k.__iommu_group_set_core_domain(env, s, {});
+  },
+
+  /** iommu_attach_group (iommu.c): __iommu_attach_group; no device-count or owner check (W16). */
+  iommu_attach_group(env, s, { domain }) {
+    return env.k.__iommu_attach_group(env, s, { domain });
+  },
+
+  /** iommu_detach_group (iommu.c): back to the core domain; the domain argument is ignored. */
+  iommu_detach_group(env, s) {
+    return env.k.__iommu_group_set_core_domain(env, s, {});
+  },
+
+  /**
+   * iommu_attach_group_handle (iommu.c): reserves pasid_array[IOMMU_NO_PASID] (-EBUSY if taken),
+   * then __iommu_attach_group; on error the slot is released.
+   */
+  iommu_attach_group_handle(env, s, { domain }) {
+    if (s.group.pasid_array.some((e) => e.pasid === IOMMU_NO_PASID)) {
+      return err('EBUSY', 'pasid_array[IOMMU_NO_PASID] is in use');
+    }
+    const r = env.k.__iommu_attach_group(env, s, { domain });
+    if (!r.ok) return r;
+    return ok(updateGroup(r.next, { pasid_array: sortPasids([...r.next.group.pasid_array, { pasid: IOMMU_NO_PASID, domain }]) }));
+  },
+
+  /** iommu_detach_group_handle (iommu.c): core domain, erase pasid_array[IOMMU_NO_PASID]. */
+  iommu_detach_group_handle(env, s) {
+    const r = env.k.__iommu_group_set_core_domain(env, s, {});
+    if (!r.ok) return r;
+    return ok(updateGroup(r.next, { pasid_array: r.next.group.pasid_array.filter((e) => e.pasid !== IOMMU_NO_PASID) }));
+  },
+
+  /**
+   * iommu_replace_group_handle (iommu.c): switches the group with no "current must be a core
+   * domain" precondition (user domain to user domain without passing through blocking).
+   */
+  iommu_replace_group_handle(env, s, { domain }) {
+    const r = env.k.__iommu_group_set_domain(env, s, { domain });
+    if (!r.ok) return r;
+    const rest = r.next.group.pasid_array.filter((e) => e.pasid !== IOMMU_NO_PASID);
+    return ok(updateGroup(r.next, { pasid_array: sortPasids([...rest, { pasid: IOMMU_NO_PASID, domain }]) }));
+  },
+
+  /**
+   * iommu_attach_device_pasid (iommu.c): -ENODEV without a group; -EBUSY when the PASID is in
+   * use; set_dev_pasid on every member with max_pasids > 0. No group-size, owner or driver check
+   * (W17). The IOMMU driver's set_dev_pasid refusing a device whose PASID capability was not
+   * enabled (pci_enable_pasid failed its ACS RR+UF check, drivers/pci/ats.c) is modelled as
+   * -EINVAL: the PCI gate is the real SVA gate (kernel-semantics.md 4(b)).
+   */
+  iommu_attach_device_pasid(env, s, { dev, pasid, domain }) {
+    if (!s.devices[dev]?.present) return err('ENODEV', 'the device has no IOMMU group');
+    if (s.group.pasid_array.some((e) => e.pasid === pasid)) return err('EBUSY', `PASID ${pasid} is in use`);
+    for (const i of presentDevices(s)) {
+      const spec = env.scenario.devices[i];
+      if (spec?.pasid && !pasidEnabled(spec)) {
+        return err('EINVAL', `${spec.name}: PASID not enabled (pci_enable_pasid: no ACS RR+UF on the path)`);
+      }
+    }
+    return ok(updateGroup(s, { pasid_array: sortPasids([...s.group.pasid_array, { pasid, domain }]) }));
+  },
+
+  /** iommu_detach_device_pasid (iommu.c): parks the PASID on the blocked domain; erases the entry. */
+  iommu_detach_device_pasid(_env, s, { pasid }) {
+    return ok(updateGroup(s, { pasid_array: s.group.pasid_array.filter((e) => e.pasid !== pasid) }));
+  },
+
+  /** iommu_domain_free: a driver frees its private domain (it is no longer live). */
+  iommu_domain_free(_env, s, { domain }) {
+    const m = /^private:(\d+)$/.exec(domain);
+    if (!m) return ok(s);
+    const dev = Number(m[1]);
+    return ok({ ...s, devices: s.devices.map((d, i) => (i === dev ? { ...d, private_domain: false } : d)) });
+  },
+};
+
+/** Keeps pasid_array sorted by PASID so equal arrays serialize equally. */
+export const sortPasids = <T extends { pasid: number }>(a: T[]): T[] => a.sort((x, y) => x.pasid - y.pasid);
+
+/** The private domain a driver of `dev` allocates (re-exported for the drivers' code paths). */
+export const driverPrivateDomain = privateDomain;

@@ -1,0 +1,160 @@
+/**
+ * The VFIO cdev + iommufd path: drivers/vfio/device_cdev.c, drivers/vfio/iommufd.c and
+ * drivers/iommu/iommufd/device.c (kernel pinned in src/kernel/version.ts).
+ *
+ * Simplifications: RID attachment only (PASID attach through iommufd is not modelled); the
+ * isolated-MSI check of iommufd_device_bind (-EPERM without allow_unsafe_interrupts) and
+ * reserved-region enforcement in the IOAS are not modelled; a hwpt is never destroyed while
+ * in use (iommufd refuses with -EBUSY), so user domains are always live.
+ */
+import { hwptDomain } from '../../kernel/domains.ts';
+import { err, ok } from '../../kernel/errno.ts';
+import type { SystemState } from '../state.ts';
+import { ictxOwner, presentDevices, updateDevice } from '../state.ts';
+import type { Kernel } from './kernel.ts';
+import { isVfioBound } from './vfioGroup.ts';
+
+type IommufdFns = Pick<
+  Kernel,
+  | 'vfio_df_ioctl_bind_iommufd'
+  | 'vfio_df_ioctl_attach_pt'
+  | 'vfio_df_ioctl_detach_pt'
+  | 'vfio_df_unbind_iommufd'
+  | 'iommufd_device_bind'
+  | 'iommufd_device_attach'
+  | 'iommufd_device_replace'
+  | 'iommufd_device_detach'
+  | 'iommufd_device_unbind'
+>;
+
+/** Devices of the group bound to context `ctx` and attached to a hwpt, other than `dev`. */
+const attachedPeers = (s: SystemState, ctx: number, dev: number): number[] =>
+  presentDevices(s).filter((i) => i !== dev && s.devices[i]?.iommufd?.ctx === ctx && s.devices[i]?.iommufd?.hwpt !== null);
+
+const boundTo = (s: SystemState, dev: number, ctx: number): boolean => s.devices[dev]?.iommufd?.ctx === ctx;
+
+export const iommufd: IommufdFns = {
+  /**
+   * VFIO_DEVICE_BIND_IOMMUFD -> vfio_df_ioctl_bind_iommufd (device_cdev.c): -ENODEV when the
+   * device has no VFIO cdev (no VFIO driver bound); vfio_device_block_group -> -EBUSY while the
+   * legacy group file is open; -EINVAL when already bound; then iommufd_device_bind. Access is
+   * granted only after the bind succeeded.
+   */
+  vfio_df_ioctl_bind_iommufd(env, s, { ctx, dev }) {
+    if (!isVfioBound(s, dev)) return err('ENODEV', 'the device has no VFIO cdev (no VFIO driver bound)');
+    if (s.vfio_group.opened_by !== null) return err('EBUSY', 'vfio_device_block_group: the VFIO group file is open');
+    if (s.devices[dev]?.iommufd) return err('EINVAL', 'the device is already bound to an iommufd');
+    return env.k.iommufd_device_bind(env, s, { ctx, dev });
+  },
+
+  /**
+   * iommufd_device_bind (iommufd/device.c): iommu_device_claim_dma_owner(dev, ictx); the first
+   * claim in the group moves it to the blocking domain.
+   */
+  iommufd_device_bind(env, s, { ctx, dev }) {
+    const r = env.k.iommu_device_claim_dma_owner(env, s, { dev, owner: ictxOwner(ctx) });
+    if (!r.ok) return r;
+    return ok(updateDevice(r.next, dev, (d) => ({ ...d, iommufd: { ctx, hwpt: null } })));
+  },
+
+  /**
+   * VFIO_DEVICE_ATTACH_IOMMUFD_PT -> vfio_df_ioctl_attach_pt (device_cdev.c) ->
+   * vfio_iommufd_physical_attach_ioas (vfio/iommufd.c): -EINVAL before the bind granted access;
+   * an attached device is replaced, an unattached one attached.
+   */
+  vfio_df_ioctl_attach_pt(env, s, { ctx, dev, hwpt }) {
+    const b = s.devices[dev]?.iommufd;
+    if (!b || b.ctx !== ctx) return err('EINVAL', 'the device is not bound to this iommufd (access not granted)');
+    return b.hwpt === null
+      ? env.k.iommufd_device_attach(env, s, { ctx, dev, hwpt })
+      : env.k.iommufd_device_replace(env, s, { ctx, dev, hwpt });
+  },
+
+  /**
+   * iommufd_device_attach -> iommufd_hw_pagetable_attach (iommufd/device.c): -EINVAL when another
+   * device of the group is attached to a different hwpt (one hwpt per group); only the first
+   * device of the group attaches the hardware, with iommu_attach_group_handle.
+   */
+  iommufd_device_attach(env, s, { ctx, dev, hwpt }) {
+    const peers = attachedPeers(s, ctx, dev);
+    const other = peers.find((i) => s.devices[i]?.iommufd?.hwpt !== hwpt);
+    if (other !== undefined) {
+      return err('EINVAL', `the group is attached to hwpt ${s.devices[other]?.iommufd?.hwpt}: one hwpt per group`);
+    }
+    let cur = s;
+    if (peers.length === 0) {
+      const r = env.k.iommu_attach_group_handle(env, s, { domain: hwptDomain(ctx, hwpt) });
+      if (!r.ok) return r;
+      cur = r.next;
+    }
+    return ok(updateDevice(cur, dev, (d) => ({ ...d, iommufd: { ctx, hwpt } })));
+  },
+
+  /**
+   * iommufd_device_replace -> iommufd_device_do_replace (iommufd/device.c): same hwpt -> 0;
+   * iommu_replace_group_handle switches the group with no blocking gap and every attached
+   * device of the group moves to the new hwpt.
+   */
+  iommufd_device_replace(env, s, { ctx, dev, hwpt }) {
+    const old = s.devices[dev]?.iommufd?.hwpt;
+    if (old === null || old === undefined) return err('EINVAL', 'the device is not attached');
+    if (old === hwpt) return ok(s);
+    const r = env.k.iommu_replace_group_handle(env, s, { domain: hwptDomain(ctx, hwpt) });
+    if (!r.ok) return r;
+    const devices = r.next.devices.map((d) =>
+      d.iommufd && d.iommufd.ctx === ctx && d.iommufd.hwpt === old ? { ...d, iommufd: { ctx, hwpt } } : d,
+    );
+    return ok({ ...r.next, devices });
+  },
+
+  /**
+   * VFIO_DEVICE_DETACH_IOMMUFD_PT -> vfio_df_ioctl_detach_pt (device_cdev.c): -EINVAL before
+   * access is granted; a device that is not attached is a no-op (vfio_iommufd_physical_detach_ioas).
+   */
+  vfio_df_ioctl_detach_pt(env, s, { ctx, dev }) {
+    const b = s.devices[dev]?.iommufd;
+    if (!b || b.ctx !== ctx) return err('EINVAL', 'the device is not bound to this iommufd (access not granted)');
+    if (b.hwpt === null) return ok(s);
+    return env.k.iommufd_device_detach(env, s, { ctx, dev });
+  },
+
+  /**
+   * iommufd_device_detach -> iommufd_hw_pagetable_detach (iommufd/device.c): the last attached
+   * device of the group detaches the hardware with iommu_detach_group_handle (back to blocking).
+   */
+  iommufd_device_detach(env, s, { ctx, dev }) {
+    let cur = updateDevice(s, dev, (d) => ({ ...d, iommufd: { ctx, hwpt: null } }));
+    if (attachedPeers(cur, ctx, dev).length === 0) {
+      const b = s.devices[dev]?.iommufd;
+      const r = env.k.iommu_detach_group_handle(env, cur, { domain: hwptDomain(ctx, b?.hwpt ?? 0) });
+      if (!r.ok) return r;
+      cur = r.next;
+    }
+    return ok(cur);
+  },
+
+  /**
+   * Closing the cdev fd -> vfio_df_unbind_iommufd (device_cdev.c): the physical unbind detaches an
+   * attached device first, then iommufd_device_unbind.
+   */
+  vfio_df_unbind_iommufd(env, s, { ctx, dev }) {
+    if (!boundTo(s, dev, ctx)) return err('EBADFD', 'the context has no bound cdev for this device');
+    let cur = s;
+    if (s.devices[dev]?.iommufd?.hwpt !== null) {
+      const r = env.k.iommufd_device_detach(env, cur, { ctx, dev });
+      if (!r.ok) return r;
+      cur = r.next;
+    }
+    return env.k.iommufd_device_unbind(env, cur, { ctx, dev });
+  },
+
+  /**
+   * iommufd_device_unbind -> iommufd_device_destroy (iommufd/device.c):
+   * iommu_device_release_dma_owner; the last one restores the default domain.
+   */
+  iommufd_device_unbind(env, s, { dev }) {
+    const r = env.k.iommu_device_release_dma_owner(env, s, { dev });
+    const cur = r.ok ? r.next : s;
+    return ok(updateDevice(cur, dev, (d) => ({ ...d, iommufd: null })));
+  },
+};

@@ -1,0 +1,93 @@
+/**
+ * The rule table: every modelled kernel function as a pure function over the model state.
+ *
+ * Functions call each other through `env.k`, never directly, so that a design variant that
+ * overrides one function (say `__iommu_take_dma_ownership`) changes every path that uses it,
+ * exactly as patching that function in the kernel would.
+ */
+import type { KernelResult } from '../../kernel/errno.ts';
+import type { Scenario } from '../scenario.ts';
+import type { DriverName } from '../../kernel/drivers.ts';
+import type { Owner, SystemState } from '../state.ts';
+
+/** What every semantic function sees besides the state: the rules in force and the scenario. */
+export interface Env {
+  readonly k: Kernel;
+  readonly scenario: Scenario;
+}
+
+/** A kernel function of the model. */
+export type KernelFn<A> = (env: Env, s: SystemState, a: A) => KernelResult<SystemState>;
+
+export interface DevArg {
+  readonly dev: number;
+}
+export interface CtxArg {
+  readonly ctx: number;
+}
+export interface CtxDevArg {
+  readonly ctx: number;
+  readonly dev: number;
+}
+export type NoArg = Record<string, never>;
+
+/** Every modelled kernel function, named verbatim; the file each lives in is given per group. */
+export interface Kernel {
+  // drivers/iommu/iommu.c: DMA ownership
+  iommu_device_use_default_domain: KernelFn<DevArg>;
+  iommu_device_unuse_default_domain: KernelFn<DevArg>;
+  __iommu_take_dma_ownership: KernelFn<{ owner: Owner }>;
+  iommu_group_claim_dma_owner: KernelFn<{ owner: Owner }>;
+  iommu_device_claim_dma_owner: KernelFn<{ dev: number; owner: Owner }>;
+  __iommu_release_dma_ownership: KernelFn<NoArg>;
+  iommu_group_release_dma_owner: KernelFn<NoArg>;
+  iommu_device_release_dma_owner: KernelFn<DevArg>;
+  // drivers/iommu/iommu.c: domains
+  __iommu_group_set_domain: KernelFn<{ domain: string }>;
+  __iommu_group_set_core_domain: KernelFn<NoArg>;
+  __iommu_attach_group: KernelFn<{ domain: string }>;
+  iommu_attach_device: KernelFn<{ dev: number; domain: string }>;
+  iommu_detach_device: KernelFn<{ dev: number; domain: string }>;
+  iommu_attach_group: KernelFn<{ domain: string }>;
+  iommu_detach_group: KernelFn<{ domain: string }>;
+  iommu_attach_group_handle: KernelFn<{ domain: string }>;
+  iommu_detach_group_handle: KernelFn<{ domain: string }>;
+  iommu_replace_group_handle: KernelFn<{ domain: string }>;
+  iommu_attach_device_pasid: KernelFn<{ dev: number; pasid: number; domain: string }>;
+  iommu_detach_device_pasid: KernelFn<{ dev: number; pasid: number }>;
+  /** Frees a driver's private domain (the driver's side; the core only frees what it owns). */
+  iommu_domain_free: KernelFn<{ domain: string }>;
+  // drivers/iommu/iommu.c: device probe / release into the group
+  iommu_probe_device: KernelFn<DevArg>;
+  iommu_release_device: KernelFn<DevArg>;
+  // drivers/iommu/iommu-sva.c
+  iommu_sva_bind_device: KernelFn<DevArg>;
+  iommu_sva_unbind_device: KernelFn<DevArg>;
+  // drivers/pci/pci-driver.c
+  pci_dma_configure: KernelFn<DevArg>;
+  pci_dma_cleanup: KernelFn<DevArg>;
+  // drivers/base/dd.c
+  really_probe: KernelFn<{ dev: number; driver: DriverName }>;
+  device_release_driver: KernelFn<DevArg>;
+  // drivers/vfio/group.c, drivers/vfio/container.c
+  vfio_group_fops_open: KernelFn<CtxArg>;
+  vfio_group_ioctl_set_container: KernelFn<CtxArg>;
+  vfio_ioctl_set_iommu: KernelFn<CtxArg>;
+  vfio_group_ioctl_get_device_fd: KernelFn<CtxDevArg>;
+  vfio_device_fops_release: KernelFn<CtxDevArg>;
+  vfio_group_fops_release: KernelFn<CtxArg>;
+  vfio_group_detach_container: KernelFn<NoArg>;
+  // drivers/vfio/device_cdev.c, drivers/iommu/iommufd/device.c
+  vfio_df_ioctl_bind_iommufd: KernelFn<CtxDevArg>;
+  vfio_df_ioctl_attach_pt: KernelFn<CtxDevArg & { hwpt: number }>;
+  vfio_df_ioctl_detach_pt: KernelFn<CtxDevArg>;
+  vfio_df_unbind_iommufd: KernelFn<CtxDevArg>;
+  iommufd_device_bind: KernelFn<CtxDevArg>;
+  iommufd_device_attach: KernelFn<CtxDevArg & { hwpt: number }>;
+  iommufd_device_replace: KernelFn<CtxDevArg & { hwpt: number }>;
+  iommufd_device_detach: KernelFn<CtxDevArg>;
+  iommufd_device_unbind: KernelFn<CtxDevArg>;
+}
+
+/** Names of all kernel functions in the rule table. */
+export type KernelFnName = keyof Kernel;

@@ -1,0 +1,28 @@
+/**
+ * A design variant: a named set of overrides of kernel semantic functions, with where the rule
+ * came from and which invariants it is expected to break. The current kernel is the variant
+ * with no overrides.
+ */
+import type { Kernel } from '../semantics/kernel.ts';
+import { currentKernel } from '../semantics/index.ts';
+
+export interface Variant {
+  /** Short kebab-case name used on the command line. */
+  readonly name: string;
+  /** One or two sentences: what rule this variant stands for. */
+  readonly description: string;
+  /** Where the rule comes from: commit, thread, or "seeded bug" for test-only variants. */
+  readonly source: string;
+  /** `kernel`: the rules of today's kernel; `historical`/`proposed`: real designs; `seeded`: a deliberate bug. */
+  readonly kind: 'kernel' | 'historical' | 'proposed' | 'seeded';
+  /** Invariant ids (I1, I2, ...) this variant is expected to break on at least one scenario. */
+  readonly breaks: readonly string[];
+  /** The kernel functions this variant replaces. */
+  readonly overrides: Partial<Kernel>;
+}
+
+/** Declares a variant (identity; gives type checking and one place to add validation). */
+export const defineVariant = (v: Variant): Variant => v;
+
+/** The rule table of a variant: the current kernel with the variant's overrides. */
+export const kernelOf = (v: Variant): Kernel => ({ ...currentKernel, ...v.overrides });

@@ -1,0 +1,173 @@
+/**
+ * Real designs that were merged and later fixed, or proposed and rejected (kernel-semantics.md
+ * section 6, W1-W8). Each override names the kernel function it replaces and why.
+ */
+import { DEFAULT_DOMAIN } from '../../kernel/domains.ts';
+import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
+import { err, errAfter, ok } from '../../kernel/errno.ts';
+import { currentKernel } from '../semantics/index.ts';
+import type { KernelFn, DevArg } from '../semantics/kernel.ts';
+import { presentDevices, updateDevice, updateGroup, warnOn } from '../state.ts';
+import { defineVariant } from './defineVariant.ts';
+
+/** Before v5.19 there was no ownership API: a DMA-API driver could bind anywhere. */
+const useDefaultDomainUnchecked: KernelFn<DevArg> = (_env, s) => {
+  if (!s.group.default_domain) return err('EPROBE_DEFER', 'group->default_domain is not set up yet');
+  return ok(updateGroup(s, { owner_cnt: s.group.owner_cnt + 1 }));
+};
+
+/** VFIO viability (old vfio.c): every device driverless, bound to a VFIO driver or pci-stub. */
+const viable = (driver: string | null): boolean =>
+  driver === null || driver === 'pci-stub' || (isDriverName(driver) && DRIVERS[driver].vfio);
+
+export const w1PreViability = defineVariant({
+  name: 'w1-vfio-viability',
+  kind: 'historical',
+  description:
+    'Pre-5.19 VFIO: the group is claimed when it is "viable" at SET_CONTAINER; a DMA-API driver can still bind later, and the group notifier BUG_ONs only after its probe ran.',
+  source: 'old drivers/vfio/vfio.c (vfio_dev_viable, vfio_iommu_group_notifier); fixed by 1ea2a07a532b (v5.19)',
+  breaks: ['I1'],
+  overrides: {
+    iommu_device_use_default_domain: useDefaultDomainUnchecked,
+    iommu_group_claim_dma_owner(env, s, { owner }) {
+      if (s.group.owner !== null) return err('EBUSY', 'the group is already in use');
+      const bad = presentDevices(s).find((i) => !viable(s.devices[i]?.driver ?? null));
+      if (bad !== undefined) return err('EBUSY', `group not viable: ${s.devices[bad]?.driver} is bound`);
+      const r = env.k.__iommu_take_dma_ownership(env, updateGroup(s, { owner_cnt: 0 }), { owner });
+      return r.ok ? ok(updateGroup(r.next, { owner_cnt: s.group.owner_cnt + 1 })) : r;
+    },
+    really_probe(env, s, a) {
+      const r = currentKernel.really_probe(env, s, a);
+      if (!r.ok || s.group.owner === null || viable(a.driver)) return r;
+      return ok(warnOn(r.next, 'BUG_ON in vfio_iommu_group_notifier: non-viable driver bound in a group in use'));
+    },
+  },
+});
+
+export const w3PreOwnershipHotAdd = defineVariant({
+  name: 'w3-attach-device-count-pre-5.19',
+  kind: 'historical',
+  description:
+    "iommu_attach_device's point-in-time device-count check without the 5.19 ownership rules: a member hot-added after the check joins the private domain and a DMA-API driver can still bind to it.",
+  source: 'commit 426a273834eae (2015) count check; pre-5.19 iommu.c had no iommu_device_use_default_domain',
+  breaks: ['I4'],
+  overrides: { iommu_device_use_default_domain: useDefaultDomainUnchecked },
+});
+
+/** Pre-~v6.2 iommu_sva_bind_device: SVA only on groups with exactly one device right now. */
+export const w4SvaDeviceCount = defineVariant({
+  name: 'w4-sva-device-count',
+  kind: 'historical',
+  description:
+    'SVA gated by the group device count (iommu_group_device_count == 1) instead of ACS RR+UF on the path; a peer hot-added later receives PASID DMA by P2P.',
+  source: 'iommu.c iommu_sva_bind_device before commit 201007ef707a (PCI: Enable PASID only when ACS RR & UF enabled)',
+  breaks: ['I12'],
+  overrides: {
+    iommu_sva_bind_device(env, s, a) {
+      const n = presentDevices(s).length;
+      if (n !== 1) return err('EINVAL', `SVA doesn't support groups with more than one device (${n})`);
+      return currentKernel.iommu_sva_bind_device(env, s, a);
+    },
+    iommu_attach_device_pasid(_env, s, { pasid, domain }) {
+      if (s.group.pasid_array.some((e) => e.pasid === pasid)) return err('EBUSY', `PASID ${pasid} is in use`);
+      return ok(updateGroup(s, { pasid_array: [...s.group.pasid_array, { pasid, domain }].sort((x, y) => x.pasid - y.pasid) }));
+    },
+  },
+});
+
+/** RFC v2 02/11 iommu_group_singleton_lockdown(): true iff one DMA-API driver and no owner. */
+const lockdown = (s: Parameters<KernelFn<DevArg>>[1]) => {
+  const g = s.group;
+  if (g.owner_cnt !== 1 || g.domain !== DEFAULT_DOMAIN || g.owner) return null;
+  return updateGroup(s, { singleton_lockdown: true });
+};
+
+export const w5SingletonLockdown = defineVariant({
+  name: 'w5-singleton-lockdown',
+  kind: 'proposed',
+  description:
+    'RFC iommu_group_singleton_lockdown(): replaces the device-count checks with "owner_cnt == 1, default domain, no owner" - it counts drivers, not devices, so a driverless or pci-stub peer passes.',
+  source: 'Lu Baolu, [PATCH RFC v2 02/11] iommu: Add iommu_group_singleton_lockdown(), 29 Mar 2022',
+  breaks: ['I12'],
+  overrides: {
+    iommu_device_use_default_domain(env, s, a) {
+      if (s.group.singleton_lockdown) return err('EBUSY', 'the group is locked down for a singleton driver');
+      return currentKernel.iommu_device_use_default_domain(env, s, a);
+    },
+    iommu_device_unuse_default_domain(env, s, a) {
+      const r = currentKernel.iommu_device_unuse_default_domain(env, s, a);
+      return r.ok && r.next.group.owner_cnt === 0 ? ok(updateGroup(r.next, { singleton_lockdown: false })) : r;
+    },
+    iommu_attach_device(env, s, { dev, domain }) {
+      if (!s.devices[dev]?.present) return err('ENODEV', 'the device has no IOMMU group');
+      const locked = lockdown(s);
+      if (!locked) return err('EINVAL', 'iommu_group_singleton_lockdown() failed');
+      return env.k.__iommu_attach_group(env, locked, { domain });
+    },
+    iommu_sva_bind_device(env, s, a) {
+      const locked = lockdown(s);
+      if (!locked) return err('EINVAL', 'iommu_group_singleton_lockdown() failed');
+      return currentKernel.iommu_sva_bind_device(env, locked, a);
+    },
+    iommu_attach_device_pasid: w4SvaDeviceCount.overrides.iommu_attach_device_pasid!,
+  },
+});
+
+export const w7ClaimDetachToNull = defineVariant({
+  name: 'w7-claim-detach-to-null',
+  kind: 'historical',
+  description:
+    'First merged ownership: a claim detaches the group to a NULL domain instead of the blocking domain, and detach returns to NULL while owned.',
+  source: 'commit 1ea2a07a532b; fixed by "iommu: iommu_group_claim_dma_owner() must always assign a domain" (May 2022)',
+  breaks: ['I6', 'I9'],
+  overrides: {
+    __iommu_take_dma_ownership(_env, s, { owner }) {
+      const g = s.group;
+      if (g.domain !== null && g.domain !== DEFAULT_DOMAIN) return err('EBUSY', `group->domain is ${g.domain}`);
+      const devices = s.devices.map((d) => (d.present ? { ...d, hw: null } : d));
+      return ok({ ...s, devices, group: { ...g, domain: null, owner, owner_cnt: g.owner_cnt + 1 } });
+    },
+    __iommu_group_set_core_domain(env, s) {
+      if (s.group.owner === null) return currentKernel.__iommu_group_set_core_domain(env, s, {});
+      const devices = s.devices.map((d) => (d.present ? { ...d, hw: null } : d));
+      return ok({ ...s, devices, group: { ...s.group, domain: null } });
+    },
+  },
+});
+
+export const w8ProbeErrorLeak = defineVariant({
+  name: 'w8-probe-error-leak',
+  kind: 'historical',
+  description:
+    "really_probe's error path skips dma_cleanup, so owner_cnt keeps the failed driver's count and every later claim gets -EPERM.",
+  source: 'owner_cnt leak on the CONFIG_DEBUG_TEST_DRIVER_REMOVE re-probe path (Zenghui Yu, Jun 2023)',
+  breaks: ['I2'],
+  overrides: {
+    // really_probe (dd.c) with the error path's dma_cleanup missing.
+    really_probe(env, s, { dev, driver }) {
+      if (!DRIVERS[driver].probeFails) return currentKernel.really_probe(env, s, { dev, driver });
+      if (!s.devices[dev]?.present || s.devices[dev]?.driver) return currentKernel.really_probe(env, s, { dev, driver });
+      const bound = updateDevice(s, dev, (d) => ({ ...d, driver }));
+      const r = env.k.pci_dma_configure(env, bound, { dev });
+      if (!r.ok) return err(r.errno, `pci_dma_configure: ${r.reason}`);
+      const after = updateDevice(r.next, dev, (d) => ({ ...d, driver: null }));
+      return errAfter('ENXIO', `${driver}: probe() failed; the error path skipped dma_cleanup`, after);
+    },
+  },
+});
+
+export const v519HotAddDefault = defineVariant({
+  name: 'v5.19-hot-add-default-domain',
+  kind: 'historical',
+  description:
+    'v5.19 to ~v6.3 iommu_probe_device: a hot-added device gets the default domain unless group->owner is set, even when a kernel driver attached a private domain: the group is split.',
+  source: 'iommu.c @00208852 iommu_probe_device ("If device joined an existing group which has been claimed, don\'t attach the default domain")',
+  breaks: ['I7'],
+  overrides: {
+    iommu_probe_device(env, s, a) {
+      const r = currentKernel.iommu_probe_device(env, s, a);
+      if (!r.ok || s.group.owner !== null || !s.group.default_domain) return r;
+      return ok({ ...r.next, devices: r.next.devices.map((d, i) => (i === a.dev ? { ...d, hw: DEFAULT_DOMAIN } : d)) });
+    },
+  },
+});

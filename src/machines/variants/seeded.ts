@@ -1,0 +1,110 @@
+/**
+ * Seeded bugs: small, deliberate mistakes in one kernel function each, so that every invariant
+ * has a design that breaks it (a check that cannot fail is a defect). Not real kernel history.
+ */
+import { DEFAULT_DOMAIN, hwptDomain } from '../../kernel/domains.ts';
+import { err, ok } from '../../kernel/errno.ts';
+import { currentKernel } from '../semantics/index.ts';
+import { updateDevice, updateGroup } from '../state.ts';
+import { defineVariant } from './defineVariant.ts';
+
+export const bugDeviceClaimNoCount = defineVariant({
+  name: 'bug-device-claim-no-count',
+  kind: 'seeded',
+  description: 'iommu_device_claim_dma_owner forgets owner_cnt++ when the same owner claims again.',
+  source: 'seeded bug',
+  breaks: ['I3'],
+  overrides: {
+    iommu_device_claim_dma_owner(env, s, a) {
+      if (s.group.owner_cnt !== 0 && s.group.owner === a.owner) return ok(s);
+      return currentKernel.iommu_device_claim_dma_owner(env, s, a);
+    },
+  },
+});
+
+export const bugReleaseKeepsBlocking = defineVariant({
+  name: 'bug-release-keeps-blocking',
+  kind: 'seeded',
+  description: '__iommu_release_dma_ownership clears the owner but leaves the group on the blocking domain.',
+  source: 'seeded bug',
+  breaks: ['I5', 'I14'],
+  overrides: {
+    __iommu_release_dma_ownership(_env, s) {
+      if (s.group.owner_cnt === 0 || s.group.owner === null) return ok(s);
+      return ok(updateGroup(s, { owner: null, owner_cnt: 0 }));
+    },
+  },
+});
+
+export const bugClaimIgnoresOwner = defineVariant({
+  name: 'bug-claim-ignores-owner',
+  kind: 'seeded',
+  description: 'iommu_device_claim_dma_owner lets a second owner in (owner_cnt++) instead of -EPERM.',
+  source: 'seeded bug',
+  breaks: ['I8'],
+  overrides: {
+    iommu_device_claim_dma_owner(env, s, a) {
+      if (s.group.owner !== null) return ok(updateGroup(s, { owner_cnt: s.group.owner_cnt + 1 }));
+      return currentKernel.iommu_device_claim_dma_owner(env, s, a);
+    },
+  },
+});
+
+export const bugIommufdAnyHwpt = defineVariant({
+  name: 'bug-iommufd-any-hwpt',
+  kind: 'seeded',
+  description: 'iommufd_hw_pagetable_attach lets devices of one group attach to different hwpts.',
+  source: 'seeded bug',
+  breaks: ['I10'],
+  overrides: {
+    iommufd_device_attach(env, s, { ctx, dev, hwpt }) {
+      const r = env.k.iommu_replace_group_handle(env, s, { domain: hwptDomain(ctx, hwpt) });
+      if (!r.ok) return r;
+      return ok(updateDevice(r.next, dev, (d) => ({ ...d, iommufd: { ctx, hwpt } })));
+    },
+  },
+});
+
+export const bugHotAddIgnoresOwner = defineVariant({
+  name: 'bug-hot-add-ignores-owner',
+  kind: 'seeded',
+  description: 'iommu_probe_device attaches a device hot-added into an owned group to the default domain.',
+  source: 'seeded bug',
+  breaks: ['I15'],
+  overrides: {
+    iommu_probe_device(env, s, a) {
+      const r = currentKernel.iommu_probe_device(env, s, a);
+      if (!r.ok || s.group.owner === null) return r;
+      return ok(updateDevice(r.next, a.dev, (d) => ({ ...d, hw: DEFAULT_DOMAIN })));
+    },
+  },
+});
+
+export const bugDeviceFdBeforeClaim = defineVariant({
+  name: 'bug-device-fd-before-claim',
+  kind: 'seeded',
+  description: 'VFIO_GROUP_GET_DEVICE_FD hands out a device fd before SET_CONTAINER claimed the group.',
+  source: 'seeded bug',
+  breaks: ['I19'],
+  overrides: {
+    vfio_group_ioctl_get_device_fd(env, s, a) {
+      if (s.vfio_group.opened_by !== a.ctx) return currentKernel.vfio_group_ioctl_get_device_fd(env, s, a);
+      const d = s.devices[a.dev];
+      if (!d?.present || d.driver !== 'vfio-pci') return err('ENODEV', 'not a VFIO device of this group');
+      return ok(updateDevice(s, a.dev, (x) => ({ ...x, group_fd: a.ctx })));
+    },
+  },
+});
+
+export const bugUnuseUnderflow = defineVariant({
+  name: 'bug-unuse-underflow',
+  kind: 'seeded',
+  description:
+    'pci_dma_configure forgets iommu_device_use_default_domain and iommu_device_unuse_default_domain lost its WARN_ON guard: owner_cnt goes negative.',
+  source: 'seeded bug',
+  breaks: ['TypeOK'],
+  overrides: {
+    iommu_device_use_default_domain: (_env, s) => ok(s),
+    iommu_device_unuse_default_domain: (_env, s) => ok(updateGroup(s, { owner_cnt: s.group.owner_cnt - 1 })),
+  },
+});

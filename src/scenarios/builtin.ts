@@ -1,0 +1,132 @@
+/**
+ * The built-in scenario suite. Each scenario is one IOMMU group: which devices, which drivers
+ * the driver core may bind, which user contexts act through which path, hot-plug on or off, and
+ * the peer-to-peer pairs the PCIe fabric allows (from the hardware model's topology when named).
+ */
+import type { DriverName } from '../kernel/drivers.ts';
+import type { ContextSpec, DeviceSpec, Scenario, UserPath } from '../machines/scenario.ts';
+
+type DevOpts = Partial<Omit<DeviceSpec, 'name' | 'drivers'>>;
+
+/** A device slot; present, no PASID, no direct regions unless said. */
+export const dev = (name: string, drivers: DriverName[], o: DevOpts = {}): DeviceSpec => ({
+  name,
+  drivers,
+  present: o.present ?? true,
+  pasid: o.pasid ?? false,
+  pasidAcsPath: o.pasidAcsPath ?? false,
+  requireDirect: o.requireDirect ?? false,
+});
+
+/** A user context. */
+export const ctx = (name: string, paths: UserPath[], hwpts = 1): ContextSpec => ({ name, paths, hwpts });
+
+/** Every ordered pair of distinct devices: a non-ACS switch or multifunction device. */
+export const allPairs = (n: number): [number, number][] =>
+  Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => [a, b] as [number, number])).flat().filter(([a, b]) => a !== b);
+
+export const BUILTIN_SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'vfio-vs-dma-api',
+    description:
+      'Two endpoints below a switch port without ACS (one group). Either may get e1000e or vfio-pci; ctx0 uses the legacy VFIO group + container, ctx1 the VFIO cdev + iommufd.',
+    devices: [dev('01:00.0', ['e1000e', 'vfio-pci']), dev('01:00.1', ['e1000e', 'vfio-pci'])],
+    contexts: [ctx('qemu-legacy', ['vfio-group']), ctx('qemu-iommufd', ['iommufd'])],
+    hotplug: false,
+    p2p: allPairs(2),
+    topology: 'switch-no-acs',
+  },
+  {
+    name: 'iommufd-two-contexts',
+    description:
+      'Two vfio-pci devices of one group and two iommufd contexts: the first bind wins the group, the other context gets -EPERM; one hwpt per group (ctx0 has two hwpts).',
+    devices: [dev('02:00.0', ['vfio-pci']), dev('02:00.1', ['vfio-pci'])],
+    contexts: [ctx('vmm-a', ['iommufd'], 2), ctx('vmm-b', ['iommufd'])],
+    hotplug: false,
+    p2p: allPairs(2),
+    topology: 'multifunction-no-acs',
+  },
+  {
+    name: 'hot-add-owned-group',
+    description:
+      'A device is hot-added into (and removed from) a group that a user context owns: it joins the group\'s current domain and cannot get a DMA-API driver.',
+    devices: [dev('03:00.0', ['vfio-pci']), dev('03:00.1', ['e1000e', 'vfio-pci'], { present: false })],
+    contexts: [ctx('qemu-legacy', ['vfio-group']), ctx('qemu-iommufd', ['iommufd'])],
+    hotplug: true,
+    p2p: allPairs(2),
+    topology: 'multifunction-no-acs',
+  },
+  {
+    name: 'pci-stub-neighbour',
+    description:
+      'The seed thread\'s P2P case: a user owns 04:00.0 while its group-mate is bound to pci-stub (driver_managed_dma): accepted, since pci-stub does no DMA (W12).',
+    devices: [dev('04:00.0', ['vfio-pci']), dev('04:00.1', ['pci-stub', 'e1000e'])],
+    contexts: [ctx('qemu-legacy', ['vfio-group'])],
+    hotplug: false,
+    p2p: allPairs(2),
+    topology: 'switch-no-acs',
+  },
+  {
+    name: 'private-domain-hot-add',
+    description:
+      'W3 today: function 0 of a multifunction device without ACS is bound to a driver that uses iommu_attach_device; function 1 is removed and rescanned around the point-in-time device-count check.',
+    devices: [dev('05:00.0', ['drm-msm']), dev('05:00.1', ['e1000e'])],
+    contexts: [],
+    hotplug: true,
+    p2p: allPairs(2),
+    topology: 'multifunction-no-acs',
+  },
+  {
+    name: 'sva-peer-hot-add',
+    description:
+      'W4: an SVA-capable function of a multifunction device without ACS; its peer function is removed and re-added. Today pci_enable_pasid refuses PASID without ACS RR+UF.',
+    devices: [dev('06:00.0', ['idxd'], { pasid: true, pasidAcsPath: false }), dev('06:00.1', ['e1000e'])],
+    contexts: [],
+    hotplug: true,
+    p2p: allPairs(2),
+    topology: 'multifunction-no-acs',
+  },
+  {
+    name: 'sva-driverless-peer',
+    description:
+      'W5: an SVA-capable endpoint beside a pci-stub peer below a switch without ACS: one DMA-API driver in the group, two devices.',
+    devices: [dev('07:00.0', ['idxd'], { pasid: true, pasidAcsPath: false }), dev('07:00.1', ['pci-stub'])],
+    contexts: [],
+    hotplug: false,
+    p2p: allPairs(2),
+    topology: 'sva-endpoint-beside-peer',
+  },
+  {
+    name: 'sva-acs-switch',
+    description:
+      'An SVA-capable endpoint below a switch whose ports have ACS RR+CR+UF: PASID is enabled and nothing is reachable peer-to-peer.',
+    devices: [dev('08:00.0', ['idxd'], { pasid: true, pasidAcsPath: true })],
+    contexts: [ctx('qemu-iommufd', ['iommufd'])],
+    hotplug: false,
+    p2p: [],
+    topology: 'switch-acs',
+  },
+  {
+    name: 'probe-failure',
+    description:
+      'W8: a DMA-API driver whose probe() fails after dma_configure, beside a VFIO device and an iommufd context that later claims the group.',
+    devices: [dev('09:00.0', ['probe-fails', 'vfio-pci']), dev('09:00.1', ['e1000e', 'vfio-pci'])],
+    contexts: [ctx('qemu-iommufd', ['iommufd'])],
+    hotplug: false,
+    p2p: allPairs(2),
+    topology: 'switch-no-acs',
+  },
+  {
+    name: 'kernel-attach-group-shared',
+    description:
+      'W16 today: a DMA-API driver calls iommu_attach_group on a two-device group whose other device also uses the DMA API; nothing in the core refuses it.',
+    devices: [dev('0a:00.0', ['drm-tegra']), dev('0a:00.1', ['e1000e'])],
+    contexts: [],
+    hotplug: false,
+    p2p: allPairs(2),
+    topology: 'multifunction-no-acs',
+  },
+];
+
+/** Looks a scenario up by name. */
+export const findScenario = (name: string): Scenario | undefined => BUILTIN_SCENARIOS.find((s) => s.name === name);
