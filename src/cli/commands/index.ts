@@ -1,7 +1,9 @@
 /** The ordered list of CLI commands; each factory returns a commander Command. */
 import type { Command } from 'commander';
+import { checkCommand } from './check.ts';
+import { listCommand } from './list.ts';
+import { topologyCommand } from './topology.ts';
 
 export type CommandFactory = (setExit: (code: number) => void) => Command;
 
-export const commands: CommandFactory[] = [];
-import { topologyCommand } from './topology.ts'; commands.push(topologyCommand);
+export const commands: CommandFactory[] = [checkCommand, listCommand, topologyCommand];

@@ -17,6 +17,8 @@ export interface Variant {
   readonly kind: 'kernel' | 'historical' | 'proposed' | 'seeded';
   /** Invariant ids (I1, I2, ...) this variant is expected to break on at least one scenario. */
   readonly breaks: readonly string[];
+  /** The built-in scenario whose counterexample tells this variant's story best (preferred in reports). */
+  readonly showcase?: string;
   /** The kernel functions this variant replaces. */
   readonly overrides: Partial<Kernel>;
 }

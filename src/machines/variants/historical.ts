@@ -27,6 +27,7 @@ export const w1PreViability = defineVariant({
     'Pre-5.19 VFIO: the group is claimed when it is "viable" at SET_CONTAINER; a DMA-API driver can still bind later, and the group notifier BUG_ONs only after its probe ran.',
   source: 'old drivers/vfio/vfio.c (vfio_dev_viable, vfio_iommu_group_notifier); fixed by 1ea2a07a532b (v5.19)',
   breaks: ['I1'],
+  showcase: 'pci-stub-neighbour',
   overrides: {
     iommu_device_use_default_domain: useDefaultDomainUnchecked,
     iommu_group_claim_dma_owner(env, s, { owner }) {
@@ -51,6 +52,7 @@ export const w3PreOwnershipHotAdd = defineVariant({
     "iommu_attach_device's point-in-time device-count check without the 5.19 ownership rules: a member hot-added after the check joins the private domain and a DMA-API driver can still bind to it.",
   source: 'commit 426a273834eae (2015) count check; pre-5.19 iommu.c had no iommu_device_use_default_domain',
   breaks: ['I4'],
+  showcase: 'private-domain-hot-add',
   overrides: { iommu_device_use_default_domain: useDefaultDomainUnchecked },
 });
 
@@ -89,6 +91,7 @@ export const w5SingletonLockdown = defineVariant({
     'RFC iommu_group_singleton_lockdown(): replaces the device-count checks with "owner_cnt == 1, default domain, no owner" - it counts drivers, not devices, so a driverless or pci-stub peer passes.',
   source: 'Lu Baolu, [PATCH RFC v2 02/11] iommu: Add iommu_group_singleton_lockdown(), 29 Mar 2022',
   breaks: ['I12'],
+  showcase: 'sva-driverless-peer',
   overrides: {
     iommu_device_use_default_domain(env, s, a) {
       if (s.group.singleton_lockdown) return err('EBUSY', 'the group is locked down for a singleton driver');

@@ -1,0 +1,23 @@
+/** Kernel-call rendering of an event with the scenario's device and context names. */
+import { actorOf, eventArgs, type IommuEvent } from '../machines/events.ts';
+import type { Scenario } from '../machines/scenario.ts';
+
+/** `vfio_df_ioctl_bind_iommufd(ctx=qemu, dev=01:00.0)`. */
+export function formatCall(e: IommuEvent, scenario: Scenario): string {
+  const args = eventArgs(e).map(([k, v]) => {
+    if (k === 'dev') return `${scenario.devices[v as number]?.name ?? v}`;
+    if (k === 'ctx') return `${scenario.contexts[v as number]?.name ?? `ctx${v}`}`;
+    return `${k}=${v}`;
+  });
+  return `${e.type}(${args.join(', ')})`;
+}
+
+/** The actor's display name: `driver core`, `hotplug`, `e1000e@01:00.0`, or the context's name. */
+export function actorName(e: IommuEvent, scenario: Scenario, driver?: string | null): string {
+  const a = actorOf(e);
+  if (a === 'driver_core') return 'driver core';
+  if (a === 'hotplug') return 'hotplug';
+  if (a.startsWith('ctx')) return scenario.contexts[Number(a.slice(3))]?.name ?? a;
+  const dev = 'dev' in e ? scenario.devices[e.dev]?.name : '?';
+  return `${driver ?? 'driver'}@${dev}`;
+}

@@ -1,0 +1,49 @@
+/**
+ * Readable counterexamples: one kernel call per step with its arguments, the errno it returned,
+ * the chain of kernel functions it ran, and what changed in the state.
+ */
+import pc from 'picocolors';
+import type { Violation } from '../engine/types.ts';
+import { findInvariant } from '../invariants/index.ts';
+import type { Model } from '../machines/model.ts';
+import type { SystemState } from '../machines/state.ts';
+import { recordCalls } from './callTree.ts';
+import { actorName, formatCall } from './formatEvent.ts';
+import { diffStates, formatChanges } from './stateDiff.ts';
+
+/** A short summary of a state: the group fields and each device's driver and domain. */
+export function summarizeState(s: SystemState, model: Model): string {
+  const g = s.group;
+  const devs = s.devices
+    .map((d, i) => {
+      const name = model.scenario.devices[i]?.name ?? `dev${i}`;
+      return d.present ? `${name}: ${d.driver ?? 'no driver'}, hw ${d.hw ?? 'NULL'}` : `${name}: absent`;
+    })
+    .join('; ');
+  return `owner ${g.owner ?? 'NULL'}, owner_cnt ${g.owner_cnt}, domain ${g.domain ?? 'NULL'}, pasid_array [${g.pasid_array.map((p) => p.pasid).join(',')}]; ${devs}`;
+}
+
+/** Renders a counterexample as text. `color` adds terminal colours. */
+export function formatTraceText(v: Violation, model: Model, color = false): string {
+  const c = color ? pc : { bold: (x: string) => x, red: (x: string) => x, dim: (x: string) => x, green: (x: string) => x, cyan: (x: string) => x };
+  const inv = findInvariant(v.invariant);
+  const lines: string[] = [];
+  lines.push(c.bold(`${v.invariant} ${inv?.name ?? ''}: broken after ${v.steps.length} step${v.steps.length === 1 ? '' : 's'}`) + `  (scenario ${model.scenario.name}, variant ${model.variant.name})`);
+  lines.push(c.dim(`  [0] ${summarizeState(v.init, model)}`));
+  let prev = v.init;
+  v.steps.forEach((step, i) => {
+    const driver = 'dev' in step.event ? prev.devices[step.event.dev]?.driver : null;
+    const ret = step.errno ? c.red(`-${step.errno}`) : c.green('0');
+    lines.push(`  ${String(i + 1).padStart(2)}. ${c.cyan(actorName(step.event, model.scenario, driver).padEnd(16))} ${formatCall(step.event, model.scenario)} = ${ret}`);
+    const calls = recordCalls(model, prev, step.event).filter((r) => r.depth > 0 || r.fn !== step.event.type);
+    for (const r of calls) {
+      lines.push(c.dim(`        ${'  '.repeat(Math.max(0, r.depth))}${r.fn}${r.errno ? ` = -${r.errno} (${r.reason})` : ''}`));
+    }
+    const changes = diffStates(prev, step.state, model.scenario);
+    if (changes.length) lines.push(`        ${c.dim('changed:')} ${formatChanges(changes)}`);
+    prev = step.state;
+  });
+  lines.push(c.red(`  ✗ ${v.invariant}: ${v.reason}`));
+  if (inv) lines.push(c.dim(`    ${inv.description} [${inv.kernelRef}]`));
+  return lines.join('\n');
+}

@@ -1,0 +1,40 @@
+/** What one step changed in the state, in kernel field names: `group.owner_cnt 0 -> 1`. */
+import type { Scenario } from '../machines/scenario.ts';
+import type { SystemState } from '../machines/state.ts';
+
+export interface FieldChange {
+  path: string;
+  from: unknown;
+  to: unknown;
+}
+
+/** Flattens the state to `group.owner_cnt`, `01:00.0.hw`, ...; nested values print as compact JSON. */
+function flatten(s: SystemState, scenario: Scenario): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const leaf = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
+  for (const [k, v] of Object.entries(s.group)) out.set(`group.${k}`, leaf(v));
+  for (const [k, v] of Object.entries(s.vfio_group)) out.set(`vfio_group.${k}`, leaf(v));
+  s.devices.forEach((d, i) => {
+    for (const [k, v] of Object.entries(d)) out.set(`${scenario.devices[i]?.name ?? i}.${k}`, leaf(v));
+  });
+  out.set('warn', s.warn);
+  return out;
+}
+
+/** The fields whose value differs between `a` and `b`. */
+export function diffStates(a: SystemState, b: SystemState, scenario: Scenario): FieldChange[] {
+  const fa = flatten(a, scenario);
+  const fb = flatten(b, scenario);
+  const keys = [...new Set([...fa.keys(), ...fb.keys()])];
+  return keys.flatMap((path) => {
+    const from = fa.get(path);
+    const to = fb.get(path);
+    return JSON.stringify(from) === JSON.stringify(to) ? [] : [{ path, from, to }];
+  });
+}
+
+/** `null` prints as NULL, as in the kernel. */
+export const showValue = (v: unknown): string => (v === null || v === undefined ? 'NULL' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/** One line: `group.owner_cnt 0→1, 01:00.0.hw default→blocking`. */
+export const formatChanges = (c: FieldChange[]): string => c.map((x) => `${x.path} ${showValue(x.from)}→${showValue(x.to)}`).join(', ');

@@ -1,0 +1,69 @@
+/** Choosing which counterexamples to show, and rendering them in the three formats. */
+import type { CheckResult } from '../engine/check.ts';
+import type { Violation } from '../engine/types.ts';
+import type { Model } from '../machines/model.ts';
+import { findVariant } from '../machines/variants/index.ts';
+import { formatTraceText } from './formatTrace.ts';
+import { toItf } from './itf.ts';
+import { toMermaid } from './mermaid.ts';
+
+export type TraceFormat = 'text' | 'itf' | 'mermaid';
+
+export interface ShownTrace {
+  heading: string;
+  violation: Violation;
+  model: Model;
+}
+
+/** Renders one counterexample. */
+export function renderTrace(v: Violation, model: Model, format: TraceFormat, color = false): string {
+  if (format === 'itf') return JSON.stringify(toItf(v, model), null, 2);
+  if (format === 'mermaid') return toMermaid(v, model);
+  return formatTraceText(v, model, color);
+}
+
+/**
+ * The traces worth printing: with `all`, every one; otherwise every unexpected violation, the
+ * shortest trace of each flawed variant's expected invariant, and the current kernel's known
+ * weaknesses.
+ */
+export function selectTraces(results: readonly CheckResult[], all: boolean): ShownTrace[] {
+  const out: ShownTrace[] = [];
+  const head = (r: CheckResult, v: Violation, why: string) => `── ${r.variant} breaks ${v.invariant} in ${r.scenario} (${why}) ──`;
+  if (all) {
+    for (const r of results) for (const v of r.result.violations) out.push({ heading: head(r, v, r.matchesExpectation ? 'expected' : 'UNEXPECTED'), violation: v, model: r.model });
+    return out;
+  }
+  for (const r of results) {
+    for (const v of r.result.violations) if (r.unexpected.includes(v.invariant)) out.push({ heading: head(r, v, 'UNEXPECTED'), violation: v, model: r.model });
+  }
+  const best = new Map<string, { r: CheckResult; v: Violation }>();
+  for (const r of results) {
+    const variant = findVariant(r.variant);
+    for (const v of r.result.violations) {
+      if (r.unexpected.includes(v.invariant)) continue;
+      const key = variant?.kind === 'kernel' ? `${r.variant}:${r.scenario}` : r.variant;
+      if (variant?.kind !== 'kernel' && !variant?.breaks.includes(v.invariant)) continue;
+      const cur = best.get(key);
+      const showcase = variant?.showcase;
+      const better = !cur || (showcase ? (r.scenario === showcase && cur.r.scenario !== showcase) || (r.scenario === showcase) === (cur.r.scenario === showcase) && v.steps.length < cur.v.steps.length : v.steps.length < cur.v.steps.length);
+      if (better) best.set(key, { r, v });
+    }
+  }
+  for (const { r, v } of best.values()) {
+    out.push({ heading: head(r, v, findVariant(r.variant)?.kind === 'kernel' ? 'known weakness of today\'s kernel' : 'expected'), violation: v, model: r.model });
+  }
+  return out;
+}
+
+const EXT: Record<TraceFormat, string> = { text: 'txt', itf: 'itf.json', mermaid: 'mmd' };
+
+/** One file per violation of every result: `scenario/variant/INVARIANT.ext`. */
+export function traceFiles(results: readonly CheckResult[], format: TraceFormat): { name: string; text: string }[] {
+  return results.flatMap((r) =>
+    r.result.violations.map((v) => ({
+      name: `${r.scenario}/${r.variant}/${v.invariant}.${EXT[format]}`,
+      text: `${renderTrace(v, r.model, format)}\n`,
+    })),
+  );
+}

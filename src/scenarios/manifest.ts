@@ -1,0 +1,37 @@
+/**
+ * The manifest (src/scenarios/manifest.json, tlaplus/Examples style): for each built-in scenario
+ * and variant, the expected verdict, the invariants that break, and the state-space size. A test
+ * fails on any drift; `iommu-mc check --write-manifest` regenerates it for review in git.
+ */
+import manifestJson from './manifest.json' with { type: 'json' };
+
+export interface ManifestEntry {
+  scenario: string;
+  variant: string;
+  expected: 'holds' | 'violated';
+  invariants: string[];
+  distinctStates: number;
+  transitions: number;
+  depth: number;
+  /** Why a current-kernel entry is expected to be violated: a known weakness of today's kernel. */
+  knownWeakness?: string;
+}
+
+export interface Manifest {
+  kernel: string;
+  entries: ManifestEntry[];
+}
+
+export const MANIFEST = manifestJson as Manifest;
+
+/** The manifest entry of a built-in job, if any. */
+export const manifestEntry = (scenario: string, variant: string): ManifestEntry | undefined =>
+  MANIFEST.entries.find((e) => e.scenario === scenario && e.variant === variant);
+
+/** Known weaknesses of today's kernel, shown as traces rather than hidden (kernel-semantics.md W3, W16). */
+export const KNOWN_WEAKNESSES: Record<string, string> = {
+  'private-domain-hot-add':
+    'W3: iommu_attach_device checks the device count only at attach time; a member added later makes iommu_detach_device WARN and skip, and the driver frees a domain the IOMMU still walks.',
+  'kernel-attach-group-shared':
+    'W16: iommu_attach_group has no device-count or ownership check; a DMA-API group-mate is moved off the default domain.',
+};
