@@ -28,7 +28,9 @@ const contextSchema = z.strictObject({
   hwpts: z.number().int().min(1).max(4).default(1),
 });
 
-const expectSchema = z.union([z.literal('holds'), z.array(z.enum(INVARIANTS.map((i) => i.id) as [string, ...string[]])).min(1)]);
+const expectSchema = z.union([z.literal('holds'), z.array(z.enum(INVARIANTS.map((i) => i.id) as [string, ...string[]])).min(1)], {
+  error: `expected "holds" or a list of invariant ids (${INVARIANTS.map((i) => i.id).join(', ')})`,
+});
 
 export const scenarioFileSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'a kebab-case name'),
@@ -38,7 +40,7 @@ export const scenarioFileSchema = z.strictObject({
   hotplug: z.boolean().default(false),
   p2p: z.union([z.enum(['all', 'none']), z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)]))]).default('all'),
   variants: z.array(variantName).min(1).default(['current']),
-  expect: z.record(variantName, expectSchema).default({}),
+  expect: z.partialRecord(variantName, expectSchema).default({}),
 });
 
 export type ScenarioFile = z.infer<typeof scenarioFileSchema>;
@@ -46,7 +48,7 @@ export type ScenarioFile = z.infer<typeof scenarioFileSchema>;
 /** A loaded scenario plus the expectations the file states per variant. */
 export interface LoadedScenario {
   scenario: Scenario;
-  expect: Record<string, 'holds' | string[]>;
+  expect: Partial<Record<string, 'holds' | string[]>>;
 }
 
 /** A located, one-line validation error. */

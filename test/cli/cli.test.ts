@@ -1,0 +1,119 @@
+/** The command line, run as a user runs it: exit codes, one-line errors, JSON shape, files. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const BIN = join(import.meta.dirname, '../../bin/iommu-mc.mjs');
+
+function cli(args: string[]): { code: number; stdout: string; stderr: string } {
+  try {
+    const stdout = execFileSync(process.execPath, [BIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    return { code: 0, stdout, stderr: '' };
+  } catch (e) {
+    const x = e as { status: number; stdout: string; stderr: string };
+    return { code: x.status, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'iommu-mc-'));
+
+describe('iommu-mc check', () => {
+  it('an unknown scenario exits 2 with one line naming the choices', () => {
+    const r = cli(['check', '--scenario', 'no-such-thing']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/--scenario: unknown "no-such-thing"; choose one of: vfio-vs-dma-api/);
+  });
+
+  it('--json prints one object with the documented fields', () => {
+    const r = cli(['check', '--json', '--scenario', 'sva-peer-hot-add', '--variant', 'current', '--variant', 'w4-sva-device-count']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.ok).toBe(true);
+    expect(j.results).toHaveLength(2);
+    const w4 = j.results.find((x: { variant: string }) => x.variant === 'w4-sva-device-count');
+    expect(w4).toMatchObject({ scenario: 'sva-peer-hot-add', status: 'violated', expected: 'violated', matchesExpectation: true });
+    expect(w4.violations[0]).toMatchObject({ invariant: 'I12' });
+    expect(w4.violations[0].steps.map((s: { event: string }) => s.event)).toContain('iommu_sva_bind_device');
+    expect(j.results[0]).toHaveProperty('distinctStates');
+    expect(j.results[0]).toHaveProperty('transitions');
+  });
+
+  it('a bound that cuts exploration short exits 3 with status incomplete', () => {
+    const r = cli(['check', '--json', '--scenario', 'vfio-vs-dma-api', '--variant', 'current', '--max-states', '5']);
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.stdout).results[0].status).toBe('incomplete');
+  });
+
+  it('--out writes one trace file per counterexample in the chosen format', () => {
+    const dir = join(tmp(), 'traces');
+    const r = cli(['check', '--scenario', 'vfio-vs-dma-api', '--variant', 'w7-claim-detach-to-null', '--trace-format', 'mermaid', '--out', dir]);
+    expect(r.code).toBe(0);
+    const files = readdirSync(join(dir, 'vfio-vs-dma-api', 'w7-claim-detach-to-null'));
+    expect(files).toContain('I6.mmd');
+    expect(files.some((f) => f.includes('.tmp-'))).toBe(false);
+  });
+
+  it('prints a table, the W3 trace of today\'s kernel and a summary line', () => {
+    const r = cli(['check', '--scenario', 'private-domain-hot-add', '--variant', 'current']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/iommu_detach_device: WARN_ON/);
+    expect(r.stdout).toMatch(/1 checks: 1 as expected/);
+  });
+});
+
+describe('iommu-mc check --scenario-file', () => {
+  const write = (name: string, text: string) => {
+    const f = join(tmp(), name);
+    writeFileSync(f, text);
+    return f;
+  };
+
+  it('a valid YAML scenario is checked and holds under the current kernel', () => {
+    const f = write('ok.yaml', 'name: my-group\ndevices:\n  - { name: "01:00.0", drivers: [vfio-pci] }\n  - { name: "01:00.1", drivers: [e1000e], present: false }\ncontexts:\n  - { name: qemu, paths: [iommufd] }\nhotplug: true\n');
+    const r = cli(['check', '--json', '--scenario-file', f]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).results[0]).toMatchObject({ scenario: 'my-group', variant: 'current', status: 'holds' });
+  });
+
+  it('an expected violation stated in the file is met by the flawed variant', () => {
+    const f = write('w4.json', JSON.stringify({ name: 'w4', devices: [{ name: 'a', drivers: ['idxd'], pasid: true }, { name: 'b', drivers: ['e1000e'] }], hotplug: true, variants: ['current', 'w4-sva-device-count'], expect: { 'w4-sva-device-count': ['I12'] } }));
+    expect(cli(['check', '--scenario-file', f]).code).toBe(0);
+  });
+
+  it.each([
+    ['a wrong field', 'bad.yaml', 'name: x\ndevices:\n  - { name: a, drivers: [no-such-driver] }\n', /bad\.yaml: devices\[0\]\.drivers\[0\]: .*e1000e/],
+    ['an unknown key', 'extra.json', '{"name":"x","devices":[{"name":"a","drivers":["e1000e"]}],"colour":1}', /extra\.json: \(top level\): .*colour/],
+    ['an empty file', 'empty.yaml', '', /empty\.yaml: the file is empty/],
+    ['broken JSON', 'broken.json', '{"name":', /broken\.json: not valid JSON/],
+  ])('%s exits 2 with one line naming the file and field', (_, name, text, re) => {
+    const r = cli(['check', '--scenario-file', write(name, text)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(re);
+  });
+
+  it('a missing file exits 2 and writes nothing', () => {
+    const dir = join(tmp(), 'never');
+    const r = cli(['check', '--scenario-file', '/no/such/file.yaml', '--out', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\/no\/such\/file\.yaml: cannot read the file \(no such file\)/);
+    expect(existsSync(dir)).toBe(false);
+  });
+});
+
+describe('iommu-mc list and --help', () => {
+  it('list --json names every scenario, variant and invariant', () => {
+    const j = JSON.parse(cli(['list', '--json']).stdout);
+    expect(j.invariants[0].id).toBe('TypeOK');
+    expect(j.variants.map((v: { name: string }) => v.name)).toContain('w5-singleton-lockdown');
+  });
+
+  it.each([['check'], ['list'], ['topology']])('%s --help exits 0', (cmd) => {
+    const r = cli([cmd, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Usage: iommu-mc/);
+  });
+});

@@ -1,0 +1,80 @@
+/**
+ * A check that cannot fail is a defect: for every invariant, a flawed variant breaks it on a
+ * built-in scenario, the checker returns the counterexample, and replaying the trace's events
+ * from the initial state reaches the bad state (or the bad step) again.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore } from '../../src/engine/explore.ts';
+import { canonicalKey } from '../../src/engine/serialize.ts';
+import { INVARIANTS } from '../../src/invariants/index.ts';
+import { successor } from '../../src/machines/events.ts';
+import { statesOfItf, toItf } from '../../src/report/itf.ts';
+import { model } from '../helpers/model.ts';
+
+/** Where each invariant breaks: [scenario, variant]. */
+const BREAKERS: Record<string, [string, string]> = {
+  TypeOK: ['probe-failure', 'bug-unuse-underflow'],
+  WARN: ['private-domain-hot-add', 'current'],
+  I1: ['pci-stub-neighbour', 'w1-vfio-viability'],
+  I2: ['probe-failure', 'w8-probe-error-leak'],
+  I3: ['iommufd-two-contexts', 'bug-device-claim-no-count'],
+  I4: ['private-domain-hot-add', 'w3-attach-device-count-pre-5.19'],
+  I5: ['vfio-vs-dma-api', 'bug-release-keeps-blocking'],
+  I6: ['vfio-vs-dma-api', 'w7-claim-detach-to-null'],
+  I7: ['private-domain-hot-add', 'v5.19-hot-add-default-domain'],
+  I8: ['iommufd-two-contexts', 'bug-claim-ignores-owner'],
+  I9: ['vfio-vs-dma-api', 'w7-claim-detach-to-null'],
+  I10: ['iommufd-two-contexts', 'bug-iommufd-any-hwpt'],
+  I12: ['sva-peer-hot-add', 'w4-sva-device-count'],
+  I14: ['vfio-vs-dma-api', 'bug-release-keeps-blocking'],
+  I15: ['hot-add-owned-group', 'bug-hot-add-ignores-owner'],
+  I17: ['private-domain-hot-add', 'current'],
+  I19: ['vfio-vs-dma-api', 'bug-device-fd-before-claim'],
+};
+
+describe('every invariant can fail', () => {
+  it('every registered invariant has a breaking variant listed here', () => {
+    expect(Object.keys(BREAKERS).sort()).toEqual(INVARIANTS.map((i) => i.id).sort());
+  });
+
+  describe.each(INVARIANTS.map((i) => [i.id, i] as const))('%s', (id, inv) => {
+    const [scenario, variant] = BREAKERS[id]!;
+
+    it(`${variant} breaks ${inv.name} on ${scenario} and the trace replays to the bad state`, () => {
+      const m = model(scenario, variant);
+      const r = explore(m);
+      const v = r.violations.find((x) => x.invariant === id);
+      expect(v, `no counterexample for ${id}`).toBeDefined();
+      const states = [m.init];
+      for (const step of v!.steps) {
+        const next = successor(m.apply(states[states.length - 1]!, step.event));
+        expect(next, `${step.event.type} has no successor on replay`).not.toBeNull();
+        expect(canonicalKey(next)).toBe(canonicalKey(step.state));
+        states.push(next!);
+      }
+      const last = states[states.length - 1]!;
+      if (v!.kind === 'state') {
+        expect(inv.check!(last, m.scenario)).toBe(v!.reason);
+        // Shortest: no earlier state on the trace breaks it.
+        for (const s of states.slice(0, -1)) expect(inv.check!(s, m.scenario)).toBeNull();
+      } else {
+        const prev = states[states.length - 2]!;
+        expect(inv.step!(prev, v!.steps[v!.steps.length - 1]!.event, last, m.scenario)).toBe(v!.reason);
+      }
+    });
+
+    it(`holds under the current kernel wherever the current kernel has no known weakness`, () => {
+      const m = model(id === 'WARN' || id === 'I17' ? 'hot-add-owned-group' : scenario, 'current');
+      expect(explore(m).violations.map((x) => x.invariant)).not.toContain(id);
+    });
+  });
+
+  it('ITF traces round-trip to the same states', () => {
+    const m = model('vfio-vs-dma-api', 'w7-claim-detach-to-null');
+    const v = explore(m).violations[0]!;
+    const itf = JSON.parse(JSON.stringify(toItf(v, m)));
+    const back = statesOfItf(itf);
+    expect(back.map(canonicalKey)).toEqual([v.init, ...v.steps.map((s) => s.state)].map(canonicalKey));
+    expect(itf.states[1]['mbt::actionTaken']).toBe(v.steps[0]!.event.type);
+  });
+});
