@@ -99,3 +99,29 @@ export function checkJson(results: readonly CheckResult[], exitCode: number) {
     })),
   };
 }
+
+/** TLC-style coverage: how often each kernel call was enabled, succeeded, changed the state, failed with which errno. */
+export function formatCoverage(results: readonly CheckResult[]): string {
+  const agg = new Map<string, { enabled: number; ok: number; changed: number; errnos: Map<string, number> }>();
+  for (const r of results) {
+    for (const [ev, c] of Object.entries(r.result.coverage)) {
+      const a = agg.get(ev) ?? { enabled: 0, ok: 0, changed: 0, errnos: new Map<string, number>() };
+      a.enabled += c.enabled;
+      a.ok += c.ok;
+      a.changed += c.changed;
+      for (const [e, n] of Object.entries(c.errnos)) a.errnos.set(e, (a.errnos.get(e) ?? 0) + (n ?? 0));
+      agg.set(ev, a);
+    }
+  }
+  const rows = [...agg.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([ev, a]) => [
+      ev,
+      fmtInt(a.enabled),
+      fmtInt(a.ok),
+      fmtInt(a.changed),
+      [...a.errnos.entries()].sort().map(([e, n]) => `-${e}×${fmtInt(n)}`).join(' ') || '-',
+      a.changed === 0 ? 'never changed the state' : '',
+    ]);
+  return table(rows, ['kernel call', 'enabled', 'ok', 'changed state', 'errors', 'note']);
+}

@@ -4,7 +4,7 @@ import pc from 'picocolors';
 import { getExitCode, runJob, type CheckResult, type Expectation, type Job } from '../../engine/check.ts';
 import { findVariant, VARIANTS, type Variant } from '../../machines/variants/index.ts';
 import type { Scenario } from '../../machines/scenario.ts';
-import { checkJson, formatCheckTable, formatSummary } from '../../report/checkReport.ts';
+import { checkJson, formatCheckTable, formatCoverage, formatSummary } from '../../report/checkReport.ts';
 import { traceFiles, selectTraces, renderTrace, type TraceFormat } from '../../report/traces.ts';
 import { BUILTIN_SCENARIOS, findScenario } from '../../scenarios/builtin.ts';
 import { MANIFEST, manifestEntry, KNOWN_WEAKNESSES } from '../../scenarios/manifest.ts';
@@ -27,6 +27,7 @@ interface CheckOpts {
   maxStates?: number;
   maxSeconds?: number;
   writeManifest?: string;
+  stats?: boolean;
   color: boolean;
 }
 
@@ -113,6 +114,7 @@ async function runCheck(o: CheckOpts): Promise<number> {
   process.stdout.write(`${formatCheckTable(results, color)}\n\n`);
   const shown = o.traces === 'none' ? [] : selectTraces(results, o.traces === 'all');
   for (const t of shown) process.stdout.write(`${t.heading}\n${renderTrace(t.violation, t.model, o.traceFormat, color)}\n\n`);
+  if (o.stats) process.stdout.write(`Coverage (all checks of this run)\n${formatCoverage(results)}\n\n`);
   process.stdout.write(`${formatSummary(results, color)}\n`);
   if (o.out) process.stdout.write(`Traces written to ${o.out}\n`);
   if (exit === EXIT.INCOMPLETE) process.stdout.write(`${color ? pc.yellow('incomplete') : 'incomplete'}: a bound cut exploration short; raise --max-states/--max-seconds.\n`);
@@ -132,6 +134,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     .option('--out <dir>', 'write every counterexample to this directory, one file each')
     .option('--max-states <n>', 'stop after this many distinct states (status incomplete, exit 3)', positiveInt('--max-states'))
     .option('--max-seconds <s>', 'stop a run after this many seconds (status incomplete, exit 3)', positiveNumber('--max-seconds'))
+    .option('--stats', 'print coverage per kernel call: enabled, succeeded, changed the state, errnos')
     .option('--write-manifest <file>', 'write the expected results of this run to FILE (src/scenarios/manifest.json)')
     .option('--no-color', 'no colours')
     .addHelpText('after', `\nExit codes: 0 every result matches its expectation; 1 a mismatch; 2 bad usage or input; 3 incomplete.\nScenarios: ${BUILTIN_SCENARIOS.map((s) => s.name).join(', ')}\nVariants: ${VARIANTS.map((v) => v.name).join(', ')}`)
