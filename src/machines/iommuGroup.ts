@@ -1,0 +1,118 @@
+/**
+ * struct iommu_group (drivers/iommu/iommu.c, kernel pinned in src/kernel/version.ts) as an XState
+ * region: the abstract ownership modes of kernel-semantics.md 1.2.
+ *
+ * - `free`: owner_cnt == 0, owner == NULL;
+ * - `kernel`: owner == NULL, owner_cnt != 0 (DMA-API drivers bound; a negative owner_cnt, which
+ *   only the seeded bug-unuse-underflow produces and TypeOK rejects, also lands here);
+ * - `owned`: owner != NULL (a VFIO group or an iommufd context claimed the group).
+ *
+ * The region never decides anything itself: every guard runs the kernel call through the
+ * semantic layer (src/machines/semantics) and compares the resulting mode. Named transitions are
+ * the lifecycle edges of the current kernel; the `'*'` fallback keeps the region equal to
+ * `modeOf(context)` when a design variant changes the mode some other way.
+ */
+import { assign, setup } from 'xstate';
+import { applyEvent, successor, type IommuEvent } from './events.ts';
+import type { Scenario } from './scenario.ts';
+import { initialState, type SystemState } from './state.ts';
+import { currentVariant, kernelOf, type Variant } from './variants/index.ts';
+
+/** The state values of the iommu_group region. */
+export type IommuGroupMode = 'free' | 'kernel' | 'owned';
+
+/** Every iommu_group mode, in document order. */
+export const IOMMU_GROUP_MODES: readonly IommuGroupMode[] = ['free', 'kernel', 'owned'];
+
+/** The iommu_group region's state value for a model state. */
+export function modeOf(s: SystemState): IommuGroupMode {
+  if (s.group.owner !== null) return 'owned';
+  return s.group.owner_cnt !== 0 ? 'kernel' : 'free';
+}
+
+/** The state after a kernel call (the semantic successor), or null when the call changed nothing. */
+type KernelCall = (s: SystemState, e: IommuEvent) => SystemState | null;
+
+/** The guards the region's transitions name, implemented over a kernel call. */
+export const iommuGroupGuards = (call: KernelCall) => ({
+  /** The call has a successor and it puts the group in `mode`. */
+  iommuGroupLeadsTo: ({ context, event }: { context: SystemState; event: IommuEvent }, p: { mode: IommuGroupMode }) => {
+    const next = call(context, event);
+    return next !== null && modeOf(next) === p.mode;
+  },
+});
+
+/** How a region is built: its initial mode, and whether its transitions apply the kernel call to the context. */
+export interface IommuGroupRegionOptions {
+  readonly initial: IommuGroupMode;
+  /** Exactly one region of a machine applies the call (action `applyKernelCall`). */
+  readonly apply: boolean;
+}
+
+/** The iommu_group region config: states `free`, `kernel`, `owned` and their kernel-call transitions. */
+export function iommuGroupRegion({ initial, apply }: IommuGroupRegionOptions) {
+  const actions = apply ? (['applyKernelCall'] as const) : ([] as const);
+  const to = (mode: IommuGroupMode, stay = false) => ({
+    ...(stay ? {} : { target: mode }),
+    guard: { type: 'iommuGroupLeadsTo' as const, params: { mode } },
+    actions,
+  });
+  /** Any other mode change (variants only), then, for the applying region, "mode unchanged". */
+  const fallback = (from: IommuGroupMode) => [
+    ...IOMMU_GROUP_MODES.filter((m) => m !== from).map((m) => to(m)),
+    ...(apply ? [to(from, true)] : []),
+  ];
+  return {
+    initial,
+    states: {
+      free: {
+        on: {
+          // really_probe (drivers/base/dd.c) -> pci_dma_configure (drivers/pci/pci-driver.c) ->
+          // iommu_device_use_default_domain (iommu.c): the first DMA-API driver binds, owner_cnt 0 -> 1.
+          really_probe: to('kernel'),
+          // vfio_group_ioctl_set_container (drivers/vfio/group.c) -> vfio_container_attach_group
+          // (drivers/vfio/container.c) -> iommu_group_claim_dma_owner (iommu.c).
+          vfio_group_ioctl_set_container: to('owned'),
+          // vfio_df_ioctl_bind_iommufd (drivers/vfio/device_cdev.c) -> iommufd_device_bind
+          // (drivers/iommu/iommufd/device.c) -> iommu_device_claim_dma_owner (iommu.c).
+          vfio_df_ioctl_bind_iommufd: to('owned'),
+          '*': fallback('free'),
+        },
+      },
+      kernel: {
+        on: {
+          // __device_release_driver (dd.c) -> pci_dma_cleanup (pci-driver.c) ->
+          // iommu_device_unuse_default_domain (iommu.c): the last DMA-API driver unbinds.
+          device_release_driver: to('free'),
+          '*': fallback('kernel'),
+        },
+      },
+      owned: {
+        on: {
+          // vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c) ->
+          // iommu_group_release_dma_owner (iommu.c).
+          vfio_group_fops_release: to('free'),
+          // __device_release_driver (dd.c) -> vfio_unregister_group_dev -> vfio_device_remove_group
+          // (group.c) -> vfio_group_detach_container (container.c): the last VFIO device leaves.
+          device_release_driver: to('free'),
+          // vfio_df_unbind_iommufd (device_cdev.c) -> iommufd_device_unbind (iommufd/device.c) ->
+          // iommu_device_release_dma_owner (iommu.c): the last claim is dropped.
+          vfio_df_unbind_iommufd: to('free'),
+          '*': fallback('owned'),
+        },
+      },
+    },
+  };
+}
+
+/** A standalone iommu_group machine (for docs and tests): context is the whole model state. */
+export function createIommuGroupMachine(scenario: Scenario, variant: Variant = currentVariant) {
+  const env = { k: kernelOf(variant), scenario };
+  const call: KernelCall = (s, e) => successor(applyEvent(env, s, e));
+  const init = initialState(scenario);
+  return setup({
+    types: { context: {} as SystemState, events: {} as IommuEvent },
+    guards: iommuGroupGuards(call),
+    actions: { applyKernelCall: assign(({ context, event }) => call(context, event) ?? context) },
+  }).createMachine({ id: 'iommuGroup', context: init, ...iommuGroupRegion({ initial: modeOf(init), apply: true }) });
+}

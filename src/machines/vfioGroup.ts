@@ -1,0 +1,121 @@
+/**
+ * The legacy VFIO group file /dev/vfio/$GROUP and its container (struct vfio_group,
+ * drivers/vfio/group.c and drivers/vfio/container.c; kernel pinned in src/kernel/version.ts) as
+ * an XState region.
+ *
+ * - `closed`: nobody holds the group file;
+ * - `open`: a context opened it (vfio_group_fops_open), no container yet;
+ * - `container_set`: VFIO_GROUP_SET_CONTAINER claimed the group (iommu_group_claim_dma_owner);
+ * - `iommu_set`: VFIO_SET_IOMMU attached the group to the container's domain.
+ *
+ * Guards run the kernel call through the semantic layer and compare the resulting mode; the
+ * `'*'` fallback keeps the region equal to `modeOf(context)` under any design variant.
+ */
+import { assign, setup } from 'xstate';
+import { applyEvent, successor, type IommuEvent } from './events.ts';
+import type { Scenario } from './scenario.ts';
+import { initialState, type SystemState } from './state.ts';
+import { currentVariant, kernelOf, type Variant } from './variants/index.ts';
+
+/** The state values of the VFIO group region. */
+export type VfioGroupMode = 'closed' | 'open' | 'container_set' | 'iommu_set';
+
+/** Every VFIO group mode, in document order. */
+export const VFIO_GROUP_MODES: readonly VfioGroupMode[] = ['closed', 'open', 'container_set', 'iommu_set'];
+
+/** The VFIO group region's state value for a model state. */
+export function modeOf(s: SystemState): VfioGroupMode {
+  const v = s.vfio_group;
+  if (v.opened_by === null) return 'closed';
+  if (!v.container) return 'open';
+  return v.iommu_set ? 'iommu_set' : 'container_set';
+}
+
+/** The state after a kernel call (the semantic successor), or null when the call changed nothing. */
+type KernelCall = (s: SystemState, e: IommuEvent) => SystemState | null;
+
+/** The guards the region's transitions name, implemented over a kernel call. */
+export const vfioGroupGuards = (call: KernelCall) => ({
+  /** The call has a successor and it puts the VFIO group file in `mode`. */
+  vfioGroupLeadsTo: ({ context, event }: { context: SystemState; event: IommuEvent }, p: { mode: VfioGroupMode }) => {
+    const next = call(context, event);
+    return next !== null && modeOf(next) === p.mode;
+  },
+});
+
+/** How the region is built: its initial mode, and whether it applies the kernel call. */
+export interface VfioGroupRegionOptions {
+  readonly initial: VfioGroupMode;
+  /** Exactly one region of a machine applies the call (action `applyKernelCall`). */
+  readonly apply: boolean;
+}
+
+/** The VFIO group region config: the group file's states and the kernel calls that move it. */
+export function vfioGroupRegion({ initial, apply }: VfioGroupRegionOptions) {
+  const actions = apply ? (['applyKernelCall'] as const) : ([] as const);
+  const to = (mode: VfioGroupMode, stay = false) => ({
+    ...(stay ? {} : { target: mode }),
+    guard: { type: 'vfioGroupLeadsTo' as const, params: { mode } },
+    actions,
+  });
+  /** Any other mode change (variants only), then, for the applying region, "mode unchanged". */
+  const fallback = (from: VfioGroupMode) => [
+    ...VFIO_GROUP_MODES.filter((m) => m !== from).map((m) => to(m)),
+    ...(apply ? [to(from, true)] : []),
+  ];
+  return {
+    initial,
+    states: {
+      closed: {
+        on: {
+          // vfio_group_fops_open (drivers/vfio/group.c): single opener, VFIO devices present, no cdev open.
+          vfio_group_fops_open: to('open'),
+          '*': fallback('closed'),
+        },
+      },
+      open: {
+        on: {
+          // vfio_group_ioctl_set_container (group.c) -> vfio_container_attach_group (container.c).
+          vfio_group_ioctl_set_container: to('container_set'),
+          // vfio_group_fops_release (group.c).
+          vfio_group_fops_release: to('closed'),
+          '*': fallback('open'),
+        },
+      },
+      container_set: {
+        on: {
+          // vfio_ioctl_set_iommu (container.c): the type1 backend runs iommu_attach_group.
+          vfio_ioctl_set_iommu: to('iommu_set'),
+          // vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c).
+          vfio_group_fops_release: to('closed'),
+          // __device_release_driver (drivers/base/dd.c) -> vfio_device_remove_group (group.c) ->
+          // vfio_group_detach_container (container.c): the last VFIO device leaves; the file stays open.
+          device_release_driver: to('open'),
+          '*': fallback('container_set'),
+        },
+      },
+      iommu_set: {
+        on: {
+          // vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c).
+          vfio_group_fops_release: to('closed'),
+          // __device_release_driver (dd.c) -> vfio_device_remove_group (group.c) ->
+          // vfio_group_detach_container (container.c): iommu_detach_group, then release ownership.
+          device_release_driver: to('open'),
+          '*': fallback('iommu_set'),
+        },
+      },
+    },
+  };
+}
+
+/** A standalone VFIO group machine (for docs and tests): context is the whole model state. */
+export function createVfioGroupMachine(scenario: Scenario, variant: Variant = currentVariant) {
+  const env = { k: kernelOf(variant), scenario };
+  const call: KernelCall = (s, e) => successor(applyEvent(env, s, e));
+  const init = initialState(scenario);
+  return setup({
+    types: { context: {} as SystemState, events: {} as IommuEvent },
+    guards: vfioGroupGuards(call),
+    actions: { applyKernelCall: assign(({ context, event }) => call(context, event) ?? context) },
+  }).createMachine({ id: 'vfioGroup', context: init, ...vfioGroupRegion({ initial: modeOf(init), apply: true }) });
+}
