@@ -53,6 +53,21 @@ export const BUILTIN_TOPOLOGY_SPECS: Readonly<Record<string, TopologySpec>> = {
       },
     ],
   },
+  'multifunction-pasid-no-acs': {
+    name: 'multifunction-pasid-no-acs',
+    description: 'A two-function accelerator without ACS below an isolated root port; function 0 has ATS and PASID. pci_enable_pasid refuses it: a multifunction device must itself have ACS RR+UF.',
+    rootPorts: [rp('rp0', '00:1c.0')],
+    endpoints: [
+      {
+        name: 'accel',
+        parent: 'rp0',
+        functions: [
+          { bdf: '06:00.0', name: 'accel.0', id: '8086:0b25', bars: [{ base: 0xb0000000, size: 0x10000 }], ats: true, pasid: true },
+          { bdf: '06:00.1', name: 'accel.1', id: '8086:0b25', bars: [{ base: 0xb0010000, size: 0x10000 }] },
+        ],
+      },
+    ],
+  },
   'multifunction-quirk': {
     name: 'multifunction-quirk',
     description: 'An Intel I350 two-port NIC: no ACS capability, but pci_quirk_mf_endpoint_acs vouches that the functions do not do peer-to-peer, so each function gets its own group.',

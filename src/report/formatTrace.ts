@@ -10,6 +10,22 @@ import type { SystemState } from '../machines/state.ts';
 import { recordCalls } from './callTree.ts';
 import { actorName, formatCall } from './formatEvent.ts';
 import { diffStates, formatChanges } from './stateDiff.ts';
+import { builtinScenarioTopology } from '../scenarios/fromTopology.ts';
+import { describeRoute } from './dmaRoute.ts';
+
+/**
+ * For a PASID-safety violation in a scenario with a topology: the route the PASID-tagged DMA
+ * takes from the bound device to the peer's BAR, from the hardware model.
+ */
+export function pasidRoute(v: Violation, model: Model): string | null {
+  if (v.invariant !== 'I12') return null;
+  const bt = builtinScenarioTopology(model.scenario);
+  const last = v.steps.length ? v.steps[v.steps.length - 1]!.state : v.init;
+  const a = last.devices.findIndex((d) => d.present && d.sva);
+  const pair = model.scenario.p2p.find(([x, y]) => x === a && last.devices[y]?.present);
+  if (!bt || !pair) return null;
+  return describeRoute(bt.topology, bt.deviceMap[pair[0]]!, bt.deviceMap[pair[1]]!, true);
+}
 
 /** A short summary of a state: the group fields and each device's driver and domain. */
 export function summarizeState(s: SystemState, model: Model): string {
@@ -44,6 +60,8 @@ export function formatTraceText(v: Violation, model: Model, color = false): stri
     prev = step.state;
   });
   lines.push(c.red(`  ✗ ${v.invariant}: ${v.reason}`));
+  const route = pasidRoute(v, model);
+  if (route) lines.push(...route.split('\n').map((l) => `    route: ${l}`));
   if (inv) lines.push(c.dim(`    ${inv.description} [${inv.kernelRef}]`));
   return lines.join('\n');
 }

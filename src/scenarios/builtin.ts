@@ -5,6 +5,7 @@
  */
 import type { DriverName } from '../kernel/drivers.ts';
 import type { ContextSpec, DeviceSpec, Scenario, UserPath } from '../machines/scenario.ts';
+import { applyTopology, builtinScenarioTopology } from './fromTopology.ts';
 
 type DevOpts = Partial<Omit<DeviceSpec, 'name' | 'drivers'>>;
 
@@ -25,16 +26,17 @@ export const ctx = (name: string, paths: UserPath[], hwpts = 1): ContextSpec => 
 export const allPairs = (n: number): [number, number][] =>
   Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => [a, b] as [number, number])).flat().filter(([a, b]) => a !== b);
 
-export const BUILTIN_SCENARIOS: readonly Scenario[] = [
+/** The scenarios as written; the p2p and PASID facts of those naming a topology are re-derived below. */
+export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
   {
     name: 'vfio-vs-dma-api',
     description:
-      'Two endpoints below a switch port without ACS (one group). Either may get e1000e or vfio-pci; ctx0 uses the legacy VFIO group + container, ctx1 the VFIO cdev + iommufd.',
+      'Two functions of a multifunction endpoint without ACS (one group). Either may get e1000e or vfio-pci; ctx0 uses the legacy VFIO group + container, ctx1 the VFIO cdev + iommufd.',
     devices: [dev('01:00.0', ['e1000e', 'vfio-pci']), dev('01:00.1', ['e1000e', 'vfio-pci'])],
     contexts: [ctx('qemu-legacy', ['vfio-group']), ctx('qemu-iommufd', ['iommufd'])],
     hotplug: false,
     p2p: allPairs(2),
-    topology: 'switch-no-acs',
+    topology: 'multifunction-no-acs',
   },
   {
     name: 'iommufd-two-contexts',
@@ -59,12 +61,12 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   {
     name: 'pci-stub-neighbour',
     description:
-      'The seed thread\'s P2P case: a user owns 04:00.0 while its group-mate is bound to pci-stub (driver_managed_dma): accepted, since pci-stub does no DMA (W12).',
+      'The seed thread\'s P2P case: a user owns function 0 while its group-mate (function 1 of the same non-ACS multifunction device) is bound to pci-stub (driver_managed_dma): accepted, since pci-stub does no DMA (W12).',
     devices: [dev('04:00.0', ['vfio-pci']), dev('04:00.1', ['pci-stub', 'e1000e'])],
     contexts: [ctx('qemu-legacy', ['vfio-group'])],
     hotplug: false,
     p2p: allPairs(2),
-    topology: 'switch-no-acs',
+    topology: 'multifunction-no-acs',
   },
   {
     name: 'private-domain-hot-add',
@@ -79,22 +81,22 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
   {
     name: 'sva-peer-hot-add',
     description:
-      'W4: an SVA-capable function of a multifunction device without ACS; its peer function is removed and re-added. Today pci_enable_pasid refuses PASID without ACS RR+UF.',
+      'W4: function 0 of a multifunction accelerator without ACS has PASID; function 1 is removed and re-added around the device-count check. Today pci_enable_pasid refuses PASID without ACS RR+UF on the device.',
     devices: [dev('06:00.0', ['idxd'], { pasid: true, pasidAcsPath: false }), dev('06:00.1', ['e1000e'])],
     contexts: [],
     hotplug: true,
     p2p: allPairs(2),
-    topology: 'multifunction-no-acs',
+    topology: 'multifunction-pasid-no-acs',
   },
   {
     name: 'sva-driverless-peer',
     description:
-      'W5: an SVA-capable endpoint beside a pci-stub peer below a switch without ACS: one DMA-API driver in the group, two devices.',
+      'W5: a PASID-capable function beside a pci-stub function of the same multifunction accelerator without ACS: one DMA-API driver in the group, two devices.',
     devices: [dev('07:00.0', ['idxd'], { pasid: true, pasidAcsPath: false }), dev('07:00.1', ['pci-stub'])],
     contexts: [],
     hotplug: false,
     p2p: allPairs(2),
-    topology: 'sva-endpoint-beside-peer',
+    topology: 'multifunction-pasid-no-acs',
   },
   {
     name: 'sva-acs-switch',
@@ -104,17 +106,17 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
     contexts: [ctx('qemu-iommufd', ['iommufd'])],
     hotplug: false,
     p2p: [],
-    topology: 'switch-acs',
+    topology: 'sva-switch-acs',
   },
   {
     name: 'probe-failure',
     description:
-      'W8: a DMA-API driver whose probe() fails after dma_configure, beside a VFIO device and an iommufd context that later claims the group.',
+      'W8: a DMA-API driver whose probe() fails after dma_configure, on one function of a non-ACS multifunction device, beside a VFIO function and an iommufd context that later claims the group.',
     devices: [dev('09:00.0', ['probe-fails', 'vfio-pci']), dev('09:00.1', ['e1000e', 'vfio-pci'])],
     contexts: [ctx('qemu-iommufd', ['iommufd'])],
     hotplug: false,
     p2p: allPairs(2),
-    topology: 'switch-no-acs',
+    topology: 'multifunction-no-acs',
   },
   {
     name: 'kernel-attach-group-shared',
@@ -127,6 +129,16 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = [
     topology: 'multifunction-no-acs',
   },
 ];
+
+/**
+ * The built-in suite: each scenario that names a topology gets its p2p pairs and PASID gate from
+ * the hardware model (pci_device_group, ACS routing, pci_enable_pasid), so ownership and hardware
+ * are checked together; test/scenarios/fromTopology.test.ts shows the written facts agree.
+ */
+export const BUILTIN_SCENARIOS: readonly Scenario[] = BUILTIN_SCENARIO_SPECS.map((s) => {
+  const bt = builtinScenarioTopology(s);
+  return bt ? applyTopology(s, bt.topology, bt.deviceMap) : s;
+});
 
 /** Looks a scenario up by name. */
 export const findScenario = (name: string): Scenario | undefined => BUILTIN_SCENARIOS.find((s) => s.name === name);

@@ -45,22 +45,20 @@ export const PROBE_PASID = 1;
  * switch without ACS), which BUILTIN_SCENARIO_TOPOLOGY_FALLBACK names.
  */
 export const BUILTIN_SCENARIO_DEVICE_MAP: Readonly<Record<string, readonly string[]>> = {
-  'vfio-vs-dma-api': ['nic-a', 'nic-b'],
+  'vfio-vs-dma-api': ['dual-nic.0', 'dual-nic.1'],
   'iommufd-two-contexts': ['dual-nic.0', 'dual-nic.1'],
   'hot-add-owned-group': ['dual-nic.0', 'dual-nic.1'],
-  'pci-stub-neighbour': ['nic-a', 'nic-b'],
+  'pci-stub-neighbour': ['dual-nic.0', 'dual-nic.1'],
   'private-domain-hot-add': ['dual-nic.0', 'dual-nic.1'],
-  'sva-peer-hot-add': ['dual-nic.0', 'dual-nic.1'],
-  'sva-driverless-peer': ['sva-accel', 'peer-nvme'],
-  'sva-acs-switch': ['nic-a'],
-  'probe-failure': ['nic-a', 'nic-b'],
+  'sva-peer-hot-add': ['accel.0', 'accel.1'],
+  'sva-driverless-peer': ['accel.0', 'accel.1'],
+  'sva-acs-switch': ['sva-accel'],
+  'probe-failure': ['dual-nic.0', 'dual-nic.1'],
   'kernel-attach-group-shared': ['dual-nic.0', 'dual-nic.1'],
 };
 
 /** Built-in scenarios whose `topology` is not a built-in topology name → the one used instead. */
-export const BUILTIN_SCENARIO_TOPOLOGY_FALLBACK: Readonly<Record<string, string>> = {
-  'sva-driverless-peer': 'sva-switch',
-};
+export const BUILTIN_SCENARIO_TOPOLOGY_FALLBACK: Readonly<Record<string, string>> = {};
 
 /** Resolves names to devices of the topology; throws for an unknown name or a bridge. */
 function resolve(topology: Topology, deviceNames: readonly string[]) {

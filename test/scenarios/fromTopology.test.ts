@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BRIDGE_KINDS, getBuiltinTopology, getDevice, pciEnablePasid } from '../../src/hardware/index.ts';
-import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtin.ts';
+import { BUILTIN_SCENARIO_SPECS as BUILTIN_SCENARIOS } from '../../src/scenarios/builtin.ts';
 import {
   BUILTIN_SCENARIO_DEVICE_MAP,
   BUILTIN_SCENARIO_TOPOLOGY_FALLBACK,
@@ -123,30 +123,24 @@ interface Verdict {
 }
 
 /**
- * Today's verdicts (builtin.ts as of this commit). Disagreements, precisely:
- *  - vfio-vs-dma-api, pci-stub-neighbour, probe-failure (switch-no-acs): p2p [0,1],[1,0] agrees,
- *    but the kernel gives 03:00.0 and 04:00.0 different groups (each downstream port without ACS
- *    is its own group, the I13 gap), so the single-group scenario is not what mainline builds.
- *    `multifunction-no-acs` gives the same p2p pairs in one group.
- *  - sva-driverless-peer: `sva-endpoint-beside-peer` is not a built-in topology; with
- *    `sva-switch` (the intended one) p2p and pasidAcsPath agree, but the two devices are in
- *    different groups (same I13 gap as above).
- *  - sva-acs-switch (switch-acs): pasidAcsPath says true for device 0, but the switch-acs endpoint
- *    (nic-a, 03:00.0) has no PASID capability, so pci_enable_pasid returns -EINVAL; with
- *    `sva-switch-acs` (sva-accel) it succeeds and the facts agree.
- *  - sva-peer-hot-add: pasidAcsPath false agrees, but for another reason than the description's
- *    ("refuses PASID without ACS RR+UF"): dual-nic.0 has no PASID capability at all.
+ * Today's verdicts. The first version of this table found that three scenarios named
+ * `switch-no-acs` although mainline pci_device_group splits endpoints below different non-ACS
+ * downstream ports into different groups (the I13 gap), that `sva-acs-switch` named an endpoint
+ * without a PASID capability, and that the SVA scenarios named topologies without a
+ * PASID-capable multifunction device. builtin.ts was corrected: the multifunction topology for
+ * the one-group cases, `sva-switch-acs` for SVA with ACS, and hand-written facts (topology null)
+ * for the two SVA scenarios with a multifunction PASID device.
  */
 const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
-  'vfio-vs-dma-api': { topology: 'switch-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'vfio-vs-dma-api': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'iommufd-two-contexts': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'hot-add-owned-group': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
-  'pci-stub-neighbour': { topology: 'switch-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'pci-stub-neighbour': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'private-domain-hot-add': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
-  'sva-peer-hot-add': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
-  'sva-driverless-peer': { topology: 'sva-switch', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
-  'sva-acs-switch': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [0], sameGroup: true },
-  'probe-failure': { topology: 'switch-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'sva-peer-hot-add': { topology: 'multifunction-pasid-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'sva-driverless-peer': { topology: 'multifunction-pasid-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'sva-acs-switch': { topology: 'sva-switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'probe-failure': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'kernel-attach-group-shared': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
 };
 
@@ -158,10 +152,10 @@ describe('built-in scenarios against their topologies', () => {
     for (const s of withTopology) expect(BUILTIN_SCENARIO_DEVICE_MAP[s.name]).toHaveLength(s.devices.length);
   });
 
-  it('only sva-driverless-peer names a topology that is not built in (sva-endpoint-beside-peer; sva-switch is used)', () => {
+  it('every built-in scenario names a built-in topology', () => {
     const unknown = withTopology.filter((s) => getBuiltinTopology(s.topology!) === undefined).map((s) => [s.name, s.topology]);
-    expect(unknown).toEqual([['sva-driverless-peer', 'sva-endpoint-beside-peer']]);
-    expect(BUILTIN_SCENARIO_TOPOLOGY_FALLBACK).toEqual({ 'sva-driverless-peer': 'sva-switch' });
+    expect(unknown).toEqual([]);
+    expect(BUILTIN_SCENARIO_TOPOLOGY_FALLBACK).toEqual({});
   });
 
   for (const s of withTopology) {
@@ -205,15 +199,15 @@ describe('built-in scenarios against their topologies', () => {
     });
   }
 
-  it('scenario devices with a PASID capability whose topology function has none: sva-peer-hot-add 0 and sva-acs-switch 0', () => {
+  it('every scenario device with a PASID capability maps to a topology function that has one', () => {
     const missing = withTopology.flatMap((s) => {
       const bt = builtinScenarioTopology(s)!;
       return s.devices.flatMap((d, i) => (d.pasid && !getDevice(bt.topology, bt.deviceMap[i]!).pasid ? [`${s.name} ${i}`] : []));
     });
-    expect(missing).toEqual(['sva-peer-hot-add 0', 'sva-acs-switch 0']);
+    expect(missing).toEqual([]);
   });
 
-  it('sva-acs-switch: switch-acs has no PASID-capable endpoint; sva-switch-acs would make its pasidAcsPath true hold', () => {
+  it('sva-acs-switch uses sva-switch-acs: switch-acs has no PASID-capable endpoint', () => {
     const r = pciEnablePasid(T('switch-acs'), [], 'nic-a');
     expect(r).toMatchObject({ ok: false, errno: 'EINVAL', reason: '03:00.0: no PASID capability' });
     expect(scenarioFactsFromTopology(T('sva-switch-acs'), ['sva-accel']).pasidAcsPath).toEqual([true]);
