@@ -13,11 +13,13 @@ import { EXIT, UsageError } from '../errors.ts';
 import { readTextFile, writeFileAtomically, writeFilesAtomically } from '../files.ts';
 import { collect, oneOf, positiveInt, positiveNumber } from '../options.ts';
 import { startProgress } from '../progress.ts';
+import { rejudgeVariantFiles, variantFileJobs, variantFileTraces } from '../variantFile.ts';
 import type { CommandFactory } from './index.ts';
 
 interface CheckOpts {
   scenario?: string[];
   variant?: string[];
+  variantFile?: string[];
   scenarioFile?: string;
   format: 'text' | 'json';
   json?: boolean;
@@ -86,7 +88,7 @@ function manifestText(results: readonly CheckResult[]): string {
 
 async function runCheck(o: CheckOpts): Promise<number> {
   if (o.json) o.format = 'json';
-  const jobs = buildJobs(o);
+  const jobs = o.variantFile?.length ? [...(o.variant?.length ? buildJobs(o) : []), ...(await variantFileJobs(o.variantFile, o))] : buildJobs(o);
   const progress = startProgress(jobs.length, o.format === 'text');
   const results: CheckResult[] = [];
   for (const job of jobs) {
@@ -100,6 +102,7 @@ async function runCheck(o: CheckOpts): Promise<number> {
     );
   }
   progress.stop();
+  rejudgeVariantFiles(results);
   const exit = getExitCode(results);
   if (o.writeManifest) {
     if (results.some((r) => !r.complete)) throw new UsageError('--write-manifest: a bound cut a run short; refusing to record incomplete counts');
@@ -112,7 +115,7 @@ async function runCheck(o: CheckOpts): Promise<number> {
   }
   const color = o.color && !!process.stdout.isTTY;
   process.stdout.write(`${formatCheckTable(results, color)}\n\n`);
-  const shown = o.traces === 'none' ? [] : selectTraces(results, o.traces === 'all');
+  const shown = o.traces === 'none' ? [] : [...selectTraces(results, o.traces === 'all'), ...(o.traces === 'auto' ? variantFileTraces(results) : [])];
   for (const t of shown) process.stdout.write(`${t.heading}\n${renderTrace(t.violation, t.model, o.traceFormat, color)}\n\n`);
   if (o.stats) process.stdout.write(`Coverage (all checks of this run)\n${formatCoverage(results)}\n\n`);
   process.stdout.write(`${formatSummary(results, color)}\n`);
@@ -126,6 +129,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     .description('Explore every reachable interleaving of the scenarios under each variant and check every invariant in every state')
     .option('-s, --scenario <name>', 'a built-in scenario (repeatable; default: all)', collect)
     .option('-v, --variant <name>', 'a design variant (repeatable; default: all the scenario lists)', collect)
+    .option('--variant-file <file>', 'a variant of your own: a TypeScript file exporting defineVariant({...}) (repeatable; docs/writing-variants.md)', collect)
     .option('--scenario-file <file>', 'a scenario of your own, in JSON or YAML')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--json', 'same as --format json: one JSON object on stdout')

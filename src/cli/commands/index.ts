@@ -1,9 +1,10 @@
 /** The ordered list of CLI commands; each factory returns a commander Command. */
 import type { Command } from 'commander';
 import { checkCommand } from './check.ts';
+import { diffCommand } from './diff.ts';
 import { listCommand } from './list.ts';
 import { topologyCommand } from './topology.ts';
 
 export type CommandFactory = (setExit: (code: number) => void) => Command;
 
-export const commands: CommandFactory[] = [checkCommand, listCommand, topologyCommand];
+export const commands: CommandFactory[] = [checkCommand, listCommand, topologyCommand, diffCommand];

@@ -1,0 +1,312 @@
+/**
+ * Variant files: a user's own design variant in a TypeScript file, loaded with a dynamic import
+ * (bin/iommu-mc.mjs registers the tsx loader, which strips types without checking them),
+ * validated with zod, and checked on the built-in scenarios.
+ *
+ * The file default-exports the variant (`export default defineVariant({...})`), or a function
+ * that receives the variant API (src/variantApi.ts) and returns it, or `export const variant`.
+ * Every problem is one UsageError line naming the file, the field and what was expected (exit 2):
+ * a missing file, a file that does not load (syntax error, failing import), a wrong shape, and an
+ * override that throws or returns something other than a KernelResult while it is being checked.
+ *
+ * Expectation of a variant file (docs/writing-variants.md): a scenario's violations are judged
+ * against what the current kernel already breaks there (its manifest entry: the known weaknesses).
+ * Invariants broken beyond that must be listed in `breaks`, or the row is a mismatch; and every
+ * invariant in `breaks` must break, beyond the current kernel, on at least one checked scenario,
+ * or the variant's first row (its showcase scenario's, when checked) is a mismatch. So an empty
+ * `breaks` means "holds everywhere the current kernel holds".
+ */
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { z } from 'zod';
+import { judge, type CheckResult, type Expectation, type Job } from '../engine/check.ts';
+import { ERRNO } from '../kernel/errno.ts';
+import type { Scenario } from '../machines/scenario.ts';
+import type { KernelFn } from '../machines/semantics/kernel.ts';
+import type { SystemState } from '../machines/state.ts';
+import type { ShownTrace } from '../report/traces.ts';
+import { BUILTIN_SCENARIOS, findScenario } from '../scenarios/builtin.ts';
+import { manifestEntry } from '../scenarios/manifest.ts';
+import { parseScenarioFile, ScenarioFileError } from '../scenarios/scenarioFile.ts';
+import { INVARIANT_IDS, KERNEL_FUNCTIONS, VARIANTS, variantApi, type Variant } from '../variantApi.ts';
+import { UsageError } from './errors.ts';
+import { readTextFile } from './files.ts';
+import { oneOf } from './options.ts';
+
+/** A file name the loader accepts. */
+export const VARIANT_FILE_EXT = /\.(?:ts|mts|js|mjs)$/i;
+
+/** Variants loaded from files, with the file each came from. */
+const loaded = new WeakMap<Variant, string>();
+/** The invariants the current kernel breaks on a scenario of a variant-file job (its baseline). */
+const baselines = new WeakMap<Scenario, readonly string[]>();
+
+/** The file a variant was loaded from, or undefined for a built-in variant. */
+export const variantFileOf = (v: Variant): string | undefined => loaded.get(v);
+
+const pathOf = (p: readonly PropertyKey[]): string =>
+  p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(the export)';
+
+const nonEmpty = (what: string) => z.string({ error: `expected ${what} (a string)` }).trim().min(1, `expected ${what}, got an empty string`);
+
+/** Edit distance, for "did you mean" on a misspelt kernel function. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j]!;
+      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length]!;
+}
+
+const closest = (name: string): string => {
+  const best = [...KERNEL_FUNCTIONS].sort((x, y) => distance(name, x) - distance(name, y))[0]!;
+  return distance(name, best) <= Math.max(3, name.length / 4) ? `; did you mean ${best}?` : '';
+};
+
+const describeValue = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : typeof v);
+
+/** The shape of an exported variant. */
+export const variantSchema = z
+  .object({
+    name: z
+      .string({ error: 'expected a kebab-case name (a string)' })
+      .regex(/^[a-z0-9]+(?:[.-][a-z0-9]+)*$/, 'expected a kebab-case name: lower-case letters, digits, "-" and ".", e.g. "my-proposal"'),
+    description: nonEmpty('one or two sentences on the rule this variant stands for'),
+    source: nonEmpty('where the rule comes from: a commit, a thread URL, or "my proposal"'),
+    kind: z.enum(['kernel', 'historical', 'proposed', 'seeded'], { error: 'expected one of "proposed", "historical", "seeded", "kernel"' }),
+    breaks: z.array(z.enum(INVARIANT_IDS as [string, ...string[]], { error: `expected an invariant id: one of ${INVARIANT_IDS.join(', ')}` }), {
+      error: 'expected an array of invariant ids, e.g. ["I1"] (empty when the variant should hold everywhere)',
+    }),
+    showcase: z.enum(BUILTIN_SCENARIOS.map((s) => s.name) as [string, ...string[]], { error: `expected a built-in scenario: one of ${BUILTIN_SCENARIOS.map((s) => s.name).join(', ')}` }).optional(),
+    overrides: z.record(z.string(), z.unknown(), { error: 'expected an object of kernel functions, e.g. { iommu_device_use_default_domain(env, s, a) { ... } }' }).superRefine((o, ctx) => {
+      for (const [k, v] of Object.entries(o)) {
+        if (!KERNEL_FUNCTIONS.includes(k)) ctx.addIssue({ code: 'custom', path: [k], message: `not a function of the kernel rule table (src/machines/semantics/kernel.ts)${closest(k)}` });
+        else if (typeof v !== 'function') ctx.addIssue({ code: 'custom', path: [k], message: `expected a function (env, s, args) => KernelResult, got ${describeValue(v)}` });
+      }
+    }),
+  })
+  .strict();
+
+/** What is wrong with a kernel function's return value, or null when it is a KernelResult. */
+function badResult(r: unknown, s: SystemState): string | null {
+  const badState = (x: unknown, what: string): string | null => {
+    if (x === null || typeof x !== 'object' || Array.isArray(x)) return `${what} ${describeValue(x)} instead of a state`;
+    const st = x as Partial<SystemState>;
+    if (!st.group || typeof st.group !== 'object') return `${what} a state without "group"`;
+    if (!Array.isArray(st.devices) || st.devices.length !== s.devices.length) return `${what} a state whose "devices" is not an array of ${s.devices.length}`;
+    if (!st.vfio_group || typeof st.vfio_group !== 'object') return `${what} a state without "vfio_group"`;
+    if (st.warn !== null && typeof st.warn !== 'string') return `${what} a state whose "warn" is neither null nor a string`;
+    return null;
+  };
+  if (r === null || typeof r !== 'object') return `returned ${describeValue(r)}`;
+  const x = r as Record<string, unknown>;
+  if (x.ok === true) return badState(x.next, 'returned ok() with');
+  if (x.ok !== false) return 'returned an object without a boolean "ok"';
+  if (typeof x.errno !== 'string' || !(x.errno in ERRNO)) return `returned err() with errno ${JSON.stringify(x.errno)}, not one of ${Object.keys(ERRNO).join(', ')}`;
+  if (typeof x.reason !== 'string') return 'returned err() without a reason string';
+  return x.after === undefined ? null : badState(x.after, 'returned errAfter() with');
+}
+
+/** Wraps a user's override so that a throw or a malformed result becomes a one-line UsageError. */
+function guard(file: string, name: string, fn: KernelFn<unknown>): KernelFn<unknown> {
+  return (env, s, a) => {
+    let r: unknown;
+    try {
+      r = fn(env, s, a);
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      const msg = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+      throw new UsageError(`${file}: overrides.${name}: threw ${msg}; expected it to return ok(next), err(errno, reason) or errAfter(errno, reason, after)`);
+    }
+    const bad = badResult(r, s);
+    if (bad) throw new UsageError(`${file}: overrides.${name}: ${bad}; expected ok(next), err(errno, reason) or errAfter(errno, reason, after)`);
+    return r as ReturnType<KernelFn<unknown>>;
+  };
+}
+
+/** The most useful line of a load error: esbuild's "file:line:col: ERROR: ..." when present, else the first. */
+function loadErrorText(e: unknown, abs: string, file: string): string {
+  const msg = (e instanceof Error ? e.message : String(e)).replace(/\?namespace=[\w-]+/g, '');
+  const lines = msg.split('\n').map((l) => l.trim()).filter(Boolean);
+  const syntax = lines.find((l) => /\bERROR:/.test(l));
+  if (syntax) {
+    const m = /:(\d+):(\d+): ERROR: (.*)$/.exec(syntax);
+    return m ? `syntax error at line ${m[1]}, column ${Number(m[2]) + 1}: ${m[3]}` : `syntax error: ${syntax.split(abs).join(file)}`;
+  }
+  return `${e instanceof Error ? e.name : 'Error'}: ${(lines[0] ?? 'unknown error').split(abs).join(file)}`;
+}
+
+/** Loads, validates and guards the variant a file exports. Throws a one-line UsageError. */
+export async function loadVariantFile(file: string): Promise<Variant> {
+  const abs = resolve(file);
+  let isFile: boolean;
+  try {
+    isFile = statSync(abs).isFile();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`${file}: cannot read the file (${code === 'ENOENT' ? 'no such file' : code ?? 'error'})`);
+  }
+  if (!isFile) throw new UsageError(`${file}: cannot read the file (it is a directory)`);
+  if (!VARIANT_FILE_EXT.test(file)) throw new UsageError(`${file}: expected a TypeScript variant file ending in .ts (or .mts, .js, .mjs)`);
+  let mod: Record<string, unknown>;
+  try {
+    // tsImport, not import(): a .ts file outside a "type": "module" package is CommonJS to tsx,
+    // and a plain import() of it fails under Node's require(esm) rules.
+    mod = (await tsImport(pathToFileURL(abs).href, import.meta.url)) as Record<string, unknown>;
+  } catch (e) {
+    throw new UsageError(`${file}: cannot load the file: ${loadErrorText(e, abs, file)}`);
+  }
+  // A CommonJS-compiled file's namespace has `default` = module.exports = { default?, variant? }.
+  const cjs = mod.default !== null && typeof mod.default === 'object' && (mod.default as { __esModule?: unknown }).__esModule === true;
+  const ns = cjs ? (mod.default as Record<string, unknown>) : mod;
+  let exported = ns.default !== undefined ? ns.default : ns.variant;
+  const field = ns.default !== undefined ? 'export default' : 'export const variant';
+  if (exported === undefined) {
+    throw new UsageError(`${file}: no variant exported; expected \`export default defineVariant({ ... })\`, \`export default (api) => api.defineVariant({ ... })\` or \`export const variant = ...\``);
+  }
+  if (typeof exported === 'function') {
+    try {
+      exported = (exported as (api: typeof variantApi) => unknown)(variantApi);
+    } catch (e) {
+      throw new UsageError(`${file}: ${field}: the function threw ${e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e)}; expected it to return a variant`);
+    }
+  }
+  if (exported === null || typeof exported !== 'object' || Array.isArray(exported)) {
+    throw new UsageError(`${file}: ${field}: expected a variant object (defineVariant({ name, description, source, kind, breaks, overrides })), got ${describeValue(exported)}`);
+  }
+  const unknown = Object.keys(exported).filter((k) => !(k in variantSchema.shape));
+  if (unknown.length) {
+    throw new UsageError(`${file}: ${unknown[0]}: unknown field; expected only ${Object.keys(variantSchema.shape).join(', ')}`);
+  }
+  const r = variantSchema.safeParse(exported);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const where = issue.path.length ? pathOf(issue.path) : field;
+    throw new UsageError(`${file}: ${where}: ${issue.message}`);
+  }
+  const v = r.data;
+  if (VARIANTS.some((b) => b.name === v.name)) throw new UsageError(`${file}: name: "${v.name}" is a built-in variant; expected a name of your own`);
+  const overrides = Object.fromEntries(Object.entries(v.overrides).map(([k, fn]) => [k, guard(file, k, fn as KernelFn<unknown>)])) as Variant['overrides'];
+  const variant: Variant = { ...v, breaks: [...new Set(v.breaks)], overrides };
+  loaded.set(variant, file);
+  return variant;
+}
+
+/** Loads several variant files; two files may not use the same name. */
+export async function loadVariantFiles(files: readonly string[]): Promise<Variant[]> {
+  const out: Variant[] = [];
+  for (const f of files) {
+    const v = await loadVariantFile(f);
+    const dup = out.find((x) => x.name === v.name);
+    if (dup) throw new UsageError(`${f}: name: "${v.name}" is also the name of the variant in ${variantFileOf(dup)}; expected distinct names`);
+    out.push(v);
+  }
+  return out;
+}
+
+const placeholder: Expectation = { expected: 'holds', invariants: [], source: 'default' };
+
+/**
+ * The jobs of `check --variant-file`: each file's variant on every built-in scenario (or the
+ * `--scenario` ones, or the `--scenario-file` one). Expectations are set by rejudgeVariantFiles
+ * once every run is done.
+ */
+export async function variantFileJobs(files: readonly string[], o: { scenario?: string[]; scenarioFile?: string }): Promise<Job[]> {
+  let scenarios: Scenario[];
+  if (o.scenarioFile) {
+    if (o.scenario?.length) throw new UsageError('--scenario and --scenario-file cannot be combined');
+    try {
+      const f = parseScenarioFile(readTextFile(o.scenarioFile), o.scenarioFile);
+      const cur = f.expect.current;
+      baselines.set(f.scenario, cur === undefined || cur === 'holds' ? [] : cur);
+      scenarios = [f.scenario];
+    } catch (e) {
+      if (e instanceof ScenarioFileError) throw new UsageError(e.message);
+      throw e;
+    }
+  } else {
+    const names = BUILTIN_SCENARIOS.map((s) => s.name);
+    scenarios = o.scenario?.length ? o.scenario.map((n) => findScenario(oneOf('--scenario', n, names))!) : [...BUILTIN_SCENARIOS];
+    for (const s of scenarios) baselines.set(s, manifestEntry(s.name, 'current')?.invariants ?? []);
+  }
+  const variants = await loadVariantFiles(files);
+  return variants.flatMap((variant) => scenarios.map((scenario) => ({ scenario, variant, expectation: placeholder })));
+}
+
+/** Invariants of `r` broken beyond what the current kernel breaks on the same scenario. */
+const beyondBaseline = (r: CheckResult): string[] => {
+  const base = baselines.get(r.model.scenario) ?? [];
+  return r.result.violations.map((v) => v.invariant).filter((i) => !base.includes(i));
+};
+
+/**
+ * Sets the expectation of every variant-file result (see the top of this file) and judges it
+ * again, in place. Results of built-in variants are left alone.
+ */
+export function rejudgeVariantFiles(results: CheckResult[]): void {
+  const byVariant = new Map<Variant, CheckResult[]>();
+  for (const r of results) {
+    if (!loaded.has(r.model.variant)) continue;
+    byVariant.set(r.model.variant, [...(byVariant.get(r.model.variant) ?? []), r]);
+  }
+  const set = (r: CheckResult, invariants: string[]) => {
+    r.expectation = { expected: invariants.length ? 'violated' : 'holds', invariants, source: 'default' };
+    Object.assign(r, judge(r.result, r.expectation));
+  };
+  for (const [variant, rs] of byVariant) {
+    for (const r of rs) {
+      const allowed = new Set([...(baselines.get(r.model.scenario) ?? []), ...variant.breaks]);
+      set(r, r.result.violations.map((v) => v.invariant).filter((i) => allowed.has(i)));
+    }
+    if (rs.some((r) => !r.complete)) continue; // a bound hides violations: exit 3, no verdict on `breaks`
+    const shown = new Set(rs.flatMap(beyondBaseline));
+    const missing = variant.breaks.filter((i) => !shown.has(i));
+    if (!missing.length) continue;
+    const row = rs.find((r) => r.scenario === variant.showcase) ?? rs[0]!;
+    set(row, [...row.expectation.invariants, ...missing]);
+  }
+}
+
+/**
+ * The counterexamples `check --traces auto` shows for variant files (src/report/traces.ts looks
+ * variants up by name, so it does not know these): per invariant in `breaks`, the shortest
+ * trace among the scenarios where it breaks beyond the current kernel, the showcase preferred.
+ */
+export function variantFileTraces(results: readonly CheckResult[]): ShownTrace[] {
+  const best = new Map<string, { r: CheckResult; v: CheckResult['result']['violations'][number] }>();
+  for (const r of results) {
+    const variant = r.model.variant;
+    const file = loaded.get(variant);
+    if (!file) continue;
+    const beyond = beyondBaseline(r);
+    for (const v of r.result.violations) {
+      if (!variant.breaks.includes(v.invariant) || !beyond.includes(v.invariant) || r.unexpected.includes(v.invariant)) continue;
+      const key = `${variant.name}\u0000${v.invariant}`;
+      const cur = best.get(key);
+      const score = (x: { r: CheckResult; v: typeof v }) => [x.r.scenario === variant.showcase ? 0 : 1, x.v.steps.length] as const;
+      const [s1, l1] = score({ r, v });
+      const better = !cur || s1 < score(cur)[0] || (s1 === score(cur)[0] && l1 < score(cur)[1]);
+      if (better) best.set(key, { r, v });
+    }
+  }
+  return [...best.values()].map(({ r, v }) => ({
+    heading: `── ${r.variant} breaks ${v.invariant} in ${r.scenario} (expected; variant file ${loaded.get(r.model.variant)}) ──`,
+    violation: v,
+    model: r.model,
+  }));
+}
+
+/** A variant by name, or loaded from a file when the name ends in .ts (for `diff`). */
+export async function resolveVariant(nameOrFile: string, what: string): Promise<Variant> {
+  if (VARIANT_FILE_EXT.test(nameOrFile)) return loadVariantFile(nameOrFile);
+  const names = VARIANTS.map((v) => v.name);
+  return VARIANTS.find((v) => v.name === oneOf(what, nameOrFile, names))!;
+}
