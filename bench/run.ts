@@ -1,0 +1,231 @@
+/**
+ * `npm run bench`: the scaling series of the ownership model (bench/scaling.ts), N = 2..12
+ * devices, 1 and 2 contexts, in one process, with
+ *   - fast:      exploreFast without symmetry reduction (packed states),
+ *   - fast+sym:  exploreFast with symmetry reduction over the interchangeable devices,
+ *   - reference: explore() (full snapshots keyed by canonicalKey),
+ *   - graph:     xstate/graph getAdjacencyMap over createSystemMachine (src/machines/system.ts),
+ * each on every size up to the largest it finishes within the time budget (a size is skipped
+ * when the previous one, scaled by the last growth factor, predicts more than the budget).
+ * Not a test: nothing here asserts a time.
+ *
+ *   npm run bench [-- --json] [--budget SECONDS] [--max-n N] [--contexts 1,2] [--no-graph]
+ */
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { explore } from '../src/engine/explore.ts';
+import { exploreFast } from '../src/engine/packed/exploreFast.ts';
+import { canonicalKey } from '../src/engine/serialize.ts';
+import { enumerateEvents } from '../src/machines/enumerate.ts';
+import { eventKey, type IommuEvent } from '../src/machines/events.ts';
+import { buildModel } from '../src/machines/model.ts';
+import type { Scenario } from '../src/machines/scenario.ts';
+import type { SystemState } from '../src/machines/state.ts';
+import { currentVariant } from '../src/machines/variants/index.ts';
+import { scalingScenario } from './scaling.ts';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+interface Args {
+  json: boolean;
+  budget: number;
+  maxN: number;
+  contexts: (1 | 2)[];
+  graph: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { json: false, budget: 60, maxN: 12, contexts: [1, 2], graph: true };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--json') a.json = true;
+    else if (x === '--no-graph') a.graph = false;
+    else if (x === '--budget') a.budget = Number(argv[++i]);
+    else if (x === '--max-n') a.maxN = Number(argv[++i]);
+    else if (x === '--contexts') a.contexts = String(argv[++i]).split(',').map((c) => (Number(c) === 1 ? 1 : 2));
+    else throw new Error(`bench: unknown argument ${x}`);
+  }
+  if (!(a.budget > 0) || !(a.maxN >= 2)) throw new Error('bench: --budget and --max-n must be positive');
+  return a;
+}
+
+interface Run {
+  distinctStates: number;
+  transitions: number;
+  seconds: number;
+  statesPerSecond: number;
+  transitionsPerSecond: number;
+  bytesPerState: number | null;
+  complete: boolean;
+}
+
+const heap = () => {
+  gc();
+  return process.memoryUsage().heapUsed;
+};
+
+function measure(f: () => { distinctStates: number; transitions: number; seconds: number; complete: boolean; bytesPerState?: number }): Run {
+  heap(); // start each run from a collected heap
+  const r = f();
+  const bytes = r.bytesPerState ?? null;
+  return {
+    distinctStates: r.distinctStates,
+    transitions: r.transitions,
+    seconds: r.seconds,
+    statesPerSecond: r.distinctStates / Math.max(r.seconds, 1e-9),
+    transitionsPerSecond: r.transitions / Math.max(r.seconds, 1e-9),
+    bytesPerState: bytes,
+    complete: r.complete,
+  };
+}
+
+type GraphFn = (scenario: Scenario) => { distinctStates: number; transitions: number; seconds: number; complete: boolean };
+
+/** The xstate/graph column, or null when src/machines/system.ts is not there. */
+async function loadGraph(): Promise<GraphFn | null> {
+  const systemPath = '../src/machines/system.ts';
+  let system: { createSystemMachine: (s: Scenario, v: unknown) => unknown };
+  try {
+    system = await import(systemPath);
+  } catch {
+    return null;
+  }
+  const { getAdjacencyMap } = await import('xstate/graph');
+  return (scenario) => {
+    const machine = system.createSystemMachine(scenario, currentVariant);
+    const t0 = performance.now();
+    const adj = getAdjacencyMap(machine as never, {
+      events: (s: { context: SystemState }) => enumerateEvents(scenario, s.context),
+      serializeState: (s: { context: SystemState }) => canonicalKey(s.context),
+      serializeEvent: (e: IommuEvent) => eventKey(e),
+      limit: Number.MAX_SAFE_INTEGER,
+    } as never) as unknown as Record<string, { transitions: Record<string, unknown> }>;
+    const seconds = (performance.now() - t0) / 1000;
+    let transitions = 0;
+    for (const k in adj) transitions += Object.keys(adj[k]!.transitions).length;
+    return { distinctStates: Object.keys(adj).length, transitions, seconds, complete: true };
+  };
+}
+
+/** Runs `f` on sizes while the prediction stays within the budget. */
+class Column {
+  private last: number[] = [];
+  constructor(
+    readonly name: string,
+    private readonly budget: number,
+  ) {}
+  shouldRun(): boolean {
+    const [a, b] = this.last.slice(-2);
+    if (b === undefined) return a === undefined || a <= this.budget;
+    if (b > this.budget) return false;
+    const growth = Math.max(2, b / Math.max(a!, 1e-3));
+    return b * growth <= this.budget;
+  }
+  record(r: Run | null): void {
+    if (r) this.last.push(r.complete ? r.seconds : Number.POSITIVE_INFINITY);
+  }
+}
+
+const fmt = (x: number | null | undefined, digits = 0) => (x === null || x === undefined ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const graphFn = args.graph ? await loadGraph() : null;
+  const log = (s: string) => {
+    if (!args.json) console.log(s);
+  };
+  log(`iommu-mc bench: scaling model (devices with e1000e | vfio-pci | pci-stub, p2p all pairs, no hot-plug), current kernel`);
+  log(`budget per run: ${args.budget} s (a size is skipped when the last run x its growth factor exceeds it); N = 2..${args.maxN}`);
+  log(`node ${process.version}, ${process.platform}/${process.arch}`);
+  if (args.graph && !graphFn) log('graph column skipped: src/machines/system.ts (createSystemMachine) is not there');
+  const cases: unknown[] = [];
+  const rows: string[][] = [];
+  for (const contexts of args.contexts) {
+    const cols = { fast: new Column('fast', args.budget), sym: new Column('sym', args.budget), ref: new Column('ref', args.budget), graph: new Column('graph', args.budget) };
+    for (let n = 2; n <= args.maxN; n++) {
+      const scenario = scalingScenario(n, contexts);
+      const model = buildModel(scenario, currentVariant);
+      const fastR = (opts: { symmetry: boolean }) => () => {
+        const r = exploreFast(model, { ...opts, maxSeconds: args.budget * 2 });
+        return { ...r, complete: r.bound === null, bytesPerState: r.fast.bytesPerState };
+      };
+      const fast = cols.fast.shouldRun() ? measure(fastR({ symmetry: false })) : null;
+      cols.fast.record(fast);
+      const sym = cols.sym.shouldRun() ? measure(fastR({ symmetry: true })) : null;
+      cols.sym.record(sym);
+      const ref = cols.ref.shouldRun()
+        ? measure(() => {
+            const r = explore(model, { maxSeconds: args.budget * 2 });
+            return { ...r, complete: r.bound === null };
+          })
+        : null;
+      cols.ref.record(ref);
+      const graph = graphFn && cols.graph.shouldRun() ? measure(() => graphFn(scenario)) : null;
+      cols.graph.record(graph);
+      if (!fast && !sym && !ref && !graph) break;
+      const speedRef = fast && ref && fast.complete && ref.complete ? ref.seconds / fast.seconds : null;
+      const speedGraph = fast && graph && fast.complete ? graph.seconds / fast.seconds : null;
+      const reduction = fast && sym && fast.complete && sym.complete ? fast.distinctStates / sym.distinctStates : null;
+      const engineCase = (r: Run | null) =>
+        r && {
+          distinctStates: r.distinctStates,
+          transitions: r.transitions,
+          seconds: r.seconds,
+          statesPerSecond: r.statesPerSecond,
+          transitionsPerSecond: r.transitionsPerSecond,
+          bytesPerState: r.bytesPerState,
+          complete: r.complete,
+        };
+      const base = { name: scenario.name, devices: n, contexts };
+      cases.push({
+        ...base,
+        symmetry: false,
+        engine: engineCase(fast),
+        reference: engineCase(ref),
+        graph: graph && { distinctStates: graph.distinctStates, transitions: graph.transitions, seconds: graph.seconds },
+        speedup: speedGraph,
+        speedupOverReference: speedRef,
+      });
+      cases.push({ ...base, symmetry: true, engine: engineCase(sym), graph: null, speedup: null, symmetryReduction: reduction });
+      const cell = (r: Run | null) => (r ? [fmt(r.distinctStates), fmt(r.transitions), fmt(r.seconds, 2) + (r.complete ? '' : '!'), fmt(r.statesPerSecond), fmt(r.transitionsPerSecond), fmt(r.bytesPerState, 1)] : ['-', '-', '-', '-', '-', '-']);
+      rows.push([
+        String(n),
+        String(contexts),
+        ...cell(fast),
+        ...(sym ? [fmt(sym.distinctStates), fmt(sym.seconds, 2) + (sym.complete ? '' : '!'), fmt(reduction, 1)] : ['-', '-', '-']),
+        ...(ref ? [fmt(ref.distinctStates), fmt(ref.seconds, 2) + (ref.complete ? '' : '!')] : ['-', '-']),
+        ...(graph ? [fmt(graph.distinctStates), fmt(graph.seconds, 2)] : ['-', '-']),
+        fmt(speedRef, 1),
+        fmt(speedGraph, 1),
+      ]);
+      if (!args.json) printTable(rows, true);
+    }
+  }
+  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable: graphFn !== null, cases }, null, 2));
+  else {
+    printTable(rows, false);
+    log('fast = exploreFast without symmetry; sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');
+    log('B/st: from the fast engine\'s typed arrays (code + parent + event index + hash table share; the initial 4,096-slot capacity dominates small N)');
+    log('graph transitions count every enabled event (the adjacency map cannot tell a failed call from a self-loop); ! = cut short by the time bound');
+  }
+}
+
+const HEAD = ['N', 'ctx', 'fast states', 'transitions', 's', 'states/s', 'trans/s', 'B/st', 'sym states', 's', 'reduct.', 'ref states', 's', 'graph states', 's', 'x ref', 'x graph'];
+let printed = 0;
+function printTable(rows: string[][], incremental: boolean) {
+  const all = [HEAD, ...rows];
+  const widths = HEAD.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((x, c) => x.padStart(widths[c]!)).join('  ');
+  if (incremental) {
+    // Progress on stderr while running; the final table goes to stdout.
+    if (printed === 0) process.stderr.write(`${line(HEAD)}\n`);
+    process.stderr.write(`${line(rows[rows.length - 1]!)}\n`);
+    printed++;
+    return;
+  }
+  console.log(line(HEAD));
+  for (const r of rows) console.log(line(r));
+}
+
+await main();

@@ -1,0 +1,160 @@
+/**
+ * Symmetry reduction over interchangeable devices: slots whose DeviceSpec is the same apart from
+ * the name, where the scenario's p2p pairs are invariant under swapping them. Each state is
+ * replaced by a representative of its orbit: within each class the device tuples are sorted by
+ * an index-free key (the tuple with its own `private:D` domain written as `private:SELF` and any
+ * other device's as `private:OTHER`), ties kept in slot order; the permutation is then applied
+ * to the whole state, renaming every `private:D` domain, so a representative is always a real
+ * state of the same orbit. Ties make the representative not always unique (less reduction,
+ * never an unsound merge).
+ *
+ * User contexts are not permuted (their specs differ in every built-in and scaling scenario).
+ */
+import type { DeviceSpec, Scenario } from '../../machines/scenario.ts';
+import type { SystemState } from '../../machines/state.ts';
+import { canonicalKey } from '../serialize.ts';
+import type { KeyArray, StateCodec } from './codec.ts';
+
+/** Classes (2 or more slots each) of interchangeable devices; empty when there is no symmetry. */
+export function deviceSymmetryClasses(scenario: Scenario): number[][] {
+  const specKey = (d: DeviceSpec): string => {
+    const { name: _name, ...rest } = d;
+    return canonicalKey(rest);
+  };
+  const byKey = new Map<string, number[]>();
+  scenario.devices.forEach((d, i) => {
+    const k = specKey(d);
+    const c = byKey.get(k);
+    if (c) c.push(i);
+    else byKey.set(k, [i]);
+  });
+  const pairs = new Set(scenario.p2p.map(([a, b]) => `${a},${b}`));
+  const invariantUnderSwap = (x: number, y: number): boolean => {
+    const sw = (i: number) => (i === x ? y : i === y ? x : i);
+    return scenario.p2p.every(([a, b]) => pairs.has(`${sw(a)},${sw(b)}`));
+  };
+  // Adjacent transpositions generate the symmetric group of a class: check each one.
+  const classes: number[][] = [];
+  for (const c of byKey.values()) {
+    if (c.length < 2) continue;
+    let ok = true;
+    for (let j = 0; j + 1 < c.length && ok; j++) ok = invariantUnderSwap(c[j]!, c[j + 1]!);
+    if (ok) classes.push(c);
+  }
+  return classes;
+}
+
+const PRIVATE = /^private:(\d+)$/;
+
+/** Deep copy of plain data with every `private:D` string renamed to `private:perm[D]` (same ref when unchanged). */
+function renameDeep<T>(v: T, perm: readonly number[]): T {
+  if (typeof v === 'string') {
+    const m = PRIVATE.exec(v);
+    return (m ? `private:${perm[Number(m[1])] ?? Number(m[1])}` : v) as T;
+  }
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    let changed = false;
+    const out = v.map((x) => {
+      const y = renameDeep(x, perm);
+      if (y !== x) changed = true;
+      return y;
+    });
+    return (changed ? out : v) as T;
+  }
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    const y = renameDeep(x, perm);
+    if (y !== x) changed = true;
+    out[k] = y;
+  }
+  return (changed ? out : v) as T;
+}
+
+/** Rewrites `private:D` strings relative to slot `self`, for the index-free sort key. */
+function indexFree(v: unknown, self: number): unknown {
+  if (typeof v === 'string') {
+    const m = PRIVATE.exec(v);
+    return m ? (Number(m[1]) === self ? 'private:SELF' : 'private:OTHER') : v;
+  }
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map((x) => indexFree(x, self));
+  return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, indexFree(x, self)]));
+}
+
+export class DeviceSymmetry {
+  private readonly sortKeyMemo = new Map<number, number>();
+  private readonly sortKeyIds = new Map<string, number>();
+  private readonly perm: number[];
+  private readonly order: number[] = [];
+  private readonly sk: number[] = [];
+
+  constructor(
+    readonly classes: readonly (readonly number[])[],
+    private readonly codec: StateCodec,
+  ) {
+    this.perm = Array.from({ length: codec.n }, (_, i) => i);
+  }
+
+  private sortKey(tupleId: number, slot: number): number {
+    const memoKey = tupleId * this.codec.n + slot;
+    let id = this.sortKeyMemo.get(memoKey);
+    if (id === undefined) {
+      const key = canonicalKey(indexFree(this.codec.devices.values[tupleId], slot));
+      id = this.sortKeyIds.get(key);
+      if (id === undefined) this.sortKeyIds.set(key, (id = this.sortKeyIds.size));
+      this.sortKeyMemo.set(memoKey, id);
+    }
+    return id;
+  }
+
+  /**
+   * Replaces the code in a[at..] (of state `s`) with its orbit representative's code.
+   * Returns the representative state, or `s` itself when it already is one.
+   */
+  canonicalize(s: SystemState, a: KeyArray, at = 0): SystemState {
+    const perm = this.perm;
+    let identity = true;
+    for (const cls of this.classes) {
+      const m = cls.length;
+      const order = this.order;
+      const sk = this.sk;
+      for (let j = 0; j < m; j++) {
+        const slot = cls[j]!;
+        order[j] = j;
+        sk[j] = this.sortKey(a[at + 1 + slot]!, slot);
+      }
+      order.length = m;
+      // Insertion sort by (sort key, slot): m is small.
+      for (let j = 1; j < m; j++) {
+        const x = order[j]!;
+        let p = j - 1;
+        while (p >= 0 && sk[order[p]!]! > sk[x]!) {
+          order[p + 1] = order[p]!;
+          p--;
+        }
+        order[p + 1] = x;
+      }
+      for (let j = 0; j < m; j++) {
+        // The device now at cls[order[j]] moves to cls[j].
+        perm[cls[order[j]!]!] = cls[j]!;
+        if (order[j] !== j) identity = false;
+      }
+    }
+    if (identity) return s;
+    const devices = new Array(s.devices.length);
+    s.devices.forEach((d, i) => {
+      devices[perm[i]!] = renameDeep(d, perm);
+    });
+    const rep: SystemState = {
+      group: renameDeep(s.group, perm),
+      devices,
+      vfio_group: renameDeep(s.vfio_group, perm),
+      warn: s.warn,
+    };
+    for (let i = 0; i < perm.length; i++) perm[i] = i;
+    this.codec.encode(rep, a, at);
+    return rep;
+  }
+}
