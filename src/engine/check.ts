@@ -5,7 +5,7 @@
 import { buildModel, type Model } from '../machines/model.ts';
 import type { Scenario } from '../machines/scenario.ts';
 import type { Variant } from '../machines/variants/index.ts';
-import { explore } from './explore.ts';
+import { exploreFast } from './packed/exploreFast.ts';
 import type { ExplorationResult, ExploreOptions, Status } from './types.ts';
 
 /** What a job is expected to find. */
@@ -54,7 +54,7 @@ export function judge(result: ExplorationResult, e: Expectation): Pick<CheckResu
 /** Runs one job. */
 export function runJob(job: Job, options: ExploreOptions = {}): CheckResult {
   const model = buildModel(job.scenario, job.variant);
-  const result = explore(model, options);
+  const result = exploreFast(model, { symmetry: false, ...options });
   return { scenario: job.scenario.name, variant: job.variant.name, model, result, expectation: job.expectation, ...judge(result, job.expectation) };
 }
 
