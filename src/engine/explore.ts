@@ -12,6 +12,7 @@ import type { IommuEvent } from '../machines/events.ts';
 import { successor } from '../machines/events.ts';
 import type { Model } from '../machines/model.ts';
 import type { SystemState } from '../machines/state.ts';
+import { checkStepInvariants, fireCall } from './fireCall.ts';
 import { resolveExploreOptions } from './resolveOptions.ts';
 import { canonicalKey } from './serialize.ts';
 import type { EventCoverage, ExplorationResult, ExploreOptions, TraceStep, Violation } from './types.ts';
@@ -87,19 +88,12 @@ export function explore(model: Model, options: ExploreOptions = {}): Exploration
     const s = states[id]!;
     const sKey = canonicalKey(s);
     for (const e of model.events(s)) {
-      const cov = (coverage[e.type] ??= { enabled: 0, ok: 0, changed: 0, errnos: {} });
-      cov.enabled++;
-      const r = model.apply(s, e);
-      if (r.ok) cov.ok++;
-      else cov.errnos[r.errno] = (cov.errnos[r.errno] ?? 0) + 1;
-      const next = successor(r);
+      const { next, cov } = fireCall(model, s, e, coverage);
       if (next === null) continue;
       transitions++;
-      for (const inv of stepInvs) {
-        if (found.has(inv.id)) continue;
-        const reason = inv.step!(s, e, next, scenario);
-        if (reason !== null) found.set(inv.id, { inv, reason, stateId: id, event: e });
-      }
+      checkStepInvariants(stepInvs, (i) => found.has(i), s, e, next, model, (inv, reason) =>
+        found.set(inv.id, { inv, reason, stateId: id, event: e }),
+      );
       if (canonicalKey(next) !== sKey) cov.changed++;
       add(next, id, e);
       if (states.length >= cfg.maxStates) break;

@@ -11,6 +11,7 @@
  * `'*'` fallback keeps the region equal to `modeOf(context, dev)` under any design variant.
  */
 import { assign, setup } from 'xstate';
+import { regionTransitions, type KernelCall } from './lifecycleRegion.ts';
 import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
 import { applyEvent, successor, type IommuEvent } from './events.ts';
 import type { Scenario } from './scenario.ts';
@@ -31,8 +32,6 @@ export function modeOf(s: SystemState, dev: number): DeviceMode {
   return isDriverName(d.driver) && DRIVERS[d.driver].driverManagedDma ? 'managed_driver' : 'dma_api_driver';
 }
 
-/** The state after a kernel call (the semantic successor), or null when the call changed nothing. */
-type KernelCall = (s: SystemState, e: IommuEvent) => SystemState | null;
 
 /** The guards the region's transitions name, implemented over a kernel call. */
 export const deviceGuards = (call: KernelCall) => ({
@@ -52,17 +51,7 @@ export interface DeviceRegionOptions {
 
 /** Device `dev`'s region config: its binding states and the kernel calls that move it. */
 export function deviceRegion(dev: number, { initial, apply }: DeviceRegionOptions) {
-  const actions = apply ? (['applyKernelCall'] as const) : ([] as const);
-  const to = (mode: DeviceMode, stay = false) => ({
-    ...(stay ? {} : { target: mode }),
-    guard: { type: 'deviceLeadsTo' as const, params: { dev, mode } },
-    actions,
-  });
-  /** Any other mode change (variants only), then, for the applying region, "mode unchanged". */
-  const fallback = (from: DeviceMode) => [
-    ...DEVICE_MODES.filter((m) => m !== from).map((m) => to(m)),
-    ...(apply ? [to(from, true)] : []),
-  ];
+  const { to, fallback } = regionTransitions('deviceLeadsTo' as const, DEVICE_MODES, (mode) => ({ dev, mode }), apply);
   return {
     initial,
     states: {

@@ -13,6 +13,7 @@
  * `modeOf(context)` when a design variant changes the mode some other way.
  */
 import { assign, setup } from 'xstate';
+import { regionTransitions, type KernelCall } from './lifecycleRegion.ts';
 import { applyEvent, successor, type IommuEvent } from './events.ts';
 import type { Scenario } from './scenario.ts';
 import { initialState, type SystemState } from './state.ts';
@@ -30,8 +31,6 @@ export function modeOf(s: SystemState): IommuGroupMode {
   return s.group.owner_cnt !== 0 ? 'kernel' : 'free';
 }
 
-/** The state after a kernel call (the semantic successor), or null when the call changed nothing. */
-type KernelCall = (s: SystemState, e: IommuEvent) => SystemState | null;
 
 /** The guards the region's transitions name, implemented over a kernel call. */
 export const iommuGroupGuards = (call: KernelCall) => ({
@@ -51,17 +50,7 @@ export interface IommuGroupRegionOptions {
 
 /** The iommu_group region config: states `free`, `kernel`, `owned` and their kernel-call transitions. */
 export function iommuGroupRegion({ initial, apply }: IommuGroupRegionOptions) {
-  const actions = apply ? (['applyKernelCall'] as const) : ([] as const);
-  const to = (mode: IommuGroupMode, stay = false) => ({
-    ...(stay ? {} : { target: mode }),
-    guard: { type: 'iommuGroupLeadsTo' as const, params: { mode } },
-    actions,
-  });
-  /** Any other mode change (variants only), then, for the applying region, "mode unchanged". */
-  const fallback = (from: IommuGroupMode) => [
-    ...IOMMU_GROUP_MODES.filter((m) => m !== from).map((m) => to(m)),
-    ...(apply ? [to(from, true)] : []),
-  ];
+  const { to, fallback } = regionTransitions('iommuGroupLeadsTo' as const, IOMMU_GROUP_MODES, (mode) => ({ mode }), apply);
   return {
     initial,
     states: {

@@ -11,6 +11,7 @@
  * `'*'` fallback keeps the region equal to `modeOf(context, dev)` under any design variant.
  */
 import { assign, setup } from 'xstate';
+import { regionTransitions, type KernelCall } from './lifecycleRegion.ts';
 import { applyEvent, successor, type IommuEvent } from './events.ts';
 import type { Scenario } from './scenario.ts';
 import { initialState, type SystemState } from './state.ts';
@@ -29,8 +30,6 @@ export function modeOf(s: SystemState, dev: number): IommufdDeviceMode {
   return b.hwpt === null ? 'bound' : 'attached';
 }
 
-/** The state after a kernel call (the semantic successor), or null when the call changed nothing. */
-type KernelCall = (s: SystemState, e: IommuEvent) => SystemState | null;
 
 /** The guards the region's transitions name, implemented over a kernel call. */
 export const iommufdDeviceGuards = (call: KernelCall) => ({
@@ -53,17 +52,7 @@ export interface IommufdDeviceRegionOptions {
 
 /** Device `dev`'s iommufd region config: bind, attach, detach, unbind. */
 export function iommufdDeviceRegion(dev: number, { initial, apply }: IommufdDeviceRegionOptions) {
-  const actions = apply ? (['applyKernelCall'] as const) : ([] as const);
-  const to = (mode: IommufdDeviceMode, stay = false) => ({
-    ...(stay ? {} : { target: mode }),
-    guard: { type: 'iommufdDeviceLeadsTo' as const, params: { dev, mode } },
-    actions,
-  });
-  /** Any other mode change (variants only), then, for the applying region, "mode unchanged". */
-  const fallback = (from: IommufdDeviceMode) => [
-    ...IOMMUFD_DEVICE_MODES.filter((m) => m !== from).map((m) => to(m)),
-    ...(apply ? [to(from, true)] : []),
-  ];
+  const { to, fallback } = regionTransitions('iommufdDeviceLeadsTo' as const, IOMMUFD_DEVICE_MODES, (mode) => ({ dev, mode }), apply);
   return {
     initial,
     states: {

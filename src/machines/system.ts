@@ -28,8 +28,8 @@ import { initialState, type SystemState } from './state.ts';
 import { currentVariant, kernelOf, type Variant } from './variants/index.ts';
 import { modeOf as vfioGroupModeOf, vfioGroupGuards, vfioGroupRegion } from './vfioGroup.ts';
 
-/** The state after a kernel call (the semantic successor), or null when the call changed nothing. */
-export type KernelCall = (s: SystemState, e: IommuEvent) => SystemState | null;
+export type { KernelCall } from './lifecycleRegion.ts';
+import type { KernelCall } from './lifecycleRegion.ts';
 
 /** Region names of the system machine: `iommuGroup`, `vfioGroup`, then `deviceN` and `iommufdDeviceN` per slot. */
 export type RegionName = 'iommuGroup' | 'vfioGroup' | `device${number}` | `iommufdDevice${number}`;

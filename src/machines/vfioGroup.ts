@@ -12,6 +12,7 @@
  * `'*'` fallback keeps the region equal to `modeOf(context)` under any design variant.
  */
 import { assign, setup } from 'xstate';
+import { regionTransitions, type KernelCall } from './lifecycleRegion.ts';
 import { applyEvent, successor, type IommuEvent } from './events.ts';
 import type { Scenario } from './scenario.ts';
 import { initialState, type SystemState } from './state.ts';
@@ -31,8 +32,6 @@ export function modeOf(s: SystemState): VfioGroupMode {
   return v.iommu_set ? 'iommu_set' : 'container_set';
 }
 
-/** The state after a kernel call (the semantic successor), or null when the call changed nothing. */
-type KernelCall = (s: SystemState, e: IommuEvent) => SystemState | null;
 
 /** The guards the region's transitions name, implemented over a kernel call. */
 export const vfioGroupGuards = (call: KernelCall) => ({
@@ -52,17 +51,7 @@ export interface VfioGroupRegionOptions {
 
 /** The VFIO group region config: the group file's states and the kernel calls that move it. */
 export function vfioGroupRegion({ initial, apply }: VfioGroupRegionOptions) {
-  const actions = apply ? (['applyKernelCall'] as const) : ([] as const);
-  const to = (mode: VfioGroupMode, stay = false) => ({
-    ...(stay ? {} : { target: mode }),
-    guard: { type: 'vfioGroupLeadsTo' as const, params: { mode } },
-    actions,
-  });
-  /** Any other mode change (variants only), then, for the applying region, "mode unchanged". */
-  const fallback = (from: VfioGroupMode) => [
-    ...VFIO_GROUP_MODES.filter((m) => m !== from).map((m) => to(m)),
-    ...(apply ? [to(from, true)] : []),
-  ];
+  const { to, fallback } = regionTransitions('vfioGroupLeadsTo' as const, VFIO_GROUP_MODES, (mode) => ({ mode }), apply);
   return {
     initial,
     states: {

@@ -20,6 +20,7 @@ import type { IommuEvent } from '../../machines/events.ts';
 import { successor } from '../../machines/events.ts';
 import type { Model } from '../../machines/model.ts';
 import type { SystemState } from '../../machines/state.ts';
+import { checkStepInvariants, fireCall } from '../fireCall.ts';
 import { resolveExploreOptions } from '../resolveOptions.ts';
 import type { EventCoverage, ExplorationResult, ExploreOptions, TraceStep, Violation } from '../types.ts';
 import { makeKeyArray, StateCodec, WidthOverflow, type KeyArray, type Width } from './codec.ts';
@@ -169,19 +170,12 @@ function run(model: Model, options: ExploreFastOptions, width: Width): FastExplo
     if (events.length > 0xffff) throw new Error('exploreFast: more than 65535 events in one state');
     for (let ei = 0; ei < events.length; ei++) {
       const e = events[ei]!;
-      const cov = (coverage[e.type] ??= { enabled: 0, ok: 0, changed: 0, errnos: {} });
-      cov.enabled++;
-      const r = model.apply(s, e);
-      if (r.ok) cov.ok++;
-      else cov.errnos[r.errno] = (cov.errnos[r.errno] ?? 0) + 1;
-      const next = successor(r);
+      const { next, cov } = fireCall(model, s, e, coverage);
       if (next === null) continue;
       transitions++;
-      for (const inv of stepInvs) {
-        if (found.has(inv.id)) continue;
-        const reason = inv.step!(s, e, next, scenario);
-        if (reason !== null) found.set(inv.id, { inv, reason, stateId: id, eventIndex: ei });
-      }
+      checkStepInvariants(stepInvs, (i) => found.has(i), s, e, next, model, (inv, reason) =>
+        found.set(inv.id, { inv, reason, stateId: id, eventIndex: ei }),
+      );
       codec.encode(next, scratch);
       const sk = store.keys;
       let same = true;
