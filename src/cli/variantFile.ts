@@ -212,7 +212,7 @@ export async function loadVariantFiles(files: readonly string[]): Promise<Varian
   return out;
 }
 
-const placeholder: Expectation = { expected: 'holds', invariants: [], source: 'default' };
+const placeholder: Expectation = { expected: 'holds', invariants: [], source: 'variant-file' };
 
 /**
  * The jobs of `check --variant-file`: each file's variant on every built-in scenario (or the
@@ -258,7 +258,7 @@ export function rejudgeVariantFiles(results: CheckResult[]): void {
     byVariant.set(r.model.variant, [...(byVariant.get(r.model.variant) ?? []), r]);
   }
   const set = (r: CheckResult, invariants: string[]) => {
-    r.expectation = { expected: invariants.length ? 'violated' : 'holds', invariants, source: 'default' };
+    r.expectation = { expected: invariants.length ? 'violated' : 'holds', invariants, source: 'variant-file' };
     Object.assign(r, judge(r.result, r.expectation));
   };
   for (const [variant, rs] of byVariant) {

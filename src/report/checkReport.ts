@@ -87,6 +87,7 @@ export function checkJson(results: readonly CheckResult[], exitCode: number) {
       status: r.status,
       expected: r.expectation.expected,
       expectedInvariants: r.expectation.invariants,
+      expectationSource: r.expectation.source,
       matchesExpectation: r.matchesExpectation,
       complete: r.complete,
       bound: r.result.bound,

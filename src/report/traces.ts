@@ -2,7 +2,6 @@
 import type { CheckResult } from '../engine/check.ts';
 import type { Violation } from '../engine/types.ts';
 import type { Model } from '../machines/model.ts';
-import { findVariant } from '../machines/variants/index.ts';
 import { formatTraceText } from './formatTrace.ts';
 import { toItf } from './itf.ts';
 import { toMermaid } from './mermaid.ts';
@@ -39,19 +38,19 @@ export function selectTraces(results: readonly CheckResult[], all: boolean): Sho
   }
   const best = new Map<string, { r: CheckResult; v: Violation }>();
   for (const r of results) {
-    const variant = findVariant(r.variant);
+    const variant = r.model.variant;
     for (const v of r.result.violations) {
       if (r.unexpected.includes(v.invariant)) continue;
-      const key = variant?.kind === 'kernel' ? `${r.variant}:${r.scenario}` : r.variant;
-      if (variant?.kind !== 'kernel' && !variant?.breaks.includes(v.invariant)) continue;
+      const key = variant.kind === 'kernel' ? `${r.variant}:${r.scenario}` : r.variant;
+      if (variant.kind !== 'kernel' && !variant.breaks.includes(v.invariant)) continue;
       const cur = best.get(key);
-      const showcase = variant?.showcase;
+      const showcase = variant.showcase;
       const better = !cur || (showcase ? (r.scenario === showcase && cur.r.scenario !== showcase) || (r.scenario === showcase) === (cur.r.scenario === showcase) && v.steps.length < cur.v.steps.length : v.steps.length < cur.v.steps.length);
       if (better) best.set(key, { r, v });
     }
   }
   for (const { r, v } of best.values()) {
-    out.push({ heading: head(r, v, findVariant(r.variant)?.kind === 'kernel' ? 'known weakness of today\'s kernel' : 'expected'), violation: v, model: r.model });
+    out.push({ heading: head(r, v, r.model.variant.kind === 'kernel' ? 'known weakness of today\'s kernel' : 'expected'), violation: v, model: r.model });
   }
   return out;
 }

@@ -73,7 +73,7 @@ export const variant = defineVariant({
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.results.map((x: { variant: string }) => x.variant)).toEqual(['named-export', 'named-export']);
-    expect(j.results[0]).toMatchObject({ scenario: 'pci-stub-neighbour', status: 'violated', matchesExpectation: true });
+    expect(j.results[0]).toMatchObject({ scenario: 'pci-stub-neighbour', status: 'violated', matchesExpectation: true, expectationSource: 'variant-file' });
     expect(j.results[0].violations.map((v: { invariant: string }) => v.invariant)).toEqual(['I1', 'I3', 'I4']);
   });
 
