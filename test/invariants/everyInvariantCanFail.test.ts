@@ -31,6 +31,7 @@ const BREAKERS: Record<string, [string, string]> = {
   I17: ['private-domain-hot-add', 'current'],
   I19: ['vfio-vs-dma-api', 'bug-device-fd-before-claim'],
   UNMAP: ['dma-api-unmap-lazy', 'current'],
+  P2P: ['vfio-vs-dma-api', 'w1-vfio-viability'],
 };
 
 /** Where the breaking scenario is itself a known weakness of current: a scenario that holds instead. */
