@@ -33,3 +33,5 @@ export { parseLspci } from './parseLspci.ts';
 export type { GroupingComparison } from './compareGroupings.ts';
 export { compareGroupings } from './compareGroupings.ts';
 export { builtinTopologies, BUILTIN_TOPOLOGY_NAMES, BUILTIN_TOPOLOGY_SPECS, getBuiltinTopology } from './builtinTopologies.ts';
+export type { IotlbAction, IotlbWindowOptions, IotlbWindowResult } from './iotlbWindow.ts';
+export { IOTLB_ACTIONS, findUnmapWindow, runIotlbSequence } from './iotlbWindow.ts';

@@ -1,4 +1,4 @@
-/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19. */
+/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19, then the hardware-backed UNMAP and P2P. */
 import type { Invariant } from './defineInvariant.ts';
 import { i1OwnershipExclusivity } from './i1OwnershipExclusivity.ts';
 import { i2KernelOwnerCount } from './i2KernelOwnerCount.ts';
@@ -17,6 +17,8 @@ import { i17NoDanglingDomain } from './i17NoDanglingDomain.ts';
 import { i19FdAfterOwnership } from './i19FdAfterOwnership.ts';
 import { noKernelWarn } from './noKernelWarn.ts';
 import { typeOk } from './typeOk.ts';
+import { unmapWindowClosed } from './unmapWindowClosed.ts';
+import { userP2pContained } from './userP2pContained.ts';
 
 export const INVARIANTS: readonly Invariant[] = [
   typeOk,
@@ -36,6 +38,8 @@ export const INVARIANTS: readonly Invariant[] = [
   i15HotAddIntoOwned,
   i17NoDanglingDomain,
   i19FdAfterOwnership,
+  unmapWindowClosed,
+  userP2pContained,
 ];
 
 export const findInvariant = (id: string): Invariant | undefined => INVARIANTS.find((i) => i.id === id);

@@ -51,6 +51,18 @@ export interface Scenario {
   readonly p2p: readonly (readonly [number, number])[];
   /** Name of the built-in or file topology the hardware facts came from, if any. */
   readonly topology: string | null;
+  /**
+   * How dma_unmap invalidates the IOTLB of the DMA-API default domain: 'strict' (iommu.strict=1,
+   * the IOTLB is synced before dma_unmap returns) or 'lazy' (iommu.strict=0: a DMA-FQ domain, the
+   * invalidation waits in the flush queue of drivers/iommu/dma-iommu.c). Omitted: not modelled.
+   */
+  readonly invalidation?: 'strict' | 'lazy';
+  /**
+   * Per device, under `invalidation`: the shortest map/DMA/unmap/flush sequence (one line per step,
+   * DMA route included) in which the device's DMA after dma_unmap reaches the freed page, or null
+   * when none exists. Derived from the topology by the hardware model (findUnmapWindow).
+   */
+  readonly unmapWindow?: readonly (readonly string[] | null)[];
   /** The variants this scenario is checked against by default (all when omitted). */
   readonly variants?: readonly string[];
 }

@@ -18,13 +18,15 @@ import { describeRoute } from './dmaRoute.ts';
  * takes from the bound device to the peer's BAR, from the hardware model.
  */
 export function pasidRoute(v: Violation, model: Model): string | null {
-  if (v.invariant !== 'I12') return null;
+  if (v.invariant !== 'I12' && v.invariant !== 'P2P') return null;
   const bt = builtinScenarioTopology(model.scenario);
   const last = v.steps.length ? v.steps[v.steps.length - 1]!.state : v.init;
-  const a = last.devices.findIndex((d) => d.present && d.sva);
+  // I12: the SVA-bound device, PASID-tagged; P2P: the user-accessible device, plain DMA.
+  const pasid = v.invariant === 'I12';
+  const a = last.devices.findIndex((d) => d.present && (pasid ? d.sva : d.group_fd !== null || d.iommufd !== null));
   const pair = model.scenario.p2p.find(([x, y]) => x === a && last.devices[y]?.present);
   if (!bt || !pair) return null;
-  return describeRoute(bt.topology, bt.deviceMap[pair[0]]!, bt.deviceMap[pair[1]]!, true);
+  return describeRoute(bt.topology, bt.deviceMap[pair[0]]!, bt.deviceMap[pair[1]]!, pasid);
 }
 
 /** A short summary of a state: the group fields and each device's driver and domain. */

@@ -128,6 +128,28 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     p2p: allPairs(2),
     topology: 'multifunction-no-acs',
   },
+  {
+    name: 'dma-api-unmap-strict',
+    description:
+      'A NIC below an ACS switch port, bound to e1000e (DMA API) or handed to a VFIO user; iommu.strict=1: dma_unmap syncs the IOTLB before it returns, so the NIC\'s DMA to the unmapped IOVA faults.',
+    devices: [dev('nic-a', ['e1000e', 'vfio-pci'])],
+    contexts: [ctx('qemu-legacy', ['vfio-group'])],
+    hotplug: false,
+    p2p: [],
+    topology: 'switch-acs',
+    invalidation: 'strict',
+  },
+  {
+    name: 'dma-api-unmap-lazy',
+    description:
+      'The same NIC with iommu.strict=0 (DMA-FQ default domain): dma_unmap only queues the IOTLB invalidation, the driver frees the page, and until the flush-queue timeout the NIC\'s DMA through the stale IOTLB entry reaches the freed page (the documented lazy-mode trade-off).',
+    devices: [dev('nic-a', ['e1000e', 'vfio-pci'])],
+    contexts: [ctx('qemu-legacy', ['vfio-group'])],
+    hotplug: false,
+    p2p: [],
+    topology: 'switch-acs',
+    invalidation: 'lazy',
+  },
 ];
 
 /**

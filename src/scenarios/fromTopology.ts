@@ -6,6 +6,9 @@
  *    when either bypasses (routing ignores the PASID prefix, so the two agree in this model).
  *  - pasidAcsPath: pciEnablePasid (pci_enable_pasid, drivers/pci/ats.c) would succeed on the
  *    device with nothing enabled yet. It fails for a device without a PASID capability too.
+ *  - unmapWindow (only when the scenario says `invalidation`): findUnmapWindow
+ *    (src/hardware/iotlbWindow.ts) from each device — whether its DMA after dma_unmap can reach
+ *    the freed page through a stale IOTLB entry under strict or lazy invalidation.
  *  - sameGroup: deriveGroups (pci_device_group) puts every named device in one group. The
  *    ownership model models ONE group, so a scenario whose devices the kernel splits is
  *    modelling a grouping mainline does not build (or one it builds unsoundly, I13).
@@ -14,7 +17,7 @@
  * whose device names are not those of their topology use BUILTIN_SCENARIO_DEVICE_MAP.
  */
 import type { Topology } from '../hardware/index.ts';
-import { BRIDGE_KINDS, deriveGroups, findDevice, getBuiltinTopology, peerReach, pciEnablePasid } from '../hardware/index.ts';
+import { BRIDGE_KINDS, deriveGroups, findDevice, findUnmapWindow, getBuiltinTopology, peerReach, pciEnablePasid } from '../hardware/index.ts';
 import type { Scenario } from '../machines/scenario.ts';
 
 /** What the topology says about the scenario's devices (indices as in `deviceNames`). */
@@ -55,6 +58,8 @@ export const BUILTIN_SCENARIO_DEVICE_MAP: Readonly<Record<string, readonly strin
   'sva-acs-switch': ['sva-accel'],
   'probe-failure': ['dual-nic.0', 'dual-nic.1'],
   'kernel-attach-group-shared': ['dual-nic.0', 'dual-nic.1'],
+  'dma-api-unmap-strict': ['nic-a'],
+  'dma-api-unmap-lazy': ['nic-a'],
 };
 
 /** Built-in scenarios whose `topology` is not a built-in topology name → the one used instead. */
@@ -109,11 +114,13 @@ export function applyTopology(scenario: Scenario, topology: Topology, deviceMap:
     throw new Error(`scenario ${scenario.name}: device map has ${deviceMap.length} entries for ${scenario.devices.length} devices`);
   }
   const facts = scenarioFactsFromTopology(topology, deviceMap);
+  const mode = scenario.invalidation;
   return {
     ...scenario,
     devices: scenario.devices.map((d, i) => ({ ...d, pasidAcsPath: facts.pasidAcsPath[i]! })),
     p2p: facts.p2p,
     topology: topology.name,
+    ...(mode ? { unmapWindow: deviceMap.map((requester) => findUnmapWindow(mode, 6, { topology, requester }).trace).map((t) => (t.length ? t : null)) } : {}),
   };
 }
 

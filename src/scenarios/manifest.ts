@@ -28,10 +28,14 @@ export const MANIFEST = manifestJson as Manifest;
 export const manifestEntry = (scenario: string, variant: string): ManifestEntry | undefined =>
   MANIFEST.entries.find((e) => e.scenario === scenario && e.variant === variant);
 
-/** Known weaknesses of today's kernel, shown as traces rather than hidden (kernel-semantics.md W3, W16). */
+/** Known weaknesses of today's kernel, shown as traces rather than hidden (kernel-semantics.md W3, W16), and the accepted lazy-invalidation trade-off. */
 export const KNOWN_WEAKNESSES: Record<string, string> = {
   'private-domain-hot-add':
     'W3: iommu_attach_device checks the device count only at attach time; a member added later makes iommu_detach_device WARN and skip, and the driver frees a domain the IOMMU still walks.',
   'kernel-attach-group-shared':
     'W16: iommu_attach_group has no device-count or ownership check; a DMA-API group-mate is moved off the default domain.',
+  'pci-stub-neighbour':
+    'accepted: driver_managed_dma (pci-stub), see seed thread (W12): the user-owned function reaches its pci-stub group-mate\'s BAR peer-to-peer; pci-stub does no DMA, so the kernel keeps it beside a user.',
+  'dma-api-unmap-lazy':
+    'Accepted by design: iommu.strict=0 (DMA-FQ, drivers/iommu/dma-iommu.c flush queue) trades a window in which a device can still write an unmapped, freed page for unmap speed; the documented lazy-mode trade-off.',
 };

@@ -43,15 +43,15 @@ const oneLine = (r: { stderr: string }) => expect(r.stderr.trim().split('\n')).t
 
 describe('check --variant-file', { timeout: 30_000 }, () => {
   it('checks a variant written in a temporary directory and prints its expected counterexample', () => {
-    const file = write('proposal.ts', proposal(`['WARN', 'I1', 'I3', 'I4']`));
+    const file = write('proposal.ts', proposal(`['WARN', 'I1', 'I3', 'I4', 'P2P']`));
     const r = cli(['check', '--variant-file', file]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/pci-stub-neighbour\s+use-default-domain-when-owned\s+✓ violated I1,I3,I4/);
+    expect(r.stdout).toMatch(/pci-stub-neighbour\s+use-default-domain-when-owned\s+✓ violated I1,I3,I4,P2P/);
     // The showcase scenario's I1 counterexample, in kernel calls.
     expect(r.stdout).toContain(`── use-default-domain-when-owned breaks I1 in pci-stub-neighbour (expected; variant file ${file}) ──`);
     expect(r.stdout).toMatch(/vfio_group_ioctl_set_container\(qemu-legacy\) = 0[\s\S]*really_probe\(04:00\.1, driver=e1000e\) = 0[\s\S]*✗ I1: group owned by vfio_group while 04:00\.1 is bound to DMA-API driver e1000e/);
-    expect(r.stdout).toMatch(/10 checks: 10 as expected/);
+    expect(r.stdout).toMatch(/12 checks: 12 as expected/);
   });
 
   it('the import form and `export const variant` work too; --json reports the verdicts', () => {
@@ -59,7 +59,7 @@ describe('check --variant-file', { timeout: 30_000 }, () => {
       'named.ts',
       `import { defineVariant, currentKernel, ok, updateGroup } from ${JSON.stringify(API)};
 export const variant = defineVariant({
-  name: 'named-export', kind: 'proposed', description: 'd', source: 's', breaks: ['WARN', 'I1', 'I3', 'I4'],
+  name: 'named-export', kind: 'proposed', description: 'd', source: 's', breaks: ['WARN', 'I1', 'I3', 'I4', 'P2P'],
   overrides: {
     iommu_device_use_default_domain(env, s, a) {
       if (s.group.owner !== null) return ok(updateGroup(s, { owner_cnt: s.group.owner_cnt + 1 }));
@@ -74,7 +74,7 @@ export const variant = defineVariant({
     const j = JSON.parse(r.stdout);
     expect(j.results.map((x: { variant: string }) => x.variant)).toEqual(['named-export', 'named-export']);
     expect(j.results[0]).toMatchObject({ scenario: 'pci-stub-neighbour', status: 'violated', matchesExpectation: true, expectationSource: 'variant-file' });
-    expect(j.results[0].violations.map((v: { invariant: string }) => v.invariant)).toEqual(['I1', 'I3', 'I4']);
+    expect(j.results[0].violations.map((v: { invariant: string }) => v.invariant)).toEqual(['I1', 'I3', 'I4', 'P2P']);
   });
 
   it('an invariant broken but not listed in breaks is a mismatch (exit 1)', () => {
@@ -84,9 +84,9 @@ export const variant = defineVariant({
   });
 
   it('an invariant listed in breaks that never breaks is a mismatch (exit 1); empty breaks means "holds where current holds"', () => {
-    const extra = cli(['check', '--variant-file', write('extra.ts', proposal(`['WARN', 'I1', 'I3', 'I4', 'I12']`))]);
+    const extra = cli(['check', '--variant-file', write('extra.ts', proposal(`['WARN', 'I1', 'I3', 'I4', 'P2P', 'I12']`))]);
     expect(extra.code).toBe(1);
-    expect(extra.stdout).toMatch(/pci-stub-neighbour\s+use-default-domain-when-owned\s+✗ violated I1,I3,I4\s+violated I1,I3,I4,I12/);
+    expect(extra.stdout).toMatch(/pci-stub-neighbour\s+use-default-domain-when-owned\s+✗ violated I1,I3,I4,P2P\s+violated I1,I3,I4,P2P,I12/);
     const same = write(
       'same.ts',
       `export default (api: any) => api.defineVariant({ name: 'same-rules', kind: 'proposed', description: 'd', source: 's', breaks: [],

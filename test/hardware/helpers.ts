@@ -1,5 +1,6 @@
-/** Test helpers: build a Topology from a TopologySpec literal, or fail loudly. */
-import { buildTopology } from '../../src/hardware/index.ts';
+/** Test helpers: build a Topology from a TopologySpec literal or an lspci fixture, or fail loudly. */
+import { readFileSync } from 'node:fs';
+import { buildTopology, parseLspci } from '../../src/hardware/index.ts';
 import type { FunctionSpec, Topology, TopologySpec } from '../../src/hardware/index.ts';
 
 export const ISOLATED: FunctionSpec['acs'] = { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: ['SV', 'RR', 'CR', 'UF'] };
@@ -21,4 +22,11 @@ export function switchTopo(dpAcs: FunctionSpec['acs'], extra: Partial<FunctionSp
       { name: 'b', parent: 'dp1', functions: [{ bdf: '04:00.0', bars: [{ base: 0xa0200000, size: 0x100000 }] }] },
     ],
   });
+}
+
+/** Parses a fixture under test/fixtures/lspci, or fails loudly. */
+export function loadLspciFixture(file: string) {
+  const r = parseLspci(readFileSync(new URL(`../fixtures/lspci/${file}`, import.meta.url), 'utf8'), file);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
 }

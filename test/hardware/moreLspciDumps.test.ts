@@ -3,16 +3,12 @@
  * `IOMMU group:` lines, the derived grouping must equal them; where it does not, the groups
  * asserted are derived by hand from the ACS lines and pci_device_group (said per test).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { compareGroupings, deriveGroups, getDevice, parseLspci, pciAcsEnabled, pciEnablePasid, REQ_ACS_FLAGS } from '../../src/hardware/index.ts';
+import { compareGroupings, deriveGroups, getDevice, pciAcsEnabled, pciEnablePasid, REQ_ACS_FLAGS } from '../../src/hardware/index.ts';
+import { loadLspciFixture } from './helpers.ts';
 import { describeRoute } from '../../src/report/dmaRoute.ts';
 
-function load(file: string) {
-  const r = parseLspci(readFileSync(new URL(`../fixtures/lspci/${file}`, import.meta.url), 'utf8'), file);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
+const load = loadLspciFixture;
 
 describe('ASUS PRIME B350-PLUS, Ryzen (Zen 1) + AMD 300-series chipset (lspci -kvv as root, with IOMMU groups)', () => {
   const dump = load('asus-b350-ryzen-promontory.kvv.txt');

@@ -3,15 +3,11 @@
  * equal the recorded `IOMMU group:` lines when ACS was readable; when lspci ran without
  * root the ACS state is reported unknown, never guessed.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compareGroupings, deriveGroups, getDevice, parseLspci, pciAcsEnabled, REQ_ACS_FLAGS } from '../../src/hardware/index.ts';
+import { loadLspciFixture } from './helpers.ts';
 
-function load(file: string) {
-  const r = parseLspci(readFileSync(new URL(`../fixtures/lspci/${file}`, import.meta.url), 'utf8'), file);
-  if (!r.ok) throw new Error(r.error.message);
-  return r.value;
-}
+const load = loadLspciFixture;
 
 describe('parseLspci + pci_device_group on real dumps', () => {
   describe('iMac, Comet Lake PCH + Navi switch + Titan Ridge Thunderbolt switch (lspci -PP -nnvvv as root)', () => {

@@ -142,6 +142,8 @@ const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
   'sva-acs-switch': { topology: 'sva-switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'probe-failure': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'kernel-attach-group-shared': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'dma-api-unmap-strict': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'dma-api-unmap-lazy': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
 };
 
 describe('built-in scenarios against their topologies', () => {

@@ -1,0 +1,33 @@
+import { DEFAULT_DOMAIN } from '../kernel/domains.ts';
+import { defineInvariant } from './defineInvariant.ts';
+import { devName, dmaApiBound } from './facts.ts';
+
+/**
+ * UNMAP: a device's DMA after dma_unmap never reaches the freed page. Checked in every state in
+ * which a present device is bound to a DMA-API driver and the group is on its default domain:
+ * the states in which that driver maps and unmaps buffers (dma_map_* / dma_unmap_*).
+ *
+ * Simplified: dma_map, the device's DMA, dma_unmap, the page's reuse and the flush-queue timeout
+ * are not events of the ownership model. The hardware model explores them (findUnmapWindow in
+ * src/hardware/iotlbWindow.ts, over routeMemoryRequest + translate + the IOTLB) once per device
+ * when the scenario is built (Scenario.unmapWindow), since the answer depends only on the
+ * topology, the device and `invalidation`, not on the ownership state. A group moved off its
+ * default domain (VFIO/iommufd claim, blocking domain) is not checked: the domain switch
+ * flushes the device's IOTLB entries and no kernel driver unmaps there.
+ */
+export const unmapWindowClosed = defineInvariant({
+  id: 'UNMAP',
+  name: 'UnmapWindowClosed',
+  description:
+    "A device bound to a DMA-API driver on the group's default domain cannot reach a page after dma_unmap freed it: the IOTLB entry is gone before the page is reused.",
+  kernelRef: '__iommu_dma_unmap / iommu_iotlb_sync vs the DMA-FQ flush queue (queue_iova, fq_flush_timeout), drivers/iommu/dma-iommu.c; iommu.strict=0',
+  check(s, scenario) {
+    if (!scenario.unmapWindow || s.group.domain !== DEFAULT_DOMAIN) return null;
+    for (const [i, d] of s.devices.entries()) {
+      const window = scenario.unmapWindow[i];
+      if (!d.present || !dmaApiBound(d) || !window) continue;
+      return `${devName(scenario, i)} (${d.driver}, DMA API on the ${scenario.invalidation} default domain) can write a page after dma_unmap freed it: ${window.join(' | ')}`;
+    }
+    return null;
+  },
+});

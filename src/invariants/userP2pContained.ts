@@ -1,0 +1,41 @@
+import { defineInvariant } from './defineInvariant.ts';
+import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
+import { devName, managedDriver, userOf } from './facts.ts';
+
+/**
+ * P2P: a device a user context can access reaches no present peer's MMIO BAR peer-to-peer (the
+ * ownership half of I13), unless the peer is the user's too. The peers a user-owned group can
+ * still hold are driverless or vfio-pci ones (the owner's by group ownership) and ones bound to a
+ * driver_managed_dma kernel driver that is not a user device (pci-stub, pcieport): the second is
+ * the documented, accepted exposure of the seed thread (kernel-semantics.md W12), and the reason
+ * names it as such, so it is never an anonymous violation.
+ */
+export const userP2pContained = defineInvariant({
+  id: 'P2P',
+  name: 'UserP2pContained',
+  description:
+    "A user-accessible device cannot reach, peer-to-peer past the IOMMU, the BAR of a present peer held by the kernel or another context (accepted exception: a driver_managed_dma peer, W12).",
+  kernelRef: 'pci_device_group + __iommu_take_dma_ownership (drivers/iommu/iommu.c); driver_managed_dma (include/linux/pci.h, drivers/pci/pci-stub.c); kernel-semantics.md I13, W12',
+  check(s, scenario) {
+    // Only scenarios whose p2p pairs come from a topology (the hardware model gives the route
+    // the report prints); hand-written p2p lists (e.g. the engine's scaling series) are not judged.
+    if (scenario.topology === null) return null;
+    for (const [a, b] of scenario.p2p) {
+      const da = s.devices[a];
+      const db = s.devices[b];
+      if (!da?.present || !db?.present) continue;
+      const u = userOf(da);
+      const peerUser = userOf(db);
+      // The group's owner holds a driverless peer, or one bound to vfio-pci and not yet opened.
+      const ownersToo = peerUser === null && (!db.driver || (isDriverName(db.driver) && DRIVERS[db.driver].vfio));
+      if (u === null || peerUser === u || ownersToo) continue;
+      const who = `${devName(scenario, a)} (ctx${u})`;
+      const peer = devName(scenario, b);
+      if (managedDriver(db) && peerUser === null) {
+        return `accepted exception driver_managed_dma (${db.driver}): ${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU; ${peer} is bound to ${db.driver}, which does no DMA (W12, seed thread)`;
+      }
+      return `${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU, and ${peer} is held by ${peerUser === null ? db.driver : `ctx${peerUser}`}`;
+    }
+    return null;
+  },
+});
