@@ -61,7 +61,13 @@ export function formatTraceText(v: Violation, model: Model, color = false): stri
     if (changes.length) lines.push(`        ${c.dim('changed:')} ${formatChanges(changes)}`);
     prev = step.state;
   });
-  lines.push(c.red(`  ✗ ${v.invariant}: ${v.reason}`));
+  // A reason that carries a sequence (UNMAP's map / DMA / unmap / DMA window) prints one step a line.
+  const [head, ...seq] = v.reason.split(' | ');
+  if (seq.length) {
+    const colon = Math.max(0, head!.search(/: 1\. /));
+    lines.push(c.red(`  ✗ ${v.invariant}: ${head!.slice(0, colon + 1)}`));
+    for (const l of [head!.slice(colon + 2), ...seq]) lines.push(`    ${l}`);
+  } else lines.push(c.red(`  ✗ ${v.invariant}: ${v.reason}`));
   const route = pasidRoute(v, model);
   if (route) lines.push(...route.split('\n').map((l) => `    route: ${l}`));
   if (inv) lines.push(c.dim(`    ${inv.description} [${inv.kernelRef}]`));

@@ -42,7 +42,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     name: 'iommufd-two-contexts',
     description:
       'Two vfio-pci devices of one group and two iommufd contexts: the first bind wins the group, the other context gets -EPERM; one hwpt per group (ctx0 has two hwpts).',
-    devices: [dev('02:00.0', ['vfio-pci']), dev('02:00.1', ['vfio-pci'])],
+    devices: [dev('01:00.0', ['vfio-pci']), dev('01:00.1', ['vfio-pci'])],
     contexts: [ctx('vmm-a', ['iommufd'], 2), ctx('vmm-b', ['iommufd'])],
     hotplug: false,
     p2p: allPairs(2),
@@ -52,7 +52,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     name: 'hot-add-owned-group',
     description:
       'A device is hot-added into (and removed from) a group that a user context owns: it joins the group\'s current domain and cannot get a DMA-API driver.',
-    devices: [dev('03:00.0', ['vfio-pci']), dev('03:00.1', ['e1000e', 'vfio-pci'], { present: false })],
+    devices: [dev('01:00.0', ['vfio-pci']), dev('01:00.1', ['e1000e', 'vfio-pci'], { present: false })],
     contexts: [ctx('qemu-legacy', ['vfio-group']), ctx('qemu-iommufd', ['iommufd'])],
     hotplug: true,
     p2p: allPairs(2),
@@ -62,7 +62,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     name: 'pci-stub-neighbour',
     description:
       'The seed thread\'s P2P case: a user owns function 0 while its group-mate (function 1 of the same non-ACS multifunction device) is bound to pci-stub (driver_managed_dma): accepted, since pci-stub does no DMA (W12).',
-    devices: [dev('04:00.0', ['vfio-pci']), dev('04:00.1', ['pci-stub', 'e1000e'])],
+    devices: [dev('01:00.0', ['vfio-pci']), dev('01:00.1', ['pci-stub', 'e1000e'])],
     contexts: [ctx('qemu-legacy', ['vfio-group'])],
     hotplug: false,
     p2p: allPairs(2),
@@ -72,7 +72,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     name: 'private-domain-hot-add',
     description:
       'W3 today: function 0 of a multifunction device without ACS is bound to a driver that uses iommu_attach_device; function 1 is removed and rescanned around the point-in-time device-count check.',
-    devices: [dev('05:00.0', ['drm-msm']), dev('05:00.1', ['e1000e'])],
+    devices: [dev('01:00.0', ['drm-msm']), dev('01:00.1', ['e1000e'])],
     contexts: [],
     hotplug: true,
     p2p: allPairs(2),
@@ -92,7 +92,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     name: 'sva-driverless-peer',
     description:
       'W5: a PASID-capable function beside a pci-stub function of the same multifunction accelerator without ACS: one DMA-API driver in the group, two devices.',
-    devices: [dev('07:00.0', ['idxd'], { pasid: true, pasidAcsPath: false }), dev('07:00.1', ['pci-stub'])],
+    devices: [dev('06:00.0', ['idxd'], { pasid: true, pasidAcsPath: false }), dev('06:00.1', ['pci-stub'])],
     contexts: [],
     hotplug: false,
     p2p: allPairs(2),
@@ -102,7 +102,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     name: 'sva-acs-switch',
     description:
       'An SVA-capable endpoint below a switch whose ports have ACS RR+CR+UF: PASID is enabled and nothing is reachable peer-to-peer.',
-    devices: [dev('08:00.0', ['idxd'], { pasid: true, pasidAcsPath: true })],
+    devices: [dev('03:00.0', ['idxd'], { pasid: true, pasidAcsPath: true })],
     contexts: [ctx('qemu-iommufd', ['iommufd'])],
     hotplug: false,
     p2p: [],
@@ -112,7 +112,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     name: 'probe-failure',
     description:
       'W8: a DMA-API driver whose probe() fails after dma_configure, on one function of a non-ACS multifunction device, beside a VFIO function and an iommufd context that later claims the group.',
-    devices: [dev('09:00.0', ['probe-fails', 'vfio-pci']), dev('09:00.1', ['e1000e', 'vfio-pci'])],
+    devices: [dev('01:00.0', ['probe-fails', 'vfio-pci']), dev('01:00.1', ['e1000e', 'vfio-pci'])],
     contexts: [ctx('qemu-iommufd', ['iommufd'])],
     hotplug: false,
     p2p: allPairs(2),
@@ -122,7 +122,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     name: 'kernel-attach-group-shared',
     description:
       'W16 today: a DMA-API driver calls iommu_attach_group on a two-device group whose other device also uses the DMA API; nothing in the core refuses it.',
-    devices: [dev('0a:00.0', ['drm-tegra']), dev('0a:00.1', ['e1000e'])],
+    devices: [dev('01:00.0', ['drm-tegra']), dev('01:00.1', ['e1000e'])],
     contexts: [],
     hotplug: false,
     p2p: allPairs(2),
@@ -132,7 +132,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     name: 'dma-api-unmap-strict',
     description:
       'A NIC below an ACS switch port, bound to e1000e (DMA API) or handed to a VFIO user; iommu.strict=1: dma_unmap syncs the IOTLB before it returns, so the NIC\'s DMA to the unmapped IOVA faults.',
-    devices: [dev('nic-a', ['e1000e', 'vfio-pci'])],
+    devices: [dev('03:00.0', ['e1000e', 'vfio-pci'])],
     contexts: [ctx('qemu-legacy', ['vfio-group'])],
     hotplug: false,
     p2p: [],
@@ -143,7 +143,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     name: 'dma-api-unmap-lazy',
     description:
       'The same NIC with iommu.strict=0 (DMA-FQ default domain): dma_unmap only queues the IOTLB invalidation, the driver frees the page, and until the flush-queue timeout the NIC\'s DMA through the stale IOTLB entry reaches the freed page (the documented lazy-mode trade-off).',
-    devices: [dev('nic-a', ['e1000e', 'vfio-pci'])],
+    devices: [dev('03:00.0', ['e1000e', 'vfio-pci'])],
     contexts: [ctx('qemu-legacy', ['vfio-group'])],
     hotplug: false,
     p2p: [],

@@ -14,7 +14,7 @@
  *    modelling a grouping mainline does not build (or one it builds unsoundly, I13).
  *
  * Devices are named by the topology's device name or by bdf (findDevice). Built-in scenarios
- * whose device names are not those of their topology use BUILTIN_SCENARIO_DEVICE_MAP.
+ * name their devices by the topology's bdfs, so traces and routes use one name per device.
  */
 import type { Topology } from '../hardware/index.ts';
 import { BRIDGE_KINDS, deriveGroups, findDevice, findUnmapWindow, getBuiltinTopology, peerReach, pciEnablePasid } from '../hardware/index.ts';
@@ -34,36 +34,6 @@ export interface ScenarioFacts {
 
 /** PASID used for PASID-tagged probes (any non-zero value routes the same way). */
 export const PROBE_PASID = 1;
-
-/**
- * Scenario device index → topology device (name or bdf), for built-in scenarios whose device
- * names (e.g. `02:00.0`) are not devices of their topology. Chosen so that each scenario slot
- * maps to a DMA-capable function of the topology in the same role:
- *  - switch topologies (`switch-no-acs`, `switch-acs`, `sva-switch*`): slot 0 → the endpoint
- *    below the first downstream port (03:00.0), slot 1 → the one below the second (04:00.0).
- *    Note `01:00.0` is the switch upstream port there, so name matching would be wrong.
- *  - `multifunction-no-acs`: slot i → function i of the dual NIC (01:00.i).
- * `sva-driverless-peer` names `sva-endpoint-beside-peer`, which is not a built-in topology;
- * the map gives the devices of `sva-switch` (the SVA accelerator beside a peer NVMe below a
- * switch without ACS), which BUILTIN_SCENARIO_TOPOLOGY_FALLBACK names.
- */
-export const BUILTIN_SCENARIO_DEVICE_MAP: Readonly<Record<string, readonly string[]>> = {
-  'vfio-vs-dma-api': ['dual-nic.0', 'dual-nic.1'],
-  'iommufd-two-contexts': ['dual-nic.0', 'dual-nic.1'],
-  'hot-add-owned-group': ['dual-nic.0', 'dual-nic.1'],
-  'pci-stub-neighbour': ['dual-nic.0', 'dual-nic.1'],
-  'private-domain-hot-add': ['dual-nic.0', 'dual-nic.1'],
-  'sva-peer-hot-add': ['accel.0', 'accel.1'],
-  'sva-driverless-peer': ['accel.0', 'accel.1'],
-  'sva-acs-switch': ['sva-accel'],
-  'probe-failure': ['dual-nic.0', 'dual-nic.1'],
-  'kernel-attach-group-shared': ['dual-nic.0', 'dual-nic.1'],
-  'dma-api-unmap-strict': ['nic-a'],
-  'dma-api-unmap-lazy': ['nic-a'],
-};
-
-/** Built-in scenarios whose `topology` is not a built-in topology name → the one used instead. */
-export const BUILTIN_SCENARIO_TOPOLOGY_FALLBACK: Readonly<Record<string, string>> = {};
 
 /** Resolves names to devices of the topology; throws for an unknown name or a bridge. */
 function resolve(topology: Topology, deviceNames: readonly string[]) {
@@ -125,15 +95,12 @@ export function applyTopology(scenario: Scenario, topology: Topology, deviceMap:
 }
 
 /**
- * For a built-in scenario: its topology (built-in name, or the fallback for a name that is not
- * one) and its device map (BUILTIN_SCENARIO_DEVICE_MAP, else the device names). Null when the
- * scenario names no topology or the topology is unknown.
+ * For a scenario that names a built-in topology: the topology and the device map (the scenario's
+ * device names, each a name or bdf of the topology). Null when the scenario names no topology or
+ * one that is not built in.
  */
-export function builtinScenarioTopology(scenario: Scenario): { topology: Topology; deviceMap: readonly string[]; fallback: boolean } | null {
+export function builtinScenarioTopology(scenario: Scenario): { topology: Topology; deviceMap: readonly string[] } | null {
   if (scenario.topology === null) return null;
-  const direct = getBuiltinTopology(scenario.topology);
-  const fallbackName = BUILTIN_SCENARIO_TOPOLOGY_FALLBACK[scenario.name];
-  const topology = direct ?? (fallbackName ? getBuiltinTopology(fallbackName) : undefined);
-  if (!topology) return null;
-  return { topology, deviceMap: BUILTIN_SCENARIO_DEVICE_MAP[scenario.name] ?? scenario.devices.map((d) => d.name), fallback: !direct };
+  const topology = getBuiltinTopology(scenario.topology);
+  return topology ? { topology, deviceMap: scenario.devices.map((d) => d.name) } : null;
 }

@@ -37,5 +37,9 @@ export const KNOWN_WEAKNESSES: Record<string, string> = {
   'pci-stub-neighbour':
     'accepted: driver_managed_dma (pci-stub), see seed thread (W12): the user-owned function reaches its pci-stub group-mate\'s BAR peer-to-peer; pci-stub does no DMA, so the kernel keeps it beside a user.',
   'dma-api-unmap-lazy':
-    'Accepted by design: iommu.strict=0 (DMA-FQ, drivers/iommu/dma-iommu.c flush queue) trades a window in which a device can still write an unmapped, freed page for unmap speed; the documented lazy-mode trade-off.',
+    'accepted by design: iommu.strict=0 (DMA-FQ, drivers/iommu/dma-iommu.c flush queue) trades a window in which a device can still write an unmapped, freed page for unmap speed; the documented lazy-mode trade-off.',
 };
+
+/** Whether today's kernel breaks an invariant on `scenario` as an accepted trade-off (W12, lazy IOTLB) or as a weakness. */
+export const knownWeaknessKind = (scenario: string): 'accepted' | 'weakness' | null =>
+  KNOWN_WEAKNESSES[scenario] === undefined ? null : /^accepted\b/.test(KNOWN_WEAKNESSES[scenario]) ? 'accepted' : 'weakness';

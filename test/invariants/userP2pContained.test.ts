@@ -11,7 +11,7 @@ import { model } from '../helpers/model.ts';
 describe('UserP2pContained', () => {
   it('vfio_group_ioctl_get_device_fd beside a pci-stub group-mate: the reason names the driver_managed_dma exception', () => {
     const v = explore(model('pci-stub-neighbour')).violations.find((x) => x.invariant === 'P2P')!;
-    expect(v.reason).toBe("accepted exception driver_managed_dma (pci-stub): 04:00.0 (ctx0) can reach 04:00.1's BAR peer-to-peer without the IOMMU; 04:00.1 is bound to pci-stub, which does no DMA (W12, seed thread)");
+    expect(v.reason).toBe("accepted exception driver_managed_dma (pci-stub): 01:00.0 (ctx0) can reach 01:00.1's BAR peer-to-peer without the IOMMU; 01:00.1 is bound to pci-stub, which does no DMA (W12, seed thread)");
     expect(v.steps[v.steps.length - 1]!.event.type).toBe('vfio_group_ioctl_get_device_fd');
   });
 
