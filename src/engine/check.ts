@@ -13,8 +13,8 @@ export interface Expectation {
   expected: 'holds' | 'violated';
   /** The invariants expected to break (empty when `holds`). */
   invariants: string[];
-  /** Where the expectation came from: the manifest, the scenario file, or the default. */
-  source: 'manifest' | 'scenario-file' | 'default';
+  /** Where the expectation came from: the manifest, the scenario file, a decision record, or the default. */
+  source: 'manifest' | 'scenario-file' | 'decision' | 'default';
 }
 
 export interface Job {
