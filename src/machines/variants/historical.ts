@@ -221,6 +221,12 @@ export const claimKeepsDefaultDomain = defineVariant({
 /** pci-stub or pcieport: driver_managed_dma without being a VFIO driver. */
 const stubLike = (driver: string | null): boolean => !!driver && isDriverName(driver) && DRIVERS[driver].driverManagedDma && !DRIVERS[driver].vfio;
 
+/** -EPERM while pci-stub or pcieport is bound in the group (counted as a kernel DMA user), else null. */
+const refuseBesideStub = (s: SystemState) => {
+  const stub = presentDevices(s).find((i) => stubLike(s.devices[i]?.driver ?? null));
+  return stub === undefined ? null : err('EPERM', `${s.devices[stub]?.driver} is bound and counts as a kernel DMA user`);
+};
+
 export const pciStubNotManaged = defineVariant({
   name: 'pci-stub-not-managed',
   kind: 'proposed',
@@ -229,16 +235,8 @@ export const pciStubNotManaged = defineVariant({
   source: 'the DMA-ownership series without "PCI: pci_stub: Suppress kernel DMA ownership auto-claiming" (v1-v5, Nov 2021; seed 002)',
   breaks: [],
   overrides: {
-    iommu_group_claim_dma_owner(env, s, a) {
-      const stub = presentDevices(s).find((i) => stubLike(s.devices[i]?.driver ?? null));
-      if (stub !== undefined) return err('EPERM', `${s.devices[stub]?.driver} is bound and counts as a kernel DMA user`);
-      return currentKernel.iommu_group_claim_dma_owner(env, s, a);
-    },
-    iommu_device_claim_dma_owner(env, s, a) {
-      const stub = presentDevices(s).find((i) => stubLike(s.devices[i]?.driver ?? null));
-      if (stub !== undefined) return err('EPERM', `${s.devices[stub]?.driver} is bound and counts as a kernel DMA user`);
-      return currentKernel.iommu_device_claim_dma_owner(env, s, a);
-    },
+    iommu_group_claim_dma_owner: (env, s, a) => refuseBesideStub(s) ?? currentKernel.iommu_group_claim_dma_owner(env, s, a),
+    iommu_device_claim_dma_owner: (env, s, a) => refuseBesideStub(s) ?? currentKernel.iommu_device_claim_dma_owner(env, s, a),
     pci_dma_configure(env, s, a) {
       if (stubLike(s.devices[a.dev]?.driver ?? null) && s.group.owner !== null) return err('EBUSY', `the group is owned by ${s.group.owner}`);
       return currentKernel.pci_dma_configure(env, s, a);
