@@ -57,12 +57,23 @@ export function traceMarkdown(v: Violation, model: Model, note?: string): string
   return ['```mermaid', toMermaid(v, model, note), '```', '', ...steps, '', `**${end}**`];
 }
 
-/** The counterexample worth showing for a rule: a new invariant before one the chosen rule also breaks, then the shortest. */
-function pickCounterexample(r: RuleEvidence, chosen: RuleEvidence): { v: Violation; model: Model; scenario: string } | null {
+/**
+ * The counterexample worth showing for a rule: an invariant the chosen rule keeps before one it
+ * also breaks, one the decision is about before the others, then the shortest.
+ */
+function pickCounterexample(e: DecisionEvidence, r: RuleEvidence): { v: Violation; model: Model; scenario: string } | null {
   const cands = r.jobs.flatMap((j, si) =>
-    j.result.result.violations.map((v, vi) => ({ v, model: j.result.model, scenario: j.scenario, si, vi, inherited: r !== chosen && (chosen.jobs[si]?.found.includes(v.invariant) ?? false) })),
+    j.result.result.violations.map((v, vi) => ({
+      v,
+      model: j.result.model,
+      scenario: j.scenario,
+      si,
+      vi,
+      inherited: r !== e.chosen && (e.chosen.jobs[si]?.found.includes(v.invariant) ?? false),
+      offTopic: !e.decision.invariants.includes(v.invariant),
+    })),
   );
-  cands.sort((a, b) => Number(a.inherited) - Number(b.inherited) || a.v.steps.length - b.v.steps.length || a.si - b.si || a.vi - b.vi);
+  cands.sort((a, b) => Number(a.inherited) - Number(b.inherited) || Number(a.offTopic) - Number(b.offTopic) || a.v.steps.length - b.v.steps.length || a.si - b.si || a.vi - b.vi);
   return cands[0] ?? null;
 }
 
@@ -91,7 +102,7 @@ function alternativeSection(r: RuleEvidence, e: DecisionEvidence): string[] {
   const out = [`### \`${v.name}\` (${v.kind}): not chosen`, '', r.rule.as, '', `- Variant: ${v.description}`, `- Source: ${v.source}`];
   out.push(`- Checker: ${r.jobs.map((j) => `${j.status === 'violated' ? `violated (${j.found.join(', ')})` : j.status} on \`${j.scenario}\``).join('; ')}.`);
   if (r.witness && e.decision.witness) out.push(`- ${e.decision.witness.id}: ${r.witness.trace ? 'reachable' : 'unreachable'} in \`${e.decision.witness.scenario}\` (${r.witness.states} states searched).`);
-  const ce = pickCounterexample(r, e.chosen);
+  const ce = pickCounterexample(e, r);
   if (ce) {
     const inv = findInvariant(ce.v.invariant);
     out.push('', `Counterexample: **${ce.v.invariant} ${inv?.name ?? ''}** in \`${ce.scenario}\` after ${ce.v.steps.length} calls.`, '', ...traceMarkdown(ce.v, ce.model));
@@ -115,7 +126,7 @@ export function renderDecisionRecord(e: DecisionEvidence, version: string): stri
     out.push(`### ${w.id}: ${w.title}`, '', `Reachable under the chosen rule, and accepted: ${w.description}. The shortest trace, in \`${w.scenario}\`:`, '');
     out.push(...traceMarkdown(e.chosen.witness.trace, e.chosen.witness.model, `${w.id}: ${e.chosen.witness.trace.reason}`), '');
   }
-  const weak = pickCounterexample(e.chosen, e.chosen);
+  const weak = pickCounterexample(e, e.chosen);
   if (weak) {
     out.push('### Known weakness: the chosen rule\'s counterexample', '', `Expected, and shown rather than hidden: **${weak.v.invariant}** in \`${weak.scenario}\` after ${weak.v.steps.length} calls.`, '');
     out.push(...traceMarkdown(weak.v, weak.model), '');
