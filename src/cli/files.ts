@@ -1,5 +1,5 @@
 /** File input and output for the CLI: readable errors, and writes that never leave half a file. */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from './errors.ts';
 
@@ -33,3 +33,21 @@ export function writeFilesAtomically(dir: string, files: { name: string; text: s
 
 /** Writes one file atomically. */
 export const writeFileAtomically = (path: string, text: string): void => writeFilesAtomically(dirname(path), [{ name: path.slice(dirname(path).length + 1), text }]);
+
+/** A file's text, or null when it does not exist (other errors are a UsageError naming it). */
+export function readTextFileOrNull(file: string): string | null {
+  if (!existsSync(file)) return null;
+  return readTextFile(file);
+}
+
+/** The names of the files directly in `dir` (none when it does not exist). */
+export function listFiles(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Removes a file (used for stale generated files only). */
+export const removeFile = (file: string): void => rmSync(file, { force: true });

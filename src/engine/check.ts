@@ -13,8 +13,8 @@ export interface Expectation {
   expected: 'holds' | 'violated';
   /** The invariants expected to break (empty when `holds`). */
   invariants: string[];
-  /** Where the expectation came from: the manifest, a scenario file, a variant file's `breaks` (over the current kernel's baseline), or the default. */
-  source: 'manifest' | 'scenario-file' | 'variant-file' | 'default';
+  /** Where the expectation came from: the manifest, a scenario file, a variant file's `breaks` (over the current kernel's baseline), a decision record, or the default. */
+  source: 'manifest' | 'scenario-file' | 'variant-file' | 'decision' | 'default';
 }
 
 export interface Job {

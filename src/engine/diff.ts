@@ -99,7 +99,7 @@ const stateInvariants = INVARIANTS.filter((i) => i.check);
 
 const breaksAny = (m: Model, s: SystemState): boolean => stateInvariants.some((i) => i.check!(s, m.scenario) !== null);
 
-interface Reach {
+export interface Reach {
   keys: string[];
   index: Map<string, number>;
   states: SystemState[];
@@ -109,7 +109,7 @@ interface Reach {
 }
 
 /** Every reachable state of a model in BFS order, with parent pointers (not expanding invariant-breaking states). */
-function reach(m: Model, maxStates: number): Reach {
+export function reach(m: Model, maxStates: number): Reach {
   const r: Reach = { keys: [], index: new Map(), states: [], parent: [], via: [], complete: true };
   const add = (s: SystemState, from: number, e: IommuEvent | null) => {
     const k = canonicalKey(s);
@@ -137,7 +137,7 @@ function reach(m: Model, maxStates: number): Reach {
 }
 
 /** The trace from the initial state to state `id` of a reach table. */
-function pathTo(m: Model, r: Reach, id: number): TraceStep[] {
+export function pathTo(m: Model, r: Reach, id: number): TraceStep[] {
   const steps: TraceStep[] = [];
   for (let cur = id; r.parent[cur]! >= 0; cur = r.parent[cur]!) {
     const p = r.parent[cur]!;

@@ -2,10 +2,8 @@
  * A device slot's driver binding (struct device->driver, drivers/base/dd.c; membership of the
  * group, drivers/iommu/iommu.c; kernel pinned in src/kernel/version.ts) as an XState region.
  *
- * - `absent`: the device is not in the group (not probed by the IOMMU core, or released);
- * - `no_driver`: in the group, no driver bound;
- * - `dma_api_driver`: a driver without driver_managed_dma is bound (it counts in owner_cnt);
- * - `managed_driver`: a driver_managed_dma driver is bound (vfio-pci, pci-stub, pcieport).
+ * States `absent`, `no_driver`, `dma_api_driver`, `managed_driver`: each one's `description`
+ * says what it means.
  *
  * Guards run the kernel call through the semantic layer and compare the resulting mode; the
  * `'*'` fallback keeps the region equal to `modeOf(context, dev)` under any design variant.
@@ -49,6 +47,8 @@ export interface DeviceRegionOptions {
   readonly apply: boolean;
 }
 
+const PROBE = 'really_probe (drivers/base/dd.c): dev->driver is set; pci_dma_configure (drivers/pci/pci-driver.c) decides which kind by driver_managed_dma.';
+
 /** Device `dev`'s region config: its binding states and the kernel calls that move it. */
 export function deviceRegion(dev: number, { initial, apply }: DeviceRegionOptions) {
   const { to, fallback } = regionTransitions('deviceLeadsTo' as const, DEVICE_MODES, (mode) => ({ dev, mode }), apply);
@@ -56,33 +56,31 @@ export function deviceRegion(dev: number, { initial, apply }: DeviceRegionOption
     initial,
     states: {
       absent: {
+        description: 'the device is not in the group (not probed by the IOMMU core, or released)',
         on: {
-          // iommu_probe_device -> __iommu_probe_device (drivers/iommu/iommu.c): hot-add joins the group.
-          iommu_probe_device: to('no_driver'),
+          iommu_probe_device: to('no_driver', 'iommu_probe_device -> __iommu_probe_device (drivers/iommu/iommu.c): hot-add joins the group.'),
           '*': fallback('absent'),
         },
       },
       no_driver: {
+        description: 'in the group, no driver bound',
         on: {
-          // really_probe (drivers/base/dd.c): dev->driver is set; pci_dma_configure
-          // (drivers/pci/pci-driver.c) decides which kind by driver_managed_dma.
-          really_probe: [to('dma_api_driver'), to('managed_driver')],
-          // iommu_release_device -> __iommu_group_remove_device (iommu.c): the device leaves the group.
-          iommu_release_device: to('absent'),
+          really_probe: [to('dma_api_driver', PROBE), to('managed_driver', PROBE)],
+          iommu_release_device: to('absent', 'iommu_release_device -> __iommu_group_remove_device (iommu.c): the device leaves the group.'),
           '*': fallback('no_driver'),
         },
       },
       dma_api_driver: {
+        description: 'a driver without driver_managed_dma is bound (it counts in owner_cnt)',
         on: {
-          // __device_release_driver (dd.c): remove(), pci_dma_cleanup, dev->driver = NULL.
-          device_release_driver: to('no_driver'),
+          device_release_driver: to('no_driver', '__device_release_driver (dd.c): remove(), pci_dma_cleanup, dev->driver = NULL.'),
           '*': fallback('dma_api_driver'),
         },
       },
       managed_driver: {
+        description: 'a driver_managed_dma driver is bound (vfio-pci, pci-stub, pcieport)',
         on: {
-          // __device_release_driver (dd.c); for vfio-pci, vfio_unregister_group_dev waits for fds.
-          device_release_driver: to('no_driver'),
+          device_release_driver: to('no_driver', '__device_release_driver (dd.c); for vfio-pci, vfio_unregister_group_dev waits for fds.'),
           '*': fallback('managed_driver'),
         },
       },

@@ -87,6 +87,9 @@ const handlers: Handlers = {
   vfio_df_unbind_iommufd: (env, s, e) => env.k.vfio_df_unbind_iommufd(env, s, e),
 };
 
+/** Every event type, in the order of the handler table (the order the docs list them). */
+export const IOMMU_EVENT_TYPES = Object.keys(handlers) as IommuEventType[];
+
 /** Runs one event: the kernel call's result ({ok, next} or {ok:false, errno, reason[, after]}). */
 export function applyEvent(env: Env, s: SystemState, e: IommuEvent): KernelResult<SystemState> {
   const h = handlers[e.type] as Handler<IommuEvent>;

@@ -2,10 +2,7 @@
  * struct iommu_group (drivers/iommu/iommu.c, kernel pinned in src/kernel/version.ts) as an XState
  * region: the abstract ownership modes of kernel-semantics.md 1.2.
  *
- * - `free`: owner_cnt == 0, owner == NULL;
- * - `kernel`: owner == NULL, owner_cnt != 0 (DMA-API drivers bound; a negative owner_cnt, which
- *   only the seeded bug-unuse-underflow produces and TypeOK rejects, also lands here);
- * - `owned`: owner != NULL (a VFIO group or an iommufd context claimed the group).
+ * States `free`, `kernel`, `owned`: each one's `description` says what it means.
  *
  * The region never decides anything itself: every guard runs the kernel call through the
  * semantic layer (src/machines/semantics) and compares the resulting mode. Named transitions are
@@ -55,38 +52,27 @@ export function iommuGroupRegion({ initial, apply }: IommuGroupRegionOptions) {
     initial,
     states: {
       free: {
+        description: 'owner_cnt == 0, owner == NULL',
         on: {
-          // really_probe (drivers/base/dd.c) -> pci_dma_configure (drivers/pci/pci-driver.c) ->
-          // iommu_device_use_default_domain (iommu.c): the first DMA-API driver binds, owner_cnt 0 -> 1.
-          really_probe: to('kernel'),
-          // vfio_group_ioctl_set_container (drivers/vfio/group.c) -> vfio_container_attach_group
-          // (drivers/vfio/container.c) -> iommu_group_claim_dma_owner (iommu.c).
-          vfio_group_ioctl_set_container: to('owned'),
-          // vfio_df_ioctl_bind_iommufd (drivers/vfio/device_cdev.c) -> iommufd_device_bind
-          // (drivers/iommu/iommufd/device.c) -> iommu_device_claim_dma_owner (iommu.c).
-          vfio_df_ioctl_bind_iommufd: to('owned'),
+          really_probe: to('kernel', 'really_probe (drivers/base/dd.c) -> pci_dma_configure (drivers/pci/pci-driver.c) -> iommu_device_use_default_domain (iommu.c): the first DMA-API driver binds, owner_cnt 0 -> 1.'),
+          vfio_group_ioctl_set_container: to('owned', 'vfio_group_ioctl_set_container (drivers/vfio/group.c) -> vfio_container_attach_group (drivers/vfio/container.c) -> iommu_group_claim_dma_owner (iommu.c).'),
+          vfio_df_ioctl_bind_iommufd: to('owned', 'vfio_df_ioctl_bind_iommufd (drivers/vfio/device_cdev.c) -> iommufd_device_bind (drivers/iommu/iommufd/device.c) -> iommu_device_claim_dma_owner (iommu.c).'),
           '*': fallback('free'),
         },
       },
       kernel: {
+        description: 'owner == NULL, owner_cnt != 0: DMA-API drivers bound (a negative owner_cnt, which only bug-unuse-underflow produces and TypeOK rejects, also lands here)',
         on: {
-          // __device_release_driver (dd.c) -> pci_dma_cleanup (pci-driver.c) ->
-          // iommu_device_unuse_default_domain (iommu.c): the last DMA-API driver unbinds.
-          device_release_driver: to('free'),
+          device_release_driver: to('free', '__device_release_driver (dd.c) -> pci_dma_cleanup (pci-driver.c) -> iommu_device_unuse_default_domain (iommu.c): the last DMA-API driver unbinds.'),
           '*': fallback('kernel'),
         },
       },
       owned: {
+        description: 'owner != NULL: a VFIO group or an iommufd context claimed the group',
         on: {
-          // vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c) ->
-          // iommu_group_release_dma_owner (iommu.c).
-          vfio_group_fops_release: to('free'),
-          // __device_release_driver (dd.c) -> vfio_unregister_group_dev -> vfio_device_remove_group
-          // (group.c) -> vfio_group_detach_container (container.c): the last VFIO device leaves.
-          device_release_driver: to('free'),
-          // vfio_df_unbind_iommufd (device_cdev.c) -> iommufd_device_unbind (iommufd/device.c) ->
-          // iommu_device_release_dma_owner (iommu.c): the last claim is dropped.
-          vfio_df_unbind_iommufd: to('free'),
+          vfio_group_fops_release: to('free', 'vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c) -> iommu_group_release_dma_owner (iommu.c).'),
+          device_release_driver: to('free', '__device_release_driver (dd.c) -> vfio_unregister_group_dev -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): the last VFIO device leaves.'),
+          vfio_df_unbind_iommufd: to('free', 'vfio_df_unbind_iommufd (device_cdev.c) -> iommufd_device_unbind (iommufd/device.c) -> iommu_device_release_dma_owner (iommu.c): the last claim is dropped.'),
           '*': fallback('owned'),
         },
       },

@@ -3,9 +3,7 @@
  * drivers/vfio/device_cdev.c, drivers/vfio/iommufd.c; kernel pinned in src/kernel/version.ts) as
  * an XState region.
  *
- * - `unbound`: no iommufd binding (device->iommufd is null);
- * - `bound`: VFIO_DEVICE_BIND_IOMMUFD succeeded (access granted), no hwpt attached;
- * - `attached`: VFIO_DEVICE_ATTACH_IOMMUFD_PT attached the device to a hwpt.
+ * States `unbound`, `bound`, `attached`: each one's `description` says what it means.
  *
  * Guards run the kernel call through the semantic layer and compare the resulting mode; the
  * `'*'` fallback keeps the region equal to `modeOf(context, dev)` under any design variant.
@@ -57,30 +55,25 @@ export function iommufdDeviceRegion(dev: number, { initial, apply }: IommufdDevi
     initial,
     states: {
       unbound: {
+        description: 'no iommufd binding (device->iommufd is null)',
         on: {
-          // vfio_df_ioctl_bind_iommufd (drivers/vfio/device_cdev.c) -> iommufd_device_bind
-          // (drivers/iommu/iommufd/device.c) -> iommu_device_claim_dma_owner (iommu.c).
-          vfio_df_ioctl_bind_iommufd: to('bound'),
+          vfio_df_ioctl_bind_iommufd: to('bound', 'vfio_df_ioctl_bind_iommufd (drivers/vfio/device_cdev.c) -> iommufd_device_bind (drivers/iommu/iommufd/device.c) -> iommu_device_claim_dma_owner (iommu.c).'),
           '*': fallback('unbound'),
         },
       },
       bound: {
+        description: 'VFIO_DEVICE_BIND_IOMMUFD succeeded (access granted), no hwpt attached',
         on: {
-          // vfio_df_ioctl_attach_pt (device_cdev.c) -> vfio_iommufd_physical_attach_ioas
-          // (drivers/vfio/iommufd.c) -> iommufd_device_attach (iommufd/device.c).
-          vfio_df_ioctl_attach_pt: to('attached'),
-          // vfio_df_unbind_iommufd (device_cdev.c) -> iommufd_device_unbind (iommufd/device.c).
-          vfio_df_unbind_iommufd: to('unbound'),
+          vfio_df_ioctl_attach_pt: to('attached', 'vfio_df_ioctl_attach_pt (device_cdev.c) -> vfio_iommufd_physical_attach_ioas (drivers/vfio/iommufd.c) -> iommufd_device_attach (iommufd/device.c).'),
+          vfio_df_unbind_iommufd: to('unbound', 'vfio_df_unbind_iommufd (device_cdev.c) -> iommufd_device_unbind (iommufd/device.c).'),
           '*': fallback('bound'),
         },
       },
       attached: {
+        description: 'VFIO_DEVICE_ATTACH_IOMMUFD_PT attached the device to a hwpt',
         on: {
-          // vfio_df_ioctl_detach_pt (device_cdev.c) -> iommufd_device_detach (iommufd/device.c).
-          vfio_df_ioctl_detach_pt: to('bound'),
-          // vfio_df_unbind_iommufd (device_cdev.c): the physical unbind detaches first, then
-          // iommufd_device_unbind (iommufd/device.c).
-          vfio_df_unbind_iommufd: to('unbound'),
+          vfio_df_ioctl_detach_pt: to('bound', 'vfio_df_ioctl_detach_pt (device_cdev.c) -> iommufd_device_detach (iommufd/device.c).'),
+          vfio_df_unbind_iommufd: to('unbound', 'vfio_df_unbind_iommufd (device_cdev.c): the physical unbind detaches first, then iommufd_device_unbind (iommufd/device.c).'),
           '*': fallback('attached'),
         },
       },

@@ -3,10 +3,8 @@
  * drivers/vfio/group.c and drivers/vfio/container.c; kernel pinned in src/kernel/version.ts) as
  * an XState region.
  *
- * - `closed`: nobody holds the group file;
- * - `open`: a context opened it (vfio_group_fops_open), no container yet;
- * - `container_set`: VFIO_GROUP_SET_CONTAINER claimed the group (iommu_group_claim_dma_owner);
- * - `iommu_set`: VFIO_SET_IOMMU attached the group to the container's domain.
+ * States `closed`, `open`, `container_set`, `iommu_set`: each one's `description` says what it
+ * means.
  *
  * Guards run the kernel call through the semantic layer and compare the resulting mode; the
  * `'*'` fallback keeps the region equal to `modeOf(context)` under any design variant.
@@ -56,40 +54,34 @@ export function vfioGroupRegion({ initial, apply }: VfioGroupRegionOptions) {
     initial,
     states: {
       closed: {
+        description: 'nobody holds the group file',
         on: {
-          // vfio_group_fops_open (drivers/vfio/group.c): single opener, VFIO devices present, no cdev open.
-          vfio_group_fops_open: to('open'),
+          vfio_group_fops_open: to('open', 'vfio_group_fops_open (drivers/vfio/group.c): single opener, VFIO devices present, no cdev open.'),
           '*': fallback('closed'),
         },
       },
       open: {
+        description: 'a context opened it (vfio_group_fops_open), no container yet',
         on: {
-          // vfio_group_ioctl_set_container (group.c) -> vfio_container_attach_group (container.c).
-          vfio_group_ioctl_set_container: to('container_set'),
-          // vfio_group_fops_release (group.c).
-          vfio_group_fops_release: to('closed'),
+          vfio_group_ioctl_set_container: to('container_set', 'vfio_group_ioctl_set_container (group.c) -> vfio_container_attach_group (container.c).'),
+          vfio_group_fops_release: to('closed', 'vfio_group_fops_release (group.c).'),
           '*': fallback('open'),
         },
       },
       container_set: {
+        description: 'VFIO_GROUP_SET_CONTAINER claimed the group (iommu_group_claim_dma_owner)',
         on: {
-          // vfio_ioctl_set_iommu (container.c): the type1 backend runs iommu_attach_group.
-          vfio_ioctl_set_iommu: to('iommu_set'),
-          // vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c).
-          vfio_group_fops_release: to('closed'),
-          // __device_release_driver (drivers/base/dd.c) -> vfio_device_remove_group (group.c) ->
-          // vfio_group_detach_container (container.c): the last VFIO device leaves; the file stays open.
-          device_release_driver: to('open'),
+          vfio_ioctl_set_iommu: to('iommu_set', 'vfio_ioctl_set_iommu (container.c): the type1 backend runs iommu_attach_group.'),
+          vfio_group_fops_release: to('closed', 'vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c).'),
+          device_release_driver: to('open', '__device_release_driver (drivers/base/dd.c) -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): the last VFIO device leaves; the file stays open.'),
           '*': fallback('container_set'),
         },
       },
       iommu_set: {
+        description: 'VFIO_SET_IOMMU attached the group to the container\'s domain',
         on: {
-          // vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c).
-          vfio_group_fops_release: to('closed'),
-          // __device_release_driver (dd.c) -> vfio_device_remove_group (group.c) ->
-          // vfio_group_detach_container (container.c): iommu_detach_group, then release ownership.
-          device_release_driver: to('open'),
+          vfio_group_fops_release: to('closed', 'vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c).'),
+          device_release_driver: to('open', '__device_release_driver (dd.c) -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): iommu_detach_group, then release ownership.'),
           '*': fallback('iommu_set'),
         },
       },

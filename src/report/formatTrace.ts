@@ -7,9 +7,8 @@ import type { Violation } from '../engine/types.ts';
 import { findInvariant } from '../invariants/index.ts';
 import type { Model } from '../machines/model.ts';
 import type { SystemState } from '../machines/state.ts';
-import { recordCalls } from './callTree.ts';
-import { actorName, formatCall } from './formatEvent.ts';
-import { diffStates, formatChanges } from './stateDiff.ts';
+import { recordCalls, type CallRecord } from './callTree.ts';
+import { traceRows, type TraceRow } from './traceRows.ts';
 import { builtinScenarioTopology } from '../scenarios/fromTopology.ts';
 import { describeRoute } from './dmaRoute.ts';
 
@@ -41,6 +40,10 @@ export function summarizeState(s: SystemState, model: Model): string {
   return `owner ${g.owner ?? 'NULL'}, owner_cnt ${g.owner_cnt}, domain ${g.domain ?? 'NULL'}, pasid_array [${g.pasid_array.map((p) => p.pasid).join(',')}]; ${devs}`;
 }
 
+/** The kernel functions a step's call ran below the entry point itself. */
+export const innerCalls = (model: Model, row: TraceRow): CallRecord[] =>
+  recordCalls(model, row.before, row.event).filter((r) => r.depth > 0 || r.fn !== row.event.type);
+
 /** Renders a counterexample as text. `color` adds terminal colours. */
 export function formatTraceText(v: Violation, model: Model, color = false): string {
   const c = color ? pc : { bold: (x: string) => x, red: (x: string) => x, dim: (x: string) => x, green: (x: string) => x, cyan: (x: string) => x };
@@ -48,18 +51,13 @@ export function formatTraceText(v: Violation, model: Model, color = false): stri
   const lines: string[] = [];
   lines.push(c.bold(`${v.invariant} ${inv?.name ?? ''}: broken after ${v.steps.length} step${v.steps.length === 1 ? '' : 's'}`) + `  (scenario ${model.scenario.name}, variant ${model.variant.name})`);
   lines.push(c.dim(`  [0] ${summarizeState(v.init, model)}`));
-  let prev = v.init;
-  v.steps.forEach((step, i) => {
-    const driver = 'dev' in step.event ? prev.devices[step.event.dev]?.driver : null;
-    const ret = step.errno ? c.red(`-${step.errno}`) : c.green('0');
-    lines.push(`  ${String(i + 1).padStart(2)}. ${c.cyan(actorName(step.event, model.scenario, driver).padEnd(16))} ${formatCall(step.event, model.scenario)} = ${ret}`);
-    const calls = recordCalls(model, prev, step.event).filter((r) => r.depth > 0 || r.fn !== step.event.type);
-    for (const r of calls) {
+  traceRows(v, model).forEach((row, i) => {
+    const ret = row.ret === '0' ? c.green('0') : c.red(row.ret);
+    lines.push(`  ${String(i + 1).padStart(2)}. ${c.cyan(row.actor.padEnd(16))} ${row.call} = ${ret}`);
+    for (const r of innerCalls(model, row)) {
       lines.push(c.dim(`        ${'  '.repeat(Math.max(0, r.depth))}${r.fn}${r.errno ? ` = -${r.errno} (${r.reason})` : ''}`));
     }
-    const changes = diffStates(prev, step.state, model.scenario);
-    if (changes.length) lines.push(`        ${c.dim('changed:')} ${formatChanges(changes)}`);
-    prev = step.state;
+    if (row.changes) lines.push(`        ${c.dim('changed:')} ${row.changes}`);
   });
   // A reason that carries a sequence (UNMAP's map / DMA / unmap / DMA window) prints one step a line.
   const [head, ...seq] = v.reason.split(' | ');

@@ -91,3 +91,61 @@ export interface Kernel {
 
 /** Names of all kernel functions in the rule table. */
 export type KernelFnName = keyof Kernel;
+
+const IOMMU = 'drivers/iommu/iommu.c';
+const SVA = 'drivers/iommu/iommu-sva.c';
+const PCI = 'drivers/pci/pci-driver.c';
+const DD = 'drivers/base/dd.c';
+const VFIO_GROUP = 'drivers/vfio/group.c';
+const VFIO_CONTAINER = 'drivers/vfio/container.c';
+const VFIO_CDEV = 'drivers/vfio/device_cdev.c';
+const IOMMUFD = 'drivers/iommu/iommufd/device.c';
+
+/** The kernel source file of every modelled function (docs/machines.md prints it per event). */
+export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
+  iommu_device_use_default_domain: IOMMU,
+  iommu_device_unuse_default_domain: IOMMU,
+  __iommu_take_dma_ownership: IOMMU,
+  iommu_group_claim_dma_owner: IOMMU,
+  iommu_device_claim_dma_owner: IOMMU,
+  __iommu_release_dma_ownership: IOMMU,
+  iommu_group_release_dma_owner: IOMMU,
+  iommu_device_release_dma_owner: IOMMU,
+  __iommu_group_set_domain: IOMMU,
+  __iommu_group_set_core_domain: IOMMU,
+  __iommu_attach_group: IOMMU,
+  iommu_attach_device: IOMMU,
+  iommu_detach_device: IOMMU,
+  iommu_attach_group: IOMMU,
+  iommu_detach_group: IOMMU,
+  iommu_attach_group_handle: IOMMU,
+  iommu_detach_group_handle: IOMMU,
+  iommu_replace_group_handle: IOMMU,
+  iommu_attach_device_pasid: IOMMU,
+  iommu_detach_device_pasid: IOMMU,
+  iommu_domain_free: IOMMU,
+  iommu_probe_device: IOMMU,
+  iommu_release_device: IOMMU,
+  iommu_sva_bind_device: SVA,
+  iommu_sva_unbind_device: SVA,
+  pci_dma_configure: PCI,
+  pci_dma_cleanup: PCI,
+  really_probe: DD,
+  device_release_driver: DD,
+  vfio_group_fops_open: VFIO_GROUP,
+  vfio_group_ioctl_set_container: VFIO_GROUP,
+  vfio_ioctl_set_iommu: VFIO_CONTAINER,
+  vfio_group_ioctl_get_device_fd: VFIO_GROUP,
+  vfio_device_fops_release: 'drivers/vfio/vfio_main.c',
+  vfio_group_fops_release: VFIO_GROUP,
+  vfio_group_detach_container: VFIO_CONTAINER,
+  vfio_df_ioctl_bind_iommufd: VFIO_CDEV,
+  vfio_df_ioctl_attach_pt: VFIO_CDEV,
+  vfio_df_ioctl_detach_pt: VFIO_CDEV,
+  vfio_df_unbind_iommufd: VFIO_CDEV,
+  iommufd_device_bind: IOMMUFD,
+  iommufd_device_attach: IOMMUFD,
+  iommufd_device_replace: IOMMUFD,
+  iommufd_device_detach: IOMMUFD,
+  iommufd_device_unbind: IOMMUFD,
+};

@@ -6,14 +6,20 @@ import { DEFAULT_DOMAIN } from '../../kernel/domains.ts';
 import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, errAfter, ok } from '../../kernel/errno.ts';
 import { currentKernel } from '../semantics/index.ts';
-import type { KernelFn, DevArg } from '../semantics/kernel.ts';
-import { presentDevices, updateDevice, updateGroup, warnOn } from '../state.ts';
+import type { DevArg, Env, KernelFn } from '../semantics/kernel.ts';
+import { presentDevices, updateDevice, updateGroup, warnOn, type Owner, type SystemState } from '../state.ts';
 import { defineVariant } from './defineVariant.ts';
 
 /** Before v5.19 there was no ownership API: a DMA-API driver could bind anywhere. */
 const useDefaultDomainUnchecked: KernelFn<DevArg> = (_env, s) => {
   if (!s.group.default_domain) return err('EPROBE_DEFER', 'group->default_domain is not set up yet');
   return ok(updateGroup(s, { owner_cnt: s.group.owner_cnt + 1 }));
+};
+
+/** __iommu_take_dma_ownership as if owner_cnt were 0: the claim ignores bound DMA-API drivers, which keep their count. */
+const takeBesideKernelUsers = (env: Env, s: SystemState, owner: Owner) => {
+  const r = env.k.__iommu_take_dma_ownership(env, updateGroup(s, { owner_cnt: 0 }), { owner });
+  return r.ok ? ok(updateGroup(r.next, { owner_cnt: s.group.owner_cnt + 1 })) : r;
 };
 
 /** VFIO viability (old vfio.c): every device driverless, bound to a VFIO driver or pci-stub. */
@@ -34,8 +40,7 @@ export const w1PreViability = defineVariant({
       if (s.group.owner !== null) return err('EBUSY', 'the group is already in use');
       const bad = presentDevices(s).find((i) => !viable(s.devices[i]?.driver ?? null));
       if (bad !== undefined) return err('EBUSY', `group not viable: ${s.devices[bad]?.driver} is bound`);
-      const r = env.k.__iommu_take_dma_ownership(env, updateGroup(s, { owner_cnt: 0 }), { owner });
-      return r.ok ? ok(updateGroup(r.next, { owner_cnt: s.group.owner_cnt + 1 })) : r;
+      return takeBesideKernelUsers(env, s, owner);
     },
     really_probe(env, s, a) {
       const r = currentKernel.really_probe(env, s, a);
@@ -171,6 +176,85 @@ export const v519HotAddDefault = defineVariant({
       const r = currentKernel.iommu_probe_device(env, s, a);
       if (!r.ok || s.group.owner !== null || !s.group.default_domain) return r;
       return ok({ ...r.next, devices: r.next.devices.map((d, i) => (i === a.dev ? { ...d, hw: DEFAULT_DOMAIN } : d)) });
+    },
+  },
+});
+
+export const claimIgnoresDmaApiUsers = defineVariant({
+  name: 'claim-ignores-dma-api-users',
+  kind: 'proposed',
+  description:
+    'Ownership arbitrates only between owners: iommu_group_claim_dma_owner and iommu_device_claim_dma_owner ignore bound DMA-API drivers, so a user may own a group while a kernel driver keeps using a device of it (the user/kernel "mixture").',
+  source: 'Bjorn Helgaas on the v5 DMA-ownership series (4 Jan 2022): "could do that without iommu_device_use_dma_api()", answered by Jason Gunthorpe (seed 000)',
+  breaks: ['I1', 'I3', 'I4'],
+  showcase: 'vfio-vs-dma-api',
+  overrides: {
+    iommu_group_claim_dma_owner(env, s, { owner }) {
+      if (s.group.owner !== null) return err('EPERM', `the group is owned by ${s.group.owner}`);
+      return takeBesideKernelUsers(env, s, owner);
+    },
+    iommu_device_claim_dma_owner(env, s, a) {
+      if (!s.devices[a.dev]?.present) return err('ENODEV', 'the device has no IOMMU group');
+      if (s.group.owner === null && s.group.owner_cnt !== 0) return takeBesideKernelUsers(env, s, a.owner);
+      return currentKernel.iommu_device_claim_dma_owner(env, s, a);
+    },
+  },
+});
+
+export const claimKeepsDefaultDomain = defineVariant({
+  name: 'claim-keeps-default-domain',
+  kind: 'proposed',
+  description:
+    'A claim sets group->owner but leaves the group on the default domain until the owner attaches a domain of its own: device fds exist while the devices still translate through the kernel\'s DMA-API domain.',
+  source: 'rejected by Jason Gunthorpe, 12 Jun 2021 (seed 003): "a device under VFIO control should immediately have it\'s IOMMU programmed to block all DMA"',
+  breaks: ['I6', 'I9', 'I10'],
+  overrides: {
+    __iommu_take_dma_ownership(_env, s, { owner }) {
+      const g = s.group;
+      if (g.domain !== null && g.domain !== DEFAULT_DOMAIN) return err('EBUSY', `group->domain is ${g.domain}`);
+      if (g.pasid_array.length > 0) return err('EBUSY', 'group->pasid_array is not empty');
+      return ok(updateGroup(s, { owner, owner_cnt: g.owner_cnt + 1 }));
+    },
+  },
+});
+
+/** pci-stub or pcieport: driver_managed_dma without being a VFIO driver. */
+const stubLike = (driver: string | null): boolean => !!driver && isDriverName(driver) && DRIVERS[driver].driverManagedDma && !DRIVERS[driver].vfio;
+
+/** -EPERM while pci-stub or pcieport is bound in the group (counted as a kernel DMA user), else null. */
+const refuseBesideStub = (s: SystemState) => {
+  const stub = presentDevices(s).find((i) => stubLike(s.devices[i]?.driver ?? null));
+  return stub === undefined ? null : err('EPERM', `${s.devices[stub]?.driver} is bound and counts as a kernel DMA user`);
+};
+
+export const pciStubNotManaged = defineVariant({
+  name: 'pci-stub-not-managed',
+  kind: 'proposed',
+  description:
+    'pci-stub and pcieport without driver_managed_dma: they count as kernel DMA users, so a claim is refused while one is bound and neither binds in an owned group. No P2P exposure, and no VFIO beside a stubbed group-mate.',
+  source: 'the DMA-ownership series without "PCI: pci_stub: Suppress kernel DMA ownership auto-claiming" (v1-v5, Nov 2021; seed 002)',
+  breaks: [],
+  overrides: {
+    iommu_group_claim_dma_owner: (env, s, a) => refuseBesideStub(s) ?? currentKernel.iommu_group_claim_dma_owner(env, s, a),
+    iommu_device_claim_dma_owner: (env, s, a) => refuseBesideStub(s) ?? currentKernel.iommu_device_claim_dma_owner(env, s, a),
+    pci_dma_configure(env, s, a) {
+      if (stubLike(s.devices[a.dev]?.driver ?? null) && s.group.owner !== null) return err('EBUSY', `the group is owned by ${s.group.owner}`);
+      return currentKernel.pci_dma_configure(env, s, a);
+    },
+  },
+});
+
+export const w6ImmutableSingleton = defineVariant({
+  name: 'w6-immutable-singleton',
+  kind: 'proposed',
+  description:
+    'RFC v3 group->immutable_singleton: iommu_attach_device refuses (-EINVAL) unless the group can never have more than one member (pci_immutably_isolated()); in the model, a scenario with a single device slot.',
+  source: 'Lu Baolu, RFC v3 (10 Apr 2022), after Jason Gunthorpe: "Testing the group size is inherently the wrong test to make" (kernel-semantics.md 4(b))',
+  breaks: [],
+  overrides: {
+    iommu_attach_device(env, s, a) {
+      if (env.scenario.devices.length !== 1) return err('EINVAL', 'group->immutable_singleton is false: the group can gain members');
+      return currentKernel.iommu_attach_device(env, s, a);
     },
   },
 });

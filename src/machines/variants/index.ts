@@ -1,11 +1,15 @@
 /** The ordered registry of design variants: the current kernel first, then history, then seeded bugs. */
 import { defineVariant, type Variant } from './defineVariant.ts';
 import {
+  claimIgnoresDmaApiUsers,
+  claimKeepsDefaultDomain,
+  pciStubNotManaged,
   v519HotAddDefault,
   w1PreViability,
   w3PreOwnershipHotAdd,
   w4SvaDeviceCount,
   w5SingletonLockdown,
+  w6ImmutableSingleton,
   w7ClaimDetachToNull,
   w8ProbeErrorLeak,
 } from './historical.ts';
@@ -34,9 +38,13 @@ export const VARIANTS: readonly Variant[] = [
   w3PreOwnershipHotAdd,
   w4SvaDeviceCount,
   w5SingletonLockdown,
+  w6ImmutableSingleton,
   w7ClaimDetachToNull,
   w8ProbeErrorLeak,
   v519HotAddDefault,
+  claimIgnoresDmaApiUsers,
+  claimKeepsDefaultDomain,
+  pciStubNotManaged,
   bugDeviceClaimNoCount,
   bugReleaseKeepsBlocking,
   bugClaimIgnoresOwner,
