@@ -20,7 +20,7 @@ export const claimBeforeDeviceFd = defineDecision({
   chosen: {
     variant: 'current',
     as: 'The pinned kernel: claim first, fd second.',
-    expect: { 'vfio-vs-dma-api': 'holds', 'hot-add-owned-group': 'holds', 'pci-stub-neighbour': ['P2P'] },
+    expect: { 'vfio-vs-dma-api': 'holds', 'hot-add-owned-group': 'holds' },
   },
   alternatives: [
     {
@@ -29,7 +29,6 @@ export const claimBeforeDeviceFd = defineDecision({
       expect: {
         'vfio-vs-dma-api': ['WARN', 'I1', 'I3', 'I4', 'P2P'],
         'hot-add-owned-group': ['WARN', 'I1', 'I3', 'I4', 'P2P'],
-        'pci-stub-neighbour': ['WARN', 'I1', 'I3', 'I4', 'P2P'],
       },
     },
     {
@@ -38,10 +37,9 @@ export const claimBeforeDeviceFd = defineDecision({
       expect: {
         'vfio-vs-dma-api': ['I8', 'I9', 'I19', 'P2P'],
         'hot-add-owned-group': ['I8', 'I9', 'I19', 'P2P'],
-        'pci-stub-neighbour': ['I8', 'I9', 'I19', 'P2P'],
       },
     },
   ],
-  scenarios: ['vfio-vs-dma-api', 'hot-add-owned-group', 'pci-stub-neighbour'],
+  scenarios: ['vfio-vs-dma-api', 'hot-add-owned-group'],
   invariants: ['I1', 'I8', 'I9', 'I19'],
 });

@@ -20,20 +20,20 @@ export const claimBlocksDma = defineDecision({
   chosen: {
     variant: 'current',
     as: 'The pinned kernel.',
-    expect: { 'vfio-vs-dma-api': 'holds', 'iommufd-two-contexts': 'holds', 'pci-stub-neighbour': ['P2P'] },
+    expect: { 'vfio-vs-dma-api': 'holds', 'iommufd-two-contexts': 'holds' },
   },
   alternatives: [
     {
       variant: 'w7-claim-detach-to-null',
       as: 'The first merged semantics: claim and owned detach leave the group on a NULL domain.',
-      expect: { 'vfio-vs-dma-api': ['I6', 'I9', 'I10'], 'iommufd-two-contexts': ['I6', 'I9', 'I10'], 'pci-stub-neighbour': ['I6'] },
+      expect: { 'vfio-vs-dma-api': ['I6', 'I9', 'I10'], 'iommufd-two-contexts': ['I6', 'I9', 'I10'] },
     },
     {
       variant: 'claim-keeps-default-domain',
       as: 'Claim sets the owner but keeps the default domain until the owner attaches its own.',
-      expect: { 'vfio-vs-dma-api': ['I6', 'I9', 'I10'], 'iommufd-two-contexts': ['I6', 'I9', 'I10'], 'pci-stub-neighbour': ['I6'] },
+      expect: { 'vfio-vs-dma-api': ['I6', 'I9', 'I10'], 'iommufd-two-contexts': ['I6', 'I9', 'I10'] },
     },
   ],
-  scenarios: ['vfio-vs-dma-api', 'iommufd-two-contexts', 'pci-stub-neighbour'],
+  scenarios: ['vfio-vs-dma-api', 'iommufd-two-contexts'],
   invariants: ['I6', 'I9', 'I10'],
 });

@@ -2,7 +2,7 @@
 import { COMMIT_OWNERSHIP, SEED_MIXTURE, SEED_PCI_STUB } from '../sources.ts';
 import { defineDecision } from '../types.ts';
 
-const violatesAll = (inv: readonly string[]) => ({ 'vfio-vs-dma-api': inv, 'hot-add-owned-group': inv, 'pci-stub-neighbour': inv });
+const violatesAll = (inv: readonly string[]) => ({ 'vfio-vs-dma-api': inv, 'hot-add-owned-group': inv });
 
 export const dmaApiPinsDefaultDomain = defineDecision({
   id: '0001',
@@ -23,7 +23,7 @@ export const dmaApiPinsDefaultDomain = defineDecision({
   chosen: {
     variant: 'current',
     as: 'The pinned kernel: both directions refused.',
-    expect: { 'vfio-vs-dma-api': 'holds', 'hot-add-owned-group': 'holds', 'pci-stub-neighbour': ['P2P'] },
+    expect: { 'vfio-vs-dma-api': 'holds', 'hot-add-owned-group': 'holds' },
   },
   alternatives: [
     {
@@ -37,6 +37,6 @@ export const dmaApiPinsDefaultDomain = defineDecision({
       expect: violatesAll(['WARN', 'I1', 'I3', 'I4', 'P2P']),
     },
   ],
-  scenarios: ['vfio-vs-dma-api', 'hot-add-owned-group', 'pci-stub-neighbour'],
+  scenarios: ['vfio-vs-dma-api', 'hot-add-owned-group'],
   invariants: ['I1', 'I3', 'I4'],
 });
