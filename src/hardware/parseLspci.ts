@@ -4,6 +4,8 @@
  * capability/control lines, ATS/PASID capabilities, IDs and `IOMMU group:` lines.
  * `Capabilities: <access denied>` (lspci without root) makes the ACS state and the
  * port type unknown: they are marked so, never guessed silently.
+ * Only the first device's PCI segment is modelled (groups never span segments); devices
+ * on other segments are skipped with a warning.
  * Lines starting with `#` before the first device are a header (fixture provenance).
  */
 import type { AcsState, DeviceKind, MemRange, PciDevice, Topology } from './types.ts';
@@ -105,12 +107,15 @@ export function parseLspci(text: string, fileName: string): { ok: true; value: L
   let cur: Raw | undefined;
   let inAcs = false;
   const lines = text.split(/\r?\n/);
+  // One PCI segment is modelled: the first device's (groups never span segments).
+  let segment: number | undefined;
   lines.forEach((line, i) => {
     const h = HEADER.exec(line);
     if (h) {
-      const seg = h[1];
-      if (seg && parseInt(seg, 16) !== 0) {
-        warnings.push(`line ${i + 1}: ${seg}:${h[2]}:${h[3]}.${h[4]} is on PCI segment ${seg}; only segment 0000 is modelled, skipped`);
+      const seg = parseInt(h[1] ?? '0', 16);
+      segment ??= seg;
+      if (seg !== segment) {
+        warnings.push(`line ${i + 1}: ${h[1]}:${h[2]}:${h[3]}.${h[4]} is on PCI segment ${h[1]}; only the first device's segment (${segment.toString(16).padStart(4, '0')}) is modelled, skipped`);
         cur = undefined;
         return;
       }

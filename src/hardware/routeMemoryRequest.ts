@@ -10,9 +10,15 @@
  *  - ACS EC is modelled as an egress vector that blocks every peer port.
  *  - ACS-Enhanced targets (switch-port BARs, unclaimed window gaps) follow plain RR,
  *    as Linux assumes; a switch upstream port's own BAR is claimed as the request passes.
- *  - The root complex routes peer-to-peer only between functions of one (multifunction)
- *    root port device when the ingress root port lacks RR; between slots only when
- *    `topology.rcPeerToPeer` is set (pci_device_group assumes slots do not talk).
+ *  - The root bus is not a shared bus: its functions (host bridges, root ports, RCiEPs,
+ *    integrated conventional functions) are parts of the root complex, and what one of
+ *    them issues enters the root complex. The root complex routes peer-to-peer only
+ *    between functions of one multifunction device (a root port lacking RR, or a
+ *    requester function lacking RR: pci_acs_enabled() is false for it, so
+ *    get_pci_function_alias_group() joins them), and between slots only when
+ *    `topology.rcPeerToPeer` is set: pci_device_group() gives root-bus slots groups of
+ *    their own, i.e. it assumes the root complex keeps them apart. Everything else
+ *    goes to the IOMMU.
  *  - Bridges and ports do not master DMA of their own.
  */
 import type { AcsPolicy } from './acs.ts';
@@ -111,11 +117,11 @@ export function routeMemoryRequest(topology: Topology, request: MemoryRequest, p
   const redirects = (d: PciDevice) => active(d, 'RR') && !(translated && active(d, 'DT'));
 
   const parent = upstreamBridge(topology, dev);
-  const conventionalBus = parent !== undefined && !isPcie(parent);
+  const conventionalBus = parent !== undefined && (!isPcie(parent) || !isPcie(dev));
   const sameBus = devicesOnBus(topology, busOf(dev)).filter((d) => d !== dev);
 
   // A conventional PCI bus is shared: every device on it sees the transaction.
-  if (conventionalBus || !isPcie(dev)) {
+  if (conventionalBus) {
     for (const s of sameBus) {
       if (barHit(s, addr) || windowHit(s, addr)) {
         hops.push({ at: s.bdf, action: 'shared-bus', note: 'conventional PCI bus: no ACS, every device sees the transaction' });
@@ -125,11 +131,22 @@ export function routeMemoryRequest(topology: Topology, request: MemoryRequest, p
     }
   }
   // Inside a multifunction device: without RR the functions talk directly.
-  if (dev.multifunction && isPcie(dev)) {
+  if (dev.multifunction) {
     const sib = sameBus.find((s) => slotOf(s) === slotOf(dev) && barHit(s, addr));
     if (sib && !redirects(dev)) {
       hops.push({ at: dev.bdf, action: 'peer-internal', note: `multifunction device without ACS RR: routed to function ${sib.bdf} inside the device` });
       return finishClaim(sib, addr, hops);
+    }
+  }
+  // A root-bus function: its request enters the root complex, which routes to another
+  // slot only with rcPeerToPeer (to a function's BAR, or down a root port's window).
+  if (parent === undefined && topology.rcPeerToPeer) {
+    const peer = sameBus.find((p) => slotOf(p) !== slotOf(dev) && (barHit(p, addr) || windowHit(p, addr)));
+    if (peer) {
+      hops.push({ at: dev.bdf, action: 'route-peer', note: `root complex routes root-bus peer-to-peer (rcPeerToPeer) to ${peer.bdf}` });
+      if (barHit(peer, addr)) return finishClaim(peer, addr, hops);
+      hops.push({ at: peer.bdf, action: 'route-down', note: `${hex(addr)} is inside the window of ${peer.bdf}` });
+      return done(routeDown(topology, peer, addr, hops, dev));
     }
   }
 

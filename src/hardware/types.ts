@@ -89,7 +89,7 @@ export interface DeviceFlags {
 
 /** One PCI function (`struct pci_dev`). */
 export interface PciDevice {
-  /** Bus:device.function, lower-case hex, e.g. `"00:1c.0"` (segment 0 only). */
+  /** Bus:device.function, lower-case hex, e.g. `"00:1c.0"` (one segment: no segment prefix). */
   readonly bdf: string;
   /** Human name; defaults to the bdf. */
   readonly name: string;
@@ -129,7 +129,7 @@ export interface PciDevice {
   readonly recordedGroup?: number;
 }
 
-/** A whole hierarchy: flat list of functions on PCI segment 0, sorted by bdf. */
+/** A whole hierarchy: flat list of functions on one PCI segment, sorted by bdf. */
 export interface Topology {
   readonly name: string;
   readonly description?: string;

@@ -14,6 +14,7 @@ const MATCHING_DUMPS: readonly [string, number, number][] = [
   ['asus-b350-ryzen-promontory.kvv.txt', 39, 21],
   ['thinkpad-e15g3-renoir.vvv.txt', 29, 11],
   ['nxp-ls1028a-enetc.vvv.txt', 8, 4],
+  ['qcom-sc7280-nvme.vvv.txt', 2, 1],
 ];
 
 describe.each(MATCHING_DUMPS)('pci_device_group on %s', (file, devices, groups) => {
@@ -54,5 +55,23 @@ describe('NXP LS1028A ENETC (root complex integrated endpoints, Arm SMMU, lspci 
 
   it('only functions with a bound driver have a recorded group (of_dma_configure runs at probe); those four are four groups', () => {
     expect(dump.recordedGroups!.map((r) => r.devices)).toEqual([['00:00.5'], ['00:00.2'], ['00:00.3'], ['00:00.4']]);
+  });
+});
+
+describe('Qualcomm sc7280 with a KIOXIA NVMe (Arm SMMU, lspci -vvv as root, all on PCI segment 0001)', () => {
+  const dump = loadLspciFixture('qcom-sc7280-nvme.vvv.txt');
+  const t = dump.topology;
+
+  it('models the dump\'s one segment (0001) without warnings', () => {
+    expect(dump.warnings.filter((w) => /segment/.test(w))).toEqual([]);
+    expect(t.devices.map((d) => d.bdf)).toEqual(['00:00.0', '01:00.0']);
+  });
+
+  it('pci_device_group: the root port has no ACS capability, so pci_acs_path_enabled fails there and the NVMe joins the root port\'s group', () => {
+    expect(getDevice(t, '00:00.0')).toMatchObject({ kind: 'root_port', acs: null });
+    expect(pciAcsEnabled(t, getDevice(t, '00:00.0'), REQ_ACS_FLAGS)).toBe(false);
+    const g = deriveGroups(t);
+    expect(g.groupOf['01:00.0']).toBe(g.groupOf['00:00.0']);
+    expect(g.why['01:00.0']).toMatch(/00:00\.0/);
   });
 });
