@@ -1,0 +1,36 @@
+/**
+ * The read-keyed cache: a result is found for every state that agrees with the recorded run on
+ * what it read, and not for a state that differs there; a function that reads differently on
+ * the same values (not pure) is refused.
+ */
+import { describe, expect, it } from 'vitest';
+import { StateCodec } from '../../src/engine/packed/codec.ts';
+import { ReadTrie } from '../../src/engine/packed/readTrie.ts';
+import { initialState } from '../../src/machines/state.ts';
+import { scalingScenario } from '../../bench/scaling.ts';
+
+const codec = new StateCodec(initialState(scalingScenario(3, 1)));
+const code = (...xs: number[]) => Int32Array.from(xs);
+
+describe('ReadTrie', () => {
+  it('returns the cached value for every code that agrees on the components read', () => {
+    const t = new ReadTrie<string>(codec);
+    t.set(0, [0, 5, 2, 7], 'a'); // read global = 5, then slot 1 (component 2) = 7
+    expect(t.get(0, code(5, 0, 7, 0))).toBe('a');
+    expect(t.get(0, code(5, 9, 7, 9))).toBe('a');
+    expect(t.get(0, code(5, 0, 8, 0))).toBeUndefined();
+    expect(t.get(1, code(5, 0, 7, 0))).toBeUndefined();
+  });
+
+  it('refuses a run that reads another component where an earlier run read one', () => {
+    const t = new ReadTrie<string>(codec);
+    t.set(0, [0, 5, 2, 7], 'a');
+    expect(() => t.set(0, [0, 5, 3, 7], 'b')).toThrow(/not pure/);
+  });
+
+  it('stores nothing beyond its node budget', () => {
+    const t = new ReadTrie<string>(codec, 2);
+    t.set(0, [0, 1, 1, 1], 'a');
+    expect(t.get(0, code(1, 1, 0, 0))).toBeUndefined();
+  });
+});
