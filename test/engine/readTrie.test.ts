@@ -4,17 +4,12 @@
  * the same values (not pure) is refused.
  */
 import { describe, expect, it } from 'vitest';
-import { StateCodec } from '../../src/engine/packed/codec.ts';
 import { ReadTrie } from '../../src/engine/packed/readTrie.ts';
-import { initialState } from '../../src/machines/state.ts';
-import { scalingScenario } from '../../bench/scaling.ts';
-
-const codec = new StateCodec(initialState(scalingScenario(3, 1)));
 const code = (...xs: number[]) => Int32Array.from(xs);
 
 describe('ReadTrie', () => {
   it('returns the cached value for every code that agrees on the components read', () => {
-    const t = new ReadTrie<string>(codec);
+    const t = new ReadTrie<string>();
     t.set(0, [0, 5, 2, 7], 'a'); // read global = 5, then slot 1 (component 2) = 7
     expect(t.get(0, code(5, 0, 7, 0))).toBe('a');
     expect(t.get(0, code(5, 9, 7, 9))).toBe('a');
@@ -23,13 +18,13 @@ describe('ReadTrie', () => {
   });
 
   it('refuses a run that reads another component where an earlier run read one', () => {
-    const t = new ReadTrie<string>(codec);
+    const t = new ReadTrie<string>();
     t.set(0, [0, 5, 2, 7], 'a');
     expect(() => t.set(0, [0, 5, 3, 7], 'b')).toThrow(/not pure/);
   });
 
   it('stores nothing beyond its node budget', () => {
-    const t = new ReadTrie<string>(codec, 2);
+    const t = new ReadTrie<string>(2);
     t.set(0, [0, 1, 1, 1], 'a');
     expect(t.get(0, code(1, 1, 0, 0))).toBeUndefined();
   });

@@ -22,8 +22,9 @@ const model = buildModel(scalingScenario(3, 2), currentVariant);
 
 function setup() {
   const codec = new StateCodec(model.init);
-  const code = new Int32Array(codec.k);
+  const code = new Int32Array(codec.extLength);
   codec.encode(model.init, code);
+  codec.extend(code);
   return { codec, code, rec: new ReadRecorder(codec) };
 }
 
@@ -65,13 +66,14 @@ describe(`MemoModel equals model.apply on reachable states (seed ${SEED})`, () =
     const codec = new StateCodec(model.init);
     const stepInvs = INVARIANTS.filter((i) => i.step);
     const memo = new MemoModel(model, codec, stepInvs, INVARIANTS.filter((i) => i.scan));
-    const code = new Int32Array(codec.k);
+    const code = new Int32Array(codec.extLength);
     const want = new Int32Array(codec.k);
     fc.assert(
       fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), (picks) => {
         let s: SystemState = model.init;
         for (const p of picks) {
           codec.encode(s, code);
+          codec.extend(code);
           const events = model.events(s);
           const us = memo.blocks.flatMap((_, b) => [...memo.block(b, code)]);
           expect(us.map((u) => memo.events[u])).toEqual(events);
@@ -82,7 +84,7 @@ describe(`MemoModel equals model.apply on reachable states (seed ${SEED})`, () =
             expect(OUTCOMES[leaf.outcome]).toBe(r.ok ? null : r.errno);
             expect(leaf.succ).toBe(next !== null);
             if (!next) continue;
-            const got = Int32Array.from(code);
+            const got = code.slice(0, codec.k);
             for (let j = 0; j < leaf.writes.length; j += 2) got[leaf.writes[j]!] = leaf.writes[j + 1]!;
             codec.encode(next, want);
             expect([...got]).toEqual([...want]);

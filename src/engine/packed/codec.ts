@@ -11,7 +11,10 @@
 import type { DeviceState, GroupState, SystemState, VfioGroupState } from '../../machines/state.ts';
 import { InternTable } from './internTable.ts';
 
-/** A state code: the global id, then one device-tuple id per slot (unpacked; ./packedStore.ts packs it). */
+/**
+ * A state code: the global id, then one device-tuple id per slot (unpacked; ./packedStore.ts
+ * packs it); an extended code (StateCodec.extend) continues with every device field's value id.
+ */
 export type Code = Int32Array;
 
 const TOP_KEYS = 'devices,group,vfio_group,warn';
@@ -58,6 +61,22 @@ export class StateCodec {
     const x = c - this.n - 1;
     const j = (x / F) | 0;
     return this.devices.fieldVals[code[1 + j]! * F + (x - j * F)]!;
+  }
+
+  /** Length of an extended code: the code, then every field's value id (component numbers as in valueAt). */
+  get extLength(): number {
+    return this.k + this.n * this.fields.length;
+  }
+
+  /** Fills code[k ..] with the field value ids of the slots in code[0 .. k): an extended code. */
+  extend(code: Code): void {
+    const F = this.fields.length;
+    const vals = this.devices.fieldVals;
+    for (let j = 0; j < this.n; j++) {
+      const base = code[1 + j]! * F;
+      const at = this.k + j * F;
+      for (let f = 0; f < F; f++) code[at + f] = vals[base + f]!;
+    }
   }
 
   /** The component number of field f of slot j. */

@@ -91,10 +91,12 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
   const memo = new MemoModel(model, codec, stepInvs, scanned);
   const nBlocks = memo.blocks.length;
 
-  const cur = new Int32Array(k);
-  const child = new Int32Array(k);
+  // Extended codes (StateCodec.extend): what the caches read.
+  const cur = new Int32Array(codec.extLength);
+  const child = new Int32Array(codec.extLength);
   codec.encode(model.init, cur);
   sym?.canonicalize(cur, () => model.init);
+  codec.extend(cur);
   const store = new PackedStore(k, Math.max(codec.maxGlobalId, 15), Math.max(codec.maxDeviceId, 15));
   let created = codec.created;
   const pw = new Uint32Array(k);
@@ -171,6 +173,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
     }
     if (broken.has(id)) continue;
     store.unpack(id, cur);
+    codec.extend(cur);
     store.load(id, pw);
     memo.enter();
     let ei = 0;
@@ -232,6 +235,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
             child.set(cur);
             for (let j = 0; j < writes.length; j += 2) child[writes[j]!] = writes[j + 1]!;
           }
+          codec.extend(child);
           checkState(nid, child);
         }
         if (store.count >= cfg.maxStates) break expand;

@@ -74,10 +74,10 @@ export class InternTable<T extends object> {
       id = this.values.length;
       this.values.push(deepFreeze(v));
       this.byKey.set(key, id);
+      this.byRef.set(v, id);
       this.addFieldVals(v, id);
       this.onNew();
     }
-    this.byRef.set(v, id);
     return id;
   }
 

@@ -74,11 +74,11 @@ export class MemoModel {
     stateInvs: readonly Invariant[],
   ) {
     this.rec = new ReadRecorder(codec);
-    this.blockTrie = new ReadTrie(codec);
-    this.callTrie = new ReadTrie(codec);
-    this.startTrie = new ReadTrie(codec);
-    this.deviceTrie = new ReadTrie(codec);
-    this.endTrie = new ReadTrie(codec);
+    this.blockTrie = new ReadTrie();
+    this.callTrie = new ReadTrie();
+    this.startTrie = new ReadTrie();
+    this.deviceTrie = new ReadTrie();
+    this.endTrie = new ReadTrie();
     this.blocks = eventBlocks(model.scenario);
     this.scans = stateInvs.map((i) => i.scan!);
 
@@ -95,6 +95,8 @@ export class MemoModel {
     }
     return u;
   }
+
+  // `code` below is always an extended code (StateCodec.extend).
 
   /** The calls of block `b` in the state coded by `code`, as universe indices. */
   block(b: number, code: Code): Int32Array {

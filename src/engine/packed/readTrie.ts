@@ -10,7 +10,7 @@
  * Each trie has dense integer roots (one per event, per block, ...). `maxNodes` bounds the
  * memory: past it, set() stores nothing and callers simply compute.
  */
-import type { Code, StateCodec } from './codec.ts';
+import type { Code } from './codec.ts';
 
 interface Node<T> {
   /** The component read at this node, or -1 at a leaf. */
@@ -26,16 +26,12 @@ export class ReadTrie<T> {
   private readonly roots: (Node<T> | undefined)[] = [];
   nodes = 0;
 
-  constructor(
-    private readonly codec: StateCodec,
-    readonly maxNodes = 1 << 22,
-  ) {}
+  constructor(readonly maxNodes = 1 << 22) {}
 
-  /** The cached result for the state coded by `code`, or undefined. */
-  get(root: number, code: Code): T | undefined {
-    const slots = this.codec.n;
+  /** The cached result for the state whose extended code (StateCodec.extend) is `ext`, or undefined. */
+  get(root: number, ext: Code): T | undefined {
     let n = this.roots[root];
-    while (n !== undefined && n.c >= 0) n = n.kids[n.c <= slots ? code[n.c]! : this.codec.valueAt(n.c, code)];
+    while (n !== undefined && n.c >= 0) n = n.kids[ext[n.c]!];
     return n === undefined ? undefined : n.v;
   }
 

@@ -83,10 +83,10 @@ export class ReadRecorder {
     const c = this.codec.fieldComponent(j, f);
     if (!this.active || this.seen[1 + j] || this.seen[c]) return;
     this.seen[c] = 1;
-    this.path.push(c, this.codec.valueAt(c, this.code));
+    this.path.push(c, this.code[c]!);
   }
 
-  /** Starts recording on the state coded by `code` (which must not change until writesOf is done). */
+  /** Starts recording on the state whose extended code is `code` (unchanged until writesOf is done). */
   begin(code: Code): View {
     this.path = [];
     this.seen.fill(0);
