@@ -161,7 +161,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
         bound = 'max-seconds';
         break;
       }
-      if (memoryBytes && (head & 4095) === 0 && memoryBytes() > maxMemory) {
+      if (memoryBytes && memoryBytes() > maxMemory) {
         bound = 'max-memory';
         break;
       }
