@@ -114,6 +114,7 @@ export class MemoModel {
   call(u: number, code: Code): CallLeaf {
     const hit = this.callTrie.get(u, code);
     if (hit !== undefined) return hit;
+    if (this.callTrie.full) return this.callDirect(u, code);
     this.missed = true;
     const view = this.rec.begin(code);
     const { leaf } = this.run(u, view.state, () => this.rec.end());

@@ -155,7 +155,7 @@ export class PackedStore {
     if (this.layout.fits(maxGlobal, maxDevice)) return false;
     const old = this.layout;
     const code = new Int32Array(this.k);
-    const next = new Layout(this.k, Math.max(old.bitsG, bitsFor(maxGlobal) + 1), Math.max(old.bitsD, bitsFor(maxDevice) + 1));
+    const next = new Layout(this.k, Math.max(old.bitsG, bitsFor(maxGlobal)), Math.max(old.bitsD, bitsFor(maxDevice)));
     const chunks: Uint32Array[] = [];
     const packed = new Uint32Array(next.words);
     for (let id = 0; id < this.count; id++) {

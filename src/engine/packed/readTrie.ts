@@ -28,6 +28,11 @@ export class ReadTrie<T> {
 
   constructor(readonly maxNodes = 1 << 22) {}
 
+  /** No more room: set() stores nothing. */
+  get full(): boolean {
+    return this.nodes >= this.maxNodes;
+  }
+
   /** The cached result for the state whose extended code (StateCodec.extend) is `ext`, or undefined. */
   get(root: number, ext: Code): T | undefined {
     let n = this.roots[root];
