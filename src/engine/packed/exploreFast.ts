@@ -9,6 +9,9 @@
  *   the components it read, and each call's result (outcome, writes to the code, the step
  *   invariants it breaks) is cached the same way (./memoModel.ts). On a cache miss the semantic
  *   function runs on a recording view of the state: it stays the only source of successors.
+ *   A call that has missed 512 times and on more than a quarter of its calls (it reads nearly
+ *   the whole state, e.g. an operation on every group member) runs directly on the decoded
+ *   state from then on: the same result, without the cache.
  * - A new state's state invariants are their scans (src/invariants/deviceScan.ts), one cached
  *   step per device slot.
  * - Traces are rebuilt by replaying model.apply from the initial state (./replay.ts).
