@@ -123,8 +123,9 @@ export class StateCodec {
     return id;
   }
 
-  deviceId(d: DeviceState): number {
-    return this.devices.id(d);
+  /** The id of device tuple d; `like` (optional) the id of the tuple it was copied from. */
+  deviceId(d: DeviceState, like = -1): number {
+    return this.devices.id(d, like);
   }
 
   /** The global part of global id `id`. */

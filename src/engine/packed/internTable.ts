@@ -52,23 +52,27 @@ export class InternTable<T extends object> {
     return `c${canonicalKey(v)}`;
   }
 
-  private keyOf(v: T): string {
+  /** The key of v; `like` (an id) names an interned value whose identical fields need no lookup. */
+  private keyOf(v: T, like: number): string {
     const rec = v as unknown as Record<string, unknown>;
+    const old = like >= 0 ? (this.values[like] as unknown as Record<string, unknown>) : null;
     const F = this.fields.length;
     if (Object.keys(rec).length !== F) return this.otherShape(v);
     let key = '';
     for (let f = 0; f < F; f++) {
       const name = this.fields[f]!;
       if (!Object.hasOwn(rec, name)) return this.otherShape(v);
-      key += `${this.valueId(f, rec[name])},`;
+      const x = rec[name];
+      key += `${old !== null && old[name] === x ? this.fieldVals[like * F + f] : this.valueId(f, x)},`;
     }
     return key;
   }
 
-  id(v: T): number {
+  /** The id of v; `like`, when given, is the id of a value v probably shares most fields with (it was copied from it). */
+  id(v: T, like = -1): number {
     const hit = this.byRef.get(v);
     if (hit !== undefined) return hit;
-    const key = this.keyOf(v);
+    const key = this.keyOf(v, like);
     let id = this.byKey.get(key);
     if (id === undefined) {
       id = this.values.length;

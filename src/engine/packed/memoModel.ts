@@ -144,7 +144,7 @@ export class MemoModel {
       for (let j = 0; j < this.codec.n; j++) {
         const d = next.devices[j]!;
         if (d === s.devices[j]) continue;
-        const id = this.codec.deviceId(d);
+        const id = this.codec.deviceId(d, code[1 + j]!);
         if (id !== code[1 + j]) writes.push(1 + j, id);
       }
     }

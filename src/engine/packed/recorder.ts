@@ -127,7 +127,7 @@ export class ReadRecorder {
         this.active = false;
         out.push(1 + j, view.code[1 + from]!);
       } else {
-        out.push(1 + j, codec.deviceId(d));
+        out.push(1 + j, codec.deviceId(d, view.code[1 + j]!));
       }
     }
     return out;
