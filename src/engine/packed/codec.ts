@@ -107,9 +107,11 @@ export class StateCodec {
     return this.devices.values.length - 1;
   }
 
-  globalId(s: Pick<SystemState, 'group' | 'vfio_group' | 'warn'>): number {
-    const g = this.groups.id(s.group);
-    const v = this.vfios.id(s.vfio_group);
+  /** The id of a global part; `like` (optional) the global id it was copied from. */
+  globalId(s: Pick<SystemState, 'group' | 'vfio_group' | 'warn'>, like = -1): number {
+    const parts = like >= 0 ? this.globalParts[like]! : null;
+    const g = this.groups.id(s.group, parts ? parts[0] : -1);
+    const v = this.vfios.id(s.vfio_group, parts ? parts[1] : -1);
     const w = this.warnId(s.warn);
     if (v >= 1024 || w >= 1024) throw new Error('exploreFast: more than 1024 distinct VFIO-group or WARN values');
     const key = g * 1048576 + v * 1024 + w;

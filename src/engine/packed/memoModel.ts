@@ -137,7 +137,7 @@ export class MemoModel {
     if (next && next !== s) {
       // Only the parts the call replaced need interning (the semantic functions share the rest).
       if (next.group !== s.group || next.vfio_group !== s.vfio_group || next.warn !== s.warn) {
-        const g = this.codec.globalId(next);
+        const g = this.codec.globalId(next, code[0]!);
         if (g !== code[0]) writes.push(0, g);
       }
       if (next.devices.length !== this.codec.n) throw new Error(`exploreFast: a successor has ${next.devices.length} device slots, the scenario ${this.codec.n}`);

@@ -113,7 +113,7 @@ export class ReadRecorder {
     const codec = this.codec;
     const g = this.global;
     if (next.group !== g.group || next.vfio_group !== g.vfio_group || next.warn !== g.warn) {
-      out.push(0, codec.globalId(next));
+      out.push(0, codec.globalId(next, view.code[0]!));
     }
     if (next.devices === view.devices) return out;
     if (next.devices.length !== codec.n) throw new Error(`exploreFast: a successor has ${next.devices.length} device slots, the scenario ${codec.n}`);
