@@ -206,7 +206,7 @@ async function main() {
   else {
     printTable(rows, false);
     log('fast = exploreFast without symmetry; sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');
-    log('B/st: from the fast engine\'s typed arrays (code + parent + event index + hash table share; the initial 4,096-slot capacity dominates small N)');
+    log('B/st: the fast engine\'s typed arrays as allocated (packed codes, hash table, parent ids; the first 64k-state chunk dominates small N)');
     log('graph transitions count every enabled event (the adjacency map cannot tell a failed call from a self-loop); ! = cut short by the time bound');
   }
 }

@@ -5,8 +5,8 @@
 import { buildModel, type Model } from '../machines/model.ts';
 import type { Scenario } from '../machines/scenario.ts';
 import type { Variant } from '../machines/variants/index.ts';
-import { exploreFast } from './packed/exploreFast.ts';
-import type { ExplorationResult, ExploreOptions, Status } from './types.ts';
+import { exploreFast, type ExploreFastOptions } from './packed/exploreFast.ts';
+import type { ExplorationResult, Status } from './types.ts';
 
 /** What a job is expected to find. */
 export interface Expectation {
@@ -52,7 +52,7 @@ export function judge(result: ExplorationResult, e: Expectation): Pick<CheckResu
 }
 
 /** Runs one job. */
-export function runJob(job: Job, options: ExploreOptions = {}): CheckResult {
+export function runJob(job: Job, options: Omit<ExploreFastOptions, 'symmetry'> = {}): CheckResult {
   const model = buildModel(job.scenario, job.variant);
   const result = exploreFast(model, { symmetry: false, ...options });
   return { scenario: job.scenario.name, variant: job.variant.name, model, result, expectation: job.expectation, ...judge(result, job.expectation) };

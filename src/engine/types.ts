@@ -65,7 +65,7 @@ export type Status = 'holds' | 'violated' | 'incomplete';
 export interface ExplorationResult {
   status: Status;
   /** Why exploration stopped early, or null when it finished. */
-  bound: 'max-states' | 'max-seconds' | null;
+  bound: 'max-states' | 'max-seconds' | 'max-memory' | null;
   distinctStates: number;
   transitions: number;
   depth: number;

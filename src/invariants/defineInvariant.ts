@@ -5,6 +5,7 @@
 import type { IommuEvent } from '../machines/events.ts';
 import type { Scenario } from '../machines/scenario.ts';
 import type { SystemState } from '../machines/state.ts';
+import { runScan, type DeviceScan } from './deviceScan.ts';
 
 export interface Invariant {
   /** Short id: I1..I19 from kernel-semantics.md section 5, TypeOK, WARN. */
@@ -17,12 +18,19 @@ export interface Invariant {
   readonly kernelRef: string;
   /** A state predicate: the reason it is broken in `s`, or null. */
   readonly check?: (s: SystemState, scenario: Scenario) => string | null;
+  /**
+   * The state predicate as a scan over the device slots (./deviceScan.ts): when given, `check`
+   * is derived from it, and engines may cache its parts per component.
+   */
+  readonly scan?: DeviceScan;
   /** A step predicate over one kernel call: the reason it is broken, or null. */
   readonly step?: (prev: SystemState, event: IommuEvent, next: SystemState, scenario: Scenario) => string | null;
 }
 
-/** Declares an invariant (identity; one place for shape checks). */
+/** Declares an invariant; a `scan` gives it its `check`. */
 export function defineInvariant(inv: Invariant): Invariant {
-  if (!inv.check && !inv.step) throw new Error(`invariant ${inv.id} has neither check nor step`);
-  return inv;
+  if (inv.scan && inv.check) throw new Error(`invariant ${inv.id} has both a check and a scan`);
+  if (!inv.check && !inv.scan && !inv.step) throw new Error(`invariant ${inv.id} has neither check, scan nor step`);
+  const scan = inv.scan;
+  return scan ? { ...inv, check: (s, scenario) => runScan(scan, s, scenario) } : inv;
 }

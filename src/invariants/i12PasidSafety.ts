@@ -1,4 +1,5 @@
 import { defineInvariant } from './defineInvariant.ts';
+import { firstReason } from './deviceScan.ts';
 import { devName } from './facts.ts';
 
 /** I12: PASID DMA never lands on a peer's BAR: no SVA bond where a peer is reachable by P2P. */
@@ -8,14 +9,14 @@ export const i12PasidSafety = defineInvariant({
   description:
     "A device with an active PASID/SVA bond has no present peer it can reach peer-to-peer: switches route PASID TLPs by address, so a process VA equal to the peer's BAR would land there.",
   kernelRef: 'pci_enable_pasid ACS RR+UF check (drivers/pci/ats.c, commit 201007ef707a); iommu_attach_device_pasid (iommu.c)',
-  check(s, scenario) {
-    for (const [a, d] of s.devices.entries()) {
-      if (!d.present || !d.sva) continue;
+  scan: firstReason({
+    device(s, a, scenario) {
+      const d = s.devices[a]!;
+      if (!d.present || !d.sva) return null;
       const peer = scenario.p2p.find(([x, y]) => x === a && y !== a && s.devices[y]?.present);
-      if (peer) {
-        return `${devName(scenario, a)} has PASID DMA enabled (SVA) and can reach ${devName(scenario, peer[1])}'s BAR peer-to-peer without the IOMMU`;
-      }
-    }
-    return null;
-  },
+      return peer
+        ? `${devName(scenario, a)} has PASID DMA enabled (SVA) and can reach ${devName(scenario, peer[1])}'s BAR peer-to-peer without the IOMMU`
+        : null;
+    },
+  }),
 });

@@ -1,4 +1,5 @@
 import { defineInvariant } from './defineInvariant.ts';
+import { firstReason } from './deviceScan.ts';
 import { devName, isLive } from './facts.ts';
 
 /** I17: no freed domain is still used by the hardware or named by the group. */
@@ -7,12 +8,15 @@ export const i17NoDanglingDomain = defineInvariant({
   name: 'NoDanglingDomain',
   description: 'group->domain, every member\'s hardware domain and every pasid_array entry name live (not freed) domains.',
   kernelRef: 'iommu_detach_device WARN + no-op, then iommu_domain_free by the driver (drivers/iommu/iommu.c)',
-  check(s, scenario) {
-    if (s.group.domain !== null && !isLive(s, s.group.domain)) return `group->domain is ${s.group.domain}, which was freed`;
-    for (const [i, d] of s.devices.entries()) {
-      if (d.present && d.hw !== null && !isLive(s, d.hw)) return `the IOMMU still walks freed domain ${d.hw} for ${devName(scenario, i)}`;
-    }
-    const e = s.group.pasid_array.find((p) => !isLive(s, p.domain));
-    return e ? `pasid_array[${e.pasid}] names freed domain ${e.domain}` : null;
-  },
+  scan: firstReason({
+    first: (s) => (s.group.domain !== null && !isLive(s, s.group.domain) ? `group->domain is ${s.group.domain}, which was freed` : null),
+    device(s, i, scenario) {
+      const d = s.devices[i]!;
+      return d.present && d.hw !== null && !isLive(s, d.hw) ? `the IOMMU still walks freed domain ${d.hw} for ${devName(scenario, i)}` : null;
+    },
+    last(s) {
+      const e = s.group.pasid_array.find((p) => !isLive(s, p.domain));
+      return e ? `pasid_array[${e.pasid}] names freed domain ${e.domain}` : null;
+    },
+  }),
 });

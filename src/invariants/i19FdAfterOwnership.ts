@@ -1,4 +1,5 @@
 import { defineInvariant } from './defineInvariant.ts';
+import { firstReason } from './deviceScan.ts';
 import { devName } from './facts.ts';
 
 /** I19: no device fd with access exists before its context owns the group. */
@@ -8,8 +9,9 @@ export const i19FdAfterOwnership = defineInvariant({
   description:
     'A VFIO group-path device fd exists only after SET_CONTAINER claimed the group and SET_IOMMU attached it; a cdev has access only after the bind claimed it.',
   kernelRef: 'vfio_df_group_open (drivers/vfio/group.c); vfio_df_ioctl_bind_iommufd (drivers/vfio/device_cdev.c)',
-  check(s, scenario) {
-    for (const [i, d] of s.devices.entries()) {
+  scan: firstReason({
+    device(s, i, scenario) {
+      const d = s.devices[i]!;
       const name = devName(scenario, i);
       if (d.group_fd !== null) {
         const v = s.vfio_group;
@@ -20,7 +22,7 @@ export const i19FdAfterOwnership = defineInvariant({
       if (d.iommufd && s.group.owner !== `ictx:${d.iommufd.ctx}`) {
         return `ctx${d.iommufd.ctx}'s cdev for ${name} has access but the group owner is ${s.group.owner ?? 'NULL'}`;
       }
-    }
-    return null;
-  },
+      return null;
+    },
+  }),
 });

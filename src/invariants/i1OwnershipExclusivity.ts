@@ -1,4 +1,5 @@
 import { defineInvariant } from './defineInvariant.ts';
+import { firstReason } from './deviceScan.ts';
 import { devName, dmaApiBound } from './facts.ts';
 
 /** I1: an owned group has no device bound to a DMA-API driver. */
@@ -7,9 +8,11 @@ export const i1OwnershipExclusivity = defineInvariant({
   name: 'OwnershipExclusivity',
   description: 'owner != NULL => every device of the group is driverless or driver_managed_dma.',
   kernelRef: 'iommu_device_use_default_domain -EBUSY, iommu_*_claim_dma_owner -EPERM (drivers/iommu/iommu.c)',
-  check(s, scenario) {
-    if (s.group.owner === null) return null;
-    const i = s.devices.findIndex((d) => d.present && dmaApiBound(d));
-    return i < 0 ? null : `group owned by ${s.group.owner} while ${devName(scenario, i)} is bound to DMA-API driver ${s.devices[i]?.driver}`;
-  },
+  scan: firstReason({
+    device(s, i, scenario) {
+      if (s.group.owner === null) return null;
+      const d = s.devices[i]!;
+      return d.present && dmaApiBound(d) ? `group owned by ${s.group.owner} while ${devName(scenario, i)} is bound to DMA-API driver ${d.driver}` : null;
+    },
+  }),
 });

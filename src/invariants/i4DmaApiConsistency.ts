@@ -1,5 +1,6 @@
 import { DEFAULT_DOMAIN, privateDomain } from '../kernel/domains.ts';
 import { defineInvariant } from './defineInvariant.ts';
+import { firstReason } from './deviceScan.ts';
 import { devName, dmaApiBound } from './facts.ts';
 
 /** I4: a DMA-API driver's device is translated by the default domain (or its own private one). */
@@ -8,13 +9,14 @@ export const i4DmaApiConsistency = defineInvariant({
   name: 'DmaApiConsistency',
   description: "A device bound to a DMA-API driver is unowned and its hardware uses the default domain or that driver's own private domain.",
   kernelRef: 'iommu_device_use_default_domain (drivers/iommu/iommu.c); Jason Gunthorpe: "asserts the group domain is the DMA API\'s domain"',
-  check(s, scenario) {
-    for (const [i, d] of s.devices.entries()) {
-      if (!d.present || !dmaApiBound(d)) continue;
+  scan: firstReason({
+    device(s, i, scenario) {
+      const d = s.devices[i]!;
+      if (!d.present || !dmaApiBound(d)) return null;
       if (d.hw !== DEFAULT_DOMAIN && d.hw !== privateDomain(i)) {
         return `${devName(scenario, i)} (${d.driver}) maps through the DMA API into the default domain but its hardware uses ${d.hw}`;
       }
-    }
-    return null;
-  },
+      return null;
+    },
+  }),
 });

@@ -1,4 +1,5 @@
 import { defineInvariant } from './defineInvariant.ts';
+import { firstReason } from './deviceScan.ts';
 import { devName } from './facts.ts';
 
 /** I7: every member's RID is translated by group->domain. */
@@ -7,12 +8,10 @@ export const i7UniformTranslation = defineInvariant({
   name: 'UniformTranslation',
   description: 'Every device of the group uses group->domain in hardware (between atomic calls).',
   kernelRef: '__iommu_group_set_domain_internal, __iommu_probe_device (drivers/iommu/iommu.c)',
-  check(s, scenario) {
-    for (const [i, d] of s.devices.entries()) {
-      if (d.present && d.hw !== s.group.domain) {
-        return `${devName(scenario, i)} uses ${d.hw} in hardware but group->domain is ${s.group.domain}`;
-      }
-    }
-    return null;
-  },
+  scan: firstReason({
+    device(s, i, scenario) {
+      const d = s.devices[i]!;
+      return d.present && d.hw !== s.group.domain ? `${devName(scenario, i)} uses ${d.hw} in hardware but group->domain is ${s.group.domain}` : null;
+    },
+  }),
 });

@@ -1,4 +1,5 @@
 import { defineInvariant } from './defineInvariant.ts';
+import { firstReason } from './deviceScan.ts';
 import { devName, ownerContext, userOf } from './facts.ts';
 
 /** I8: every user-accessible device of the group belongs to the owner's one context. */
@@ -8,14 +9,15 @@ export const i8OneSecurityContext = defineInvariant({
   description:
     'All user-accessible devices of the group belong to one context, the one behind group->owner; the VFIO group node and cdev binds exclude each other.',
   kernelRef: 'iommu_device_claim_dma_owner -EPERM (iommu.c); vfio_group_fops_open / vfio_device_block_group -EBUSY (drivers/vfio/group.c)',
-  check(s, scenario) {
-    const owner = ownerContext(s);
-    for (const [i, d] of s.devices.entries()) {
+  scan: firstReason({
+    device(s, i, scenario) {
+      const d = s.devices[i]!;
       const u = userOf(d);
-      if (u === null) continue;
+      if (u === null) return null;
+      const owner = ownerContext(s);
       if (u !== owner) return `${devName(scenario, i)} is accessible to ctx${u} but the group owner is ${s.group.owner ?? 'NULL'}${owner !== null ? ` (ctx${owner})` : ''}`;
       if (d.iommufd && s.vfio_group.opened_by !== null) return `${devName(scenario, i)} is bound through its cdev while the VFIO group file is open`;
-    }
-    return null;
-  },
+      return null;
+    },
+  }),
 });

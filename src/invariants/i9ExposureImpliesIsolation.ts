@@ -1,4 +1,5 @@
 import { defineInvariant } from './defineInvariant.ts';
+import { firstReason } from './deviceScan.ts';
 import { devName, ownerMayUse, userOf } from './facts.ts';
 
 /** I9: a device exposed to user space is isolated: owned group, blocking or owner's domain. */
@@ -7,13 +8,14 @@ export const i9ExposureImpliesIsolation = defineInvariant({
   name: 'ExposureImpliesIsolation',
   description: "User access to a device => the group is owned and the device is translated by the blocking domain or one of the owner's domains.",
   kernelRef: 'iommufd_device_bind, vfio_df_group_open (drivers/iommu/iommufd/device.c, drivers/vfio/group.c)',
-  check(s, scenario) {
-    for (const [i, d] of s.devices.entries()) {
+  scan: firstReason({
+    device(s, i, scenario) {
+      const d = s.devices[i]!;
       const u = userOf(d);
-      if (u === null) continue;
+      if (u === null) return null;
       if (s.group.owner === null) return `${devName(scenario, i)} is accessible to ctx${u} but the group has no owner`;
       if (!ownerMayUse(s, d.hw)) return `${devName(scenario, i)} is accessible to ctx${u} but its hardware uses ${d.hw ?? 'no domain (NULL)'}`;
-    }
-    return null;
-  },
+      return null;
+    },
+  }),
 });

@@ -3,59 +3,92 @@
  * the driver core only probes a present device without a driver, a kernel driver only makes the
  * calls its driver makes. Whether the kernel accepts a call is the semantic function's business:
  * calls that fail are enumerated too and show up in coverage with their errno.
+ *
+ * The list is the concatenation of small blocks (eventBlocks), each reading the global part of
+ * the state and at most one device slot, so that an engine can cache each block per component.
  */
 import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
 import type { IommuEvent } from './events.ts';
 import type { Scenario } from './scenario.ts';
 import type { SystemState } from './state.ts';
 
-/** Every call an actor can make in `s`, in a fixed order (so traces are deterministic). */
-export function enumerateEvents(scenario: Scenario, s: SystemState): IommuEvent[] {
-  const out: IommuEvent[] = [];
-  scenario.devices.forEach((spec, dev) => {
+/** One block of the event list: the calls of one actor on (at most) one device slot. */
+export type EventBlock = (s: SystemState) => IommuEvent[];
+
+const NONE: IommuEvent[] = [];
+
+/** The driver core's, hot-plug's and the bound driver's calls on device `dev`. */
+function deviceBlock(scenario: Scenario, dev: number): EventBlock {
+  const spec = scenario.devices[dev]!;
+  return (s) => {
     const d = s.devices[dev];
-    if (!d) return;
+    if (!d) return NONE;
+    const out: IommuEvent[] = [];
     if (scenario.hotplug) out.push({ type: d.present ? 'iommu_release_device' : 'iommu_probe_device', dev });
-    if (!d.present) return;
+    if (!d.present) return out;
     if (d.driver === null) {
       for (const driver of spec.drivers) out.push({ type: 'really_probe', dev, driver });
-      return;
+      return out;
     }
     out.push({ type: 'device_release_driver', dev });
     const drv = isDriverName(d.driver) ? DRIVERS[d.driver] : null;
     if (drv?.privateDomain === 'device') out.push({ type: d.private_domain ? 'iommu_detach_device' : 'iommu_attach_device', dev });
     if (drv?.privateDomain === 'group') out.push({ type: d.private_domain ? 'iommu_detach_group' : 'iommu_attach_group', dev });
     if (drv?.sva) out.push({ type: d.sva ? 'iommu_sva_unbind_device' : 'iommu_sva_bind_device', dev });
-  });
+    return out;
+  };
+}
+
+/** User context `ctx` on the legacy VFIO group path: the group file, then its device fds. */
+function vfioGroupBlocks(scenario: Scenario, ctx: number): EventBlock[] {
+  const slots = scenario.devices.map((_, dev) => dev);
+  const opened = (s: SystemState) => s.vfio_group.opened_by === ctx;
+  return [
+    (s) => (opened(s) ? [{ type: 'vfio_group_ioctl_set_container', ctx }, { type: 'vfio_ioctl_set_iommu', ctx }] : NONE),
+    ...slots.map((dev): EventBlock => (s) => {
+      const d = s.devices[dev];
+      return opened(s) && d?.present && d.group_fd !== ctx ? [{ type: 'vfio_group_ioctl_get_device_fd', ctx, dev }] : NONE;
+    }),
+    (s) => [opened(s) ? { type: 'vfio_group_fops_release', ctx } : { type: 'vfio_group_fops_open', ctx }],
+    ...slots.map((dev): EventBlock => (s) => (s.devices[dev]?.group_fd === ctx ? [{ type: 'vfio_device_fops_release', ctx, dev }] : NONE)),
+  ];
+}
+
+/** User context `ctx` on the VFIO cdev + iommufd path, one block per device. */
+function iommufdBlock(ctx: number, hwpts: number, dev: number): EventBlock {
+  return (s) => {
+    const d = s.devices[dev];
+    if (!d || !d.present || !d.driver || !isDriverName(d.driver) || !DRIVERS[d.driver].vfio) return NONE;
+    if (d.iommufd?.ctx !== ctx) return [{ type: 'vfio_df_ioctl_bind_iommufd', ctx, dev }];
+    const out: IommuEvent[] = [];
+    for (let hwpt = 0; hwpt < hwpts; hwpt++) {
+      if (d.iommufd.hwpt !== hwpt) out.push({ type: 'vfio_df_ioctl_attach_pt', ctx, dev, hwpt });
+    }
+    if (d.iommufd.hwpt !== null) out.push({ type: 'vfio_df_ioctl_detach_pt', ctx, dev });
+    out.push({ type: 'vfio_df_unbind_iommufd', ctx, dev });
+    return out;
+  };
+}
+
+const blocksOf = new WeakMap<Scenario, readonly EventBlock[]>();
+
+/** The blocks whose concatenation, in this order, is enumerateEvents. */
+export function eventBlocks(scenario: Scenario): readonly EventBlock[] {
+  let blocks = blocksOf.get(scenario);
+  if (blocks) return blocks;
+  const out: EventBlock[] = scenario.devices.map((_, dev) => deviceBlock(scenario, dev));
   scenario.contexts.forEach((c, ctx) => {
-    if (c.paths.includes('vfio-group')) {
-      if (s.vfio_group.opened_by === ctx) {
-        out.push({ type: 'vfio_group_ioctl_set_container', ctx }, { type: 'vfio_ioctl_set_iommu', ctx });
-        s.devices.forEach((d, dev) => {
-          if (d.present && d.group_fd !== ctx) out.push({ type: 'vfio_group_ioctl_get_device_fd', ctx, dev });
-        });
-        out.push({ type: 'vfio_group_fops_release', ctx });
-      } else {
-        out.push({ type: 'vfio_group_fops_open', ctx });
-      }
-      s.devices.forEach((d, dev) => {
-        if (d.group_fd === ctx) out.push({ type: 'vfio_device_fops_release', ctx, dev });
-      });
-    }
-    if (c.paths.includes('iommufd')) {
-      s.devices.forEach((d, dev) => {
-        if (!d.present || !d.driver || !isDriverName(d.driver) || !DRIVERS[d.driver].vfio) return;
-        if (d.iommufd?.ctx !== ctx) {
-          out.push({ type: 'vfio_df_ioctl_bind_iommufd', ctx, dev });
-          return;
-        }
-        for (let hwpt = 0; hwpt < c.hwpts; hwpt++) {
-          if (d.iommufd.hwpt !== hwpt) out.push({ type: 'vfio_df_ioctl_attach_pt', ctx, dev, hwpt });
-        }
-        if (d.iommufd.hwpt !== null) out.push({ type: 'vfio_df_ioctl_detach_pt', ctx, dev });
-        out.push({ type: 'vfio_df_unbind_iommufd', ctx, dev });
-      });
-    }
+    if (c.paths.includes('vfio-group')) out.push(...vfioGroupBlocks(scenario, ctx));
+    if (c.paths.includes('iommufd')) out.push(...scenario.devices.map((_, dev) => iommufdBlock(ctx, c.hwpts, dev)));
   });
+  blocks = out;
+  blocksOf.set(scenario, blocks);
+  return blocks;
+}
+
+/** Every call an actor can make in `s`, in a fixed order (so traces are deterministic). */
+export function enumerateEvents(scenario: Scenario, s: SystemState): IommuEvent[] {
+  const out: IommuEvent[] = [];
+  for (const block of eventBlocks(scenario)) for (const e of block(s)) out.push(e);
   return out;
 }

@@ -70,3 +70,14 @@ describe('exploreFast equals explore', () => {
     }
   });
 });
+
+describe('exploreFast memory bound', () => {
+  it('ends incomplete with bound max-memory once the caller-measured memory exceeds it', () => {
+    const model = buildModel(scalingScenario(4, 2), VARIANTS[0]!);
+    let used = 0;
+    const r = exploreFast(model, { symmetry: false, maxMemory: 1000, memoryBytes: () => (used += 300) });
+    expect(r.status).toBe('incomplete');
+    expect(r.bound).toBe('max-memory');
+    expect(r.distinctStates).toBeLessThan(explore(model).distinctStates);
+  });
+});

@@ -28,6 +28,7 @@ interface CheckOpts {
   out?: string;
   maxStates?: number;
   maxSeconds?: number;
+  maxMemory?: number;
   writeManifest?: string;
   stats?: boolean;
   color: boolean;
@@ -97,6 +98,8 @@ async function runCheck(o: CheckOpts): Promise<number> {
       runJob(job, {
         maxStates: o.maxStates ?? 2_000_000,
         maxSeconds: o.maxSeconds,
+        maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
+        memoryBytes: () => process.memoryUsage().rss,
         onProgress: (p) => progress.states(p),
       }),
     );
@@ -120,7 +123,7 @@ async function runCheck(o: CheckOpts): Promise<number> {
   if (o.stats) process.stdout.write(`Coverage (all checks of this run)\n${formatCoverage(results)}\n\n`);
   process.stdout.write(`${formatSummary(results, color)}\n`);
   if (o.out) process.stdout.write(`Traces written to ${o.out}\n`);
-  if (exit === EXIT.INCOMPLETE) process.stdout.write(`${color ? pc.yellow('incomplete') : 'incomplete'}: a bound cut exploration short; raise --max-states/--max-seconds.\n`);
+  if (exit === EXIT.INCOMPLETE) process.stdout.write(`${color ? pc.yellow('incomplete') : 'incomplete'}: a bound cut exploration short; raise --max-states/--max-seconds/--max-memory.\n`);
   return exit;
 }
 
@@ -138,6 +141,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     .option('--out <dir>', 'write every counterexample to this directory, one file each')
     .option('--max-states <n>', 'stop after this many distinct states (status incomplete, exit 3)', positiveInt('--max-states'))
     .option('--max-seconds <s>', 'stop a run after this many seconds (status incomplete, exit 3)', positiveNumber('--max-seconds'))
+    .option('--max-memory <mb>', 'stop a run once the process uses this many MiB (status incomplete, exit 3)', positiveNumber('--max-memory'))
     .option('--stats', 'print coverage per kernel call: enabled, succeeded, changed the state, errnos')
     .option('--write-manifest <file>', 'write the expected results of this run to FILE (src/scenarios/manifest.json)')
     .option('--no-color', 'no colours')

@@ -1,7 +1,7 @@
 /**
- * Compact canonical encoding of SystemState for one scenario: a state is 1 + N small integers,
+ * Canonical encoding of SystemState for one scenario: a state is 1 + N small integers,
  * the id of its global part (group, VFIO group file, WARN) and the id of each device slot's
- * tuple. Ids come from intern tables keyed by the one canonical serializer (canonicalKey), so
+ * tuple. Ids come from intern tables (./internTable.ts) equal exactly when canonicalKey is, so
  * two states get the same code exactly when they get the same canonicalKey; the tables grow as
  * exploration meets new values, so every field's domain is the finite set the scenario reaches.
  *
@@ -9,76 +9,81 @@
  * the semantic functions makes most later lookups identity hits (a WeakMap), not serializations.
  */
 import type { DeviceState, GroupState, SystemState, VfioGroupState } from '../../machines/state.ts';
-import { canonicalKey } from '../serialize.ts';
+import { InternTable } from './internTable.ts';
 
-/** Thrown when an id no longer fits the element width; the engine restarts with a wider one. */
-export class WidthOverflow extends Error {
-  constructor(readonly needed: number) {
-    super(`packed id ${needed} does not fit the element width`);
-  }
-}
-
-export type Width = 1 | 2 | 4;
-export type KeyArray = Uint8Array | Uint16Array | Uint32Array;
-
-export const makeKeyArray = (width: Width, length: number): KeyArray =>
-  width === 1 ? new Uint8Array(length) : width === 2 ? new Uint16Array(length) : new Uint32Array(length);
-
-const maxId = (w: Width): number => (w === 1 ? 0xff : w === 2 ? 0xffff : 0xffffffff);
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const x of Object.values(v as object)) deepFreeze(x);
-  }
-  return v;
-}
-
-/** An intern table of plain-data objects: id by identity first, then by canonical key. */
-class ObjectTable<T extends object> {
-  private readonly byRef = new WeakMap<object, number>();
-  private readonly byKey = new Map<string, number>();
-  readonly values: T[] = [];
-
-  id(v: T): number {
-    const hit = this.byRef.get(v);
-    if (hit !== undefined) return hit;
-    const key = canonicalKey(v);
-    let id = this.byKey.get(key);
-    if (id === undefined) {
-      id = this.values.length;
-      this.values.push(deepFreeze(v));
-      this.byKey.set(key, id);
-      this.byRef.set(v, id);
-    }
-    return id;
-  }
-}
+/**
+ * A state code: the global id, then one device-tuple id per slot (unpacked; ./packedStore.ts
+ * packs it); an extended code (StateCodec.extend) continues with every device field's value id.
+ */
+export type Code = Int32Array;
 
 const TOP_KEYS = 'devices,group,vfio_group,warn';
 
 export class StateCodec {
-  /** Elements per state: the global part, then one per device slot. */
+  /** Device slots, and elements per state: the global part, then one per device slot. */
+  readonly n: number;
   readonly k: number;
-  readonly groups = new ObjectTable<GroupState>();
-  readonly vfios = new ObjectTable<VfioGroupState>();
-  readonly devices = new ObjectTable<DeviceState>();
+  /** Counts the global and device-tuple ids given so far: a change means an id may need a wider field. */
+  created = 0;
+  readonly groups: InternTable<GroupState>;
+  readonly vfios: InternTable<VfioGroupState>;
+  readonly devices: InternTable<DeviceState>;
+  /** The keys of a device tuple, in the model's own order (every tuple has exactly these). */
+  readonly deviceKeyOrder: readonly string[];
   private readonly warns = new Map<string | null, number>();
   private readonly warnValues: (string | null)[] = [];
   /** Global tuple (group id, vfio id, warn id) -> global id, and back. */
   private readonly globals = new Map<number, number>();
   readonly globalParts: [number, number, number][] = [];
-  private readonly limit: number;
-
-  constructor(
-    readonly n: number,
-    readonly width: Width,
-  ) {
-    this.k = 1 + n;
-    this.limit = maxId(width);
+  constructor(init: SystemState) {
+    StateCodec.assertShape(init);
+    this.n = init.devices.length;
+    this.k = 1 + this.n;
+    const fields = (o: object | undefined) => Object.keys(o ?? {}).sort();
+    this.groups = new InternTable(fields(init.group));
+    this.vfios = new InternTable(fields(init.vfio_group));
+    this.deviceKeyOrder = Object.keys(init.devices[0] ?? {});
+    this.devices = new InternTable(fields(init.devices[0]), () => this.created++, true);
   }
 
-  /** The encoding covers exactly SystemState's four top-level fields; anything else is refused. */
+  /** The device fields, in the order of StateCodec.valueAt's field numbers. */
+  get fields(): readonly string[] {
+    return this.devices.fields;
+  }
+
+  /**
+   * Read components, for ReadTrie: 0 is the global part, 1..n a whole device slot, and
+   * n + 1 + j * F + f field f of slot j. The id of component c in the state coded by `code`.
+   */
+  valueAt(c: number, code: Code): number {
+    if (c <= this.n) return code[c]!;
+    const F = this.fields.length;
+    const x = c - this.n - 1;
+    const j = (x / F) | 0;
+    return this.devices.fieldVals[code[1 + j]! * F + (x - j * F)]!;
+  }
+
+  /** Length of an extended code: the code, then every field's value id (component numbers as in valueAt). */
+  get extLength(): number {
+    return this.k + this.n * this.fields.length;
+  }
+
+  /** Fills code[k ..] with the field value ids of the slots in code[0 .. k): an extended code. */
+  extend(code: Code): void {
+    const F = this.fields.length;
+    const vals = this.devices.fieldVals;
+    for (let j = 0; j < this.n; j++) {
+      const base = code[1 + j]! * F;
+      const at = this.k + j * F;
+      for (let f = 0; f < F; f++) code[at + f] = vals[base + f]!;
+    }
+  }
+
+  /** The component number of field f of slot j. */
+  fieldComponent(j: number, f: number): number {
+    return this.n + 1 + j * this.fields.length + f;
+  }
+
   static assertShape(s: SystemState): void {
     const keys = Object.keys(s).sort().join(',');
     if (keys !== TOP_KEYS) throw new Error(`exploreFast: SystemState has fields {${keys}}, the packed codec knows {${TOP_KEYS}}`);
@@ -94,14 +99,19 @@ export class StateCodec {
     return id;
   }
 
-  private check(id: number): number {
-    if (id > this.limit) throw new WidthOverflow(id);
-    return id;
+  /** The largest global id and device-tuple id given so far. */
+  get maxGlobalId(): number {
+    return this.globalParts.length - 1;
+  }
+  get maxDeviceId(): number {
+    return this.devices.values.length - 1;
   }
 
-  globalId(s: SystemState): number {
-    const g = this.groups.id(s.group);
-    const v = this.vfios.id(s.vfio_group);
+  /** The id of a global part; `like` (optional) the global id it was copied from. */
+  globalId(s: Pick<SystemState, 'group' | 'vfio_group' | 'warn'>, like = -1): number {
+    const parts = like >= 0 ? this.globalParts[like]! : null;
+    const g = this.groups.id(s.group, parts ? parts[0] : -1);
+    const v = this.vfios.id(s.vfio_group, parts ? parts[1] : -1);
     const w = this.warnId(s.warn);
     if (v >= 1024 || w >= 1024) throw new Error('exploreFast: more than 1024 distinct VFIO-group or WARN values');
     const key = g * 1048576 + v * 1024 + w;
@@ -109,27 +119,35 @@ export class StateCodec {
     if (id === undefined) {
       id = this.globalParts.length;
       this.globalParts.push([g, v, w]);
+      this.created++;
       this.globals.set(key, id);
     }
-    return this.check(id);
+    return id;
   }
 
-  deviceId(d: DeviceState): number {
-    return this.check(this.devices.id(d));
+  /** The id of device tuple d; `like` (optional) the id of the tuple it was copied from. */
+  deviceId(d: DeviceState, like = -1): number {
+    return this.devices.id(d, like);
+  }
+
+  /** The global part of global id `id`. */
+  globalOf(id: number): Pick<SystemState, 'group' | 'vfio_group' | 'warn'> {
+    const [g, v, w] = this.globalParts[id]!;
+    return { group: this.groups.values[g]!, vfio_group: this.vfios.values[v]!, warn: this.warnValues[w]! };
   }
 
   /** Writes the code of `s` into out[at .. at+k). */
-  encode(s: SystemState, out: KeyArray, at = 0): void {
+  encode(s: SystemState, out: Code, at = 0): void {
     if (s.devices.length !== this.n) throw new Error(`exploreFast: state has ${s.devices.length} device slots, scenario ${this.n}`);
     out[at] = this.globalId(s);
     for (let i = 0; i < this.n; i++) out[at + 1 + i] = this.deviceId(s.devices[i]!);
   }
 
   /** The state whose code is keys[at .. at+k): built from the interned objects. */
-  decode(keys: KeyArray, at = 0): SystemState {
-    const [g, v, w] = this.globalParts[keys[at]!]!;
+  decode(code: Code, at = 0): SystemState {
     const devices: DeviceState[] = new Array(this.n);
-    for (let i = 0; i < this.n; i++) devices[i] = this.devices.values[keys[at + 1 + i]!]!;
-    return { group: this.groups.values[g]!, devices, vfio_group: this.vfios.values[v]!, warn: this.warnValues[w]! };
+    for (let i = 0; i < this.n; i++) devices[i] = this.devices.values[code[at + 1 + i]!]!;
+    const g = this.globalOf(code[at]!);
+    return { group: g.group, devices, vfio_group: g.vfio_group, warn: g.warn };
   }
 }

@@ -1,30 +1,33 @@
 /**
  * The packed exploration engine: the same breadth-first search as explore() (same order, same
  * bounds, same counts, same shortest deterministic counterexamples, same coverage), over packed
- * state codes instead of full snapshots.
+ * state codes instead of full snapshots, with the model's functions cached per component value.
  *
- * - States are coded by StateCodec (1 + N small integers) and kept only in the StateStore
- *   (open addressing over typed arrays); a state is rebuilt from its code (interned objects)
- *   when it is expanded.
- * - Per state: its parent id (Int32Array) and the index of the event, in model.events(parent),
- *   that reached it (Uint16Array). Traces are rebuilt by replaying those events from the initial
- *   state through model.apply: the semantic functions stay the only source of successors.
- * - Optional symmetry reduction over interchangeable devices (./symmetry.ts); counterexamples
- *   are then replayed as concrete runs from the real initial state.
+ * - A state is a code (./codec.ts: a global id and one device-tuple id per slot), bit-packed in
+ *   the visited set (./packedStore.ts); per state only its parent id is kept besides.
+ * - Expanding a state does not rebuild it: its calls come from the event blocks, each cached per
+ *   the components it read, and each call's result (outcome, writes to the code, the step
+ *   invariants it breaks) is cached the same way (./memoModel.ts). On a cache miss the semantic
+ *   function runs on a recording view of the state: it stays the only source of successors.
+ *   A call that has missed 512 times and on more than a quarter of its calls (it reads nearly
+ *   the whole state, e.g. an operation on every group member) runs directly on the decoded
+ *   state from then on: the same result, without the cache.
+ * - A new state's state invariants are their scans (src/invariants/deviceScan.ts), one cached
+ *   step per device slot.
+ * - Traces are rebuilt by replaying model.apply from the initial state (./replay.ts).
+ * - Optional symmetry reduction over interchangeable devices (./symmetry.ts).
  *
- * Pure: no I/O. Time is read only to honour maxSeconds and report speed.
+ * Pure: no I/O. Time is read only to honour maxSeconds and report speed; memory only through
+ * the caller's `memoryBytes` callback.
  */
-import type { Invariant } from '../../invariants/index.ts';
 import { INVARIANTS } from '../../invariants/index.ts';
-import type { IommuEvent } from '../../machines/events.ts';
-import { successor } from '../../machines/events.ts';
 import type { Model } from '../../machines/model.ts';
-import type { SystemState } from '../../machines/state.ts';
-import { checkStepInvariants, fireCall } from '../fireCall.ts';
 import { resolveExploreOptions } from '../resolveOptions.ts';
-import type { EventCoverage, ExplorationResult, ExploreOptions, TraceStep, Violation } from '../types.ts';
-import { makeKeyArray, StateCodec, WidthOverflow, type KeyArray, type Width } from './codec.ts';
-import { StateStore } from './stateStore.ts';
+import type { EventCoverage, ExplorationResult, ExploreOptions } from '../types.ts';
+import { StateCodec } from './codec.ts';
+import { MemoModel, OUTCOMES } from './memoModel.ts';
+import { PackedStore } from './packedStore.ts';
+import { counterexamples, type Found } from './replay.ts';
 import { DeviceSymmetry, deviceSymmetryClasses } from './symmetry.ts';
 
 export interface ExploreFastOptions extends ExploreOptions {
@@ -33,129 +36,138 @@ export interface ExploreFastOptions extends ExploreOptions {
    * interchangeable devices. Counts are then orbit representatives; verdicts stay the same.
    */
   symmetry?: boolean;
+  /** Stop (bound `max-memory`) once `memoryBytes()` exceeds this many bytes. @default Infinity */
+  maxMemory?: number;
+  /** The process's memory in use, in bytes (the engine does no I/O: the caller measures). */
+  memoryBytes?: () => number;
 }
 
 /** What exploreFast adds to ExplorationResult. */
 export interface FastStats {
   /** Symmetry reduction was applied (some device class had two or more slots). */
   symmetry: boolean;
-  /** Bytes per stored state: code + parent + event index + hash table share. */
+  /** Bytes per stored state: packed codes, hash table and parent ids, as allocated. */
   bytesPerState: number;
-  /** Elements per state code and their width in bytes. */
+  /** Components per state code (1 + devices) and 32-bit words per packed code. */
   codeElements: number;
-  codeWidth: Width;
+  codeWords: number;
+  /** Distinct calls met (the event universe). */
+  events: number;
 }
 
 export type FastExplorationResult = ExplorationResult & { fast: FastStats };
 
-interface Found {
-  inv: Invariant;
-  reason: string;
-  stateId: number;
-  /** For a step invariant: the index of the event from `stateId` that broke it. */
-  eventIndex: number;
+/** Growing Int32 storage in fixed chunks (no copying, at most one chunk unused). */
+class ChunkedInt32 {
+  private chunks: Int32Array[] = [];
+  get(i: number): number {
+    return this.chunks[i >>> 16]![i & 0xffff]!;
+  }
+  set(i: number, v: number): void {
+    if (i >>> 16 === this.chunks.length) this.chunks.push(new Int32Array(1 << 16));
+    this.chunks[i >>> 16]![i & 0xffff] = v;
+  }
+  bytes(): number {
+    return this.chunks.length * (1 << 18);
+  }
 }
+
+const NO = OUTCOMES.length;
 
 /** Explores `model` exhaustively (or up to the bounds in `options`), like explore(). */
 export function exploreFast(model: Model, options: ExploreFastOptions = {}): FastExplorationResult {
-  let width: Width = 1;
-  for (;;) {
-    try {
-      return run(model, options, width);
-    } catch (e) {
-      if (!(e instanceof WidthOverflow)) throw e;
-      if (width === 4) throw new Error('exploreFast: more than 2^32 distinct device tuples');
-      width = width === 1 ? 2 : 4;
-    }
-  }
-}
-
-class GrowInt32 {
-  a = new Int32Array(1 << 12);
-  push(i: number, v: number) {
-    if (i >= this.a.length) {
-      const b = new Int32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[i] = v;
-  }
-}
-class GrowUint16 {
-  a = new Uint16Array(1 << 12);
-  push(i: number, v: number) {
-    if (i >= this.a.length) {
-      const b = new Uint16Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
-    }
-    this.a[i] = v;
-  }
-}
-
-function run(model: Model, options: ExploreFastOptions, width: Width): FastExplorationResult {
   const cfg = resolveExploreOptions(options);
+  const maxMemory = options.maxMemory ?? Number.POSITIVE_INFINITY;
+  const memoryBytes = options.memoryBytes ?? null;
   const invs = cfg.invariants ? INVARIANTS.filter((i) => cfg.invariants?.includes(i.id)) : INVARIANTS;
-  const stateInvs = invs.filter((i) => i.check);
   const stepInvs = invs.filter((i) => i.step);
+  const scanned = invs.filter((i) => i.check && i.scan);
+  const direct = invs.filter((i) => i.check && !i.scan);
   const scenario = model.scenario;
   const t0 = performance.now();
   const seconds = () => (performance.now() - t0) / 1000;
 
-  StateCodec.assertShape(model.init);
-  const n = model.init.devices.length;
-  const codec = new StateCodec(n, width);
+  const codec = new StateCodec(model.init);
   const k = codec.k;
   const classes = options.symmetry === false ? [] : deviceSymmetryClasses(scenario);
   const sym = classes.length > 0 ? new DeviceSymmetry(classes, codec) : null;
+  const memo = new MemoModel(model, codec, stepInvs, scanned);
+  const nBlocks = memo.blocks.length;
 
-  const store = new StateStore(k, width);
-  const parent = new GrowInt32();
-  const via = new GrowUint16();
-  const scratch: KeyArray = makeKeyArray(width, k);
+  // Extended codes (StateCodec.extend): what the caches read.
+  const cur = new Int32Array(codec.extLength);
+  const child = new Int32Array(codec.extLength);
+  codec.encode(model.init, cur);
+  sym?.canonicalize(cur, () => model.init);
+  codec.extend(cur);
+  const store = new PackedStore(k, Math.max(codec.maxGlobalId, 15), Math.max(codec.maxDeviceId, 15));
+  let created = codec.created;
+  const pw = new Uint32Array(k);
+  const cw = new Uint32Array(k);
+  const parent = new ChunkedInt32();
   const found = new Map<string, Found>();
-  const coverage: Record<string, EventCoverage> = {};
   const broken = new Set<number>();
+  let counts = new Float64Array(64 * NO);
+  let changed = new Float64Array(64);
+  /** Per call: cache misses, and whether it now runs directly (see MemoModel.callDirect). */
+  let misses = new Uint32Array(64);
+  let runDirect = new Uint8Array(64);
+  const total = (u: number) => {
+    let c = 0;
+    for (let o = 0; o < NO; o++) c += counts[u * NO + o]!;
+    return c;
+  };
   let transitions = 0;
   let maxDepth = 0;
   let bound: ExplorationResult['bound'] = null;
   let curDepth = 0;
   let layerEnd = 1;
 
-  const checkState = (id: number, s: SystemState) => {
-    for (const inv of stateInvs) {
-      const reason = inv.check!(s, scenario);
-      if (reason === null) continue;
-      broken.add(id);
+  /** Checks the new state `id` coded by `code`. */
+  const checkState = (id: number, code: Int32Array) => {
+    const reasons = memo.reasons(code);
+    for (const [f, reason] of reasons) {
+      const inv = scanned[f]!;
       if (!found.has(inv.id)) found.set(inv.id, { inv, reason, stateId: id, eventIndex: -1 });
     }
+    let bad = reasons.length > 0;
+    if (direct.length > 0) {
+      const s = codec.decode(code);
+      for (const inv of direct) {
+        const reason = inv.check!(s, scenario);
+        if (reason === null) continue;
+        bad = true;
+        if (!found.has(inv.id)) found.set(inv.id, { inv, reason, stateId: id, eventIndex: -1 });
+      }
+    }
+    if (bad) broken.add(id);
   };
-  /** Adds the state coded in `scratch` (object `s`); returns its id. */
-  const add = (s: SystemState, from: number, eventIndex: number, depth: number): number => {
-    const r = store.findOrAdd(scratch);
-    if (r >= 0) return r;
-    const id = ~r;
-    parent.push(id, from);
-    via.push(id, eventIndex);
-    if (depth > maxDepth) maxDepth = depth;
-    checkState(id, s);
-    return id;
+  /** After a cache miss: room in the packed fields for every id given so far. */
+  const widen = () => {
+    created = codec.created;
+    return store.widen(codec.maxGlobalId, codec.maxDeviceId);
   };
 
-  {
-    codec.encode(model.init, scratch);
-    const init = sym ? sym.canonicalize(model.init, scratch) : model.init;
-    add(init, -1, 0, 0);
-  }
+  store.pack(cur, cw);
+  store.findOrAdd(cw);
+  parent.set(0, -1);
+  checkState(0, cur);
+
   let head = 0;
   while (head < store.count) {
     if (store.count >= cfg.maxStates) {
       bound = 'max-states';
       break;
     }
-    if ((head & 255) === 0 && seconds() > cfg.maxSeconds) {
-      bound = 'max-seconds';
-      break;
+    if ((head & 255) === 0) {
+      if (seconds() > cfg.maxSeconds) {
+        bound = 'max-seconds';
+        break;
+      }
+      if (memoryBytes && memoryBytes() > maxMemory) {
+        bound = 'max-memory';
+        break;
+      }
     }
     const id = head++;
     if (id >= layerEnd) {
@@ -163,32 +175,74 @@ function run(model: Model, options: ExploreFastOptions, width: Width): FastExplo
       layerEnd = store.count;
     }
     if (broken.has(id)) continue;
-    const keys = store.keys;
-    const base = id * k;
-    const s = codec.decode(keys, base);
-    const events = model.events(s);
-    if (events.length > 0xffff) throw new Error('exploreFast: more than 65535 events in one state');
-    for (let ei = 0; ei < events.length; ei++) {
-      const e = events[ei]!;
-      const { next, cov } = fireCall(model, s, e, coverage);
-      if (next === null) continue;
-      transitions++;
-      checkStepInvariants(stepInvs, (i) => found.has(i), s, e, next, model, (inv, reason) =>
-        found.set(inv.id, { inv, reason, stateId: id, eventIndex: ei }),
-      );
-      codec.encode(next, scratch);
-      const sk = store.keys;
-      let same = true;
-      for (let i = 0; i < k; i++) {
-        if (scratch[i] !== sk[base + i]) {
-          same = false;
-          break;
-        }
+    store.unpack(id, cur);
+    codec.extend(cur);
+    store.load(id, pw);
+    memo.enter();
+    let ei = 0;
+    expand: for (let b = 0; b < nBlocks; b++) {
+      const us = memo.block(b, cur);
+      while (memo.events.length > changed.length) {
+        const c = new Float64Array(changed.length * 2 * NO);
+        c.set(counts);
+        counts = c;
+        const d = new Float64Array(changed.length * 2);
+        d.set(changed);
+        changed = d;
+        const m = new Uint32Array(changed.length);
+        m.set(misses);
+        misses = m;
+        const di = new Uint8Array(changed.length);
+        di.set(runDirect);
+        runDirect = di;
       }
-      if (!same) cov.changed++;
-      const rep = sym ? sym.canonicalize(next, scratch) : next;
-      add(rep, id, ei, curDepth + 1);
-      if (store.count >= cfg.maxStates) break;
+      for (let x = 0; x < us.length; x++, ei++) {
+        const u = us[x]!;
+        const leaf = runDirect[u] === 1 ? memo.callDirect(u, cur) : memo.call(u, cur);
+        if (memo.missed) {
+          memo.missed = false;
+          // A call whose cache misses more often than not runs directly from then on.
+          if (++misses[u]! >= 512 && misses[u]! * 4 > total(u)) runDirect[u] = 1;
+        }
+        if (created !== codec.created && widen()) store.load(id, pw);
+        counts[u * NO + leaf.outcome]! += 1;
+        if (!leaf.succ) continue;
+        transitions++;
+        if (leaf.broken) {
+          for (const [i, reason] of leaf.broken) {
+            const inv = stepInvs[i]!;
+            if (!found.has(inv.id)) found.set(inv.id, { inv, reason, stateId: id, eventIndex: ei });
+          }
+        }
+        const W = store.words;
+        const writes = leaf.writes;
+        for (let w = 0; w < W; w++) cw[w] = pw[w]!;
+        for (let j = 0; j < writes.length; j += 2) store.put(cw, writes[j]!, writes[j + 1]!);
+        let same = true;
+        for (let w = 0; w < W; w++) if (cw[w] !== pw[w]) same = false;
+        if (!same) changed[u]! += 1;
+        if (sym) {
+          child.set(cur);
+          for (let j = 0; j < writes.length; j += 2) child[writes[j]!] = writes[j + 1]!;
+          if (sym.canonicalize(child, () => codec.decode(child)) !== null) {
+            if (created !== codec.created && widen()) store.load(id, pw);
+            store.pack(child, cw);
+          }
+        }
+        const r = store.findOrAdd(cw);
+        if (r < 0) {
+          const nid = ~r;
+          parent.set(nid, id);
+          if (curDepth + 1 > maxDepth) maxDepth = curDepth + 1;
+          if (!sym) {
+            child.set(cur);
+            for (let j = 0; j < writes.length; j += 2) child[writes[j]!] = writes[j + 1]!;
+          }
+          codec.extend(child);
+          checkState(nid, child);
+        }
+        if (store.count >= cfg.maxStates) break expand;
+      }
     }
     if (cfg.onProgress && id % cfg.progressEvery === 0 && id > 0) {
       cfg.onProgress({ states: store.count, transitions, queue: store.count - head, depth: curDepth, seconds: seconds() });
@@ -196,79 +250,27 @@ function run(model: Model, options: ExploreFastOptions, width: Width): FastExplo
   }
   if (bound === null && head < store.count) bound = 'max-states';
 
-  const stateOf = (id: number): SystemState => codec.decode(store.keys, id * k);
-  const codeEquals = (s: SystemState, id: number): boolean => {
-    codec.encode(s, scratch);
-    if (sym) sym.canonicalize(s, scratch);
-    for (let i = 0; i < k; i++) if (scratch[i] !== store.keys[id * k + i]) return false;
-    return true;
-  };
-
-  /** A concrete run from the initial state to a state whose code is that of `id`. */
-  const pathTo = (id: number): { steps: TraceStep[]; last: SystemState } => {
-    const chain: number[] = [];
-    for (let cur = id; parent.a[cur]! >= 0; cur = parent.a[cur]!) chain.push(cur);
-    chain.reverse();
-    const steps: TraceStep[] = [];
-    let s = model.init;
-    for (const child of chain) {
-      let step: TraceStep | null = null;
-      if (!sym) {
-        const e = model.events(s)[via.a[child]!]!;
-        const r = model.apply(s, e);
-        const next = successor(r);
-        if (next !== null && codeEquals(next, child)) step = { event: e, errno: r.ok ? null : r.errno, state: next };
-      } else {
-        // The stored event was taken in the parent's representative; in the concrete state the
-        // first event whose successor lies in the child's orbit plays its part.
-        for (const e of model.events(s)) {
-          const r = model.apply(s, e);
-          const next = successor(r);
-          if (next !== null && codeEquals(next, child)) {
-            step = { event: e, errno: r.ok ? null : r.errno, state: next };
-            break;
-          }
-        }
-      }
-      if (!step) throw new Error(`exploreFast: could not replay the trace to state ${id}`);
-      steps.push(step);
-      s = step.state;
+  const coverage: Record<string, EventCoverage> = {};
+  for (const type of memo.typeOrder) {
+    const cov: EventCoverage = { enabled: 0, ok: 0, changed: 0, errnos: {} };
+    memo.events.forEach((e, u) => {
+      if (e.type !== type) return;
+      for (let o = 0; o < NO; o++) cov.enabled += counts[u * NO + o]!;
+      cov.ok += counts[u * NO]!;
+      cov.changed += changed[u]!;
+    });
+    for (const o of memo.outcomeOrder.get(type)!) {
+      if (o === 0) continue;
+      let c = 0;
+      memo.events.forEach((e, u) => {
+        if (e.type === type) c += counts[u * NO + o]!;
+      });
+      cov.errnos[OUTCOMES[o]!] = c;
     }
-    return { steps, last: s };
-  };
+    coverage[type] = cov;
+  }
 
-  const violations: Violation[] = invs.flatMap((inv): Violation[] => {
-    const f = found.get(inv.id);
-    if (!f) return [];
-    const { steps, last } = pathTo(f.stateId);
-    if (f.eventIndex < 0) {
-      const reason = sym ? (inv.check!(last, scenario) ?? f.reason) : f.reason;
-      return [{ invariant: inv.id, reason, kind: 'state' as const, init: model.init, steps }];
-    }
-    let stepFound: { e: IommuEvent; errno: TraceStep['errno']; next: SystemState; reason: string } | null = null;
-    const rep = stateOf(f.stateId);
-    const repEvent = model.events(rep)[f.eventIndex]!;
-    if (!sym) {
-      const r = model.apply(last, repEvent);
-      stepFound = { e: repEvent, errno: r.ok ? null : r.errno, next: successor(r)!, reason: f.reason };
-    } else {
-      for (const e of model.events(last)) {
-        const r = model.apply(last, e);
-        const next = successor(r);
-        if (next === null) continue;
-        const reason = inv.step!(last, e, next, scenario);
-        if (reason !== null) {
-          stepFound = { e, errno: r.ok ? null : r.errno, next, reason };
-          break;
-        }
-      }
-      if (!stepFound) throw new Error(`exploreFast: could not replay the step that breaks ${inv.id}`);
-    }
-    steps.push({ event: stepFound.e, errno: stepFound.errno, state: stepFound.next });
-    return [{ invariant: inv.id, reason: stepFound.reason, kind: 'step' as const, init: model.init, steps }];
-  });
-
-  const b = store.bytes();
+  const violations = counterexamples({ model, codec, store, sym, parentOf: (i) => parent.get(i), invs, found });
   const count = store.count;
   return {
     status: violations.length > 0 ? 'violated' : bound ? 'incomplete' : 'holds',
@@ -281,9 +283,10 @@ function run(model: Model, options: ExploreFastOptions, width: Width): FastExplo
     coverage,
     fast: {
       symmetry: sym !== null,
-      bytesPerState: count > 0 ? (b.codes + b.table) / count + 4 + 2 : 0,
+      bytesPerState: count > 0 ? (store.bytes() + parent.bytes()) / count : 0,
       codeElements: k,
-      codeWidth: width,
+      codeWords: store.words,
+      events: memo.events.length,
     },
   };
 }

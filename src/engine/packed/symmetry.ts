@@ -13,7 +13,7 @@
 import type { DeviceSpec, Scenario } from '../../machines/scenario.ts';
 import type { SystemState } from '../../machines/state.ts';
 import { canonicalKey } from '../serialize.ts';
-import type { KeyArray, StateCodec } from './codec.ts';
+import type { Code, StateCodec } from './codec.ts';
 
 /** Classes (2 or more slots each) of interchangeable devices; empty when there is no symmetry. */
 export function deviceSymmetryClasses(scenario: Scenario): number[][] {
@@ -110,10 +110,10 @@ export class DeviceSymmetry {
   }
 
   /**
-   * Replaces the code in a[at..] (of state `s`) with its orbit representative's code.
-   * Returns the representative state, or `s` itself when it already is one.
+   * Replaces `code` (of the state `state()`, built only when needed) with its orbit
+   * representative's code; returns the representative, or null when `code` already is one.
    */
-  canonicalize(s: SystemState, a: KeyArray, at = 0): SystemState {
+  canonicalize(code: Code, state: () => SystemState): SystemState | null {
     const perm = this.perm;
     let identity = true;
     for (const cls of this.classes) {
@@ -123,7 +123,7 @@ export class DeviceSymmetry {
       for (let j = 0; j < m; j++) {
         const slot = cls[j]!;
         order[j] = j;
-        sk[j] = this.sortKey(a[at + 1 + slot]!, slot);
+        sk[j] = this.sortKey(code[1 + slot]!, slot);
       }
       order.length = m;
       // Insertion sort by (sort key, slot): m is small.
@@ -142,7 +142,8 @@ export class DeviceSymmetry {
         if (order[j] !== j) identity = false;
       }
     }
-    if (identity) return s;
+    if (identity) return null;
+    const s = state();
     const devices = new Array(s.devices.length);
     s.devices.forEach((d, i) => {
       devices[perm[i]!] = renameDeep(d, perm);
@@ -154,7 +155,7 @@ export class DeviceSymmetry {
       warn: s.warn,
     };
     for (let i = 0; i < perm.length; i++) perm[i] = i;
-    this.codec.encode(rep, a, at);
+    this.codec.encode(rep, code);
     return rep;
   }
 }

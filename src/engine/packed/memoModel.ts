@@ -1,0 +1,230 @@
+/**
+ * The model's functions cached per component value, for exploreFast: the event blocks
+ * (eventBlocks), each kernel call (model.apply, with the step invariants on its result) and the
+ * state invariants' scans (src/invariants/deviceScan.ts), each in a ReadTrie keyed by what the
+ * function read (./recorder.ts). On a miss the function itself runs, on a recording view of the
+ * state: the semantic functions and the invariants stay the only definitions of successors and
+ * verdicts; this file adds no rule.
+ *
+ * Soundness: every cached function is pure and reads the state only through the view, which
+ * records each component (global part, device slot) at its first read. A state that agrees with
+ * a recorded run on the components it read makes the function take the same path, so it returns
+ * the same value; a successor differs from its state only in components that the result does
+ * not share with the view, and those are written as ids (see ReadRecorder.writesOf).
+ */
+import { ERRNO, type Errno } from '../../kernel/errno.ts';
+import type { Invariant } from '../../invariants/index.ts';
+import type { DeviceScan, ScanValue } from '../../invariants/deviceScan.ts';
+import { eventBlocks, type EventBlock } from '../../machines/enumerate.ts';
+import { eventKey, successor, type IommuEvent, type IommuEventType } from '../../machines/events.ts';
+import type { Model } from '../../machines/model.ts';
+import type { SystemState } from '../../machines/state.ts';
+import type { Code, StateCodec } from './codec.ts';
+import { ReadRecorder } from './recorder.ts';
+import { ReadTrie } from './readTrie.ts';
+
+/** Outcome 0 is success; errno e is outcome OUTCOMES.indexOf(e). */
+export const OUTCOMES: readonly (Errno | null)[] = [null, ...(Object.keys(ERRNO) as Errno[])];
+const OUTCOME_OF = new Map(OUTCOMES.map((o, i) => [o, i]));
+
+/** One kernel call from the states agreeing with one recorded path. */
+export interface CallLeaf {
+  /** Index into OUTCOMES. */
+  readonly outcome: number;
+  /** The call has a successor (success, or an error path that changed the state). */
+  readonly succ: boolean;
+  /** Pairs (component, id) to write into the caller's code to get the successor's. */
+  readonly writes: Int32Array;
+  /** Step invariants this call breaks: [index into the step invariants, reason]. */
+  readonly broken: readonly (readonly [number, string])[] | null;
+}
+
+/** State invariants a state breaks: [index into the scanned invariants, reason]; empty when none. */
+export type Reasons = readonly (readonly [number, string])[];
+const NO_REASONS: Reasons = [];
+const EMPTY = new Int32Array(0);
+
+export class MemoModel {
+  /** The event universe: every distinct call met so far, by index. */
+  readonly events: IommuEvent[] = [];
+  private readonly eventIds = new Map<string, number>();
+  /** Event types in the order they were first enabled (coverage key order). */
+  readonly typeOrder: IommuEventType[] = [];
+  /** Per event type: outcomes in the order first seen (coverage errno order). */
+  readonly outcomeOrder = new Map<IommuEventType, number[]>();
+  readonly blocks: readonly EventBlock[];
+  private readonly rec: ReadRecorder;
+  private readonly blockTrie: ReadTrie<Int32Array>;
+  private readonly callTrie: ReadTrie<CallLeaf>;
+  private readonly startTrie: ReadTrie<number>;
+  private readonly deviceTrie: ReadTrie<number>;
+  private readonly endTrie: ReadTrie<Reasons>;
+  private readonly accIds = new Map<string, number>();
+  private readonly accs: ScanValue[][] = [];
+  private readonly scans: DeviceScan[];
+  /** Set by a cache miss in call(); the caller clears it. */
+  missed = false;
+  private decoded: SystemState | null = null;
+
+  constructor(
+    private readonly model: Model,
+    private readonly codec: StateCodec,
+    private readonly stepInvs: readonly Invariant[],
+    /** State invariants, each with a scan. */
+    stateInvs: readonly Invariant[],
+  ) {
+    this.rec = new ReadRecorder(codec);
+    this.blockTrie = new ReadTrie();
+    this.callTrie = new ReadTrie();
+    this.startTrie = new ReadTrie();
+    this.deviceTrie = new ReadTrie();
+    this.endTrie = new ReadTrie();
+    this.blocks = eventBlocks(model.scenario);
+    this.scans = stateInvs.map((i) => i.scan!);
+
+  }
+
+  /** The universe index of `e`. */
+  eventId(e: IommuEvent): number {
+    const key = eventKey(e);
+    let u = this.eventIds.get(key);
+    if (u === undefined) {
+      u = this.events.length;
+      this.events.push(e);
+      this.eventIds.set(key, u);
+    }
+    return u;
+  }
+
+  // `code` below is always an extended code (StateCodec.extend).
+
+  /** The calls of block `b` in the state coded by `code`, as universe indices. */
+  block(b: number, code: Code): Int32Array {
+    const hit = this.blockTrie.get(b, code);
+    if (hit !== undefined) return hit;
+    const view = this.rec.begin(code);
+    const events = this.blocks[b]!(view.state);
+    const path = this.rec.end();
+    const v = Int32Array.from(events, (e) => this.eventId(e));
+    this.blockTrie.set(b, path, v);
+    return v;
+  }
+
+  /** Kernel call `u` in the state coded by `code`, from the cache (or run on a recording view). */
+  call(u: number, code: Code): CallLeaf {
+    const hit = this.callTrie.get(u, code);
+    if (hit !== undefined) return hit;
+    if (this.callTrie.full) return this.callDirect(u, code);
+    this.missed = true;
+    const view = this.rec.begin(code);
+    const { leaf } = this.run(u, view.state, () => this.rec.end());
+    const path = this.rec.path;
+    const writes = leaf.succ ? this.rec.writesOf(view, leaf.next!) : [];
+    const cached: CallLeaf = { outcome: leaf.outcome, succ: leaf.succ, writes: Int32Array.from(writes), broken: leaf.broken };
+    this.callTrie.set(u, path, cached);
+    return cached;
+  }
+
+  /**
+   * Kernel call `u` run directly on the decoded state, not cached: for calls that read so much
+   * of the state that caching them would rarely hit.
+   */
+  callDirect(u: number, code: Code): CallLeaf {
+    const s = (this.decoded ??= this.codec.decode(code));
+    const { leaf } = this.run(u, s, () => {});
+    const writes: number[] = [];
+    const next = leaf.next;
+    if (next && next !== s) {
+      // Only the parts the call replaced need interning (the semantic functions share the rest).
+      if (next.group !== s.group || next.vfio_group !== s.vfio_group || next.warn !== s.warn) {
+        const g = this.codec.globalId(next, code[0]!);
+        if (g !== code[0]) writes.push(0, g);
+      }
+      if (next.devices.length !== this.codec.n) throw new Error(`exploreFast: a successor has ${next.devices.length} device slots, the scenario ${this.codec.n}`);
+      for (let j = 0; j < this.codec.n; j++) {
+        const d = next.devices[j]!;
+        if (d === s.devices[j]) continue;
+        const id = this.codec.deviceId(d, code[1 + j]!);
+        if (id !== code[1 + j]) writes.push(1 + j, id);
+      }
+    }
+    return { outcome: leaf.outcome, succ: leaf.succ, writes: Int32Array.from(writes), broken: leaf.broken };
+  }
+
+  /** A new state is being expanded (forgets the decoded one). */
+  enter(): void {
+    this.decoded = null;
+  }
+
+  /** Runs call `u` and the step invariants on its successor; `done` ends recording before the caller looks at the result. */
+  private run(u: number, s: SystemState, done: () => void): { leaf: CallLeaf & { next: SystemState | null } } {
+    const e = this.events[u]!;
+    const r = this.model.apply(s, e);
+    const next = successor(r);
+    let broken: [number, string][] | null = null;
+    if (next !== null) {
+      this.stepInvs.forEach((inv, i) => {
+        const reason = inv.step!(s, e, next, this.model.scenario);
+        if (reason !== null) (broken ??= []).push([i, reason]);
+      });
+    }
+    done();
+    const outcome = OUTCOME_OF.get(r.ok ? null : r.errno)!;
+    this.noteOutcome(e.type, outcome);
+    return { leaf: { outcome, succ: next !== null, writes: EMPTY, broken, next } };
+  }
+
+  private noteOutcome(type: IommuEventType, outcome: number): void {
+    let seen = this.outcomeOrder.get(type);
+    if (!seen) {
+      this.typeOrder.push(type);
+      this.outcomeOrder.set(type, (seen = []));
+    }
+    if (!seen.includes(outcome)) seen.push(outcome);
+  }
+
+  private accId(acc: ScanValue[]): number {
+    const key = JSON.stringify(acc);
+    let id = this.accIds.get(key);
+    if (id === undefined) {
+      id = this.accs.length;
+      this.accs.push(acc);
+      this.accIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** The state invariants (scans) the state coded by `code` breaks. */
+  reasons(code: Code): Reasons {
+    const n = this.codec.n;
+    let a = this.startTrie.get(0, code);
+    if (a === undefined) {
+      const view = this.rec.begin(code);
+      const acc = this.scans.map((sc) => sc.start(view.state, this.model.scenario));
+      this.startTrie.set(0, this.rec.end(), (a = this.accId(acc)));
+    }
+    for (let i = 0; i < n; i++) {
+      const root = a * n + i;
+      let b = this.deviceTrie.get(root, code);
+      if (b === undefined) {
+        const view = this.rec.begin(code);
+        const prev = this.accs[a]!;
+        const acc = this.scans.map((sc, f) => sc.device(prev[f]!, view.state, i, this.model.scenario));
+        this.deviceTrie.set(root, this.rec.end(), (b = this.accId(acc)));
+      }
+      a = b;
+    }
+    let r = this.endTrie.get(a, code);
+    if (r === undefined) {
+      const view = this.rec.begin(code);
+      const acc = this.accs[a]!;
+      const out: [number, string][] = [];
+      this.scans.forEach((sc, f) => {
+        const reason = sc.end(acc[f]!, view.state, this.model.scenario);
+        if (reason !== null) out.push([f, reason]);
+      });
+      this.endTrie.set(a, this.rec.end(), (r = out.length ? out : NO_REASONS));
+    }
+    return r;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * The visited set. Each state's code (a global id and one device-tuple id per slot) is packed
+ * into W 32-bit words, `bitsG` bits for the global id and `bitsD` bits per slot (no field
+ * crosses a word), stored once in fixed-size chunks indexed by state id (BFS order); an
+ * open-addressing hash table (linear probing, Int32Array of id + 1, load at most 0.7) indexes
+ * them. No full snapshot is kept. When an id outgrows its field, widen() repacks every stored
+ * code with wider fields (ids only grow when the engine meets a new value, mostly early).
+ */
+import type { Code } from './codec.ts';
+
+const CHUNK_BITS = 16;
+const CHUNK = 1 << CHUNK_BITS;
+const MAX_LOAD = 0.7;
+
+/** Where each component lives: word index, shift, mask. */
+class Layout {
+  readonly words: number;
+  readonly word: Int32Array;
+  readonly shift: Int32Array;
+  readonly mask: Uint32Array;
+
+  constructor(
+    readonly k: number,
+    readonly bitsG: number,
+    readonly bitsD: number,
+  ) {
+    this.word = new Int32Array(k);
+    this.shift = new Int32Array(k);
+    this.mask = new Uint32Array(k);
+    let w = 0;
+    let used = 0;
+    for (let c = 0; c < k; c++) {
+      const bits = c === 0 ? bitsG : bitsD;
+      if (used + bits > 32) {
+        w++;
+        used = 0;
+      }
+      this.word[c] = w;
+      this.shift[c] = used;
+      this.mask[c] = bits === 32 ? 0xffffffff : (1 << bits) - 1;
+      used += bits;
+    }
+    this.words = w + 1;
+  }
+
+  fits(maxGlobal: number, maxDevice: number): boolean {
+    return maxGlobal <= this.mask[0]! && (this.k === 1 || maxDevice <= this.mask[1]!);
+  }
+}
+
+const bitsFor = (max: number): number => Math.max(1, 32 - Math.clz32(max));
+
+export class PackedStore {
+  layout: Layout;
+  private chunks: Uint32Array[] = [];
+  private table: Int32Array;
+  private tableMask: number;
+  count = 0;
+
+  constructor(
+    readonly k: number,
+    maxGlobal: number,
+    maxDevice: number,
+  ) {
+    this.layout = new Layout(k, bitsFor(maxGlobal), bitsFor(maxDevice));
+    this.table = new Int32Array(1 << 12);
+    this.tableMask = this.table.length - 1;
+  }
+
+  get words(): number {
+    return this.layout.words;
+  }
+
+  /** Packs `code` into out[0 .. words). */
+  pack(code: Code, out: Uint32Array): void {
+    const L = this.layout;
+    out.fill(0, 0, L.words);
+    for (let c = 0; c < this.k; c++) out[L.word[c]!] = (out[L.word[c]!]! | (code[c]! << L.shift[c]!)) >>> 0;
+  }
+
+  /** Sets component `c` of the packed code in `out` to `id`. */
+  put(out: Uint32Array, c: number, id: number): void {
+    const L = this.layout;
+    const w = L.word[c]!;
+    out[w] = ((out[w]! & ~(L.mask[c]! << L.shift[c]!)) | (id << L.shift[c]!)) >>> 0;
+  }
+
+  /** Copies the packed code of state `id` into out[0 .. words). */
+  load(id: number, out: Uint32Array): void {
+    const W = this.layout.words;
+    const chunk = this.chunks[id >>> CHUNK_BITS]!;
+    const at = (id & (CHUNK - 1)) * W;
+    for (let w = 0; w < W; w++) out[w] = chunk[at + w]!;
+  }
+
+  /** Writes the code of state `id` into `code`. */
+  unpack(id: number, code: Code): void {
+    const L = this.layout;
+    const chunk = this.chunks[id >>> CHUNK_BITS]!;
+    const at = (id & (CHUNK - 1)) * L.words;
+    for (let c = 0; c < this.k; c++) code[c] = (chunk[at + L.word[c]!]! >>> L.shift[c]!) & L.mask[c]!;
+  }
+
+  private hash(a: Uint32Array, at: number): number {
+    let h = 0x9e3779b9;
+    for (let w = 0; w < this.layout.words; w++) {
+      h = Math.imul(h ^ a[at + w]!, 0x85ebca6b);
+      h ^= h >>> 13;
+    }
+    h = Math.imul(h ^ (h >>> 16), 0xc2b2ae35);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
+
+  /** The id of packed code a[0 .. words): an existing id (>= 0), or ~newId (< 0) when just added. */
+  findOrAdd(a: Uint32Array): number {
+    const W = this.layout.words;
+    const table = this.table;
+    let slot = this.hash(a, 0) & this.tableMask;
+    for (;;) {
+      const v = table[slot]!;
+      if (v === 0) break;
+      const id = v - 1;
+      const chunk = this.chunks[id >>> CHUNK_BITS]!;
+      const at = (id & (CHUNK - 1)) * W;
+      let w = 0;
+      while (w < W && chunk[at + w] === a[w]) w++;
+      if (w === W) return id;
+      slot = (slot + 1) & this.tableMask;
+    }
+    const id = this.count++;
+    const ci = id >>> CHUNK_BITS;
+    if (ci === this.chunks.length) this.chunks.push(new Uint32Array(CHUNK * W));
+    const at = (id & (CHUNK - 1)) * W;
+    this.chunks[ci]!.set(a.subarray(0, W), at);
+    table[slot] = id + 1;
+    if (this.count > table.length * MAX_LOAD) this.rehash(table.length * 2);
+    return ~id;
+  }
+
+  private rehash(size: number): void {
+    const table = new Int32Array(size);
+    const mask = size - 1;
+    const W = this.layout.words;
+    for (let id = 0; id < this.count; id++) {
+      let slot = this.hash(this.chunks[id >>> CHUNK_BITS]!, (id & (CHUNK - 1)) * W) & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = id + 1;
+    }
+    this.table = table;
+    this.tableMask = mask;
+  }
+
+  /** Makes room for ids up to the given maxima (repacking every stored code); true when it changed the layout. */
+  widen(maxGlobal: number, maxDevice: number): boolean {
+    if (this.layout.fits(maxGlobal, maxDevice)) return false;
+    const old = this.layout;
+    const code = new Int32Array(this.k);
+    const next = new Layout(this.k, Math.max(old.bitsG, bitsFor(maxGlobal)), Math.max(old.bitsD, bitsFor(maxDevice)));
+    const chunks: Uint32Array[] = [];
+    const packed = new Uint32Array(next.words);
+    for (let id = 0; id < this.count; id++) {
+      this.unpack(id, code);
+      this.layout = next;
+      this.pack(code, packed);
+      this.layout = old;
+      if ((id & (CHUNK - 1)) === 0) chunks.push(new Uint32Array(CHUNK * next.words));
+      chunks[id >>> CHUNK_BITS]!.set(packed, (id & (CHUNK - 1)) * next.words);
+    }
+    this.layout = next;
+    this.chunks = chunks;
+    this.rehash(this.table.length);
+    return true;
+  }
+
+  /** Bytes held: the code chunks and the hash table (allocated, not just used). */
+  bytes(): number {
+    return this.chunks.reduce((n, c) => n + c.byteLength, 0) + this.table.byteLength;
+  }
+}

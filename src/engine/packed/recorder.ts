@@ -1,0 +1,135 @@
+/**
+ * Read recording: a view of the state coded by a Code whose reads are recorded per component,
+ * for ReadTrie. The view is plain objects with accessor properties (no Proxy), built once and
+ * re-pointed at each state:
+ *
+ * - the state's `group`, `vfio_group` and `warn` are getters that record the global part
+ *   (component 0); `devices` is a frozen array of one view per device slot;
+ * - a slot view has one enumerable getter per device field, which records that field's value
+ *   (component n + 1 + j * F + f). Spreading a slot view reads every getter, so it records every
+ *   field. The key set of every device tuple is the same (StateCodec refuses other shapes), so
+ *   what `in`, Object.keys or descriptors reveal without a getter is the same in every state.
+ *
+ * writesOf() turns a successor built from a view into the writes to the code: a component the
+ * result shares with the input (the same global objects, the same slot view at its own slot)
+ * keeps its id; any other component is set to the id of its new value. A new value can only
+ * depend on the state through recorded reads, so the writes are determined by the path, except
+ * a slot view moved to another slot, which is recorded here as reads of its source slot.
+ */
+import type { DeviceState, SystemState } from '../../machines/state.ts';
+import type { Code, StateCodec } from './codec.ts';
+
+export interface View {
+  readonly state: SystemState;
+  readonly code: Code;
+  /** The slot views (the state's `devices` array). */
+  readonly devices: readonly DeviceState[];
+}
+
+export class ReadRecorder {
+  /** Pairs (component, id) in the order first read. */
+  path: number[] = [];
+  private readonly seen: Uint8Array;
+  private active = false;
+  private code: Code = new Int32Array(0);
+  /** The current state's parts, read by the getters. */
+  private readonly raw: DeviceState[];
+  private global: Pick<SystemState, 'group' | 'vfio_group' | 'warn'> = { group: null!, vfio_group: null!, warn: null };
+  private readonly view: View;
+
+  constructor(private readonly codec: StateCodec) {
+    this.seen = new Uint8Array(codec.k + codec.n * codec.fields.length);
+    this.raw = new Array(codec.n);
+    // Fields in the order of the model's own objects (so spreads keep that key order).
+    const order = codec.deviceKeyOrder;
+    const devices = Array.from({ length: codec.n }, (_, j) => {
+      const slot = {};
+      for (const name of order) {
+        const f = codec.fields.indexOf(name);
+        Object.defineProperty(slot, name, {
+          enumerable: true,
+          get: () => {
+            this.readField(j, f);
+            return (this.raw[j] as unknown as Record<string, unknown>)[name];
+          },
+        });
+      }
+      return Object.freeze(slot) as DeviceState;
+    });
+    const state = {} as SystemState;
+    const globalGetter = <K extends 'group' | 'vfio_group' | 'warn'>(key: K) => ({
+      enumerable: true,
+      get: () => {
+        this.read(0);
+        return this.global[key];
+      },
+    });
+    Object.defineProperty(state, 'group', globalGetter('group'));
+    Object.defineProperty(state, 'devices', { enumerable: true, value: Object.freeze(devices) });
+    Object.defineProperty(state, 'vfio_group', globalGetter('vfio_group'));
+    Object.defineProperty(state, 'warn', globalGetter('warn'));
+    this.view = { state: Object.freeze(state), code: this.code, devices: state.devices };
+  }
+
+  /** Records component c (0: global, 1 + j: slot j). */
+  private read(c: number): void {
+    if (!this.active || this.seen[c]) return;
+    this.seen[c] = 1;
+    this.path.push(c, this.code[c]!);
+  }
+
+  /** Records the read of field f of slot j. */
+  private readField(j: number, f: number): void {
+    const c = this.codec.fieldComponent(j, f);
+    if (!this.active || this.seen[1 + j] || this.seen[c]) return;
+    this.seen[c] = 1;
+    this.path.push(c, this.code[c]!);
+  }
+
+  /** Starts recording on the state whose extended code is `code` (unchanged until writesOf is done). */
+  begin(code: Code): View {
+    this.path = [];
+    this.seen.fill(0);
+    this.active = true;
+    this.code = code;
+    for (let j = 0; j < this.codec.n; j++) this.raw[j] = this.codec.devices.values[code[1 + j]!]!;
+    this.global = this.codec.globalOf(code[0]!);
+    return { state: this.view.state, code, devices: this.view.devices };
+  }
+
+  /** Stops recording; returns the path read. */
+  end(): number[] {
+    this.active = false;
+    return this.path;
+  }
+
+  /**
+   * The writes (pairs component, id) that turn the view's code into the code of `next`, a
+   * successor built from the view. Call after end(); may append reads to `path`.
+   */
+  writesOf(view: View, next: SystemState): number[] {
+    const out: number[] = [];
+    if (next === view.state) return out;
+    const codec = this.codec;
+    const g = this.global;
+    if (next.group !== g.group || next.vfio_group !== g.vfio_group || next.warn !== g.warn) {
+      out.push(0, codec.globalId(next, view.code[0]!));
+    }
+    if (next.devices === view.devices) return out;
+    if (next.devices.length !== codec.n) throw new Error(`exploreFast: a successor has ${next.devices.length} device slots, the scenario ${codec.n}`);
+    for (let j = 0; j < codec.n; j++) {
+      const d = next.devices[j]!;
+      if (d === view.devices[j]) continue;
+      const from = view.devices.indexOf(d);
+      if (from >= 0) {
+        this.active = true;
+        this.read(1 + from);
+        this.active = false;
+        out.push(1 + j, view.code[1 + from]!);
+      } else {
+        out.push(1 + j, codec.deviceId(d, view.code[1 + j]!));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Read recording: the view records the global part and each device field at its first read,
+ * only what the function looked at; a slot passed through unchanged is no write, a replaced
+ * slot is written with the id of its new value. And the cached model as a whole: for random
+ * reachable states of the scaling model and every enabled call, the cached call (outcome,
+ * successor code) equals model.apply on the decoded state (fixed seed; FC_SEED overrides it).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { StateCodec } from '../../src/engine/packed/codec.ts';
+import { MemoModel, OUTCOMES } from '../../src/engine/packed/memoModel.ts';
+import { ReadRecorder } from '../../src/engine/packed/recorder.ts';
+import { INVARIANTS } from '../../src/invariants/index.ts';
+import { successor } from '../../src/machines/events.ts';
+import { buildModel } from '../../src/machines/model.ts';
+import { updateDevice, type SystemState } from '../../src/machines/state.ts';
+import { currentVariant } from '../../src/machines/variants/index.ts';
+import { scalingScenario } from '../../bench/scaling.ts';
+
+const SEED = Number(process.env.FC_SEED ?? 20261121);
+const model = buildModel(scalingScenario(3, 2), currentVariant);
+
+function setup() {
+  const codec = new StateCodec(model.init);
+  const code = new Int32Array(codec.extLength);
+  codec.encode(model.init, code);
+  codec.extend(code);
+  return { codec, code, rec: new ReadRecorder(codec) };
+}
+
+describe('ReadRecorder', () => {
+  it('records only the components read, each once, in read order', () => {
+    const { codec, code, rec } = setup();
+    const view = rec.begin(code);
+    void view.state.devices[2]!.driver;
+    void view.state.group.owner;
+    void view.state.devices[2]!.driver;
+    void view.state.devices[0];
+    const path = rec.end();
+    const driver = codec.fields.indexOf('driver');
+    expect(path).toEqual([codec.fieldComponent(2, driver), codec.valueAt(codec.fieldComponent(2, driver), code), 0, code[0]]);
+  });
+
+  it('a spread of a slot records all its fields; updateDevice (which copies the state) writes that slot only', () => {
+    const { codec, code, rec } = setup();
+    const view = rec.begin(code);
+    const next = updateDevice(view.state, 1, (d) => ({ ...d, driver: 'e1000e' }));
+    const path = rec.end();
+    const read = [0, ...codec.fields.map((_, f) => codec.fieldComponent(1, f))];
+    const byNumber = (a: number, b: number) => a - b;
+    expect(path.filter((_, i) => i % 2 === 0).sort(byNumber)).toEqual(read.sort(byNumber));
+    const writes = rec.writesOf(view, next);
+    expect(writes).toEqual([2, codec.deviceId({ ...model.init.devices[1]!, driver: 'e1000e' })]);
+  });
+
+  it('the view itself as the result is no write', () => {
+    const { code, rec } = setup();
+    const view = rec.begin(code);
+    rec.end();
+    expect(rec.writesOf(view, view.state)).toEqual([]);
+  });
+});
+
+describe(`MemoModel equals model.apply on reachable states (seed ${SEED})`, () => {
+  it('same outcome, same successor code, same step invariants', () => {
+    const codec = new StateCodec(model.init);
+    const stepInvs = INVARIANTS.filter((i) => i.step);
+    const memo = new MemoModel(model, codec, stepInvs, INVARIANTS.filter((i) => i.scan));
+    const code = new Int32Array(codec.extLength);
+    const want = new Int32Array(codec.k);
+    fc.assert(
+      fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), (picks) => {
+        let s: SystemState = model.init;
+        for (const p of picks) {
+          codec.encode(s, code);
+          codec.extend(code);
+          const events = model.events(s);
+          const us = memo.blocks.flatMap((_, b) => [...memo.block(b, code)]);
+          expect(us.map((u) => memo.events[u])).toEqual(events);
+          for (const u of us) {
+            const leaf = memo.call(u, code);
+            const r = model.apply(s, memo.events[u]!);
+            const next = successor(r);
+            expect(OUTCOMES[leaf.outcome]).toBe(r.ok ? null : r.errno);
+            expect(leaf.succ).toBe(next !== null);
+            if (!next) continue;
+            const got = code.slice(0, codec.k);
+            for (let j = 0; j < leaf.writes.length; j += 2) got[leaf.writes[j]!] = leaf.writes[j + 1]!;
+            codec.encode(next, want);
+            expect([...got]).toEqual([...want]);
+            const broken = stepInvs.flatMap((inv, i) => {
+              const reason = inv.step!(s, memo.events[u]!, next, model.scenario);
+              return reason === null ? [] : [[i, reason]];
+            });
+            expect(leaf.broken ?? []).toEqual(broken);
+          }
+          const next = successor(model.apply(s, events[p % events.length]!));
+          if (next) s = next;
+        }
+      }),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+});

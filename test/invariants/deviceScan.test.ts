@@ -1,0 +1,32 @@
+/**
+ * The decomposed form of the state invariants: every state invariant is a scan over the device
+ * slots (so exploreFast can cache it per component), and the helpers behave like the loops they
+ * replace: first reason in slot order, counts.
+ */
+import { describe, expect, it } from 'vitest';
+import { INVARIANTS } from '../../src/invariants/index.ts';
+import { countDevices, firstReason, runScan } from '../../src/invariants/deviceScan.ts';
+import { initialState } from '../../src/machines/state.ts';
+import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtin.ts';
+
+const scenario = BUILTIN_SCENARIOS.find((s) => s.devices.length >= 2)!;
+const s = initialState(scenario);
+
+describe('device scans', () => {
+  it('every state invariant is defined by a scan', () => {
+    for (const inv of INVARIANTS.filter((i) => i.check)) expect(inv.scan, inv.id).toBeDefined();
+  });
+
+  it('firstReason returns the first global reason, then the first device in slot order, then the last part', () => {
+    const dev = (_s: unknown, i: number) => (i >= 1 ? `slot ${i}` : null);
+    expect(runScan(firstReason({ device: dev }), s, scenario)).toBe('slot 1');
+    expect(runScan(firstReason({ first: () => 'global', device: dev }), s, scenario)).toBe('global');
+    expect(runScan(firstReason({ device: () => null, last: () => 'last' }), s, scenario)).toBe('last');
+    expect(runScan(firstReason({}), s, scenario)).toBeNull();
+  });
+
+  it('countDevices hands the count of matching slots to its check', () => {
+    const scan = countDevices({ counts: (_s, i) => i > 0, check: (_s, n) => `n=${n}` });
+    expect(runScan(scan, s, scenario)).toBe(`n=${s.devices.length - 1}`);
+  });
+});
