@@ -1,5 +1,6 @@
 import { DEFAULT_DOMAIN } from '../kernel/domains.ts';
 import { defineInvariant } from './defineInvariant.ts';
+import { firstReason } from './deviceScan.ts';
 import { devName, dmaApiBound } from './facts.ts';
 
 /**
@@ -21,13 +22,12 @@ export const unmapWindowClosed = defineInvariant({
   description:
     "A device bound to a DMA-API driver on the group's default domain cannot reach a page after dma_unmap freed it: the IOTLB entry is gone before the page is reused.",
   kernelRef: '__iommu_dma_unmap / iommu_iotlb_sync vs the DMA-FQ flush queue (queue_iova, fq_flush_timeout), drivers/iommu/dma-iommu.c; iommu.strict=0',
-  check(s, scenario) {
-    if (!scenario.unmapWindow || s.group.domain !== DEFAULT_DOMAIN) return null;
-    for (const [i, d] of s.devices.entries()) {
-      const window = scenario.unmapWindow[i];
-      if (!d.present || !dmaApiBound(d) || !window) continue;
+  scan: firstReason({
+    device(s, i, scenario) {
+      const d = s.devices[i]!;
+      const window = scenario.unmapWindow?.[i];
+      if (!window || s.group.domain !== DEFAULT_DOMAIN || !d.present || !dmaApiBound(d)) return null;
       return `${devName(scenario, i)} (${d.driver}, DMA API on the ${scenario.invalidation} default domain) can write a page after dma_unmap freed it: ${window.join(' | ')}`;
-    }
-    return null;
-  },
+    },
+  }),
 });

@@ -1,4 +1,5 @@
 import { defineInvariant } from './defineInvariant.ts';
+import { firstReason } from './deviceScan.ts';
 import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
 import { devName, managedDriver, userOf } from './facts.ts';
 
@@ -16,26 +17,32 @@ export const userP2pContained = defineInvariant({
   description:
     "A user-accessible device cannot reach, peer-to-peer past the IOMMU, the BAR of a present peer held by the kernel or another context (accepted exception: a driver_managed_dma peer, W12).",
   kernelRef: 'pci_device_group + __iommu_take_dma_ownership (drivers/iommu/iommu.c); driver_managed_dma (include/linux/pci.h, drivers/pci/pci-stub.c); kernel-semantics.md I13, W12',
-  check(s, scenario) {
-    // Only scenarios whose p2p pairs come from a topology (the hardware model gives the route
-    // the report prints); hand-written p2p lists (e.g. the engine's scaling series) are not judged.
-    if (scenario.topology === null) return null;
-    for (const [a, b] of scenario.p2p) {
-      const da = s.devices[a];
-      const db = s.devices[b];
-      if (!da?.present || !db?.present) continue;
-      const u = userOf(da);
-      const peerUser = userOf(db);
-      // The group's owner holds a driverless peer, or one bound to vfio-pci and not yet opened.
-      const ownersToo = peerUser === null && (!db.driver || (isDriverName(db.driver) && DRIVERS[db.driver].vfio));
-      if (u === null || peerUser === u || ownersToo) continue;
+  scan: firstReason({
+    device(s, a, scenario) {
+      // Only scenarios whose p2p pairs come from a topology (the hardware model gives the route
+      // the report prints); hand-written p2p lists (e.g. the engine's scaling series) are not judged.
+      if (scenario.topology === null) return null;
+      const da = s.devices[a]!;
+      const u = da.present ? userOf(da) : null;
+      if (u === null) return null;
       const who = `${devName(scenario, a)} (ctx${u})`;
-      const peer = devName(scenario, b);
-      if (managedDriver(db) && peerUser === null) {
-        return `accepted exception driver_managed_dma (${db.driver}): ${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU; ${peer} is bound to ${db.driver}, which does no DMA (W12, seed thread)`;
+      for (const [x, b] of scenario.p2p) {
+        const db = s.devices[b];
+        if (x !== a || !db?.present) continue;
+        const peerUser = userOf(db);
+        // The group's owner holds a driverless peer, or one bound to vfio-pci and not yet opened.
+        const ownersToo = peerUser === null && (!db.driver || (isDriverName(db.driver) && DRIVERS[db.driver].vfio));
+        if (peerUser === u || ownersToo) continue;
+        const peer = devName(scenario, b);
+        if (managedDriver(db) && peerUser === null) {
+          return `accepted exception driver_managed_dma (${db.driver}): ${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU; ${peer} is bound to ${db.driver}, which does no DMA (W12, seed thread)`;
+        }
+        return `${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU, and ${peer} is held by ${peerUser === null ? db.driver : `ctx${peerUser}`}`;
       }
-      return `${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU, and ${peer} is held by ${peerUser === null ? db.driver : `ctx${peerUser}`}`;
-    }
-    return null;
-  },
+      // A device of another IOMMU group (Scenario.outsidePeers) is never the user's: the grouping
+      // put it elsewhere although the fabric routes to it (the I13 gap below non-ACS switch ports).
+      const outside = scenario.outsidePeers?.find((o) => o.reachedFrom.includes(a));
+      return outside ? `${who} can reach ${outside.name}'s BAR (outside the group, another IOMMU group) peer-to-peer without the IOMMU` : null;
+    },
+  }),
 });

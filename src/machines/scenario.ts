@@ -24,6 +24,18 @@ export interface DeviceSpec {
   readonly requireDirect: boolean;
 }
 
+/**
+ * A device outside the modelled group (another IOMMU group, whose driver the ownership model does
+ * not track) that devices of the group reach peer-to-peer, e.g. an endpoint below another
+ * downstream port of a switch without ACS, which mainline pci_device_group puts in its own group.
+ */
+export interface OutsidePeer {
+  /** Its name in the topology (or bdf), used in traces. */
+  readonly name: string;
+  /** Indices of the group's devices whose plain or PASID-tagged memory request lands on its BAR without the IOMMU. */
+  readonly reachedFrom: readonly number[];
+}
+
 /** The user-space paths a context may use. */
 export type UserPath = 'vfio-group' | 'iommufd';
 
@@ -49,6 +61,11 @@ export interface Scenario {
    * Derived from the hardware model when the scenario names a topology.
    */
   readonly p2p: readonly (readonly [number, number])[];
+  /**
+   * Devices outside the group that the group's devices reach peer-to-peer (derived from the
+   * topology; omitted when there are none). Always present, held by whatever the kernel bound.
+   */
+  readonly outsidePeers?: readonly OutsidePeer[];
   /** Name of the built-in or file topology the hardware facts came from, if any. */
   readonly topology: string | null;
   /**

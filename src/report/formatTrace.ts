@@ -24,8 +24,10 @@ export function pasidRoute(v: Violation, model: Model): string | null {
   const pasid = v.invariant === 'I12';
   const a = last.devices.findIndex((d) => d.present && (pasid ? d.sva : d.group_fd !== null || d.iommufd !== null));
   const pair = model.scenario.p2p.find(([x, y]) => x === a && last.devices[y]?.present);
-  if (!bt || !pair) return null;
-  return describeRoute(bt.topology, bt.deviceMap[pair[0]]!, bt.deviceMap[pair[1]]!, pasid);
+  if (!bt) return null;
+  if (pair) return describeRoute(bt.topology, bt.deviceMap[pair[0]]!, bt.deviceMap[pair[1]]!, pasid);
+  const outside = model.scenario.outsidePeers?.find((o) => o.reachedFrom.includes(a));
+  return outside && a >= 0 ? describeRoute(bt.topology, bt.deviceMap[a]!, outside.name, pasid) : null;
 }
 
 /** A short summary of a state: the group fields and each device's driver and domain. */

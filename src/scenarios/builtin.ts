@@ -109,6 +109,16 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     topology: 'sva-switch-acs',
   },
   {
+    name: 'sva-switch-peer',
+    description:
+      'W4/W5 below a switch without ACS: an SVA accelerator alone in its IOMMU group (mainline pci_device_group gives each non-ACS downstream port its own group) beside a peer NVMe in another group, which PASID DMA reaches through the switch. A device count of 1 and owner_cnt 1 both pass; today pci_enable_pasid refuses PASID without ACS RR+UF on the path.',
+    devices: [dev('03:00.0', ['idxd'], { pasid: true, pasidAcsPath: false })],
+    contexts: [],
+    hotplug: false,
+    p2p: [],
+    topology: 'sva-switch',
+  },
+  {
     name: 'probe-failure',
     description:
       'W8: a DMA-API driver whose probe() fails after dma_configure, on one function of a non-ACS multifunction device, beside a VFIO function and an iommufd context that later claims the group.',

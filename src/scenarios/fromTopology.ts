@@ -18,7 +18,7 @@
  */
 import type { Topology } from '../hardware/index.ts';
 import { BRIDGE_KINDS, deriveGroups, findDevice, findUnmapWindow, getBuiltinTopology, peerReach, pciEnablePasid } from '../hardware/index.ts';
-import type { Scenario } from '../machines/scenario.ts';
+import type { OutsidePeer, Scenario } from '../machines/scenario.ts';
 
 /** What the topology says about the scenario's devices (indices as in `deviceNames`). */
 export interface ScenarioFacts {
@@ -28,6 +28,11 @@ export interface ScenarioFacts {
   readonly pasidAcsPath: boolean[];
   /** Every named device is in one derived IOMMU group. */
   readonly sameGroup: boolean;
+  /**
+   * The topology's other DMA-capable functions with a memory BAR that some named device reaches
+   * peer-to-peer (plain or PASID-tagged) without the IOMMU, in bdf order.
+   */
+  readonly outsidePeers: OutsidePeer[];
   /** The hops of the DMA write from device a to device b's first BAR, one line per hop. */
   route(a: number, b: number, pasid: boolean): string[];
 }
@@ -48,15 +53,20 @@ function resolve(topology: Topology, deviceNames: readonly string[]) {
 /** Derives p2p pairs, the PASID gate per device, and whether the devices share one group. */
 export function scenarioFactsFromTopology(topology: Topology, deviceNames: readonly string[]): ScenarioFacts {
   const devs = resolve(topology, deviceNames);
+  const reaches = (a: { bdf: string }, b: { bdf: string }) =>
+    peerReach(topology, a.bdf, b.bdf).bypassesIommu || peerReach(topology, a.bdf, b.bdf, { pasid: PROBE_PASID }).bypassesIommu;
   const p2p: [number, number][] = [];
   devs.forEach((a, i) =>
     devs.forEach((b, j) => {
       if (i === j) return;
-      const plain = peerReach(topology, a.bdf, b.bdf);
-      const pasid = peerReach(topology, a.bdf, b.bdf, { pasid: PROBE_PASID });
-      if (plain.bypassesIommu || pasid.bypassesIommu) p2p.push([i, j]);
+      if (reaches(a, b)) p2p.push([i, j]);
     }),
   );
+  const named = new Set(devs.map((d) => d.bdf));
+  const outsidePeers = topology.devices
+    .filter((o) => !named.has(o.bdf) && !BRIDGE_KINDS.includes(o.kind) && o.bars.length > 0)
+    .map((o) => ({ name: o.name, reachedFrom: devs.flatMap((d, i) => (reaches(d, o) ? [i] : [])) }))
+    .filter((o) => o.reachedFrom.length > 0);
   const pasidAcsPath = devs.map((d) => pciEnablePasid(topology, [], d.bdf).ok);
   const grouping = deriveGroups(topology);
   const groups = new Set(devs.map((d) => grouping.groupOf[d.bdf]));
@@ -64,6 +74,7 @@ export function scenarioFactsFromTopology(topology: Topology, deviceNames: reado
     p2p,
     pasidAcsPath,
     sameGroup: groups.size <= 1,
+    outsidePeers,
     route(a: number, b: number, pasid: boolean): string[] {
       const from = devs[a];
       const to = devs[b];
@@ -89,6 +100,7 @@ export function applyTopology(scenario: Scenario, topology: Topology, deviceMap:
     ...scenario,
     devices: scenario.devices.map((d, i) => ({ ...d, pasidAcsPath: facts.pasidAcsPath[i]! })),
     p2p: facts.p2p,
+    ...(facts.outsidePeers.length ? { outsidePeers: facts.outsidePeers } : {}),
     topology: topology.name,
     ...(mode ? { unmapWindow: deviceMap.map((requester) => findUnmapWindow(mode, 6, { topology, requester }).trace).map((t) => (t.length ? t : null)) } : {}),
   };

@@ -138,6 +138,7 @@ const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
   'sva-peer-hot-add': { topology: 'multifunction-pasid-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'sva-driverless-peer': { topology: 'multifunction-pasid-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'sva-acs-switch': { topology: 'sva-switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'sva-switch-peer': { topology: 'sva-switch', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'probe-failure': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'kernel-attach-group-shared': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'dma-api-unmap-strict': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
@@ -228,5 +229,18 @@ describe('built-in scenarios against their topologies', () => {
     const mf = scenarioFactsFromTopology(T('multifunction-no-acs'), ['dual-nic.0', 'dual-nic.1']);
     expect(mf.p2p).toEqual(sw.p2p);
     expect([sw.sameGroup, mf.sameGroup]).toEqual([false, true]);
+  });
+});
+
+describe('devices outside the group (Scenario.outsidePeers)', () => {
+  it('sva-switch: the accelerator alone in its group reaches the NVMe below the other non-ACS downstream port, which pci_device_group puts in another group', () => {
+    const t = getBuiltinTopology('sva-switch')!;
+    const f = scenarioFactsFromTopology(t, ['03:00.0']);
+    expect(f.outsidePeers).toEqual([{ name: 'peer-nvme', reachedFrom: [0] }]);
+  });
+
+  it('sva-switch-acs: ACS RR+UF on the downstream ports sends the request upstream, so no outside peer is reached', () => {
+    const t = getBuiltinTopology('sva-switch-acs')!;
+    expect(scenarioFactsFromTopology(t, ['03:00.0']).outsidePeers).toEqual([]);
   });
 });

@@ -20,20 +20,20 @@ export const pasidNeedsAcs = defineDecision({
   chosen: {
     variant: 'current',
     as: 'The pinned kernel: the per-device ACS gate of pci_enable_pasid.',
-    expect: { 'sva-peer-hot-add': 'holds', 'sva-driverless-peer': 'holds', 'sva-acs-switch': 'holds' },
+    expect: { 'sva-peer-hot-add': 'holds', 'sva-driverless-peer': 'holds', 'sva-switch-peer': 'holds', 'sva-acs-switch': 'holds' },
   },
   alternatives: [
     {
       variant: 'w4-sva-device-count',
       as: 'Pre-~v6.2: SVA only when the group has exactly one device now.',
-      expect: { 'sva-peer-hot-add': ['I12'], 'sva-driverless-peer': 'holds', 'sva-acs-switch': 'holds' },
+      expect: { 'sva-peer-hot-add': ['I12'], 'sva-driverless-peer': 'holds', 'sva-switch-peer': ['I12'], 'sva-acs-switch': 'holds' },
     },
     {
       variant: 'w5-singleton-lockdown',
       as: 'RFC v2 02/11: SVA when owner_cnt == 1, the group is on its default domain and has no owner.',
-      expect: { 'sva-peer-hot-add': ['I12'], 'sva-driverless-peer': ['I12'], 'sva-acs-switch': 'holds' },
+      expect: { 'sva-peer-hot-add': ['I12'], 'sva-driverless-peer': ['I12'], 'sva-switch-peer': ['I12'], 'sva-acs-switch': 'holds' },
     },
   ],
-  scenarios: ['sva-peer-hot-add', 'sva-driverless-peer', 'sva-acs-switch'],
+  scenarios: ['sva-peer-hot-add', 'sva-driverless-peer', 'sva-switch-peer', 'sva-acs-switch'],
   invariants: ['I12'],
 });
