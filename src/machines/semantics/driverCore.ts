@@ -101,8 +101,9 @@ export const driverCore: DriverCoreFns = {
     const c = env.k.pci_dma_cleanup(env, cur, { dev });
     if (c.ok) cur = c.next;
     cur = updateDevice(cur, dev, (x) => ({ ...x, driver: null }));
-    const vfioLeft = presentDevices(cur).some((i) => driverOf(cur, i)?.vfio);
-    if (drv.vfio && !vfioLeft && cur.vfio_group.container) {
+    // Only a VFIO driver's removal reaches vfio_device_remove_group, so only then look at the
+    // group-mates (also keeps the engine's read-tracking cache key small for every other driver).
+    if (drv.vfio && cur.vfio_group.container && !presentDevices(cur).some((i) => driverOf(cur, i)?.vfio)) {
       const r = env.k.vfio_group_detach_container(env, cur, {});
       if (r.ok) cur = r.next;
     }
