@@ -17,6 +17,21 @@ describe('iommu-mc check', () => {
     expect(r.stderr).toMatch(/--scenario: unknown "no-such-thing"; choose one of: vfio-vs-dma-api/);
   });
 
+  it('--symmetry: the same verdicts on interchangeable slots, fewer states; refused with --write-manifest (exit 2)', () => {
+    const args = ['check', '--json', '--scenario', 'iommufd-two-contexts'];
+    const full = JSON.parse(cli(args).stdout);
+    const sym = JSON.parse(cli([...args, '--symmetry']).stdout);
+    expect(sym.ok).toBe(true);
+    const verdicts = (j: { results: { variant: string; status: string; violations: { invariant: string }[] }[] }) =>
+      j.results.map((r) => [r.variant, r.status, r.violations.map((v) => v.invariant)]);
+    expect(verdicts(sym)).toEqual(verdicts(full));
+    const states = (j: { results: { distinctStates: number }[] }) => j.results.reduce((n, r) => n + r.distinctStates, 0);
+    expect(states(sym)).toBeLessThan(states(full));
+    const r = cli(['check', '--symmetry', '--write-manifest', 'x.json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--symmetry and --write-manifest cannot be combined/);
+  });
+
   it('--json prints one object with the documented fields', () => {
     const r = cli(['check', '--json', '--scenario', 'sva-peer-hot-add', '--variant', 'current', '--variant', 'w4-sva-device-count']);
     expect(r.code).toBe(0);

@@ -29,6 +29,7 @@ interface CheckOpts {
   maxStates?: number;
   maxSeconds?: number;
   maxMemory?: number;
+  symmetry?: boolean;
   writeManifest?: string;
   stats?: boolean;
   color: boolean;
@@ -89,6 +90,7 @@ function manifestText(results: readonly CheckResult[]): string {
 
 async function runCheck(o: CheckOpts): Promise<number> {
   if (o.json) o.format = 'json';
+  if (o.symmetry && o.writeManifest) throw new UsageError('--symmetry and --write-manifest cannot be combined: the manifest records the full state space');
   const jobs = o.variantFile?.length ? [...(o.variant?.length ? buildJobs(o) : []), ...(await variantFileJobs(o.variantFile, o))] : buildJobs(o);
   const progress = startProgress(jobs.length, o.format === 'text');
   const results: CheckResult[] = [];
@@ -99,6 +101,7 @@ async function runCheck(o: CheckOpts): Promise<number> {
         maxStates: o.maxStates ?? 2_000_000,
         maxSeconds: o.maxSeconds,
         maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
+        symmetry: o.symmetry ?? false,
         memoryBytes: () => process.memoryUsage().rss,
         onProgress: (p) => progress.states(p),
       }),
@@ -142,6 +145,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     .option('--max-states <n>', 'stop after this many distinct states (status incomplete, exit 3)', positiveInt('--max-states'))
     .option('--max-seconds <s>', 'stop a run after this many seconds (status incomplete, exit 3)', positiveNumber('--max-seconds'))
     .option('--max-memory <mb>', 'stop a run once the process uses this many MiB (status incomplete, exit 3)', positiveNumber('--max-memory'))
+    .option('--symmetry', 'reduce interchangeable device slots (same drivers, presence and PCI facts) to one orbit representative: same verdicts, fewer states; counts are of representatives')
     .option('--stats', 'print coverage per kernel call: enabled, succeeded, changed the state, errnos')
     .option('--write-manifest <file>', 'write the expected results of this run to FILE (src/scenarios/manifest.json)')
     .option('--no-color', 'no colours')
