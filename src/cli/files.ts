@@ -1,5 +1,5 @@
 /** File input and output for the CLI: readable errors, and writes that never leave half a file. */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { UsageError } from './errors.ts';
 
@@ -13,10 +13,27 @@ export function readTextFile(file: string): string {
   }
 }
 
-/** Writes a set of files: each one to a temporary name first, then renamed into place. */
+/**
+ * mkdir -p, one level at a time: Node 20's `mkdirSync(dir, { recursive: true })` spins forever
+ * on some paths (e.g. below /proc) instead of failing. Throws ENOTDIR for a path that is a file.
+ */
+function makeDirs(dir: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
+    return;
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirs(parent);
+  mkdirSync(dir);
+}
+
+/**
+ * Writes a set of files: each one to a temporary name first, then all renamed into place. A
+ * failure before the renames removes the temporary files: nothing half-written.
+ */
 export function writeFilesAtomically(dir: string, files: { name: string; text: string }[]): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
   } catch (e) {
     throw new UsageError(`${dir}: cannot create the output directory (${(e as NodeJS.ErrnoException).code})`);
   }
@@ -24,8 +41,13 @@ export function writeFilesAtomically(dir: string, files: { name: string; text: s
   for (const f of files) {
     const path = join(dir, f.name);
     const tmp = `${path}.tmp-${process.pid}`;
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(tmp, f.text);
+    try {
+      makeDirs(dirname(path));
+      writeFileSync(tmp, f.text);
+    } catch (e) {
+      for (const [t] of staged) rmSync(t, { force: true });
+      throw new UsageError(`${path}: cannot write the file (${(e as NodeJS.ErrnoException).code})`);
+    }
     staged.push([tmp, path]);
   }
   for (const [tmp, path] of staged) renameSync(tmp, path);

@@ -13,7 +13,9 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .description('Model checker for Linux IOMMU-group DMA ownership and the PCIe/IOMMU paths it relies on')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const make of commands) program.addCommand(make(setExit));
+  // addCommand does not pass exitOverride on (only .command() does): each subcommand gets its own,
+  // so an unknown option of a subcommand is bad usage (exit 2), not commander's process.exit(1).
+  for (const make of commands) program.addCommand(make(setExit).showHelpAfterError('(run with --help for usage)').exitOverride());
   return program;
 }
 
@@ -23,10 +25,9 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram((c) => {
     code = c;
   });
-  program.configureOutput({
-    writeErr: (s) => process.stderr.write(s),
-    outputError: (s, write) => write(pc.red(s)),
-  });
+  const output = { writeErr: (s: string) => process.stderr.write(s), outputError: (s: string, write: (s: string) => void) => write(pc.red(s)) };
+  program.configureOutput(output);
+  for (const c of program.commands) c.configureOutput(output);
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

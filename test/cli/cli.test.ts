@@ -110,6 +110,12 @@ describe('iommu-mc check --scenario-file', () => {
 });
 
 describe('iommu-mc list and --help', () => {
+  it.each(['check', 'list', 'diff', 'docs', 'topology'])('%s with an unknown option is bad usage: exit 2', (cmd) => {
+    const r = cli([cmd, '--no-such-option']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown option '--no-such-option'/);
+  });
+
   it('list --json names every scenario, variant and invariant', () => {
     const j = JSON.parse(cli(['list', '--json']).stdout);
     expect(j.invariants[0].id).toBe('TypeOK');

@@ -86,4 +86,15 @@ describe('iommu-mc docs', { timeout: 60_000 }, () => {
     expect(r.stdout).toMatch(/--check/);
     expect(r.stdout).toMatch(/Exit codes: 0 written/);
   });
+
+  it('--out below a regular file: one line naming the directory, exit 2, nothing written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iommu-mc-docs-'));
+    const file = join(dir, 'plain');
+    writeFileSync(file, 'x');
+    const r = cli(['docs', '--out', join(file, 'docs')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/cannot create the output directory \(ENOTDIR\)/);
+    expect(readdirSync(dir)).toEqual(['plain']);
+  });
 });
