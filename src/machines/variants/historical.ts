@@ -258,3 +258,18 @@ export const w6ImmutableSingleton = defineVariant({
     },
   },
 });
+
+/** Historical and proposed designs, in registry order. */
+export const HISTORICAL_VARIANTS = [
+  w1PreViability,
+  w3PreOwnershipHotAdd,
+  w4SvaDeviceCount,
+  w5SingletonLockdown,
+  w6ImmutableSingleton,
+  w7ClaimDetachToNull,
+  w8ProbeErrorLeak,
+  v519HotAddDefault,
+  claimIgnoresDmaApiUsers,
+  claimKeepsDefaultDomain,
+  pciStubNotManaged,
+] as const;

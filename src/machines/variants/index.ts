@@ -1,27 +1,7 @@
 /** The ordered registry of design variants: the current kernel first, then history, then seeded bugs. */
 import { defineVariant, type Variant } from './defineVariant.ts';
-import {
-  claimIgnoresDmaApiUsers,
-  claimKeepsDefaultDomain,
-  pciStubNotManaged,
-  v519HotAddDefault,
-  w1PreViability,
-  w3PreOwnershipHotAdd,
-  w4SvaDeviceCount,
-  w5SingletonLockdown,
-  w6ImmutableSingleton,
-  w7ClaimDetachToNull,
-  w8ProbeErrorLeak,
-} from './historical.ts';
-import {
-  bugClaimIgnoresOwner,
-  bugDeviceClaimNoCount,
-  bugDeviceFdBeforeClaim,
-  bugHotAddIgnoresOwner,
-  bugIommufdAnyHwpt,
-  bugReleaseKeepsBlocking,
-  bugUnuseUnderflow,
-} from './seeded.ts';
+import { HISTORICAL_VARIANTS } from './historical.ts';
+import { SEEDED_VARIANTS } from './seeded.ts';
 
 export const currentVariant = defineVariant({
   name: 'current',
@@ -32,27 +12,7 @@ export const currentVariant = defineVariant({
   overrides: {},
 });
 
-export const VARIANTS: readonly Variant[] = [
-  currentVariant,
-  w1PreViability,
-  w3PreOwnershipHotAdd,
-  w4SvaDeviceCount,
-  w5SingletonLockdown,
-  w6ImmutableSingleton,
-  w7ClaimDetachToNull,
-  w8ProbeErrorLeak,
-  v519HotAddDefault,
-  claimIgnoresDmaApiUsers,
-  claimKeepsDefaultDomain,
-  pciStubNotManaged,
-  bugDeviceClaimNoCount,
-  bugReleaseKeepsBlocking,
-  bugClaimIgnoresOwner,
-  bugIommufdAnyHwpt,
-  bugHotAddIgnoresOwner,
-  bugDeviceFdBeforeClaim,
-  bugUnuseUnderflow,
-];
+export const VARIANTS: readonly Variant[] = [currentVariant, ...HISTORICAL_VARIANTS, ...SEEDED_VARIANTS];
 
 /** Looks a variant up by name. */
 export const findVariant = (name: string): Variant | undefined => VARIANTS.find((v) => v.name === name);

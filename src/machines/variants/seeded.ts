@@ -108,3 +108,14 @@ export const bugUnuseUnderflow = defineVariant({
     iommu_device_unuse_default_domain: (_env, s) => ok(updateGroup(s, { owner_cnt: s.group.owner_cnt - 1 })),
   },
 });
+
+/** The seeded bugs, in registry order. */
+export const SEEDED_VARIANTS = [
+  bugDeviceClaimNoCount,
+  bugReleaseKeepsBlocking,
+  bugClaimIgnoresOwner,
+  bugIommufdAnyHwpt,
+  bugHotAddIgnoresOwner,
+  bugDeviceFdBeforeClaim,
+  bugUnuseUnderflow,
+] as const;
