@@ -26,6 +26,18 @@ export const ctx = (name: string, paths: UserPath[], hwpts = 1): ContextSpec => 
 export const allPairs = (n: number): [number, number][] =>
   Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => [a, b] as [number, number])).flat().filter(([a, b]) => a !== b);
 
+/** The IOTLB-window pair: one NIC below an ACS switch port, strict or lazy invalidation (iommu.strict). */
+const unmapScenario = (invalidation: 'strict' | 'lazy', description: string): Scenario => ({
+  name: `dma-api-unmap-${invalidation}`,
+  description,
+  devices: [dev('03:00.0', ['e1000e', 'vfio-pci'])],
+  contexts: [ctx('qemu-legacy', ['vfio-group'])],
+  hotplug: false,
+  p2p: [],
+  topology: 'switch-acs',
+  invalidation,
+});
+
 /** The scenarios as written; the p2p and PASID facts of those naming a topology are re-derived below. */
 export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
   {
@@ -138,28 +150,14 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     p2p: allPairs(2),
     topology: 'multifunction-no-acs',
   },
-  {
-    name: 'dma-api-unmap-strict',
-    description:
-      'A NIC below an ACS switch port, bound to e1000e (DMA API) or handed to a VFIO user; iommu.strict=1: dma_unmap syncs the IOTLB before it returns, so the NIC\'s DMA to the unmapped IOVA faults.',
-    devices: [dev('03:00.0', ['e1000e', 'vfio-pci'])],
-    contexts: [ctx('qemu-legacy', ['vfio-group'])],
-    hotplug: false,
-    p2p: [],
-    topology: 'switch-acs',
-    invalidation: 'strict',
-  },
-  {
-    name: 'dma-api-unmap-lazy',
-    description:
-      'The same NIC with iommu.strict=0 (DMA-FQ default domain): dma_unmap only queues the IOTLB invalidation, the driver frees the page, and until the flush-queue timeout the NIC\'s DMA through the stale IOTLB entry reaches the freed page (the documented lazy-mode trade-off).',
-    devices: [dev('03:00.0', ['e1000e', 'vfio-pci'])],
-    contexts: [ctx('qemu-legacy', ['vfio-group'])],
-    hotplug: false,
-    p2p: [],
-    topology: 'switch-acs',
-    invalidation: 'lazy',
-  },
+  unmapScenario(
+    'strict',
+    'A NIC below an ACS switch port, bound to e1000e (DMA API) or handed to a VFIO user; iommu.strict=1: dma_unmap syncs the IOTLB before it returns, so the NIC\'s DMA to the unmapped IOVA faults.',
+  ),
+  unmapScenario(
+    'lazy',
+    'The same NIC with iommu.strict=0 (DMA-FQ default domain): dma_unmap only queues the IOTLB invalidation, the driver frees the page, and until the flush-queue timeout the NIC\'s DMA through the stale IOTLB entry reaches the freed page (the documented lazy-mode trade-off).',
+  ),
 ];
 
 /**
