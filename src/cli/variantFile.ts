@@ -103,6 +103,7 @@ function badResult(r: unknown, s: SystemState): string | null {
     if (!st.group || typeof st.group !== 'object') return `${what} a state without "group"`;
     if (!Array.isArray(st.devices) || st.devices.length !== s.devices.length) return `${what} a state whose "devices" is not an array of ${s.devices.length}`;
     if (!st.vfio_group || typeof st.vfio_group !== 'object') return `${what} a state without "vfio_group"`;
+    if (!Array.isArray(st.iommufd_groups)) return `${what} a state without an "iommufd_groups" array`;
     if (st.warn !== null && typeof st.warn !== 'string') return `${what} a state whose "warn" is neither null nor a string`;
     return null;
   };

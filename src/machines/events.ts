@@ -56,7 +56,7 @@ const handlers: Handlers = {
   // The driver: domain = iommu_domain_alloc(); if (iommu_attach_device(domain, dev)) iommu_domain_free(domain);
   iommu_attach_device: (env, s, { dev }) => {
     const r = env.k.iommu_attach_device(env, s, { dev, domain: privateDomain(dev) });
-    return r.ok ? ok(updateDevice(r.next, dev, (d) => ({ ...d, private_domain: true }))) : r;
+    return r.ok ? ok(updateDevice(r.next, dev, { private_domain: true })) : r;
   },
   // The driver: iommu_detach_device(domain, dev); iommu_domain_free(domain); (detach returns void)
   iommu_detach_device: (env, s, { dev }) => {
@@ -66,7 +66,7 @@ const handlers: Handlers = {
   },
   iommu_attach_group: (env, s, { dev }) => {
     const r = env.k.iommu_attach_group(env, s, { domain: privateDomain(dev) });
-    return r.ok ? ok(updateDevice(r.next, dev, (d) => ({ ...d, private_domain: true }))) : r;
+    return r.ok ? ok(updateDevice(r.next, dev, { private_domain: true })) : r;
   },
   iommu_detach_group: (env, s, { dev }) => {
     const domain = privateDomain(dev);

@@ -58,7 +58,10 @@ export interface DeviceState {
   readonly sva: boolean;
 }
 
-/** The legacy VFIO group file /dev/vfio/$GROUP and its container. */
+/**
+ * The legacy VFIO group file /dev/vfio/$GROUP and its container, and the two counters of struct
+ * vfio_group (drivers/vfio/vfio.h) that the group-wide rules read.
+ */
 export interface VfioGroupState {
   /** The context that opened the group file (single opener), or null. */
   readonly opened_by: number | null;
@@ -66,6 +69,28 @@ export interface VfioGroupState {
   readonly container: boolean;
   /** VFIO_SET_IOMMU done on the container: the group is attached to `container:K`. */
   readonly iommu_set: boolean;
+  /**
+   * vfio_group->drivers: VFIO drivers bound in the group (vfio_register_group_dev increments,
+   * vfio_device_remove_group decrements; at 0 the vfio_group loses its iommu_group).
+   */
+  readonly drivers: number;
+  /**
+   * vfio_group->cdev_device_open_cnt: devices bound to an iommufd through their cdev
+   * (vfio_device_block_group / vfio_device_unblock_group, drivers/vfio/group.c).
+   */
+  readonly cdev_device_open_cnt: number;
+}
+
+/**
+ * struct iommufd_group (drivers/iommu/iommufd/iommufd_private.h) of one iommufd context while
+ * some device of the group is attached: igroup->hwpt and the length of igroup->device_list.
+ * Simplification: the kernel keeps the igroup from the first bind on with hwpt NULL while no
+ * device is attached; the model keeps an entry only while devices > 0.
+ */
+export interface IommufdGroupState {
+  readonly ctx: number;
+  readonly hwpt: number;
+  readonly devices: number;
 }
 
 /** The whole model state. */
@@ -73,6 +98,8 @@ export interface SystemState {
   readonly group: GroupState;
   readonly devices: readonly DeviceState[];
   readonly vfio_group: VfioGroupState;
+  /** The iommufd groups, one per context with attached devices, sorted by ctx. */
+  readonly iommufd_groups: readonly IommufdGroupState[];
   /** The first kernel WARN_ON that fired (sticky), or null: every WARN_ON is an invariant. */
   readonly warn: string | null;
 }
@@ -99,7 +126,8 @@ export function initialState(scenario: Scenario): SystemState {
       private_domain: false,
       sva: false,
     })),
-    vfio_group: { opened_by: null, container: false, iommu_set: false },
+    vfio_group: { opened_by: null, container: false, iommu_set: false, drivers: 0, cdev_device_open_cnt: 0 },
+    iommufd_groups: [],
     warn: null,
   };
 }
@@ -108,8 +136,24 @@ export function initialState(scenario: Scenario): SystemState {
 export const presentDevices = (s: SystemState): number[] =>
   s.devices.flatMap((d, i) => (d.present ? [i] : []));
 
-/** Returns a copy of `s` with device `i` replaced by `f(device)`. */
-export function updateDevice(s: SystemState, i: number, f: (d: DeviceState) => DeviceState): SystemState {
+/**
+ * A device view may carry this method (exploreFast's read-recording views do): it returns the
+ * device with `patch` applied without reading the fields it copies, so that a rule that sets a
+ * field of every group member (for_each_group_device) does not depend on their other fields.
+ */
+export const PATCH_DEVICE: unique symbol = Symbol('iommu-mc.patchDevice');
+
+type Patchable = DeviceState & { readonly [PATCH_DEVICE]?: (patch: Partial<DeviceState>) => DeviceState };
+
+/** `d` with the fields in `patch` changed: `{ ...d, ...patch }`. */
+export function patchDevice(d: DeviceState, patch: Partial<DeviceState>): DeviceState {
+  const f = (d as Patchable)[PATCH_DEVICE];
+  return f ? f(patch) : { ...d, ...patch };
+}
+
+/** Returns a copy of `s` with device `i` patched (or replaced by `f(device)`). */
+export function updateDevice(s: SystemState, i: number, change: Partial<DeviceState> | ((d: DeviceState) => DeviceState)): SystemState {
+  const f = typeof change === 'function' ? change : (d: DeviceState) => patchDevice(d, change);
   return { ...s, devices: s.devices.map((d, j) => (j === i ? f(d) : d)) };
 }
 
@@ -118,6 +162,23 @@ export const updateGroup = (s: SystemState, g: Partial<GroupState>): SystemState
   ...s,
   group: { ...s.group, ...g },
 });
+
+/** Returns a copy of `s` with the VFIO group fields in `v` changed. */
+export const updateVfioGroup = (s: SystemState, v: Partial<VfioGroupState>): SystemState => ({
+  ...s,
+  vfio_group: { ...s.vfio_group, ...v },
+});
+
+/** The iommufd group of context `ctx` (an entry while some device is attached), or undefined. */
+export const iommufdGroupOf = (s: SystemState, ctx: number): IommufdGroupState | undefined =>
+  s.iommufd_groups.find((g) => g.ctx === ctx);
+
+/** Returns a copy of `s` with ctx's iommufd group set to `g` (removed when null), kept sorted by ctx. */
+export function setIommufdGroup(s: SystemState, ctx: number, g: Omit<IommufdGroupState, 'ctx'> | null): SystemState {
+  const rest = s.iommufd_groups.filter((x) => x.ctx !== ctx);
+  const iommufd_groups = g === null ? rest : [...rest, { ctx, ...g }].sort((a, b) => a.ctx - b.ctx);
+  return { ...s, iommufd_groups };
+}
 
 /** Records the first WARN_ON that fires. */
 export const warnOn = (s: SystemState, what: string): SystemState => (s.warn ? s : { ...s, warn: what });

@@ -8,12 +8,17 @@ export interface FieldChange {
   to: unknown;
 }
 
-/** Flattens the state to `group.owner_cnt`, `01:00.0.hw`, ...; nested values print as compact JSON. */
+/** Flattens the state to `group.owner_cnt`, `igroup(vmm).hwpt`, `01:00.0.hw`, ...; nested values print as compact JSON. */
 function flatten(s: SystemState, scenario: Scenario): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const leaf = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
   for (const [k, v] of Object.entries(s.group)) out.set(`group.${k}`, leaf(v));
   for (const [k, v] of Object.entries(s.vfio_group)) out.set(`vfio_group.${k}`, leaf(v));
+  for (const ig of s.iommufd_groups) {
+    const name = `igroup(${scenario.contexts[ig.ctx]?.name ?? `ctx${ig.ctx}`})`;
+    out.set(`${name}.hwpt`, ig.hwpt);
+    out.set(`${name}.devices`, ig.devices);
+  }
   s.devices.forEach((d, i) => {
     for (const [k, v] of Object.entries(d)) out.set(`${scenario.devices[i]?.name ?? i}.${k}`, leaf(v));
   });

@@ -85,7 +85,7 @@ describe(`MemoModel equals model.apply on reachable states (seed ${SEED})`, () =
             expect(leaf.succ).toBe(next !== null);
             if (!next) continue;
             const got = code.slice(0, codec.k);
-            for (let j = 0; j < leaf.writes.length; j += 2) got[leaf.writes[j]!] = leaf.writes[j + 1]!;
+            for (let j = 0; j < leaf.writes.length; j += 2) got[leaf.writes[j]!] = codec.written(code, leaf.writes[j]!, leaf.writes[j + 1]!);
             codec.encode(next, want);
             expect([...got]).toEqual([...want]);
             const broken = stepInvs.flatMap((inv, i) => {

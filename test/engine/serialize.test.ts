@@ -8,7 +8,8 @@ describe('canonicalKey', () => {
     const s = initialState(findScenario('vfio-vs-dma-api')!);
     const reordered = {
       warn: s.warn,
-      vfio_group: { iommu_set: s.vfio_group.iommu_set, container: s.vfio_group.container, opened_by: s.vfio_group.opened_by },
+      vfio_group: Object.fromEntries(Object.entries(s.vfio_group).reverse()),
+      iommufd_groups: s.iommufd_groups,
       devices: s.devices.map((d) => Object.fromEntries(Object.entries(d).reverse())),
       group: Object.fromEntries(Object.entries(s.group).reverse()),
     };

@@ -72,7 +72,7 @@ describe('createSystemMachine', () => {
   it('machineStateKey is canonicalKey of the context, whatever order its keys were built in', () => {
     const machine = createSystemMachine(vfioVsDmaApi);
     const s = initialState(vfioVsDmaApi);
-    const reordered = { warn: s.warn, vfio_group: s.vfio_group, devices: s.devices, group: s.group };
+    const reordered = { warn: s.warn, iommufd_groups: s.iommufd_groups, vfio_group: s.vfio_group, devices: s.devices, group: s.group };
     expect(machineStateKey(systemSnapshotOf(machine, reordered))).toBe(machineStateKey(systemSnapshotOf(machine, s)));
     expect(machineStateKey(systemSnapshotOf(machine, s))).toBe(canonicalKey(s));
   });

@@ -1,6 +1,6 @@
 /**
  * Canonical encoding of SystemState for one scenario: a state is 1 + N small integers,
- * the id of its global part (group, VFIO group file, WARN) and the id of each device slot's
+ * the id of its global part (group, VFIO group file, iommufd groups, WARN) and the id of each device slot's
  * tuple. Ids come from intern tables (./internTable.ts) equal exactly when canonicalKey is, so
  * two states get the same code exactly when they get the same canonicalKey; the tables grow as
  * exploration meets new values, so every field's domain is the finite set the scenario reaches.
@@ -9,6 +9,7 @@
  * the semantic functions makes most later lookups identity hits (a WeakMap), not serializations.
  */
 import type { DeviceState, GroupState, SystemState, VfioGroupState } from '../../machines/state.ts';
+import { canonicalKey } from '../serialize.ts';
 import { InternTable } from './internTable.ts';
 
 /**
@@ -17,7 +18,14 @@ import { InternTable } from './internTable.ts';
  */
 export type Code = Int32Array;
 
-const TOP_KEYS = 'devices,group,vfio_group,warn';
+const TOP_KEYS = 'devices,group,iommufd_groups,vfio_group,warn';
+
+/** The global part of a state: everything but the device slots. */
+export type GlobalPart = Pick<SystemState, 'group' | 'vfio_group' | 'iommufd_groups' | 'warn'>;
+
+/** The global part of `next` differs from that of `s` (the semantic functions share unchanged parts). */
+export const globalChanged = (next: GlobalPart, s: GlobalPart): boolean =>
+  next.group !== s.group || next.vfio_group !== s.vfio_group || next.iommufd_groups !== s.iommufd_groups || next.warn !== s.warn;
 
 export class StateCodec {
   /** Device slots, and elements per state: the global part, then one per device slot. */
@@ -32,9 +40,15 @@ export class StateCodec {
   readonly deviceKeyOrder: readonly string[];
   private readonly warns = new Map<string | null, number>();
   private readonly warnValues: (string | null)[] = [];
-  /** Global tuple (group id, vfio id, warn id) -> global id, and back. */
+  private readonly patchIds = new Map<string, number>();
+  private readonly patches: Partial<DeviceState>[] = [];
+  /** Per patch: device-tuple id -> patched tuple id + 1 (0: not computed yet). */
+  private readonly patchMemo: Int32Array[] = [];
+  private readonly igroupIds = new Map<string, number>();
+  private readonly igroupValues: SystemState['iommufd_groups'][] = [];
+  /** Global tuple (group id, vfio id, iommufd-groups id, warn id) -> global id, and back. */
   private readonly globals = new Map<number, number>();
-  readonly globalParts: [number, number, number][] = [];
+  readonly globalParts: [number, number, number, number][] = [];
   constructor(init: SystemState) {
     StateCodec.assertShape(init);
     this.n = init.devices.length;
@@ -99,6 +113,50 @@ export class StateCodec {
     return id;
   }
 
+  private igroupsId(v: SystemState['iommufd_groups']): number {
+    const key = canonicalKey(v);
+    let id = this.igroupIds.get(key);
+    if (id === undefined) {
+      id = this.igroupValues.length;
+      this.igroupValues.push(Object.freeze(v));
+      this.igroupIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** The id of a device patch (a few fields with new values; see ReadRecorder). */
+  patchId(p: Partial<DeviceState>): number {
+    const key = canonicalKey(p);
+    let id = this.patchIds.get(key);
+    if (id === undefined) {
+      id = this.patches.length;
+      this.patches.push(Object.freeze({ ...p }));
+      this.patchMemo.push(new Int32Array(64));
+      this.patchIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** The id of device tuple `t` with patch `p` applied (memoized). */
+  applyPatch(t: number, p: number): number {
+    let memo = this.patchMemo[p]!;
+    if (t >= memo.length) {
+      const bigger = new Int32Array(Math.max(memo.length * 2, t + 1));
+      bigger.set(memo);
+      this.patchMemo[p] = memo = bigger;
+    }
+    const hit = memo[t]!;
+    if (hit !== 0) return hit - 1;
+    const id = this.devices.id({ ...this.devices.values[t]!, ...this.patches[p]! }, t);
+    memo[t] = id + 1;
+    return id;
+  }
+
+  /** The value a write (component c, v) gives component c of `code`: v, or for a patch (v < 0) the patched tuple's id. */
+  written(code: Code, c: number, v: number): number {
+    return v >= 0 ? v : this.applyPatch(code[c]!, ~v);
+  }
+
   /** The largest global id and device-tuple id given so far. */
   get maxGlobalId(): number {
     return this.globalParts.length - 1;
@@ -108,17 +166,20 @@ export class StateCodec {
   }
 
   /** The id of a global part; `like` (optional) the global id it was copied from. */
-  globalId(s: Pick<SystemState, 'group' | 'vfio_group' | 'warn'>, like = -1): number {
+  globalId(s: GlobalPart, like = -1): number {
     const parts = like >= 0 ? this.globalParts[like]! : null;
     const g = this.groups.id(s.group, parts ? parts[0] : -1);
     const v = this.vfios.id(s.vfio_group, parts ? parts[1] : -1);
+    const i = parts && this.igroupValues[parts[2]] === s.iommufd_groups ? parts[2] : this.igroupsId(s.iommufd_groups);
     const w = this.warnId(s.warn);
-    if (v >= 1024 || w >= 1024) throw new Error('exploreFast: more than 1024 distinct VFIO-group or WARN values');
-    const key = g * 1048576 + v * 1024 + w;
+    if (g >= 1 << 21 || v >= 1024 || i >= 1024 || w >= 1024) {
+      throw new Error('exploreFast: more than 2^21 group values, or 1024 distinct VFIO-group, iommufd-group or WARN values');
+    }
+    const key = ((g * 1024 + v) * 1024 + i) * 1024 + w;
     let id = this.globals.get(key);
     if (id === undefined) {
       id = this.globalParts.length;
-      this.globalParts.push([g, v, w]);
+      this.globalParts.push([g, v, i, w]);
       this.created++;
       this.globals.set(key, id);
     }
@@ -131,9 +192,9 @@ export class StateCodec {
   }
 
   /** The global part of global id `id`. */
-  globalOf(id: number): Pick<SystemState, 'group' | 'vfio_group' | 'warn'> {
-    const [g, v, w] = this.globalParts[id]!;
-    return { group: this.groups.values[g]!, vfio_group: this.vfios.values[v]!, warn: this.warnValues[w]! };
+  globalOf(id: number): GlobalPart {
+    const [g, v, i, w] = this.globalParts[id]!;
+    return { group: this.groups.values[g]!, vfio_group: this.vfios.values[v]!, iommufd_groups: this.igroupValues[i]!, warn: this.warnValues[w]! };
   }
 
   /** Writes the code of `s` into out[at .. at+k). */
@@ -148,6 +209,6 @@ export class StateCodec {
     const devices: DeviceState[] = new Array(this.n);
     for (let i = 0; i < this.n; i++) devices[i] = this.devices.values[code[at + 1 + i]!]!;
     const g = this.globalOf(code[at]!);
-    return { group: g.group, devices, vfio_group: g.vfio_group, warn: g.warn };
+    return { group: g.group, devices, vfio_group: g.vfio_group, iommufd_groups: g.iommufd_groups, warn: g.warn };
   }
 }

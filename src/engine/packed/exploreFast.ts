@@ -103,6 +103,8 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
   const store = new PackedStore(k, Math.max(codec.maxGlobalId, 15), Math.max(codec.maxDeviceId, 15));
   let created = codec.created;
   const pw = new Uint32Array(k);
+  /** The current call's writes, resolved: pairs (component, id). */
+  const writes = new Int32Array(2 * k + 2);
   const cw = new Uint32Array(k);
   const parent = new ChunkedInt32();
   const found = new Map<string, Found>();
@@ -204,9 +206,11 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
           // A call whose cache misses more often than not runs directly from then on.
           if (++misses[u]! >= 512 && misses[u]! * 4 > total(u)) runDirect[u] = 1;
         }
-        if (created !== codec.created && widen()) store.load(id, pw);
         counts[u * NO + leaf.outcome]! += 1;
-        if (!leaf.succ) continue;
+        if (!leaf.succ) {
+          if (created !== codec.created && widen()) store.load(id, pw);
+          continue;
+        }
         transitions++;
         if (leaf.broken) {
           for (const [i, reason] of leaf.broken) {
@@ -214,16 +218,25 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
             if (!found.has(inv.id)) found.set(inv.id, { inv, reason, stateId: id, eventIndex: ei });
           }
         }
+        // The writes, with each patch resolved against this state's tuple (may intern a new one).
+        const lw = leaf.writes;
+        const nw = lw.length;
+        for (let j = 0; j < nw; j += 2) {
+          const c = lw[j]!;
+          const v = lw[j + 1]!;
+          writes[j] = c;
+          writes[j + 1] = v >= 0 ? v : codec.applyPatch(cur[c]!, ~v);
+        }
+        if (created !== codec.created && widen()) store.load(id, pw);
         const W = store.words;
-        const writes = leaf.writes;
         for (let w = 0; w < W; w++) cw[w] = pw[w]!;
-        for (let j = 0; j < writes.length; j += 2) store.put(cw, writes[j]!, writes[j + 1]!);
+        for (let j = 0; j < nw; j += 2) store.put(cw, writes[j]!, writes[j + 1]!);
         let same = true;
         for (let w = 0; w < W; w++) if (cw[w] !== pw[w]) same = false;
         if (!same) changed[u]! += 1;
         if (sym) {
           child.set(cur);
-          for (let j = 0; j < writes.length; j += 2) child[writes[j]!] = writes[j + 1]!;
+          for (let j = 0; j < nw; j += 2) child[writes[j]!] = writes[j + 1]!;
           if (sym.canonicalize(child, () => codec.decode(child)) !== null) {
             if (created !== codec.created && widen()) store.load(id, pw);
             store.pack(child, cw);
@@ -236,7 +249,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
           if (curDepth + 1 > maxDepth) maxDepth = curDepth + 1;
           if (!sym) {
             child.set(cur);
-            for (let j = 0; j < writes.length; j += 2) child[writes[j]!] = writes[j + 1]!;
+            for (let j = 0; j < nw; j += 2) child[writes[j]!] = writes[j + 1]!;
           }
           codec.extend(child);
           checkState(nid, child);

@@ -19,7 +19,7 @@ import { eventBlocks, type EventBlock } from '../../machines/enumerate.ts';
 import { eventKey, successor, type IommuEvent, type IommuEventType } from '../../machines/events.ts';
 import type { Model } from '../../machines/model.ts';
 import type { SystemState } from '../../machines/state.ts';
-import type { Code, StateCodec } from './codec.ts';
+import { globalChanged, type Code, type StateCodec } from './codec.ts';
 import { ReadRecorder } from './recorder.ts';
 import { ReadTrie } from './readTrie.ts';
 
@@ -136,7 +136,7 @@ export class MemoModel {
     const next = leaf.next;
     if (next && next !== s) {
       // Only the parts the call replaced need interning (the semantic functions share the rest).
-      if (next.group !== s.group || next.vfio_group !== s.vfio_group || next.warn !== s.warn) {
+      if (globalChanged(next, s)) {
         const g = this.codec.globalId(next, code[0]!);
         if (g !== code[0]) writes.push(0, g);
       }

@@ -3,21 +3,28 @@
  * for ReadTrie. The view is plain objects with accessor properties (no Proxy), built once and
  * re-pointed at each state:
  *
- * - the state's `group`, `vfio_group` and `warn` are getters that record the global part
+ * - the state's `group`, `vfio_group`, `iommufd_groups` and `warn` are getters that record the global part
  *   (component 0); `devices` is a frozen array of one view per device slot;
  * - a slot view has one enumerable getter per device field, which records that field's value
  *   (component n + 1 + j * F + f). Spreading a slot view reads every getter, so it records every
  *   field. The key set of every device tuple is the same (StateCodec refuses other shapes), so
  *   what `in`, Object.keys or descriptors reveal without a getter is the same in every state.
  *
+ * - patchDevice (src/machines/state.ts) on a slot view returns a patch view: the slot with some
+ *   fields replaced, built without reading the others. Its getters return the patched values
+ *   unrecorded (they came from recorded reads or constants) and record reads of the others as
+ *   reads of the slot; patching it again gives a patch view of the merged patch.
+ *
  * writesOf() turns a successor built from a view into the writes to the code: a component the
  * result shares with the input (the same global objects, the same slot view at its own slot)
- * keeps its id; any other component is set to the id of its new value. A new value can only
- * depend on the state through recorded reads, so the writes are determined by the path, except
- * a slot view moved to another slot, which is recorded here as reads of its source slot.
+ * keeps its id; a patch view at its own slot is written as that patch (~patch id: the successor's
+ * tuple is the parent's with the patch applied, StateCodec.applyPatch); any other component is
+ * set to the id of its new value. A new value can only depend on the state through recorded
+ * reads, so the writes are determined by the path, except a slot view (or patch view) moved to
+ * another slot, which is recorded here as reads of its source slot.
  */
-import type { DeviceState, SystemState } from '../../machines/state.ts';
-import type { Code, StateCodec } from './codec.ts';
+import { PATCH_DEVICE, type DeviceState, type SystemState } from '../../machines/state.ts';
+import { globalChanged, type Code, type GlobalPart, type StateCodec } from './codec.ts';
 
 export interface View {
   readonly state: SystemState;
@@ -34,8 +41,10 @@ export class ReadRecorder {
   private code: Code = new Int32Array(0);
   /** The current state's parts, read by the getters. */
   private readonly raw: DeviceState[];
-  private global: Pick<SystemState, 'group' | 'vfio_group' | 'warn'> = { group: null!, vfio_group: null!, warn: null };
+  private global: GlobalPart = { group: null!, vfio_group: null!, iommufd_groups: [], warn: null };
   private readonly view: View;
+  /** Patch views: slot and patch. */
+  private readonly patchOf = new WeakMap<object, { readonly j: number; readonly patch: Partial<DeviceState> }>();
 
   constructor(private readonly codec: StateCodec) {
     this.seen = new Uint8Array(codec.k + codec.n * codec.fields.length);
@@ -54,10 +63,11 @@ export class ReadRecorder {
           },
         });
       }
+      Object.defineProperty(slot, PATCH_DEVICE, { value: (patch: Partial<DeviceState>) => this.patchView(j, patch) });
       return Object.freeze(slot) as DeviceState;
     });
     const state = {} as SystemState;
-    const globalGetter = <K extends 'group' | 'vfio_group' | 'warn'>(key: K) => ({
+    const globalGetter = <K extends keyof GlobalPart>(key: K) => ({
       enumerable: true,
       get: () => {
         this.read(0);
@@ -67,8 +77,33 @@ export class ReadRecorder {
     Object.defineProperty(state, 'group', globalGetter('group'));
     Object.defineProperty(state, 'devices', { enumerable: true, value: Object.freeze(devices) });
     Object.defineProperty(state, 'vfio_group', globalGetter('vfio_group'));
+    Object.defineProperty(state, 'iommufd_groups', globalGetter('iommufd_groups'));
     Object.defineProperty(state, 'warn', globalGetter('warn'));
     this.view = { state: Object.freeze(state), code: this.code, devices: state.devices };
+  }
+
+  /** Slot j with the fields in `patch` replaced, reading none of the others. */
+  private patchView(j: number, patch: Partial<DeviceState>): DeviceState {
+    const v = {};
+    const p = patch as Record<string, unknown>;
+    for (const name of this.codec.deviceKeyOrder) {
+      if (Object.hasOwn(p, name)) {
+        Object.defineProperty(v, name, { enumerable: true, get: () => p[name] });
+        continue;
+      }
+      const f = this.codec.fields.indexOf(name);
+      Object.defineProperty(v, name, {
+        enumerable: true,
+        get: () => {
+          this.readField(j, f);
+          return (this.raw[j] as unknown as Record<string, unknown>)[name];
+        },
+      });
+    }
+    Object.defineProperty(v, PATCH_DEVICE, { value: (more: Partial<DeviceState>) => this.patchView(j, { ...patch, ...more }) });
+    Object.freeze(v);
+    this.patchOf.set(v, { j, patch });
+    return v as DeviceState;
   }
 
   /** Records component c (0: global, 1 + j: slot j). */
@@ -112,7 +147,7 @@ export class ReadRecorder {
     if (next === view.state) return out;
     const codec = this.codec;
     const g = this.global;
-    if (next.group !== g.group || next.vfio_group !== g.vfio_group || next.warn !== g.warn) {
+    if (globalChanged(next, g)) {
       out.push(0, codec.globalId(next, view.code[0]!));
     }
     if (next.devices === view.devices) return out;
@@ -120,6 +155,18 @@ export class ReadRecorder {
     for (let j = 0; j < codec.n; j++) {
       const d = next.devices[j]!;
       if (d === view.devices[j]) continue;
+      const pv = this.patchOf.get(d);
+      if (pv !== undefined) {
+        if (pv.j === j) {
+          out.push(1 + j, ~codec.patchId(pv.patch));
+        } else {
+          this.active = true;
+          this.read(1 + pv.j);
+          this.active = false;
+          out.push(1 + j, codec.deviceId({ ...this.raw[pv.j]!, ...pv.patch }));
+        }
+        continue;
+      }
       const from = view.devices.indexOf(d);
       if (from >= 0) {
         this.active = true;

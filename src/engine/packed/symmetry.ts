@@ -152,6 +152,7 @@ export class DeviceSymmetry {
       group: renameDeep(s.group, perm),
       devices,
       vfio_group: renameDeep(s.vfio_group, perm),
+      iommufd_groups: s.iommufd_groups,
       warn: s.warn,
     };
     for (let i = 0; i < perm.length; i++) perm[i] = i;

@@ -14,7 +14,7 @@
 import { DEFAULT_DOMAIN, BLOCKING_DOMAIN, SVA_DOMAIN, SVA_PASID, privateDomain } from '../../kernel/domains.ts';
 import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, errAfter, ok } from '../../kernel/errno.ts';
-import { presentDevices, updateDevice, updateGroup, warnOn } from '../state.ts';
+import { presentDevices, updateDevice, updateGroup, updateVfioGroup, warnOn } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 
 type DriverCoreFns = Pick<
@@ -52,29 +52,32 @@ export const driverCore: DriverCoreFns = {
   /**
    * really_probe (dd.c): sets dev->driver, runs bus dma_configure (an error aborts the probe and
    * clears dev->driver), then the driver's probe(); when probe() fails the error path runs
-   * dma_cleanup and clears dev->driver.
+   * dma_cleanup and clears dev->driver. A VFIO driver's successful probe registers the device
+   * (vfio_register_group_dev -> vfio_device_set_group, drivers/vfio/group.c: vfio_group->drivers++).
    */
   really_probe(env, s, { dev, driver }) {
     const d = s.devices[dev];
     if (!d?.present) return err('ENODEV', 'no such device');
     if (d.driver) return err('EBUSY', `${d.driver} is already bound`);
     if (!isDriverName(driver)) return err('EINVAL', `unknown driver ${driver}`);
-    const bound = updateDevice(s, dev, (x) => ({ ...x, driver }));
+    const bound = updateDevice(s, dev, { driver });
     const r = env.k.pci_dma_configure(env, bound, { dev });
     if (!r.ok) return err(r.errno, `pci_dma_configure: ${r.reason}`);
     if (DRIVERS[driver].probeFails) {
       const c = env.k.pci_dma_cleanup(env, r.next, { dev });
-      const after = updateDevice(c.ok ? c.next : r.next, dev, (x) => ({ ...x, driver: null }));
+      const after = updateDevice(c.ok ? c.next : r.next, dev, { driver: null });
       return errAfter('ENXIO', `${driver}: probe() failed; error path ran dma_cleanup`, after);
     }
+    if (DRIVERS[driver].vfio) return ok(updateVfioGroup(r.next, { drivers: r.next.vfio_group.drivers + 1 }));
     return ok(r.next);
   },
 
   /**
    * __device_release_driver (dd.c): the driver's remove() (which unbinds SVA and detaches and
    * frees a private domain), then bus dma_cleanup, then dev->driver = NULL. For a VFIO driver,
-   * vfio_unregister_group_dev waits for open device fds (-EBUSY in the model) and, when the last
-   * VFIO device of the group goes, vfio_device_remove_group detaches the container.
+   * vfio_unregister_group_dev waits for open device fds (-EBUSY in the model), then
+   * vfio_device_remove_group drops vfio_group->drivers and, when it reaches 0, detaches the
+   * container.
    */
   device_release_driver(env, s, { dev }) {
     const d = s.devices[dev];
@@ -100,12 +103,13 @@ export const driverCore: DriverCoreFns = {
     }
     const c = env.k.pci_dma_cleanup(env, cur, { dev });
     if (c.ok) cur = c.next;
-    cur = updateDevice(cur, dev, (x) => ({ ...x, driver: null }));
-    // Only a VFIO driver's removal reaches vfio_device_remove_group, so only then look at the
-    // group-mates (also keeps the engine's read-tracking cache key small for every other driver).
-    if (drv.vfio && cur.vfio_group.container && !presentDevices(cur).some((i) => driverOf(cur, i)?.vfio)) {
-      const r = env.k.vfio_group_detach_container(env, cur, {});
-      if (r.ok) cur = r.next;
+    cur = updateDevice(cur, dev, { driver: null });
+    if (drv.vfio) {
+      cur = updateVfioGroup(cur, { drivers: cur.vfio_group.drivers - 1 });
+      if (cur.vfio_group.drivers === 0 && cur.vfio_group.container) {
+        const r = env.k.vfio_group_detach_container(env, cur, {});
+        if (r.ok) cur = r.next;
+      }
     }
     return ok(cur);
   },
@@ -124,12 +128,12 @@ export const driverCore: DriverCoreFns = {
     const g = s.group;
     if (!g.default_domain) {
       const set = updateGroup(s, { default_domain: true, domain: DEFAULT_DOMAIN });
-      return ok(updateDevice(set, dev, (x) => ({ ...x, present: true, hw: DEFAULT_DOMAIN })));
+      return ok(updateDevice(set, dev, { present: true, hw: DEFAULT_DOMAIN }));
     }
     if (g.domain === BLOCKING_DOMAIN && env.scenario.devices[dev]?.requireDirect) {
       return err('EINVAL', 'require_direct device cannot join a group on the blocking domain');
     }
-    return ok(updateDevice(s, dev, (x) => ({ ...x, present: true, hw: g.domain })));
+    return ok(updateDevice(s, dev, { present: true, hw: g.domain }));
   },
 
   /**
@@ -141,7 +145,7 @@ export const driverCore: DriverCoreFns = {
     const d = s.devices[dev];
     if (!d?.present) return ok(s);
     if (d.driver) return err('EBUSY', 'a driver is bound: device_del releases it first');
-    let next = updateDevice(s, dev, (x) => ({ ...x, present: false, hw: null, group_fd: null, iommufd: null }));
+    let next = updateDevice(s, dev, { present: false, hw: null, group_fd: null, iommufd: null });
     if (presentDevices(next).length === 0) {
       const g = next.group;
       if (g.owner_cnt !== 0 || g.domain !== DEFAULT_DOMAIN) {
@@ -170,13 +174,13 @@ export const driverCore: DriverCoreFns = {
       if (!r.ok) return r;
       cur = r.next;
     }
-    return ok(updateDevice(cur, dev, (x) => ({ ...x, sva: true })));
+    return ok(updateDevice(cur, dev, { sva: true }));
   },
 
   /** iommu_sva_unbind_device (iommu-sva.c): drop the bond; the last one detaches the PASID. */
   iommu_sva_unbind_device(env, s, { dev }) {
     if (!s.devices[dev]?.sva) return ok(s);
-    const next = updateDevice(s, dev, (x) => ({ ...x, sva: false }));
+    const next = updateDevice(s, dev, { sva: false });
     if (next.devices.some((x) => x.sva)) return ok(next);
     return env.k.iommu_detach_device_pasid(env, next, { dev, pasid: SVA_PASID });
   },

@@ -7,7 +7,7 @@
  */
 import { BLOCKING_DOMAIN, DEFAULT_DOMAIN, privateDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
-import { presentDevices, updateGroup, warnOn } from '../state.ts';
+import { patchDevice, presentDevices, updateGroup, warnOn } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 
 type DomainFns = Pick<
@@ -46,7 +46,7 @@ export const domains: DomainFns = {
         return err('EINVAL', `${env.scenario.devices[i]?.name} has IOMMU_RESV_DIRECT regions (require_direct)`);
       }
     }
-    const devices = s.devices.map((d) => (d.present ? { ...d, hw: domain } : d));
+    const devices = s.devices.map((d) => (d.present ? patchDevice(d, { hw: domain }) : d));
     return ok({ ...s, devices, group: { ...s.group, domain } });
   },
 
@@ -162,7 +162,7 @@ export const domains: DomainFns = {
     const m = /^private:(\d+)$/.exec(domain);
     if (!m) return ok(s);
     const dev = Number(m[1]);
-    return ok({ ...s, devices: s.devices.map((d, i) => (i === dev ? { ...d, private_domain: false } : d)) });
+    return ok({ ...s, devices: s.devices.map((d, i) => (i === dev ? patchDevice(d, { private_domain: false }) : d)) });
   },
 };
 

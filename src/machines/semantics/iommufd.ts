@@ -10,7 +10,7 @@
 import { hwptDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
 import type { SystemState } from '../state.ts';
-import { ictxOwner, presentDevices, updateDevice } from '../state.ts';
+import { ictxOwner, iommufdGroupOf, patchDevice, setIommufdGroup, updateDevice, updateVfioGroup } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 import { isVfioBound } from './vfioGroup.ts';
 
@@ -27,24 +27,23 @@ type IommufdFns = Pick<
   | 'iommufd_device_unbind'
 >;
 
-/** Devices of the group bound to context `ctx` and attached to a hwpt, other than `dev`. */
-const attachedPeers = (s: SystemState, ctx: number, dev: number): number[] =>
-  presentDevices(s).filter((i) => i !== dev && s.devices[i]?.iommufd?.ctx === ctx && s.devices[i]?.iommufd?.hwpt !== null);
-
 const boundTo = (s: SystemState, dev: number, ctx: number): boolean => s.devices[dev]?.iommufd?.ctx === ctx;
 
 export const iommufd: IommufdFns = {
   /**
    * VFIO_DEVICE_BIND_IOMMUFD -> vfio_df_ioctl_bind_iommufd (device_cdev.c): -ENODEV when the
    * device has no VFIO cdev (no VFIO driver bound); vfio_device_block_group -> -EBUSY while the
-   * legacy group file is open; -EINVAL when already bound; then iommufd_device_bind. Access is
-   * granted only after the bind succeeded.
+   * legacy group file is open, else group->cdev_device_open_cnt++; -EINVAL when already bound;
+   * then iommufd_device_bind. Access is granted only after the bind succeeded; a failed bind
+   * unblocks the group again (the model returns the unchanged state).
    */
   vfio_df_ioctl_bind_iommufd(env, s, { ctx, dev }) {
     if (!isVfioBound(s, dev)) return err('ENODEV', 'the device has no VFIO cdev (no VFIO driver bound)');
     if (s.vfio_group.opened_by !== null) return err('EBUSY', 'vfio_device_block_group: the VFIO group file is open');
     if (s.devices[dev]?.iommufd) return err('EINVAL', 'the device is already bound to an iommufd');
-    return env.k.iommufd_device_bind(env, s, { ctx, dev });
+    const r = env.k.iommufd_device_bind(env, s, { ctx, dev });
+    if (!r.ok) return r;
+    return ok(updateVfioGroup(r.next, { cdev_device_open_cnt: r.next.vfio_group.cdev_device_open_cnt + 1 }));
   },
 
   /**
@@ -54,7 +53,7 @@ export const iommufd: IommufdFns = {
   iommufd_device_bind(env, s, { ctx, dev }) {
     const r = env.k.iommu_device_claim_dma_owner(env, s, { dev, owner: ictxOwner(ctx) });
     if (!r.ok) return r;
-    return ok(updateDevice(r.next, dev, (d) => ({ ...d, iommufd: { ctx, hwpt: null } })));
+    return ok(updateDevice(r.next, dev, { iommufd: { ctx, hwpt: null } }));
   },
 
   /**
@@ -71,29 +70,27 @@ export const iommufd: IommufdFns = {
   },
 
   /**
-   * iommufd_device_attach -> iommufd_hw_pagetable_attach (iommufd/device.c): -EINVAL when another
-   * device of the group is attached to a different hwpt (one hwpt per group); only the first
-   * device of the group attaches the hardware, with iommu_attach_group_handle.
+   * iommufd_device_attach -> iommufd_hw_pagetable_attach (iommufd/device.c): -EINVAL when
+   * igroup->hwpt is another hwpt (one hwpt per group); only the first device of the group (an
+   * empty igroup->device_list) attaches the hardware, with iommu_attach_group_handle.
    */
   iommufd_device_attach(env, s, { ctx, dev, hwpt }) {
-    const peers = attachedPeers(s, ctx, dev);
-    const other = peers.find((i) => s.devices[i]?.iommufd?.hwpt !== hwpt);
-    if (other !== undefined) {
-      return err('EINVAL', `the group is attached to hwpt ${s.devices[other]?.iommufd?.hwpt}: one hwpt per group`);
-    }
+    const ig = iommufdGroupOf(s, ctx);
+    if (ig && ig.hwpt !== hwpt) return err('EINVAL', `the group is attached to hwpt ${ig.hwpt}: one hwpt per group`);
     let cur = s;
-    if (peers.length === 0) {
+    if (!ig) {
       const r = env.k.iommu_attach_group_handle(env, s, { domain: hwptDomain(ctx, hwpt) });
       if (!r.ok) return r;
       cur = r.next;
     }
-    return ok(updateDevice(cur, dev, (d) => ({ ...d, iommufd: { ctx, hwpt } })));
+    cur = setIommufdGroup(cur, ctx, { hwpt, devices: (ig?.devices ?? 0) + 1 });
+    return ok(updateDevice(cur, dev, { iommufd: { ctx, hwpt } }));
   },
 
   /**
    * iommufd_device_replace -> iommufd_device_do_replace (iommufd/device.c): same hwpt -> 0;
-   * iommu_replace_group_handle switches the group with no blocking gap and every attached
-   * device of the group moves to the new hwpt.
+   * iommu_replace_group_handle switches the group with no blocking gap, igroup->hwpt becomes the
+   * new hwpt and every device on igroup->device_list moves with it.
    */
   iommufd_device_replace(env, s, { ctx, dev, hwpt }) {
     const old = s.devices[dev]?.iommufd?.hwpt;
@@ -102,9 +99,10 @@ export const iommufd: IommufdFns = {
     const r = env.k.iommu_replace_group_handle(env, s, { domain: hwptDomain(ctx, hwpt) });
     if (!r.ok) return r;
     const devices = r.next.devices.map((d) =>
-      d.iommufd && d.iommufd.ctx === ctx && d.iommufd.hwpt === old ? { ...d, iommufd: { ctx, hwpt } } : d,
+      d.iommufd && d.iommufd.ctx === ctx && d.iommufd.hwpt === old ? patchDevice(d, { iommufd: { ctx, hwpt } }) : d,
     );
-    return ok({ ...r.next, devices });
+    const ig = iommufdGroupOf(r.next, ctx);
+    return ok(setIommufdGroup({ ...r.next, devices }, ctx, { hwpt, devices: ig?.devices ?? 1 }));
   },
 
   /**
@@ -119,14 +117,17 @@ export const iommufd: IommufdFns = {
   },
 
   /**
-   * iommufd_device_detach -> iommufd_hw_pagetable_detach (iommufd/device.c): the last attached
-   * device of the group detaches the hardware with iommu_detach_group_handle (back to blocking).
+   * iommufd_device_detach -> iommufd_hw_pagetable_detach (iommufd/device.c): the device leaves
+   * igroup->device_list; the last one detaches the hardware with iommu_detach_group_handle
+   * (back to blocking) and igroup->hwpt becomes NULL.
    */
   iommufd_device_detach(env, s, { ctx, dev }) {
-    let cur = updateDevice(s, dev, (d) => ({ ...d, iommufd: { ctx, hwpt: null } }));
-    if (attachedPeers(cur, ctx, dev).length === 0) {
-      const b = s.devices[dev]?.iommufd;
-      const r = env.k.iommu_detach_group_handle(env, cur, { domain: hwptDomain(ctx, b?.hwpt ?? 0) });
+    const hwpt = s.devices[dev]?.iommufd?.hwpt ?? 0;
+    const left = (iommufdGroupOf(s, ctx)?.devices ?? 1) - 1;
+    let cur = updateDevice(s, dev, { iommufd: { ctx, hwpt: null } });
+    cur = setIommufdGroup(cur, ctx, left > 0 ? { hwpt: iommufdGroupOf(s, ctx)!.hwpt, devices: left } : null);
+    if (left === 0) {
+      const r = env.k.iommu_detach_group_handle(env, cur, { domain: hwptDomain(ctx, hwpt) });
       if (!r.ok) return r;
       cur = r.next;
     }
@@ -135,7 +136,8 @@ export const iommufd: IommufdFns = {
 
   /**
    * Closing the cdev fd -> vfio_df_unbind_iommufd (device_cdev.c): the physical unbind detaches an
-   * attached device first, then iommufd_device_unbind.
+   * attached device first, then iommufd_device_unbind; vfio_device_unblock_group drops
+   * group->cdev_device_open_cnt.
    */
   vfio_df_unbind_iommufd(env, s, { ctx, dev }) {
     if (!boundTo(s, dev, ctx)) return err('EBADFD', 'the context has no bound cdev for this device');
@@ -145,7 +147,9 @@ export const iommufd: IommufdFns = {
       if (!r.ok) return r;
       cur = r.next;
     }
-    return env.k.iommufd_device_unbind(env, cur, { ctx, dev });
+    const r = env.k.iommufd_device_unbind(env, cur, { ctx, dev });
+    if (!r.ok) return r;
+    return ok(updateVfioGroup(r.next, { cdev_device_open_cnt: r.next.vfio_group.cdev_device_open_cnt - 1 }));
   },
 
   /**
@@ -155,6 +159,6 @@ export const iommufd: IommufdFns = {
   iommufd_device_unbind(env, s, { dev }) {
     const r = env.k.iommu_device_release_dma_owner(env, s, { dev });
     const cur = r.ok ? r.next : s;
-    return ok(updateDevice(cur, dev, (d) => ({ ...d, iommufd: null })));
+    return ok(updateDevice(cur, dev, { iommufd: null }));
   },
 };

@@ -12,7 +12,7 @@ import { containerDomain } from '../../kernel/domains.ts';
 import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, ok } from '../../kernel/errno.ts';
 import type { SystemState } from '../state.ts';
-import { updateDevice } from '../state.ts';
+import { updateDevice, updateVfioGroup } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 
 type VfioGroupFns = Pick<
@@ -31,23 +31,20 @@ export const isVfioBound = (s: SystemState, dev: number): boolean => {
   const d = s.devices[dev];
   return !!d?.present && !!d.driver && isDriverName(d.driver) && DRIVERS[d.driver].vfio;
 };
-const anyVfioDevice = (s: SystemState): boolean => s.devices.some((_, i) => isVfioBound(s, i));
-const setVfio = (s: SystemState, v: Partial<SystemState['vfio_group']>): SystemState => ({
-  ...s,
-  vfio_group: { ...s.vfio_group, ...v },
-});
+/** vfio_group_has_iommu (group.c): the vfio_group still has its iommu_group (vfio_group->drivers > 0). */
+const hasIommuGroup = (s: SystemState): boolean => s.vfio_group.drivers > 0;
 
 export const vfioGroup: VfioGroupFns = {
   /**
-   * vfio_group_fops_open (group.c): -ENODEV when no VFIO driver is left in the group; -EBUSY when
-   * a device of the group is open through its cdev (cdev_device_open_cnt), checked first; -EBUSY
-   * when the group file is already open (single opener).
+   * vfio_group_fops_open (group.c): -ENODEV when no VFIO driver is left in the group
+   * (!vfio_group_has_iommu); -EBUSY when a device of the group is open through its cdev
+   * (group->cdev_device_open_cnt); -EBUSY when the group file is already open (single opener).
    */
   vfio_group_fops_open(_env, s, { ctx }) {
-    if (!anyVfioDevice(s)) return err('ENODEV', 'no VFIO driver is bound in the group');
-    if (s.devices.some((d) => d.iommufd !== null)) return err('EBUSY', 'a device of the group is open through its VFIO cdev');
+    if (!hasIommuGroup(s)) return err('ENODEV', 'no VFIO driver is bound in the group');
+    if (s.vfio_group.cdev_device_open_cnt > 0) return err('EBUSY', 'a device of the group is open through its VFIO cdev');
     if (s.vfio_group.opened_by !== null) return err('EBUSY', 'the group file is already open');
-    return ok(setVfio(s, { opened_by: ctx }));
+    return ok(updateVfioGroup(s, { opened_by: ctx }));
   },
 
   /**
@@ -58,10 +55,10 @@ export const vfioGroup: VfioGroupFns = {
   vfio_group_ioctl_set_container(env, s, { ctx }) {
     if (s.vfio_group.opened_by !== ctx) return err('EBADFD', 'the context has not opened the group file');
     if (s.vfio_group.container) return err('EINVAL', 'the group already has a container');
-    if (!anyVfioDevice(s)) return err('ENODEV', 'the group lost its iommu_group (no VFIO device left)');
+    if (!hasIommuGroup(s)) return err('ENODEV', 'the group lost its iommu_group (no VFIO device left)');
     const r = env.k.iommu_group_claim_dma_owner(env, s, { owner: 'vfio_group' });
     if (!r.ok) return r;
-    return ok(setVfio(r.next, { container: true }));
+    return ok(updateVfioGroup(r.next, { container: true }));
   },
 
   /**
@@ -74,7 +71,7 @@ export const vfioGroup: VfioGroupFns = {
     if (v.iommu_set) return err('EINVAL', 'the container already has an IOMMU backend');
     const r = env.k.iommu_attach_group(env, s, { domain: containerDomain(ctx) });
     if (!r.ok) return r;
-    return ok(setVfio(r.next, { iommu_set: true }));
+    return ok(updateVfioGroup(r.next, { iommu_set: true }));
   },
 
   /**
@@ -87,13 +84,13 @@ export const vfioGroup: VfioGroupFns = {
     if (v.opened_by !== ctx) return err('EBADFD', 'the context has not opened the group file');
     if (!v.container || !v.iommu_set) return err('EINVAL', 'the group has no container with an IOMMU backend');
     if (!isVfioBound(s, dev)) return err('ENODEV', 'not a VFIO device of this group');
-    return ok(updateDevice(s, dev, (d) => ({ ...d, group_fd: ctx })));
+    return ok(updateDevice(s, dev, { group_fd: ctx }));
   },
 
   /** vfio_device_fops_release (vfio_main.c): the device fd closes. */
   vfio_device_fops_release(_env, s, { ctx, dev }) {
     if (s.devices[dev]?.group_fd !== ctx) return err('EBADFD', 'the context holds no fd for this device');
-    return ok(updateDevice(s, dev, (d) => ({ ...d, group_fd: null })));
+    return ok(updateDevice(s, dev, { group_fd: null }));
   },
 
   /**
@@ -109,7 +106,7 @@ export const vfioGroup: VfioGroupFns = {
       if (!r.ok) return r;
       cur = r.next;
     }
-    return ok(setVfio(cur, { opened_by: null }));
+    return ok(updateVfioGroup(cur, { opened_by: null }));
   },
 
   /**
@@ -125,6 +122,6 @@ export const vfioGroup: VfioGroupFns = {
     }
     const r = env.k.iommu_group_release_dma_owner(env, cur, {});
     if (r.ok) cur = r.next;
-    return ok(setVfio(cur, { container: false, iommu_set: false }));
+    return ok(updateVfioGroup(cur, { container: false, iommu_set: false }));
   },
 };

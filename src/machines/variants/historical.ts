@@ -7,7 +7,7 @@ import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, errAfter, ok } from '../../kernel/errno.ts';
 import { currentKernel } from '../semantics/index.ts';
 import type { DevArg, Env, KernelFn } from '../semantics/kernel.ts';
-import { presentDevices, updateDevice, updateGroup, warnOn, type Owner, type SystemState } from '../state.ts';
+import { patchDevice, presentDevices, updateDevice, updateGroup, warnOn, type Owner, type SystemState } from '../state.ts';
 import { defineVariant } from './defineVariant.ts';
 
 /** Before v5.19 there was no ownership API: a DMA-API driver could bind anywhere. */
@@ -132,12 +132,12 @@ export const w7ClaimDetachToNull = defineVariant({
     __iommu_take_dma_ownership(_env, s, { owner }) {
       const g = s.group;
       if (g.domain !== null && g.domain !== DEFAULT_DOMAIN) return err('EBUSY', `group->domain is ${g.domain}`);
-      const devices = s.devices.map((d) => (d.present ? { ...d, hw: null } : d));
+      const devices = s.devices.map((d) => (d.present ? patchDevice(d, { hw: null }) : d));
       return ok({ ...s, devices, group: { ...g, domain: null, owner, owner_cnt: g.owner_cnt + 1 } });
     },
     __iommu_group_set_core_domain(env, s) {
       if (s.group.owner === null) return currentKernel.__iommu_group_set_core_domain(env, s, {});
-      const devices = s.devices.map((d) => (d.present ? { ...d, hw: null } : d));
+      const devices = s.devices.map((d) => (d.present ? patchDevice(d, { hw: null }) : d));
       return ok({ ...s, devices, group: { ...s.group, domain: null } });
     },
   },
@@ -155,10 +155,10 @@ export const w8ProbeErrorLeak = defineVariant({
     really_probe(env, s, { dev, driver }) {
       if (!DRIVERS[driver].probeFails) return currentKernel.really_probe(env, s, { dev, driver });
       if (!s.devices[dev]?.present || s.devices[dev]?.driver) return currentKernel.really_probe(env, s, { dev, driver });
-      const bound = updateDevice(s, dev, (d) => ({ ...d, driver }));
+      const bound = updateDevice(s, dev, { driver });
       const r = env.k.pci_dma_configure(env, bound, { dev });
       if (!r.ok) return err(r.errno, `pci_dma_configure: ${r.reason}`);
-      const after = updateDevice(r.next, dev, (d) => ({ ...d, driver: null }));
+      const after = updateDevice(r.next, dev, { driver: null });
       return errAfter('ENXIO', `${driver}: probe() failed; the error path skipped dma_cleanup`, after);
     },
   },
@@ -175,7 +175,7 @@ export const v519HotAddDefault = defineVariant({
     iommu_probe_device(env, s, a) {
       const r = currentKernel.iommu_probe_device(env, s, a);
       if (!r.ok || s.group.owner !== null || !s.group.default_domain) return r;
-      return ok({ ...r.next, devices: r.next.devices.map((d, i) => (i === a.dev ? { ...d, hw: DEFAULT_DOMAIN } : d)) });
+      return ok({ ...r.next, devices: r.next.devices.map((d, i) => (i === a.dev ? patchDevice(d, { hw: DEFAULT_DOMAIN }) : d)) });
     },
   },
 });

@@ -5,7 +5,7 @@
 import { DEFAULT_DOMAIN, hwptDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
 import { currentKernel } from '../semantics/index.ts';
-import { updateDevice, updateGroup } from '../state.ts';
+import { iommufdGroupOf, setIommufdGroup, updateDevice, updateGroup } from '../state.ts';
 import { defineVariant } from './defineVariant.ts';
 
 export const bugDeviceClaimNoCount = defineVariant({
@@ -60,7 +60,8 @@ export const bugIommufdAnyHwpt = defineVariant({
     iommufd_device_attach(env, s, { ctx, dev, hwpt }) {
       const r = env.k.iommu_replace_group_handle(env, s, { domain: hwptDomain(ctx, hwpt) });
       if (!r.ok) return r;
-      return ok(updateDevice(r.next, dev, (d) => ({ ...d, iommufd: { ctx, hwpt } })));
+      const ig = setIommufdGroup(r.next, ctx, { hwpt, devices: (iommufdGroupOf(s, ctx)?.devices ?? 0) + 1 });
+      return ok(updateDevice(ig, dev, { iommufd: { ctx, hwpt } }));
     },
   },
 });
@@ -75,7 +76,7 @@ export const bugHotAddIgnoresOwner = defineVariant({
     iommu_probe_device(env, s, a) {
       const r = currentKernel.iommu_probe_device(env, s, a);
       if (!r.ok || s.group.owner === null) return r;
-      return ok(updateDevice(r.next, a.dev, (d) => ({ ...d, hw: DEFAULT_DOMAIN })));
+      return ok(updateDevice(r.next, a.dev, { hw: DEFAULT_DOMAIN }));
     },
   },
 });
@@ -91,7 +92,7 @@ export const bugDeviceFdBeforeClaim = defineVariant({
       if (s.vfio_group.opened_by !== a.ctx) return currentKernel.vfio_group_ioctl_get_device_fd(env, s, a);
       const d = s.devices[a.dev];
       if (!d?.present || d.driver !== 'vfio-pci') return err('ENODEV', 'not a VFIO device of this group');
-      return ok(updateDevice(s, a.dev, (x) => ({ ...x, group_fd: a.ctx })));
+      return ok(updateDevice(s, a.dev, { group_fd: a.ctx }));
     },
   },
 });

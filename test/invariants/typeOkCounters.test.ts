@@ -1,0 +1,77 @@
+/**
+ * TypeOK checks the kernel counters the model keeps (vfio_group->drivers,
+ * vfio_group->cdev_device_open_cnt, each iommufd group's device count) against the devices: a
+ * rule that forgets one of them is caught.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore } from '../../src/engine/explore.ts';
+import { exploreFast } from '../../src/engine/packed/exploreFast.ts';
+import { typeOk } from '../../src/invariants/typeOk.ts';
+import { ok } from '../../src/kernel/errno.ts';
+import { buildModel } from '../../src/machines/model.ts';
+import { currentKernel } from '../../src/machines/semantics/index.ts';
+import { updateVfioGroup } from '../../src/machines/state.ts';
+import { defineVariant } from '../../src/machines/variants/defineVariant.ts';
+import { findScenario } from '../../src/scenarios/builtin.ts';
+import { model } from '../helpers/model.ts';
+
+/** vfio_df_unbind_iommufd without vfio_device_unblock_group: cdev_device_open_cnt leaks. */
+const unblockSkipped = defineVariant({
+  name: 'test-unblock-group-skipped',
+  kind: 'seeded',
+  description: 'vfio_df_unbind_iommufd forgets vfio_device_unblock_group (cdev_device_open_cnt leaks).',
+  source: 'test',
+  breaks: ['TypeOK'],
+  overrides: {
+    vfio_df_unbind_iommufd(env, s, a) {
+      const r = currentKernel.vfio_df_unbind_iommufd(env, s, a);
+      return r.ok ? ok(updateVfioGroup(r.next, { cdev_device_open_cnt: r.next.vfio_group.cdev_device_open_cnt + 1 })) : r;
+    },
+  },
+});
+
+/** A VFIO probe that does not register the device with its vfio_group (drivers not counted). */
+const registerSkipped = defineVariant({
+  name: 'test-register-skipped',
+  kind: 'seeded',
+  description: 'really_probe of a VFIO driver skips vfio_register_group_dev (vfio_group->drivers not incremented).',
+  source: 'test',
+  breaks: ['TypeOK'],
+  overrides: {
+    really_probe(env, s, a) {
+      const r = currentKernel.really_probe(env, s, a);
+      return r.ok && r.next.vfio_group.drivers !== s.vfio_group.drivers ? ok(updateVfioGroup(r.next, { drivers: s.vfio_group.drivers })) : r;
+    },
+  },
+});
+
+describe('TypeOK: the kernel counters agree with the devices', () => {
+  it('holds under the current kernel on iommufd-two-contexts (both engines)', () => {
+    const m = model('iommufd-two-contexts');
+    expect(explore(m, { invariants: ['TypeOK'] }).status).toBe('holds');
+    expect(exploreFast(m, { invariants: ['TypeOK'] }).status).toBe('holds');
+  });
+
+  it('a vfio_df_unbind_iommufd that skips vfio_device_unblock_group breaks TypeOK at cdev_device_open_cnt', () => {
+    const m = buildModel(findScenario('iommufd-two-contexts')!, unblockSkipped);
+    const r = explore(m, { invariants: ['TypeOK'] });
+    expect(r.status).toBe('violated');
+    expect(r.violations[0]!.reason).toMatch(/cdev_device_open_cnt is 1 but 0 cdev\(s\) are bound/);
+    expect(r.violations[0]!.steps.at(-1)!.event.type).toBe('vfio_df_unbind_iommufd');
+    expect(exploreFast(m, { invariants: ['TypeOK'] }).violations[0]!.reason).toBe(r.violations[0]!.reason);
+  });
+
+  it('a VFIO probe that skips vfio_register_group_dev breaks TypeOK at vfio_group->drivers', () => {
+    const m = buildModel(findScenario('vfio-vs-dma-api')!, registerSkipped);
+    const r = explore(m, { invariants: ['TypeOK'] });
+    expect(r.status).toBe('violated');
+    expect(r.violations[0]!.reason).toMatch(/vfio_group->drivers is 0 but 1 device\(s\) are bound to a VFIO driver/);
+    expect(r.violations[0]!.steps).toHaveLength(1);
+  });
+
+  it('an iommufd group whose count drifts from the attached devices breaks TypeOK', () => {
+    const m = model('iommufd-two-contexts');
+    const s = { ...m.init, iommufd_groups: [{ ctx: 0, hwpt: 0, devices: 1 }] };
+    expect(typeOk.check!(s, m.scenario)).toMatch(/ctx0's iommufd group lists 1 attached device\(s\) but 0 are attached/);
+  });
+});
