@@ -16,5 +16,6 @@ export function scalingScenario(devices: number, contexts: 1 | 2 = 2): Scenario 
     hotplug: false,
     p2p: allPairs(devices),
     topology: null,
+    symmetry: [Array.from({ length: devices }, (_, i) => `10:00.${i}`)],
   };
 }

@@ -63,7 +63,8 @@ function evaluateRule(d: Decision, rule: Rule, mismatches: string[]): RuleEviden
     const expected = rule.expect[name];
     if (expected === undefined) throw new Error(`decision ${d.id}: ${rule.variant} has no expectation for ${name}`);
     const invariants = expected === 'holds' ? [] : [...expected];
-    const result = runJob({ scenario: scenarioOf(name), variant, expectation: { expected: expected === 'holds' ? 'holds' : 'violated', invariants, source: 'decision' } });
+    // The records print full state counts: no symmetry reduction.
+    const result = runJob({ scenario: scenarioOf(name), variant, expectation: { expected: expected === 'holds' ? 'holds' : 'violated', invariants, source: 'decision' } }, { symmetry: false });
     const found = result.result.violations.map((v) => v.invariant);
     const matches = result.matchesExpectation && result.status === (expected === 'holds' ? 'holds' : 'violated');
     if (!matches) mismatches.push(`${d.id}-${d.slug}: ${rule.variant} on ${name}: expected ${formatExpect(expected)}, the checker found ${result.status === 'violated' ? `violated (${found.join(', ')})` : result.status}`);

@@ -34,6 +34,8 @@ export interface CheckResult {
   matchesExpectation: boolean;
   /** Exploration reached every reachable state (no bound cut it short). */
   complete: boolean;
+  /** Symmetry reduction was applied: the counts are of orbit representatives. */
+  symmetry: boolean;
   /** Invariants found broken that were not expected / expected but not found. */
   unexpected: string[];
   missing: string[];
@@ -54,9 +56,17 @@ export function judge(result: ExplorationResult, e: Expectation): Pick<CheckResu
 /** Runs one job. */
 export function runJob(job: Job, options: ExploreFastOptions = {}): CheckResult {
   const model = buildModel(job.scenario, job.variant);
-  // Symmetry reduction only when asked: the manifest's state counts are those of the full space.
-  const result = exploreFast(model, { ...options, symmetry: options.symmetry ?? false });
-  return { scenario: job.scenario.name, variant: job.variant.name, model, result, expectation: job.expectation, ...judge(result, job.expectation) };
+  // Symmetry reduction where the scenario declares it, unless the caller says otherwise.
+  const result = exploreFast(model, { ...options, symmetry: options.symmetry ?? 'declared' });
+  return {
+    scenario: job.scenario.name,
+    variant: job.variant.name,
+    model,
+    result,
+    symmetry: result.fast.symmetry,
+    expectation: job.expectation,
+    ...judge(result, job.expectation),
+  };
 }
 
 /** The exit code of a whole check: 1 on any mismatch, else 3 when a bound cut a run short, else 0. */

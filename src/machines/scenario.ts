@@ -80,6 +80,12 @@ export interface Scenario {
    * when none exists. Derived from the topology by the hardware model (findUnmapWindow).
    */
   readonly unmapWindow?: readonly (readonly string[] | null)[];
+  /**
+   * Classes of device names the scenario declares interchangeable (same spec apart from the name,
+   * p2p pairs unchanged by swapping them; checked). The checker explores one representative per
+   * orbit under these by default (`check --no-symmetry` turns it off); verdicts are the same.
+   */
+  readonly symmetry?: readonly (readonly string[])[];
   /** The variants this scenario is checked against by default (all when omitted). */
   readonly variants?: readonly string[];
 }

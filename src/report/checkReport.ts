@@ -37,7 +37,7 @@ export function formatCheckTable(results: readonly CheckResult[], color = false)
     r.variant,
     verdict(r, color),
     expectedText(r),
-    fmtInt(r.result.distinctStates),
+    fmtInt(r.result.distinctStates) + (r.symmetry ? ' (sym)' : ''),
     fmtInt(r.result.transitions),
     String(r.result.depth),
     `${r.result.seconds.toFixed(2)}s`,
@@ -53,7 +53,9 @@ export function formatSummary(results: readonly CheckResult[], color = false): s
   const incomplete = results.filter((r) => !r.complete).length;
   const states = results.reduce((a, r) => a + r.result.distinctStates, 0);
   const secs = results.reduce((a, r) => a + r.result.seconds, 0);
-  const text = `${results.length} checks: ${ok.length} as expected (${holds} hold, ${ok.length - holds} violated as expected); ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}; ${incomplete} incomplete. ${fmtInt(states)} states explored in ${secs.toFixed(2)} s (kernel ${KERNEL_PIN.version}).`;
+  const sym = results.filter((r) => r.symmetry).length;
+  const reduced = sym ? ` (${sym} check${sym === 1 ? '' : 's'} counted in orbit representatives: symmetry reduction, --no-symmetry for the full space)` : '';
+  const text = `${results.length} checks: ${ok.length} as expected (${holds} hold, ${ok.length - holds} violated as expected); ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}; ${incomplete} incomplete. ${fmtInt(states)} states explored in ${secs.toFixed(2)} s${reduced} (kernel ${KERNEL_PIN.version}).`;
   if (!color) return text;
   return mismatches ? pc.red(text) : incomplete ? pc.yellow(text) : pc.green(text);
 }
@@ -92,6 +94,7 @@ export function checkJson(results: readonly CheckResult[], exitCode: number) {
       complete: r.complete,
       bound: r.result.bound,
       distinctStates: r.result.distinctStates,
+      symmetry: r.symmetry,
       transitions: r.result.transitions,
       depth: r.result.depth,
       seconds: Number(r.result.seconds.toFixed(3)),

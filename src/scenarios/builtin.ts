@@ -59,6 +59,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     hotplug: false,
     p2p: allPairs(2),
     topology: 'multifunction-no-acs',
+    symmetry: [['01:00.0', '01:00.1']],
   },
   {
     name: 'hot-add-owned-group',

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DRIVER_NAMES } from '../kernel/drivers.ts';
 import type { Scenario } from '../machines/scenario.ts';
+import { declaredSymmetryProblem } from '../machines/scenarioSymmetry.ts';
 import { VARIANTS } from '../machines/variants/index.ts';
 import { INVARIANTS } from '../invariants/index.ts';
 import { allPairs } from './builtin.ts';
@@ -39,6 +40,8 @@ export const scenarioFileSchema = z.strictObject({
   contexts: z.array(contextSchema).max(3).default([]),
   hotplug: z.boolean().default(false),
   p2p: z.union([z.enum(['all', 'none']), z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)]))]).default('all'),
+  /** Classes of device names declared interchangeable (checked; reduced by default). */
+  symmetry: z.array(z.array(z.string().min(1)).min(2, 'a class needs at least two device names')).optional(),
   variants: z.array(variantName).min(1).default(['current']),
   expect: z.partialRecord(variantName, expectSchema).default({}),
 });
@@ -80,17 +83,18 @@ export function parseScenarioFile(text: string, file: string): LoadedScenario {
     if (!f.variants.includes(v)) throw new ScenarioFileError(`${file}: expect.${v}: expected a variant listed in "variants" (${f.variants.join(', ')})`);
   }
   const p2p = f.p2p === 'all' ? allPairs(n) : f.p2p === 'none' ? [] : f.p2p.map(([a, b]) => [a, b] as [number, number]);
-  return {
-    scenario: {
-      name: f.name,
-      description: f.description,
-      devices: f.devices.map((d) => ({ ...d, drivers: d.drivers as Scenario['devices'][number]['drivers'] })),
-      contexts: f.contexts,
-      hotplug: f.hotplug,
-      p2p,
-      topology: null,
-      variants: f.variants,
-    },
-    expect: f.expect,
+  const scenario: Scenario = {
+    name: f.name,
+    description: f.description,
+    devices: f.devices.map((d) => ({ ...d, drivers: d.drivers as Scenario['devices'][number]['drivers'] })),
+    contexts: f.contexts,
+    hotplug: f.hotplug,
+    p2p,
+    topology: null,
+    variants: f.variants,
+    ...(f.symmetry ? { symmetry: f.symmetry } : {}),
   };
+  const sym = declaredSymmetryProblem(scenario);
+  if (sym) throw new ScenarioFileError(`${file}: symmetry[${sym.index}]: ${sym.message}; expected names of interchangeable devices`);
+  return { scenario, expect: f.expect };
 }

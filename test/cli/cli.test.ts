@@ -17,16 +17,21 @@ describe('iommu-mc check', () => {
     expect(r.stderr).toMatch(/--scenario: unknown "no-such-thing"; choose one of: vfio-vs-dma-api/);
   });
 
-  it('--symmetry: the same verdicts on interchangeable slots, fewer states; refused with --write-manifest (exit 2)', () => {
+  it('declared symmetry is reduced by default; --no-symmetry explores the full space with the same verdicts; --symmetry is refused with --write-manifest (exit 2)', () => {
     const args = ['check', '--json', '--scenario', 'iommufd-two-contexts'];
-    const full = JSON.parse(cli(args).stdout);
-    const sym = JSON.parse(cli([...args, '--symmetry']).stdout);
-    expect(sym.ok).toBe(true);
+    const byDefault = JSON.parse(cli(args).stdout);
+    const full = JSON.parse(cli([...args, '--no-symmetry']).stdout);
+    expect(byDefault.ok).toBe(true);
+    expect(full.ok).toBe(true);
+    expect(byDefault.results.every((r: { symmetry: boolean }) => r.symmetry)).toBe(true);
+    expect(full.results.some((r: { symmetry: boolean }) => r.symmetry)).toBe(false);
     const verdicts = (j: { results: { variant: string; status: string; violations: { invariant: string }[] }[] }) =>
       j.results.map((r) => [r.variant, r.status, r.violations.map((v) => v.invariant)]);
-    expect(verdicts(sym)).toEqual(verdicts(full));
+    expect(verdicts(byDefault)).toEqual(verdicts(full));
     const states = (j: { results: { distinctStates: number }[] }) => j.results.reduce((n, r) => n + r.distinctStates, 0);
-    expect(states(sym)).toBeLessThan(states(full));
+    expect(states(byDefault)).toBeLessThan(states(full));
+    const text = cli(['check', '--scenario', 'iommufd-two-contexts', '--traces', 'none']).stdout;
+    expect(text).toMatch(/counted in orbit representatives: symmetry reduction, --no-symmetry for the full space/);
     const r = cli(['check', '--symmetry', '--write-manifest', 'x.json']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--symmetry and --write-manifest cannot be combined/);
@@ -93,6 +98,13 @@ describe('iommu-mc check --scenario-file', () => {
     ['an unknown key', 'extra.json', '{"name":"x","devices":[{"name":"a","drivers":["e1000e"]}],"colour":1}', /extra\.json: \(top level\): .*colour/],
     ['an empty file', 'empty.yaml', '', /empty\.yaml: the file is empty/],
     ['broken JSON', 'broken.json', '{"name":', /broken\.json: not valid JSON/],
+    [
+      'a declared symmetry between different devices',
+      'sym.yaml',
+      'name: x\ndevices:\n  - { name: a, drivers: [e1000e] }\n  - { name: b, drivers: [vfio-pci] }\nsymmetry: [[a, b]]\n',
+      /sym\.yaml: symmetry\[0\]: a and b differ in more than their name .*expected names of interchangeable devices/,
+    ],
+    ['a declared symmetry naming no device', 'sym2.yaml', 'name: x\ndevices:\n  - { name: a, drivers: [e1000e] }\nsymmetry: [[a, c]]\n', /sym2\.yaml: symmetry\[0\]: c is not a device of the scenario/],
   ])('%s exits 2 with one line naming the file and field', (_, name, text, re) => {
     const r = cli(['check', '--scenario-file', write(name, text)]);
     expect(r.code).toBe(2);

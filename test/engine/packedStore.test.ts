@@ -8,9 +8,12 @@ import { PackedStore } from '../../src/engine/packed/packedStore.ts';
 const code = (...xs: number[]) => Int32Array.from(xs);
 
 describe('PackedStore', () => {
-  it('finds every code it added, across widening and rehashing', () => {
+  it.each([
+    ['with hash tags in the table', undefined],
+    ['when the table drops its hash tags half-way (ids past 2^26)', 10000],
+  ])('finds every code it added, across widening and rehashing, %s', (_, tagUntil) => {
     const k = 5;
-    const store = new PackedStore(k, 3, 3);
+    const store = new PackedStore(k, 3, 3, tagUntil);
     const packed = new Uint32Array(k);
     const codes: Int32Array[] = [];
     let maxG = 0;

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { exploreFast } from '../../src/engine/packed/exploreFast.ts';
-import { deviceSymmetryClasses } from '../../src/engine/packed/symmetry.ts';
+import { declaredSymmetryProblem, deviceSymmetryClasses } from '../../src/engine/packed/symmetry.ts';
 import { canonicalKey } from '../../src/engine/serialize.ts';
 import type { ExplorationResult } from '../../src/engine/types.ts';
 import { successor } from '../../src/machines/events.ts';
@@ -59,11 +59,27 @@ describe('symmetry reduction', () => {
     expectRealRuns(model, on);
   });
 
-  it('is on by default where devices are interchangeable, and reduces the scaling model', () => {
+  it('exploreFast reduces what the scenario declares with symmetry: \'declared\', and nothing by default', () => {
     const model = buildModel(scalingScenario(5, 2), VARIANTS[0]!);
-    const on = exploreFast(model);
-    const off = exploreFast(model, { symmetry: false });
-    expect(on.fast.symmetry).toBe(true);
-    expect(off.distinctStates / on.distinctStates).toBeGreaterThan(10);
+    const declared = exploreFast(model, { symmetry: 'declared' });
+    const off = exploreFast(model);
+    expect(declared.fast.symmetry).toBe(true);
+    expect(off.fast.symmetry).toBe(false);
+    expect(off.distinctStates / declared.distinctStates).toBeGreaterThan(10);
+    const undeclared = buildModel({ ...scalingScenario(5, 2), symmetry: undefined }, VARIANTS[0]!);
+    expect(exploreFast(undeclared, { symmetry: 'declared' }).fast.symmetry).toBe(false);
+  });
+
+  it('a declared class of devices that are not interchangeable is refused, naming the class and why', () => {
+    const s = scalingScenario(3, 1);
+    const swapped: Scenario = { ...s, p2p: [[0, 1]], symmetry: [['10:00.0', '10:00.1']] };
+    expect(declaredSymmetryProblem(swapped)).toEqual({ index: 0, message: 'swapping 10:00.0 and 10:00.1 changes the peer-to-peer pairs' });
+    expect(() => exploreFast(buildModel(swapped, VARIANTS[0]!), { symmetry: 'declared' })).toThrow(/symmetry\[0\]: swapping 10:00.0 and 10:00.1/);
+    expect(declaredSymmetryProblem({ ...s, symmetry: [['10:00.0', '10:00.1'], ['10:00.1', '10:00.2']] })?.message).toBe('10:00.1 is in two classes');
+  });
+
+  it('every built-in scenario\'s declared symmetry is sound', () => {
+    for (const s of BUILTIN_SCENARIOS) expect(declaredSymmetryProblem(s), s.name).toBeNull();
+    expect(BUILTIN_SCENARIOS.filter((s) => s.symmetry).map((s) => s.name)).toEqual(['iommufd-two-contexts']);
   });
 });

@@ -101,7 +101,8 @@ async function runCheck(o: CheckOpts): Promise<number> {
         maxStates: o.maxStates ?? 2_000_000,
         maxSeconds: o.maxSeconds,
         maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
-        symmetry: o.symmetry ?? false,
+        // Declared symmetry by default; the manifest records the full state space.
+        symmetry: o.writeManifest ? false : (o.symmetry ?? 'declared'),
         memoryBytes: () => process.memoryUsage().rss,
         onProgress: (p) => progress.states(p),
       }),
@@ -145,7 +146,8 @@ export const checkCommand: CommandFactory = (setExit) =>
     .option('--max-states <n>', 'stop after this many distinct states (status incomplete, exit 3)', positiveInt('--max-states'))
     .option('--max-seconds <s>', 'stop a run after this many seconds (status incomplete, exit 3)', positiveNumber('--max-seconds'))
     .option('--max-memory <mb>', 'stop a run once the process uses this many MiB (status incomplete, exit 3)', positiveNumber('--max-memory'))
-    .option('--symmetry', 'reduce interchangeable device slots (same drivers, presence and PCI facts) to one orbit representative: same verdicts, fewer states; counts are of representatives')
+    .option('--symmetry', 'reduce every class of interchangeable device slots the engine finds (same drivers, presence and PCI facts), not only those the scenario declares: same verdicts, fewer states; counts are of orbit representatives')
+    .option('--no-symmetry', 'explore the full state space, even where the scenario declares interchangeable devices (the default reduces those)')
     .option('--stats', 'print coverage per kernel call: enabled, succeeded, changed the state, errnos')
     .option('--write-manifest <file>', 'write the expected results of this run to FILE (src/scenarios/manifest.json)')
     .option('--no-color', 'no colours')

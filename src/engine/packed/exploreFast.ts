@@ -28,14 +28,15 @@ import { StateCodec } from './codec.ts';
 import { MemoModel, OUTCOMES } from './memoModel.ts';
 import { PackedStore } from './packedStore.ts';
 import { counterexamples, type Found } from './replay.ts';
-import { DeviceSymmetry, deviceSymmetryClasses } from './symmetry.ts';
+import { declaredSymmetryClasses, DeviceSymmetry, deviceSymmetryClasses } from './symmetry.ts';
 
 export interface ExploreFastOptions extends ExploreOptions {
   /**
-   * Symmetry reduction over interchangeable devices. Default: on when the scenario has
-   * interchangeable devices. Counts are then orbit representatives; verdicts stay the same.
+   * Symmetry reduction over interchangeable devices: 'declared' reduces the classes the scenario
+   * declares (Scenario.symmetry; runJob's default), true every class the engine finds, false
+   * (the default here) none. Counts are then of orbit representatives; verdicts stay the same.
    */
-  symmetry?: boolean;
+  symmetry?: boolean | 'declared';
   /** Stop (bound `max-memory`) once `memoryBytes()` exceeds this many bytes. @default Infinity */
   maxMemory?: number;
   /** The process's memory in use, in bytes (the engine does no I/O: the caller measures). */
@@ -89,7 +90,8 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
 
   const codec = new StateCodec(model.init);
   const k = codec.k;
-  const classes = options.symmetry === false ? [] : deviceSymmetryClasses(scenario);
+  const mode = options.symmetry ?? false;
+  const classes = mode === false ? [] : mode === true ? deviceSymmetryClasses(scenario) : declaredSymmetryClasses(scenario);
   const sym = classes.length > 0 ? new DeviceSymmetry(classes, codec) : null;
   const memo = new MemoModel(model, codec, stepInvs, scanned);
   const nBlocks = memo.blocks.length;

@@ -3,7 +3,9 @@
  * into W 32-bit words, `bitsG` bits for the global id and `bitsD` bits per slot (no field
  * crosses a word), stored once in fixed-size chunks indexed by state id (BFS order); an
  * open-addressing hash table (linear probing, Int32Array of id + 1, load at most 0.7) indexes
- * them. No full snapshot is kept. When an id outgrows its field, widen() repacks every stored
+ * them. While ids fit in 26 bits, each table entry also carries 6 bits of the code's hash, so a
+ * probe compares a stored code only when those bits agree (about 1 in 64 otherwise): most
+ * probes then stay in the table instead of reaching into the code chunks. No full snapshot is kept. When an id outgrows its field, widen() repacks every stored
  * code with wider fields (ids only grow when the engine meets a new value, mostly early).
  */
 import type { Code } from './codec.ts';
@@ -11,6 +13,9 @@ import type { Code } from './codec.ts';
 const CHUNK_BITS = 16;
 const CHUNK = 1 << CHUNK_BITS;
 const MAX_LOAD = 0.7;
+/** Table entries: id + 1 in the low ID_BITS bits, the top 6 bits of the hash above (while ids fit). */
+const ID_BITS = 26;
+const ID_MASK = (1 << ID_BITS) - 1;
 
 /** Where each component lives: word index, shift, mask. */
 class Layout {
@@ -55,12 +60,16 @@ export class PackedStore {
   private chunks: Uint32Array[] = [];
   private table: Int32Array;
   private tableMask: number;
+  /** Entries carry hash tags (ids below 2^26 - 1). */
+  private tagged = true;
   count = 0;
 
   constructor(
     readonly k: number,
     maxGlobal: number,
     maxDevice: number,
+    /** Entries stop carrying hash tags once this many states are stored (a test sets it low). */
+    private readonly tagUntil = ID_MASK - 1,
   ) {
     this.layout = new Layout(k, bitsFor(maxGlobal), bitsFor(maxDevice));
     this.table = new Int32Array(1 << 12);
@@ -115,16 +124,21 @@ export class PackedStore {
   findOrAdd(a: Uint32Array): number {
     const W = this.layout.words;
     const table = this.table;
-    let slot = this.hash(a, 0) & this.tableMask;
+    const h = this.hash(a, 0);
+    const tagged = this.tagged;
+    const tag = tagged ? (h >>> ID_BITS) << ID_BITS : 0;
+    let slot = h & this.tableMask;
     for (;;) {
       const v = table[slot]!;
       if (v === 0) break;
-      const id = v - 1;
-      const chunk = this.chunks[id >>> CHUNK_BITS]!;
-      const at = (id & (CHUNK - 1)) * W;
-      let w = 0;
-      while (w < W && chunk[at + w] === a[w]) w++;
-      if (w === W) return id;
+      if (!tagged || (v & ~ID_MASK) === tag) {
+        const id = (tagged ? v & ID_MASK : v) - 1;
+        const chunk = this.chunks[id >>> CHUNK_BITS]!;
+        const at = (id & (CHUNK - 1)) * W;
+        let w = 0;
+        while (w < W && chunk[at + w] === a[w]) w++;
+        if (w === W) return id;
+      }
       slot = (slot + 1) & this.tableMask;
     }
     const id = this.count++;
@@ -132,8 +146,11 @@ export class PackedStore {
     if (ci === this.chunks.length) this.chunks.push(new Uint32Array(CHUNK * W));
     const at = (id & (CHUNK - 1)) * W;
     this.chunks[ci]!.set(a.subarray(0, W), at);
-    table[slot] = id + 1;
-    if (this.count > table.length * MAX_LOAD) this.rehash(table.length * 2);
+    table[slot] = tag | (id + 1);
+    if (tagged && this.count >= this.tagUntil) {
+      this.tagged = false;
+      this.rehash(table.length);
+    } else if (this.count > table.length * MAX_LOAD) this.rehash(table.length * 2);
     return ~id;
   }
 
@@ -141,10 +158,12 @@ export class PackedStore {
     const table = new Int32Array(size);
     const mask = size - 1;
     const W = this.layout.words;
+    const tagged = this.tagged;
     for (let id = 0; id < this.count; id++) {
-      let slot = this.hash(this.chunks[id >>> CHUNK_BITS]!, (id & (CHUNK - 1)) * W) & mask;
+      const h = this.hash(this.chunks[id >>> CHUNK_BITS]!, (id & (CHUNK - 1)) * W);
+      let slot = h & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = id + 1;
+      table[slot] = (tagged ? (h >>> ID_BITS) << ID_BITS : 0) | (id + 1);
     }
     this.table = table;
     this.tableMask = mask;

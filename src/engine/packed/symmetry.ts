@@ -8,41 +8,15 @@
  * state of the same orbit. Ties make the representative not always unique (less reduction,
  * never an unsound merge).
  *
+ * Which classes: those a scenario declares (`Scenario.symmetry`, checked here to be sound), which
+ * the checker uses by default, or all the engine finds (`--symmetry`).
+ *
  * User contexts are not permuted (their specs differ in every built-in and scaling scenario).
  */
-import type { DeviceSpec, Scenario } from '../../machines/scenario.ts';
+export { declaredSymmetryClasses, declaredSymmetryProblem, deviceSymmetryClasses } from '../../machines/scenarioSymmetry.ts';
 import type { SystemState } from '../../machines/state.ts';
 import { canonicalKey } from '../serialize.ts';
 import type { Code, StateCodec } from './codec.ts';
-
-/** Classes (2 or more slots each) of interchangeable devices; empty when there is no symmetry. */
-export function deviceSymmetryClasses(scenario: Scenario): number[][] {
-  const specKey = (d: DeviceSpec): string => {
-    const { name: _name, ...rest } = d;
-    return canonicalKey(rest);
-  };
-  const byKey = new Map<string, number[]>();
-  scenario.devices.forEach((d, i) => {
-    const k = specKey(d);
-    const c = byKey.get(k);
-    if (c) c.push(i);
-    else byKey.set(k, [i]);
-  });
-  const pairs = new Set(scenario.p2p.map(([a, b]) => `${a},${b}`));
-  const invariantUnderSwap = (x: number, y: number): boolean => {
-    const sw = (i: number) => (i === x ? y : i === y ? x : i);
-    return scenario.p2p.every(([a, b]) => pairs.has(`${sw(a)},${sw(b)}`));
-  };
-  // Adjacent transpositions generate the symmetric group of a class: check each one.
-  const classes: number[][] = [];
-  for (const c of byKey.values()) {
-    if (c.length < 2) continue;
-    let ok = true;
-    for (let j = 0; j + 1 < c.length && ok; j++) ok = invariantUnderSwap(c[j]!, c[j + 1]!);
-    if (ok) classes.push(c);
-  }
-  return classes;
-}
 
 const PRIVATE = /^private:(\d+)$/;
 
