@@ -13,7 +13,7 @@ import { ReadRecorder } from '../../src/engine/packed/recorder.ts';
 import { INVARIANTS } from '../../src/invariants/index.ts';
 import { successor } from '../../src/machines/events.ts';
 import { buildModel } from '../../src/machines/model.ts';
-import { updateDevice, type SystemState } from '../../src/machines/state.ts';
+import { patchDevice, updateDevice, type SystemState } from '../../src/machines/state.ts';
 import { currentVariant } from '../../src/machines/variants/index.ts';
 import { scalingScenario } from '../../bench/scaling.ts';
 
@@ -51,6 +51,27 @@ describe('ReadRecorder', () => {
     expect(path.filter((_, i) => i % 2 === 0).sort(byNumber)).toEqual(read.sort(byNumber));
     const writes = rec.writesOf(view, next);
     expect(writes).toEqual([2, codec.deviceId({ ...model.init.devices[1]!, driver: 'e1000e' })]);
+  });
+
+  it('with a field limit of 0 a field read is recorded as a read of its whole slot, once', () => {
+    const { code, rec } = setup();
+    const view = rec.begin(code, 0);
+    void view.state.devices[1]!.driver;
+    void view.state.devices[1]!.hw;
+    expect(rec.end()).toEqual([2, code[2]]);
+  });
+
+  it('patchDevice on a slot view reads none of the copied fields and is written as a patch of that slot', () => {
+    const { codec, code, rec } = setup();
+    const view = rec.begin(code);
+    const next = { ...view.state, devices: view.state.devices.map((d, i) => (i === 1 ? patchDevice(d, { hw: 'blocking' }) : d)) };
+    // Only the global part, which the state spread copied: no field of any slot.
+    expect(rec.end()).toEqual([0, code[0]]);
+    const writes = rec.writesOf(view, next);
+    expect(writes).toHaveLength(2);
+    expect(writes[0]).toBe(2);
+    expect(writes[1]).toBeLessThan(0);
+    expect(codec.written(code, 2, writes[1]!)).toBe(codec.deviceId({ ...model.init.devices[1]!, hw: 'blocking' }));
   });
 
   it('the view itself as the result is no write', () => {

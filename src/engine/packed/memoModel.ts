@@ -7,7 +7,10 @@
  * verdicts; this file adds no rule.
  *
  * Soundness: every cached function is pure and reads the state only through the view, which
- * records each component (global part, device slot) at its first read. A state that agrees with
+ * records each component (global part, device slot) at its first read. Kernel calls are keyed
+ * per device field they read (a call that reads two fields of a slot hits for every tuple that
+ * agrees on those two); event blocks and invariant scans, which read most fields of their slot,
+ * are keyed per whole slot (one trie level instead of one per field). A state that agrees with
  * a recorded run on the components it read makes the function take the same path, so it returns
  * the same value; a successor differs from its state only in components that the result does
  * not share with the view, and those are written as ids (see ReadRecorder.writesOf).
@@ -102,7 +105,7 @@ export class MemoModel {
   block(b: number, code: Code): Int32Array {
     const hit = this.blockTrie.get(b, code);
     if (hit !== undefined) return hit;
-    const view = this.rec.begin(code);
+    const view = this.rec.begin(code, 0);
     const events = this.blocks[b]!(view.state);
     const path = this.rec.end();
     const v = Int32Array.from(events, (e) => this.eventId(e));
@@ -199,7 +202,7 @@ export class MemoModel {
     const n = this.codec.n;
     let a = this.startTrie.get(0, code);
     if (a === undefined) {
-      const view = this.rec.begin(code);
+      const view = this.rec.begin(code, 0);
       const acc = this.scans.map((sc) => sc.start(view.state, this.model.scenario));
       this.startTrie.set(0, this.rec.end(), (a = this.accId(acc)));
     }
@@ -207,7 +210,7 @@ export class MemoModel {
       const root = a * n + i;
       let b = this.deviceTrie.get(root, code);
       if (b === undefined) {
-        const view = this.rec.begin(code);
+        const view = this.rec.begin(code, 0);
         const prev = this.accs[a]!;
         const acc = this.scans.map((sc, f) => sc.device(prev[f]!, view.state, i, this.model.scenario));
         this.deviceTrie.set(root, this.rec.end(), (b = this.accId(acc)));
@@ -216,7 +219,7 @@ export class MemoModel {
     }
     let r = this.endTrie.get(a, code);
     if (r === undefined) {
-      const view = this.rec.begin(code);
+      const view = this.rec.begin(code, 0);
       const acc = this.accs[a]!;
       const out: [number, string][] = [];
       this.scans.forEach((sc, f) => {

@@ -38,6 +38,9 @@ export class ReadRecorder {
   path: number[] = [];
   private readonly seen: Uint8Array;
   private active = false;
+  /** Fields of one slot recorded one by one before the whole slot is (see readField). */
+  private fieldLimit = Number.POSITIVE_INFINITY;
+  private readonly fieldsRead: Uint8Array;
   private code: Code = new Int32Array(0);
   /** The current state's parts, read by the getters. */
   private readonly raw: DeviceState[];
@@ -48,6 +51,7 @@ export class ReadRecorder {
 
   constructor(private readonly codec: StateCodec) {
     this.seen = new Uint8Array(codec.k + codec.n * codec.fields.length);
+    this.fieldsRead = new Uint8Array(codec.n);
     this.raw = new Array(codec.n);
     // Fields in the order of the model's own objects (so spreads keep that key order).
     const order = codec.deviceKeyOrder;
@@ -113,16 +117,23 @@ export class ReadRecorder {
     this.path.push(c, this.code[c]!);
   }
 
-  /** Records the read of field f of slot j. */
+  /**
+   * Records the read of field f of slot j; past `fieldLimit` fields of one slot, the read of the
+   * whole slot instead (one trie level for the slot's remaining fields).
+   */
   private readField(j: number, f: number): void {
     const c = this.codec.fieldComponent(j, f);
     if (!this.active || this.seen[1 + j] || this.seen[c]) return;
+    if (this.fieldsRead[j]! >= this.fieldLimit) return this.read(1 + j);
+    this.fieldsRead[j]!++;
     this.seen[c] = 1;
     this.path.push(c, this.code[c]!);
   }
 
   /** Starts recording on the state whose extended code is `code` (unchanged until writesOf is done). */
-  begin(code: Code): View {
+  begin(code: Code, fieldLimit = Number.POSITIVE_INFINITY): View {
+    this.fieldLimit = fieldLimit;
+    this.fieldsRead.fill(0);
     this.path = [];
     this.seen.fill(0);
     this.active = true;
