@@ -169,6 +169,10 @@ export const updateVfioGroup = (s: SystemState, v: Partial<VfioGroupState>): Sys
   vfio_group: { ...s.vfio_group, ...v },
 });
 
+/** Returns a copy of `s` with a vfio_group counter moved by `delta` (the kernel's ++ / --). */
+export const addToVfioGroup = (s: SystemState, counter: 'drivers' | 'cdev_device_open_cnt', delta: number): SystemState =>
+  updateVfioGroup(s, { [counter]: s.vfio_group[counter] + delta });
+
 /** The iommufd group of context `ctx` (an entry while some device is attached), or undefined. */
 export const iommufdGroupOf = (s: SystemState, ctx: number): IommufdGroupState | undefined =>
   s.iommufd_groups.find((g) => g.ctx === ctx);

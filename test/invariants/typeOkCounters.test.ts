@@ -10,7 +10,7 @@ import { typeOk } from '../../src/invariants/typeOk.ts';
 import { ok } from '../../src/kernel/errno.ts';
 import { buildModel } from '../../src/machines/model.ts';
 import { currentKernel } from '../../src/machines/semantics/index.ts';
-import { updateVfioGroup } from '../../src/machines/state.ts';
+import { addToVfioGroup, updateVfioGroup } from '../../src/machines/state.ts';
 import { defineVariant } from '../../src/machines/variants/defineVariant.ts';
 import { findScenario } from '../../src/scenarios/builtin.ts';
 import { model } from '../helpers/model.ts';
@@ -25,7 +25,7 @@ const unblockSkipped = defineVariant({
   overrides: {
     vfio_df_unbind_iommufd(env, s, a) {
       const r = currentKernel.vfio_df_unbind_iommufd(env, s, a);
-      return r.ok ? ok(updateVfioGroup(r.next, { cdev_device_open_cnt: r.next.vfio_group.cdev_device_open_cnt + 1 })) : r;
+      return r.ok ? ok(addToVfioGroup(r.next, 'cdev_device_open_cnt', 1)) : r;
     },
   },
 });

@@ -53,23 +53,8 @@ export class ReadRecorder {
     this.seen = new Uint8Array(codec.k + codec.n * codec.fields.length);
     this.fieldsRead = new Uint8Array(codec.n);
     this.raw = new Array(codec.n);
-    // Fields in the order of the model's own objects (so spreads keep that key order).
-    const order = codec.deviceKeyOrder;
-    const devices = Array.from({ length: codec.n }, (_, j) => {
-      const slot = {};
-      for (const name of order) {
-        const f = codec.fields.indexOf(name);
-        Object.defineProperty(slot, name, {
-          enumerable: true,
-          get: () => {
-            this.readField(j, f);
-            return (this.raw[j] as unknown as Record<string, unknown>)[name];
-          },
-        });
-      }
-      Object.defineProperty(slot, PATCH_DEVICE, { value: (patch: Partial<DeviceState>) => this.patchView(j, patch) });
-      return Object.freeze(slot) as DeviceState;
-    });
+    // A slot view is the patch view of the empty patch.
+    const devices = Array.from({ length: codec.n }, (_, j) => this.patchView(j, {}));
     const state = {} as SystemState;
     const globalGetter = <K extends keyof GlobalPart>(key: K) => ({
       enumerable: true,
@@ -166,26 +151,17 @@ export class ReadRecorder {
     for (let j = 0; j < codec.n; j++) {
       const d = next.devices[j]!;
       if (d === view.devices[j]) continue;
+      // A slot view is the patch view of the empty patch.
       const pv = this.patchOf.get(d);
-      if (pv !== undefined) {
-        if (pv.j === j) {
-          out.push(1 + j, ~codec.patchId(pv.patch));
-        } else {
-          this.active = true;
-          this.read(1 + pv.j);
-          this.active = false;
-          out.push(1 + j, codec.deviceId({ ...this.raw[pv.j]!, ...pv.patch }));
-        }
-        continue;
-      }
-      const from = view.devices.indexOf(d);
-      if (from >= 0) {
-        this.active = true;
-        this.read(1 + from);
-        this.active = false;
-        out.push(1 + j, view.code[1 + from]!);
-      } else {
+      if (pv === undefined) {
         out.push(1 + j, codec.deviceId(d, view.code[1 + j]!));
+      } else if (pv.j === j) {
+        out.push(1 + j, ~codec.patchId(pv.patch));
+      } else {
+        this.active = true;
+        this.read(1 + pv.j);
+        this.active = false;
+        out.push(1 + j, codec.deviceId({ ...this.raw[pv.j]!, ...pv.patch }, view.code[1 + pv.j]!));
       }
     }
     return out;

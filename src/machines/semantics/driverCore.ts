@@ -14,7 +14,7 @@
 import { DEFAULT_DOMAIN, BLOCKING_DOMAIN, SVA_DOMAIN, SVA_PASID, privateDomain } from '../../kernel/domains.ts';
 import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, errAfter, ok } from '../../kernel/errno.ts';
-import { presentDevices, updateDevice, updateGroup, updateVfioGroup, warnOn } from '../state.ts';
+import { addToVfioGroup, presentDevices, updateDevice, updateGroup, warnOn } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 
 type DriverCoreFns = Pick<
@@ -68,7 +68,7 @@ export const driverCore: DriverCoreFns = {
       const after = updateDevice(c.ok ? c.next : r.next, dev, { driver: null });
       return errAfter('ENXIO', `${driver}: probe() failed; error path ran dma_cleanup`, after);
     }
-    if (DRIVERS[driver].vfio) return ok(updateVfioGroup(r.next, { drivers: r.next.vfio_group.drivers + 1 }));
+    if (DRIVERS[driver].vfio) return ok(addToVfioGroup(r.next, 'drivers', 1));
     return ok(r.next);
   },
 
@@ -105,7 +105,7 @@ export const driverCore: DriverCoreFns = {
     if (c.ok) cur = c.next;
     cur = updateDevice(cur, dev, { driver: null });
     if (drv.vfio) {
-      cur = updateVfioGroup(cur, { drivers: cur.vfio_group.drivers - 1 });
+      cur = addToVfioGroup(cur, 'drivers', -1);
       if (cur.vfio_group.drivers === 0 && cur.vfio_group.container) {
         const r = env.k.vfio_group_detach_container(env, cur, {});
         if (r.ok) cur = r.next;

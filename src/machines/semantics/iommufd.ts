@@ -10,7 +10,7 @@
 import { hwptDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
 import type { SystemState } from '../state.ts';
-import { ictxOwner, iommufdGroupOf, patchDevice, setIommufdGroup, updateDevice, updateVfioGroup } from '../state.ts';
+import { addToVfioGroup, ictxOwner, iommufdGroupOf, patchDevice, setIommufdGroup, updateDevice } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 import { isVfioBound } from './vfioGroup.ts';
 
@@ -43,7 +43,7 @@ export const iommufd: IommufdFns = {
     if (s.devices[dev]?.iommufd) return err('EINVAL', 'the device is already bound to an iommufd');
     const r = env.k.iommufd_device_bind(env, s, { ctx, dev });
     if (!r.ok) return r;
-    return ok(updateVfioGroup(r.next, { cdev_device_open_cnt: r.next.vfio_group.cdev_device_open_cnt + 1 }));
+    return ok(addToVfioGroup(r.next, 'cdev_device_open_cnt', 1));
   },
 
   /**
@@ -123,9 +123,10 @@ export const iommufd: IommufdFns = {
    */
   iommufd_device_detach(env, s, { ctx, dev }) {
     const hwpt = s.devices[dev]?.iommufd?.hwpt ?? 0;
-    const left = (iommufdGroupOf(s, ctx)?.devices ?? 1) - 1;
+    const ig = iommufdGroupOf(s, ctx);
+    const left = (ig?.devices ?? 1) - 1;
     let cur = updateDevice(s, dev, { iommufd: { ctx, hwpt: null } });
-    cur = setIommufdGroup(cur, ctx, left > 0 ? { hwpt: iommufdGroupOf(s, ctx)!.hwpt, devices: left } : null);
+    cur = setIommufdGroup(cur, ctx, ig && left > 0 ? { hwpt: ig.hwpt, devices: left } : null);
     if (left === 0) {
       const r = env.k.iommu_detach_group_handle(env, cur, { domain: hwptDomain(ctx, hwpt) });
       if (!r.ok) return r;
@@ -149,7 +150,7 @@ export const iommufd: IommufdFns = {
     }
     const r = env.k.iommufd_device_unbind(env, cur, { ctx, dev });
     if (!r.ok) return r;
-    return ok(updateVfioGroup(r.next, { cdev_device_open_cnt: r.next.vfio_group.cdev_device_open_cnt - 1 }));
+    return ok(addToVfioGroup(r.next, 'cdev_device_open_cnt', -1));
   },
 
   /**
