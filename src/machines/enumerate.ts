@@ -5,7 +5,8 @@
  * calls that fail are enumerated too and show up in coverage with their errno.
  *
  * The list is the concatenation of small blocks (eventBlocks), each reading the global part of
- * the state and at most one device slot, so that an engine can cache each block per component.
+ * the state and at most one device slot (the block's `slot`), so that an engine can cache each
+ * block per component. An engine must not trust `slot`: it checks what a block actually read.
  */
 import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
 import type { IommuEvent } from './events.ts';
@@ -13,14 +14,18 @@ import type { Scenario } from './scenario.ts';
 import type { SystemState } from './state.ts';
 
 /** One block of the event list: the calls of one actor on (at most) one device slot. */
-export type EventBlock = (s: SystemState) => IommuEvent[];
+export interface EventBlock {
+  /** The device slot the block's calls are about, or null for a context's group-wide calls. */
+  readonly slot: number | null;
+  readonly events: (s: SystemState) => IommuEvent[];
+}
 
 const NONE: IommuEvent[] = [];
 
 /** The driver core's, hot-plug's and the bound driver's calls on device `dev`. */
 function deviceBlock(scenario: Scenario, dev: number): EventBlock {
   const spec = scenario.devices[dev]!;
-  return (s) => {
+  const events = (s: SystemState): IommuEvent[] => {
     const d = s.devices[dev];
     if (!d) return NONE;
     const out: IommuEvent[] = [];
@@ -37,6 +42,7 @@ function deviceBlock(scenario: Scenario, dev: number): EventBlock {
     if (drv?.sva) out.push({ type: d.sva ? 'iommu_sva_unbind_device' : 'iommu_sva_bind_device', dev });
     return out;
   };
+  return { slot: dev, events };
 }
 
 /** User context `ctx` on the legacy VFIO group path: the group file, then its device fds. */
@@ -44,19 +50,24 @@ function vfioGroupBlocks(scenario: Scenario, ctx: number): EventBlock[] {
   const slots = scenario.devices.map((_, dev) => dev);
   const opened = (s: SystemState) => s.vfio_group.opened_by === ctx;
   return [
-    (s) => (opened(s) ? [{ type: 'vfio_group_ioctl_set_container', ctx }, { type: 'vfio_ioctl_set_iommu', ctx }] : NONE),
-    ...slots.map((dev): EventBlock => (s) => {
-      const d = s.devices[dev];
-      return opened(s) && d?.present && d.group_fd !== ctx ? [{ type: 'vfio_group_ioctl_get_device_fd', ctx, dev }] : NONE;
-    }),
-    (s) => [opened(s) ? { type: 'vfio_group_fops_release', ctx } : { type: 'vfio_group_fops_open', ctx }],
-    ...slots.map((dev): EventBlock => (s) => (s.devices[dev]?.group_fd === ctx ? [{ type: 'vfio_device_fops_release', ctx, dev }] : NONE)),
+    { slot: null, events: (s) => (opened(s) ? [{ type: 'vfio_group_ioctl_set_container', ctx }, { type: 'vfio_ioctl_set_iommu', ctx }] : NONE) },
+    ...slots.map(
+      (dev): EventBlock => ({
+        slot: dev,
+        events: (s) => {
+          const d = s.devices[dev];
+          return opened(s) && d?.present && d.group_fd !== ctx ? [{ type: 'vfio_group_ioctl_get_device_fd', ctx, dev }] : NONE;
+        },
+      }),
+    ),
+    { slot: null, events: (s) => [opened(s) ? { type: 'vfio_group_fops_release', ctx } : { type: 'vfio_group_fops_open', ctx }] },
+    ...slots.map((dev): EventBlock => ({ slot: dev, events: (s) => (s.devices[dev]?.group_fd === ctx ? [{ type: 'vfio_device_fops_release', ctx, dev }] : NONE) })),
   ];
 }
 
 /** User context `ctx` on the VFIO cdev + iommufd path, one block per device. */
 function iommufdBlock(ctx: number, hwpts: number, dev: number): EventBlock {
-  return (s) => {
+  const events = (s: SystemState): IommuEvent[] => {
     const d = s.devices[dev];
     if (!d || !d.present || !d.driver || !isDriverName(d.driver) || !DRIVERS[d.driver].vfio) return NONE;
     if (d.iommufd?.ctx !== ctx) return [{ type: 'vfio_df_ioctl_bind_iommufd', ctx, dev }];
@@ -68,6 +79,7 @@ function iommufdBlock(ctx: number, hwpts: number, dev: number): EventBlock {
     out.push({ type: 'vfio_df_unbind_iommufd', ctx, dev });
     return out;
   };
+  return { slot: dev, events };
 }
 
 const blocksOf = new WeakMap<Scenario, readonly EventBlock[]>();
@@ -89,6 +101,6 @@ export function eventBlocks(scenario: Scenario): readonly EventBlock[] {
 /** Every call an actor can make in `s`, in a fixed order (so traces are deterministic). */
 export function enumerateEvents(scenario: Scenario, s: SystemState): IommuEvent[] {
   const out: IommuEvent[] = [];
-  for (const block of eventBlocks(scenario)) for (const e of block(s)) out.push(e);
+  for (const block of eventBlocks(scenario)) for (const e of block.events(s)) out.push(e);
   return out;
 }

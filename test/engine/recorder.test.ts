@@ -96,7 +96,7 @@ describe(`MemoModel equals model.apply on reachable states (seed ${SEED})`, () =
           codec.encode(s, code);
           codec.extend(code);
           const events = model.events(s);
-          const us = memo.blocks.flatMap((_, b) => [...memo.block(b, code)]);
+          const us = memo.blocks.flatMap((_, b) => [...memo.block(b, code).us]);
           expect(us.map((u) => memo.events[u])).toEqual(events);
           for (const u of us) {
             const leaf = memo.call(u, code);

@@ -23,10 +23,13 @@
 import { INVARIANTS } from '../../invariants/index.ts';
 import type { Model } from '../../machines/model.ts';
 import { resolveExploreOptions } from '../resolveOptions.ts';
-import type { EventCoverage, ExplorationResult, ExploreOptions } from '../types.ts';
+import type { ExplorationResult, ExploreOptions } from '../types.ts';
 import { StateCodec } from './codec.ts';
-import { MemoModel, OUTCOMES } from './memoModel.ts';
+import { CallCounters } from './coverage.ts';
+import { MemoModel, type CallLeaf } from './memoModel.ts';
 import { PackedStore } from './packedStore.ts';
+import { GENERIC, OP_HEAD, SlotCalls } from './slotCalls.ts';
+import { SuccessorBatch } from './successorBatch.ts';
 import { counterexamples, type Found } from './replay.ts';
 import { declaredSymmetryClasses, DeviceSymmetry, deviceSymmetryClasses } from './symmetry.ts';
 
@@ -73,8 +76,6 @@ class ChunkedInt32 {
   }
 }
 
-const NO = OUTCOMES.length;
-
 /** Explores `model` exhaustively (or up to the bounds in `options`), like explore(). */
 export function exploreFast(model: Model, options: ExploreFastOptions = {}): FastExplorationResult {
   const cfg = resolveExploreOptions(options);
@@ -101,26 +102,14 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
   const child = new Int32Array(codec.extLength);
   codec.encode(model.init, cur);
   sym?.canonicalize(cur, () => model.init);
-  codec.extend(cur);
   const store = new PackedStore(k, Math.max(codec.maxGlobalId, 15), Math.max(codec.maxDeviceId, 15));
   let created = codec.created;
+  /** The packed code of the state being expanded. */
   const pw = new Uint32Array(k);
-  /** The current call's writes, resolved: pairs (component, id). */
-  const writes = new Int32Array(2 * k + 2);
-  const cw = new Uint32Array(k);
   const parent = new ChunkedInt32();
   const found = new Map<string, Found>();
   const broken = new Set<number>();
-  let counts = new Float64Array(64 * NO);
-  let changed = new Float64Array(64);
-  /** Per call: cache misses, and whether it now runs directly (see MemoModel.callDirect). */
-  let misses = new Uint32Array(64);
-  let runDirect = new Uint8Array(64);
-  const total = (u: number) => {
-    let c = 0;
-    for (let o = 0; o < NO; o++) c += counts[u * NO + o]!;
-    return c;
-  };
+  const ctr = new CallCounters();
   let transitions = 0;
   let maxDepth = 0;
   let bound: ExplorationResult['bound'] = null;
@@ -146,14 +135,109 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
     }
     if (bad) broken.add(id);
   };
-  /** After a cache miss: room in the packed fields for every id given so far. */
-  const widen = () => {
-    created = codec.created;
-    return store.widen(codec.maxGlobalId, codec.maxDeviceId);
+
+  const slots = new SlotCalls(memo.blocks, codec);
+  const nGroups = slots.groups;
+  const { groupOf, rankOf } = slots;
+  /** Per group of blocks: where its entry for the current state starts in slots.arena. */
+  const entryAt = new Int32Array(nGroups);
+  /** The current state's code is extended (the generic path reads device fields). */
+  let extended = false;
+  const extend = () => {
+    if (!extended) codec.extend(cur);
+    extended = true;
+  };
+  /** Call u in the current (extended) state, through the MemoModel. */
+  const genericCall = (u: number): CallLeaf => {
+    ctr.grow(memo.events.length);
+    const leaf = ctr.runDirect[u] === 1 ? memo.callDirect(u, cur) : memo.call(u, cur);
+    if (memo.missed) {
+      memo.missed = false;
+      // A call whose cache misses more often than not runs directly from then on.
+      if (++ctr.misses[u]! >= 512 && ctr.misses[u]! * 4 > ctr.total(u)) ctr.runDirect[u] = 1;
+    }
+    return leaf;
   };
 
-  store.pack(cur, cw);
-  store.findOrAdd(cw);
+  /** Successors waiting for the visited set; batched while maxStates cannot cut this state short. */
+  const batch = new SuccessorBatch(k);
+  let batching = false;
+  const onLookUp = (r: number): boolean => {
+    if (r < 0) {
+      const nid = ~r;
+      parent.set(nid, expanding);
+      if (curDepth + 1 > maxDepth) maxDepth = curDepth + 1;
+      store.unpack(nid, child);
+      checkState(nid, child);
+    }
+    return store.count < cfg.maxStates;
+  };
+  /** Looks the batch up, in order: adds and checks new states. False once maxStates is reached. */
+  const flush = (): boolean => {
+    const ok = batch.lookUp(store, onLookUp);
+    batching = cfg.maxStates - store.count > batch.capacity;
+    return ok;
+  };
+  /** After new ids were given: looks up what the batch holds, then makes room in the packed fields. */
+  const relayout = () => {
+    if (created === codec.created) return;
+    if (batch.length > 0) flush();
+    created = codec.created;
+    if (store.widen(codec.maxGlobalId, codec.maxDeviceId)) store.load(expanding, pw);
+  };
+  /** The state being expanded. */
+  let expanding = 0;
+
+  /**
+   * Takes call u (event index ei) from the state being expanded (code in cur, packed in pw),
+   * with outcome `outcome`, a successor when `succ`, writes w[at .. at + nw) and broken step
+   * invariants `brk`: counts it, records what it breaks, and queues its successor for the
+   * visited set. False once maxStates is reached.
+   */
+  const fire = (u: number, outcome: number, succ: boolean, w: Int32Array, at: number, nw: number, brk: CallLeaf['broken'], ei: number): boolean => {
+    ctr.count(u, outcome);
+    if (!succ) return true;
+    transitions++;
+    if (brk) {
+      for (const [i, reason] of brk) {
+        const inv = stepInvs[i]!;
+        if (!found.has(inv.id)) found.set(inv.id, { inv, reason, stateId: expanding, eventIndex: ei });
+      }
+    }
+    // The writes, with each patch resolved against this state's tuple (may intern a new one).
+    let same = true;
+    for (let j = 0; j < nw; j += 2) {
+      const c = w[at + j]!;
+      const v = w[at + j + 1]!;
+      const id = v >= 0 ? v : codec.applyPatch(cur[c]!, ~v);
+      writes[j] = c;
+      writes[j + 1] = id;
+      if (id !== cur[c]) same = false;
+    }
+    if (!same) ctr.changed[u]! += 1;
+    if (sym) {
+      for (let c = 0; c < k; c++) rep[c] = cur[c]!;
+      for (let j = 0; j < nw; j += 2) rep[writes[j]!] = writes[j + 1]!;
+      sym.canonicalize(rep, () => codec.decode(rep));
+      relayout();
+      store.pack(rep, batch.packed, 0, batch.add(store.words));
+    } else {
+      relayout();
+      const W = store.words;
+      const p = batch.add(W);
+      const packed = batch.packed;
+      for (let x = 0; x < W; x++) packed[p + x] = pw[x]!;
+      for (let j = 0; j < nw; j += 2) store.put(packed, writes[j]!, writes[j + 1]!, p);
+    }
+    return batching && !batch.full ? true : flush();
+  };
+  /** The current call's writes, resolved: pairs (component, id). */
+  const writes = new Int32Array(2 * k + 2);
+  /** Under symmetry, the current successor's code before and after canonicalize. */
+  const rep = new Int32Array(k);
+
+  store.pack(cur, pw);
+  store.findOrAdd(pw);
   parent.set(0, -1);
   checkState(0, cur);
 
@@ -173,117 +257,57 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
         break;
       }
     }
-    const id = head++;
+    const id = (expanding = head++);
     if (id >= layerEnd) {
       curDepth++;
       layerEnd = store.count;
     }
     if (broken.has(id)) continue;
     store.unpack(id, cur);
-    codec.extend(cur);
-    store.load(id, pw);
+    extended = false;
     memo.enter();
-    let ei = 0;
-    expand: for (let b = 0; b < nBlocks; b++) {
-      const us = memo.block(b, cur);
-      while (memo.events.length > changed.length) {
-        const c = new Float64Array(changed.length * 2 * NO);
-        c.set(counts);
-        counts = c;
-        const d = new Float64Array(changed.length * 2);
-        d.set(changed);
-        changed = d;
-        const m = new Uint32Array(changed.length);
-        m.set(misses);
-        misses = m;
-        const di = new Uint8Array(changed.length);
-        di.set(runDirect);
-        runDirect = di;
+    for (let j = 0; j < nGroups; j++) {
+      let e = slots.get(j, cur);
+      if (e < 0) {
+        extend();
+        e = slots.make(j, cur, memo, genericCall);
       }
-      for (let x = 0; x < us.length; x++, ei++) {
-        const u = us[x]!;
-        const leaf = runDirect[u] === 1 ? memo.callDirect(u, cur) : memo.call(u, cur);
-        if (memo.missed) {
-          memo.missed = false;
-          // A call whose cache misses more often than not runs directly from then on.
-          if (++misses[u]! >= 512 && misses[u]! * 4 > total(u)) runDirect[u] = 1;
-        }
-        counts[u * NO + leaf.outcome]! += 1;
-        if (!leaf.succ) {
-          if (created !== codec.created && widen()) store.load(id, pw);
-          continue;
-        }
-        transitions++;
-        if (leaf.broken) {
-          for (const [i, reason] of leaf.broken) {
-            const inv = stepInvs[i]!;
-            if (!found.has(inv.id)) found.set(inv.id, { inv, reason, stateId: id, eventIndex: ei });
-          }
-        }
-        // The writes, with each patch resolved against this state's tuple (may intern a new one).
-        const lw = leaf.writes;
-        const nw = lw.length;
-        for (let j = 0; j < nw; j += 2) {
-          const c = lw[j]!;
-          const v = lw[j + 1]!;
-          writes[j] = c;
-          writes[j + 1] = v >= 0 ? v : codec.applyPatch(cur[c]!, ~v);
-        }
-        if (created !== codec.created && widen()) store.load(id, pw);
-        const W = store.words;
-        for (let w = 0; w < W; w++) cw[w] = pw[w]!;
-        for (let j = 0; j < nw; j += 2) store.put(cw, writes[j]!, writes[j + 1]!);
-        let same = true;
-        for (let w = 0; w < W; w++) if (cw[w] !== pw[w]) same = false;
-        if (!same) changed[u]! += 1;
-        if (sym) {
-          child.set(cur);
-          for (let j = 0; j < nw; j += 2) child[writes[j]!] = writes[j + 1]!;
-          if (sym.canonicalize(child, () => codec.decode(child)) !== null) {
-            if (created !== codec.created && widen()) store.load(id, pw);
-            store.pack(child, cw);
-          }
-        }
-        const r = store.findOrAdd(cw);
-        if (r < 0) {
-          const nid = ~r;
-          parent.set(nid, id);
-          if (curDepth + 1 > maxDepth) maxDepth = curDepth + 1;
-          if (!sym) {
-            child.set(cur);
-            for (let j = 0; j < nw; j += 2) child[writes[j]!] = writes[j + 1]!;
-          }
-          codec.extend(child);
-          checkState(nid, child);
-        }
-        if (store.count >= cfg.maxStates) break expand;
-      }
+      entryAt[j] = e;
     }
+    ctr.grow(memo.events.length);
+    relayout();
+    store.load(id, pw);
+    const arena = slots.arena;
+    let ei = 0;
+    for (let b = 0; b < nBlocks; b++) {
+      let p = arena[entryAt[groupOf[b]!]! + rankOf[b]!]!;
+      if (p !== GENERIC) {
+        const n = arena[p++]!;
+        for (let x = 0; x < n; x++, ei++) {
+          const nw = arena[p + 3]!;
+          const brk = arena[p + OP_HEAD + nw]!;
+          if (!fire(arena[p]!, arena[p + 1]!, arena[p + 2] === 1, arena, p + OP_HEAD, nw, brk < 0 ? null : slots.broken[brk]!, ei)) break;
+          p += OP_HEAD + nw + 1;
+        }
+      } else {
+        extend();
+        const us = memo.block(b, cur).us;
+        ctr.grow(memo.events.length);
+        for (let x = 0; x < us.length; x++, ei++) {
+          const leaf = genericCall(us[x]!);
+          if (!fire(us[x]!, leaf.outcome, leaf.succ, leaf.writes, 0, leaf.writes.length, leaf.broken, ei)) break;
+        }
+      }
+      if (store.count >= cfg.maxStates) break;
+    }
+    if (batch.length > 0) flush();
     if (cfg.onProgress && id % cfg.progressEvery === 0 && id > 0) {
       cfg.onProgress({ states: store.count, transitions, queue: store.count - head, depth: curDepth, seconds: seconds() });
     }
   }
   if (bound === null && head < store.count) bound = 'max-states';
 
-  const coverage: Record<string, EventCoverage> = {};
-  for (const type of memo.typeOrder) {
-    const cov: EventCoverage = { enabled: 0, ok: 0, changed: 0, errnos: {} };
-    memo.events.forEach((e, u) => {
-      if (e.type !== type) return;
-      for (let o = 0; o < NO; o++) cov.enabled += counts[u * NO + o]!;
-      cov.ok += counts[u * NO]!;
-      cov.changed += changed[u]!;
-    });
-    for (const o of memo.outcomeOrder.get(type)!) {
-      if (o === 0) continue;
-      let c = 0;
-      memo.events.forEach((e, u) => {
-        if (e.type === type) c += counts[u * NO + o]!;
-      });
-      cov.errnos[OUTCOMES[o]!] = c;
-    }
-    coverage[type] = cov;
-  }
+  const coverage = ctr.coverage(memo.events);
 
   const violations = counterexamples({ model, codec, store, sym, parentOf: (i) => parent.get(i), invs, found });
   const count = store.count;

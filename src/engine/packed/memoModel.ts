@@ -23,7 +23,7 @@ import { eventKey, successor, type IommuEvent, type IommuEventType } from '../..
 import type { Model } from '../../machines/model.ts';
 import type { SystemState } from '../../machines/state.ts';
 import { globalChanged, type Code, type StateCodec } from './codec.ts';
-import { ReadRecorder } from './recorder.ts';
+import { ReadRecorder, SEVERAL_SLOTS } from './recorder.ts';
 import { ReadTrie } from './readTrie.ts';
 
 /** Outcome 0 is success; errno e is outcome OUTCOMES.indexOf(e). */
@@ -40,6 +40,16 @@ export interface CallLeaf {
   readonly writes: Int32Array;
   /** Step invariants this call breaks: [index into the step invariants, reason]. */
   readonly broken: readonly (readonly [number, string])[] | null;
+  /** The one device slot the call read (ReadRecorder.slotRead): NO_SLOT, a slot, or SEVERAL_SLOTS. */
+  readonly slot: number;
+}
+
+/** One event block from the states agreeing with one recorded path. */
+export interface BlockLeaf {
+  /** The block's calls, as universe indices. */
+  readonly us: Int32Array;
+  /** The one device slot the block read (ReadRecorder.slotRead). */
+  readonly slot: number;
 }
 
 /** State invariants a state breaks: [index into the scanned invariants, reason]; empty when none. */
@@ -51,13 +61,9 @@ export class MemoModel {
   /** The event universe: every distinct call met so far, by index. */
   readonly events: IommuEvent[] = [];
   private readonly eventIds = new Map<string, number>();
-  /** Event types in the order they were first enabled (coverage key order). */
-  readonly typeOrder: IommuEventType[] = [];
-  /** Per event type: outcomes in the order first seen (coverage errno order). */
-  readonly outcomeOrder = new Map<IommuEventType, number[]>();
   readonly blocks: readonly EventBlock[];
   private readonly rec: ReadRecorder;
-  private readonly blockTrie: ReadTrie<Int32Array>;
+  private readonly blockTrie: ReadTrie<BlockLeaf>;
   private readonly callTrie: ReadTrie<CallLeaf>;
   private readonly startTrie: ReadTrie<number>;
   private readonly deviceTrie: ReadTrie<number>;
@@ -101,14 +107,14 @@ export class MemoModel {
 
   // `code` below is always an extended code (StateCodec.extend).
 
-  /** The calls of block `b` in the state coded by `code`, as universe indices. */
-  block(b: number, code: Code): Int32Array {
+  /** The calls of block `b` in the state coded by `code`. */
+  block(b: number, code: Code): BlockLeaf {
     const hit = this.blockTrie.get(b, code);
     if (hit !== undefined) return hit;
     const view = this.rec.begin(code, 0);
-    const events = this.blocks[b]!(view.state);
+    const events = this.blocks[b]!.events(view.state);
     const path = this.rec.end();
-    const v = Int32Array.from(events, (e) => this.eventId(e));
+    const v: BlockLeaf = { us: Int32Array.from(events, (e) => this.eventId(e)), slot: this.rec.slotRead() };
     this.blockTrie.set(b, path, v);
     return v;
   }
@@ -123,7 +129,7 @@ export class MemoModel {
     const { leaf } = this.run(u, view.state, () => this.rec.end());
     const path = this.rec.path;
     const writes = leaf.succ ? this.rec.writesOf(view, leaf.next!) : [];
-    const cached: CallLeaf = { outcome: leaf.outcome, succ: leaf.succ, writes: Int32Array.from(writes), broken: leaf.broken };
+    const cached: CallLeaf = { outcome: leaf.outcome, succ: leaf.succ, writes: Int32Array.from(writes), broken: leaf.broken, slot: this.rec.slotRead() };
     this.callTrie.set(u, path, cached);
     return cached;
   }
@@ -151,7 +157,7 @@ export class MemoModel {
         if (id !== code[1 + j]) writes.push(1 + j, id);
       }
     }
-    return { outcome: leaf.outcome, succ: leaf.succ, writes: Int32Array.from(writes), broken: leaf.broken };
+    return { outcome: leaf.outcome, succ: leaf.succ, writes: Int32Array.from(writes), broken: leaf.broken, slot: SEVERAL_SLOTS };
   }
 
   /** A new state is being expanded (forgets the decoded one). */
@@ -173,17 +179,7 @@ export class MemoModel {
     }
     done();
     const outcome = OUTCOME_OF.get(r.ok ? null : r.errno)!;
-    this.noteOutcome(e.type, outcome);
-    return { leaf: { outcome, succ: next !== null, writes: EMPTY, broken, next } };
-  }
-
-  private noteOutcome(type: IommuEventType, outcome: number): void {
-    let seen = this.outcomeOrder.get(type);
-    if (!seen) {
-      this.typeOrder.push(type);
-      this.outcomeOrder.set(type, (seen = []));
-    }
-    if (!seen.includes(outcome)) seen.push(outcome);
+    return { leaf: { outcome, succ: next !== null, writes: EMPTY, broken, slot: SEVERAL_SLOTS, next } };
   }
 
   private accId(acc: ScanValue[]): number {

@@ -80,17 +80,20 @@ export class PackedStore {
     return this.layout.words;
   }
 
-  /** Packs `code` into out[0 .. words). */
-  pack(code: Code, out: Uint32Array): void {
+  /** Packs code[from .. from + k) into out[at .. at + words). */
+  pack(code: Code, out: Uint32Array, from = 0, at = 0): void {
     const L = this.layout;
-    out.fill(0, 0, L.words);
-    for (let c = 0; c < this.k; c++) out[L.word[c]!] = (out[L.word[c]!]! | (code[c]! << L.shift[c]!)) >>> 0;
+    out.fill(0, at, at + L.words);
+    for (let c = 0; c < this.k; c++) {
+      const w = at + L.word[c]!;
+      out[w] = (out[w]! | (code[from + c]! << L.shift[c]!)) >>> 0;
+    }
   }
 
-  /** Sets component `c` of the packed code in `out` to `id`. */
-  put(out: Uint32Array, c: number, id: number): void {
+  /** Sets component `c` of the packed code at out[at ..] to `id`. */
+  put(out: Uint32Array, c: number, id: number, at = 0): void {
     const L = this.layout;
-    const w = L.word[c]!;
+    const w = at + L.word[c]!;
     out[w] = ((out[w]! & ~(L.mask[c]! << L.shift[c]!)) | (id << L.shift[c]!)) >>> 0;
   }
 
@@ -110,7 +113,8 @@ export class PackedStore {
     for (let c = 0; c < this.k; c++) code[c] = (chunk[at + L.word[c]!]! >>> L.shift[c]!) & L.mask[c]!;
   }
 
-  private hash(a: Uint32Array, at: number): number {
+  /** The hash of the packed code a[at .. at + words). */
+  hash(a: Uint32Array, at: number): number {
     let h = 0x9e3779b9;
     for (let w = 0; w < this.layout.words; w++) {
       h = Math.imul(h ^ a[at + w]!, 0x85ebca6b);
@@ -120,11 +124,38 @@ export class PackedStore {
     return (h ^ (h >>> 16)) >>> 0;
   }
 
+  /**
+   * Reads, for each of `count` hashes, the table entry where its probe starts and the stored code
+   * it names when the tag agrees: loads that do not depend on each other, so the processor
+   * overlaps their cache misses; the findOrAdd calls that follow then find them cached. Returns
+   * a value only so that the reads are not optimised away.
+   */
+  touch(hashes: Uint32Array, count: number): number {
+    const table = this.table;
+    const mask = this.tableMask;
+    let x = 0;
+    for (let i = 0; i < count; i++) x ^= table[hashes[i]! & mask]!;
+    if (!this.tagged) return x;
+    const W = this.layout.words;
+    for (let i = 0; i < count; i++) {
+      const h = hashes[i]!;
+      const v = table[h & mask]!;
+      if (v === 0 || (v & ~ID_MASK) !== (h >>> ID_BITS) << ID_BITS) continue;
+      const id = (v & ID_MASK) - 1;
+      x ^= this.chunks[id >>> CHUNK_BITS]![(id & (CHUNK - 1)) * W]!;
+    }
+    return x;
+  }
+
   /** The id of packed code a[0 .. words): an existing id (>= 0), or ~newId (< 0) when just added. */
   findOrAdd(a: Uint32Array): number {
+    return this.findOrAddAt(a, 0, this.hash(a, 0));
+  }
+
+  /** findOrAdd for the packed code a[at .. at + words), whose hash is `h`. */
+  findOrAddAt(a: Uint32Array, at: number, h: number): number {
     const W = this.layout.words;
     const table = this.table;
-    const h = this.hash(a, 0);
     const tagged = this.tagged;
     const tag = tagged ? (h >>> ID_BITS) << ID_BITS : 0;
     let slot = h & this.tableMask;
@@ -134,9 +165,9 @@ export class PackedStore {
       if (!tagged || (v & ~ID_MASK) === tag) {
         const id = (tagged ? v & ID_MASK : v) - 1;
         const chunk = this.chunks[id >>> CHUNK_BITS]!;
-        const at = (id & (CHUNK - 1)) * W;
+        const cat = (id & (CHUNK - 1)) * W;
         let w = 0;
-        while (w < W && chunk[at + w] === a[w]) w++;
+        while (w < W && chunk[cat + w] === a[at + w]) w++;
         if (w === W) return id;
       }
       slot = (slot + 1) & this.tableMask;
@@ -144,8 +175,7 @@ export class PackedStore {
     const id = this.count++;
     const ci = id >>> CHUNK_BITS;
     if (ci === this.chunks.length) this.chunks.push(new Uint32Array(CHUNK * W));
-    const at = (id & (CHUNK - 1)) * W;
-    this.chunks[ci]!.set(a.subarray(0, W), at);
+    this.chunks[ci]!.set(a.subarray(at, at + W), (id & (CHUNK - 1)) * W);
     table[slot] = tag | (id + 1);
     if (tagged && this.count >= this.tagUntil) {
       this.tagged = false;

@@ -7,23 +7,25 @@
  * walks the trie reading the code; a state that reaches a leaf agrees with the run that made it
  * on everything that run read, hence gets the same result.
  *
- * Each trie has dense integer roots (one per event, per block, ...). `maxNodes` bounds the
- * memory: past it, set() stores nothing and callers simply compute.
+ * Each trie has dense integer roots (one per event, per block, ...). Nodes are numbers and the
+ * edges one hash map over typed arrays (./tripleIndex.ts), so a walk touches no JS objects.
+ * `maxNodes` bounds the memory: past it, set() stores nothing and callers simply compute.
  */
 import type { Code } from './codec.ts';
+import { TripleIndex } from './tripleIndex.ts';
 
-interface Node<T> {
-  /** The component read at this node, or -1 at a leaf. */
-  readonly c: number;
-  readonly kids: (Node<T> | undefined)[];
-  readonly v: T | undefined;
-}
-
-const inner = <T>(c: number): Node<T> => ({ c, kids: [], v: undefined });
-const leaf = <T>(v: T): Node<T> => ({ c: -1, kids: [], v });
+/** ReadTrie.get's answer for a code that reaches no leaf. */
+const LEAF = -1;
 
 export class ReadTrie<T> {
-  private readonly roots: (Node<T> | undefined)[] = [];
+  /** Per root: its node + 1 (0: none yet). */
+  private roots = new Int32Array(64);
+  /** Per node: the component it reads, or LEAF; per leaf node, its value's index in `values`. */
+  private comp = new Int32Array(1024);
+  private valueOf = new Int32Array(1024);
+  private readonly values: T[] = [];
+  /** Edges: (node, id read, 0) -> child node. */
+  private readonly edges = new TripleIndex();
   nodes = 0;
 
   constructor(readonly maxNodes = 1 << 22) {}
@@ -35,25 +37,50 @@ export class ReadTrie<T> {
 
   /** The cached result for the state whose extended code (StateCodec.extend) is `ext`, or undefined. */
   get(root: number, ext: Code): T | undefined {
-    let n = this.roots[root];
-    while (n !== undefined && n.c >= 0) n = n.kids[ext[n.c]!];
-    return n === undefined ? undefined : n.v;
+    if (root >= this.roots.length) return undefined;
+    let n = this.roots[root]! - 1;
+    if (n < 0) return undefined;
+    const comp = this.comp;
+    for (let c = comp[n]!; c !== LEAF; c = comp[n]!) {
+      n = this.edges.get(n, ext[c]!, 0);
+      if (n < 0) return undefined;
+    }
+    return this.values[this.valueOf[n]!];
+  }
+
+  private node(c: number): number {
+    const n = this.nodes++;
+    if (n === this.comp.length) {
+      const comp = new Int32Array(n * 2);
+      comp.set(this.comp);
+      this.comp = comp;
+      const valueOf = new Int32Array(n * 2);
+      valueOf.set(this.valueOf);
+      this.valueOf = valueOf;
+    }
+    this.comp[n] = c;
+    return n;
   }
 
   /** Caches `v` for every state agreeing with `path` (pairs component, id, in read order). */
   set(root: number, path: readonly number[], v: T): void {
     if (this.nodes + path.length / 2 + 1 > this.maxNodes) return;
-    const make = (p: number): Node<T> => {
-      this.nodes++;
-      return p < path.length ? inner<T>(path[p]!) : leaf(v);
-    };
-    let n: Node<T> = this.roots[root] ?? (this.roots[root] = make(0));
+    const make = (p: number): number => this.node(p < path.length ? path[p]! : LEAF);
+    while (root >= this.roots.length) {
+      const roots = new Int32Array(this.roots.length * 2);
+      roots.set(this.roots);
+      this.roots = roots;
+    }
+    let n = this.roots[root]! - 1;
+    if (n < 0) this.roots[root] = (n = make(0)) + 1;
     for (let p = 0; p < path.length; p += 2) {
-      if (n.c !== path[p]) throw new Error(`ReadTrie: a cached function read component ${path[p]} where an earlier run read ${n.c} (not pure?)`);
-      let next: Node<T> | undefined = n.kids[path[p + 1]!];
-      if (next === undefined) n.kids[path[p + 1]!] = next = make(p + 2);
+      if (this.comp[n] !== path[p]) throw new Error(`ReadTrie: a cached function read component ${path[p]} where an earlier run read ${this.comp[n]} (not pure?)`);
+      let next = this.edges.get(n, path[p + 1]!, 0);
+      if (next < 0) this.edges.add(n, path[p + 1]!, 0, (next = make(p + 2)));
       n = next;
     }
-    if (n.c !== -1) throw new Error('ReadTrie: a cached function read less than an earlier run on the same values (not pure?)');
+    if (this.comp[n] !== LEAF) throw new Error('ReadTrie: a cached function read less than an earlier run on the same values (not pure?)');
+    this.valueOf[n] = this.values.length;
+    this.values.push(v);
   }
 }

@@ -26,6 +26,10 @@
 import { PATCH_DEVICE, type DeviceState, type SystemState } from '../../machines/state.ts';
 import { globalChanged, type Code, type GlobalPart, type StateCodec } from './codec.ts';
 
+/** ReadRecorder.slotRead: the path read no device slot, or two or more. */
+export const NO_SLOT = -1;
+export const SEVERAL_SLOTS = -2;
+
 export interface View {
   readonly state: SystemState;
   readonly code: Code;
@@ -132,6 +136,24 @@ export class ReadRecorder {
   end(): number[] {
     this.active = false;
     return this.path;
+  }
+
+  /**
+   * The one device slot the path recorded so far read (whole or some fields): NO_SLOT when it
+   * read only the global part, SEVERAL_SLOTS when it read two or more slots.
+   */
+  slotRead(): number {
+    const n = this.codec.n;
+    const F = this.codec.fields.length;
+    let slot = NO_SLOT;
+    for (let p = 0; p < this.path.length; p += 2) {
+      const c = this.path[p]!;
+      if (c === 0) continue;
+      const j = c <= n ? c - 1 : ((c - n - 1) / F) | 0;
+      if (slot === NO_SLOT) slot = j;
+      else if (slot !== j) return SEVERAL_SLOTS;
+    }
+    return slot;
   }
 
   /**

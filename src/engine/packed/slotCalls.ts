@@ -1,0 +1,131 @@
+/**
+ * Per-slot expansion entries for exploreFast. The event blocks about device slot j
+ * (EventBlock.slot) and their calls' cached results are the same in every state that agrees on
+ * the global id and slot j's tuple id, when each block and each call read nothing else. An entry
+ * keeps them for one (slot, global id, tuple id): expanding a state then takes one lookup per
+ * slot instead of one trie walk per block and per call.
+ *
+ * An entry is made from the MemoModel's own cached results (so the semantic functions stay the
+ * only source of successors) and trusts nothing declared: a block whose recorded path, or one of
+ * whose calls' paths, read another slot (or several) is left generic (null) in the entry, and
+ * the engine expands it per state through the MemoModel as before. A patch a call writes to slot j
+ * (ReadRecorder.writesOf) is resolved here to the patched tuple's id, once per entry; patches
+ * to other slots stay patches, resolved per state.
+ */
+import type { EventBlock } from '../../machines/enumerate.ts';
+import type { Code, StateCodec } from './codec.ts';
+import type { CallLeaf, MemoModel } from './memoModel.ts';
+import { NO_SLOT } from './recorder.ts';
+import { TripleIndex } from './tripleIndex.ts';
+
+/**
+ * Entries live in one Int32Array (`arena`), so that expanding a state reads contiguous memory.
+ * An entry of a group of m blocks is m offsets, one per block: GENERIC, or where the block's
+ * calls start: their count, then per call OP_HEAD words (u, outcome, has a successor, number of
+ * write words nw), the nw write words (pairs component, id), and the index of its broken step
+ * invariants in `broken` (or -1).
+ */
+export const GENERIC = -1;
+export const OP_HEAD = 4;
+
+export class SlotCalls {
+  /** Groups of blocks: group j < n holds the blocks about slot j, group n those about none. */
+  readonly groups: number;
+  /** Per block: its group, and its position among the group's blocks. */
+  readonly groupOf: Int32Array;
+  readonly rankOf: Int32Array;
+  private readonly members: number[][];
+  private readonly index = new TripleIndex();
+  arena = new Int32Array(1 << 12);
+  private used = 0;
+  /** Broken step invariants of the calls in the arena. */
+  readonly broken: NonNullable<CallLeaf['broken']>[] = [];
+
+  constructor(
+    blocks: readonly EventBlock[],
+    private readonly codec: StateCodec,
+  ) {
+    const n = codec.n;
+    this.groups = n + 1;
+    this.members = Array.from({ length: n + 1 }, () => []);
+    this.groupOf = new Int32Array(blocks.length);
+    this.rankOf = new Int32Array(blocks.length);
+    blocks.forEach((b, i) => {
+      const g = b.slot ?? n;
+      this.groupOf[i] = g;
+      this.rankOf[i] = this.members[g]!.length;
+      this.members[g]!.push(i);
+    });
+  }
+
+  /** The tuple id an entry of group j is keyed by in the state `code`. */
+  private tupleKey(j: number, code: Code): number {
+    return j < this.codec.n ? code[1 + j]! : 0;
+  }
+
+  /** Where group j's entry for the state coded by `code` starts in the arena, or -1 when none is made yet. */
+  get(j: number, code: Code): number {
+    return this.index.get(j, code[0]!, this.tupleKey(j, code));
+  }
+
+  /**
+   * Makes group j's entry from the state whose extended code is `code` and returns its offset;
+   * `call` gives a call's result the way the engine's generic path does. May move the arena.
+   */
+  make(j: number, code: Code, memo: MemoModel, call: (u: number) => CallLeaf): number {
+    const slot = j < this.codec.n ? j : NO_SLOT;
+    const readsOnly = (s: number) => s === NO_SLOT || s === slot;
+    const out: number[] = [];
+    const members = this.members[j]!;
+    const starts = members.map((b): number => {
+      const block = memo.block(b, code);
+      if (!readsOnly(block.slot)) return GENERIC;
+      const ops: number[] = [block.us.length];
+      for (const u of block.us) {
+        const leaf = call(u);
+        if (!readsOnly(leaf.slot)) return GENERIC;
+        const w = slot === NO_SLOT ? leaf.writes : this.resolved(leaf.writes, slot, code);
+        ops.push(u, leaf.outcome, leaf.succ ? 1 : 0, w.length, ...w, leaf.broken ? this.broken.push(leaf.broken) - 1 : -1);
+      }
+      const at = members.length + out.length;
+      out.push(...ops);
+      return at;
+    });
+    const at = this.used;
+    this.reserve(members.length + out.length);
+    const arena = this.arena;
+    starts.forEach((st, r) => (arena[at + r] = st === GENERIC ? GENERIC : at + st));
+    arena.set(out, at + members.length);
+    this.used += members.length + out.length;
+    this.index.add(j, code[0]!, this.tupleKey(j, code), at);
+    return at;
+  }
+
+  private reserve(words: number): void {
+    if (this.used + words <= this.arena.length) return;
+    let size = this.arena.length * 2;
+    while (size < this.used + words) size *= 2;
+    const arena = new Int32Array(size);
+    arena.set(this.arena.subarray(0, this.used));
+    this.arena = arena;
+  }
+
+  /** `w` with a patch written to slot j (if any) applied to slot j's tuple in `code`. */
+  private resolved(w: Int32Array, j: number, code: Code): Int32Array {
+    let patched: Int32Array | null = null;
+    for (let p = 0; p < w.length; p += 2) {
+      if (w[p] !== 1 + j || w[p + 1]! >= 0) continue;
+      patched ??= w.slice();
+      patched[p + 1] = this.codec.applyPatch(code[1 + j]!, ~w[p + 1]!);
+    }
+    return patched ?? w;
+  }
+
+  /** Entries made so far, and the arena's size in bytes. */
+  get size(): number {
+    return this.index.size;
+  }
+  get bytes(): number {
+    return this.arena.byteLength;
+  }
+}
