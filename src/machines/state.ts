@@ -79,6 +79,14 @@ export interface VfioGroupState {
    * (vfio_device_block_group / vfio_device_unblock_group, drivers/vfio/group.c).
    */
   readonly cdev_device_open_cnt: number;
+  /**
+   * vfio_group->container_users: 1 for the group's own use of its container
+   * (vfio_container_attach_group, drivers/vfio/container.c), plus one per device opened through
+   * the group file: vfio_group_use_container takes a reference on the group file (get_file) and
+   * increments it, vfio_group_unuse_container drops both; vfio_group_detach_container sets 0.
+   * The device fds' references are why vfio_group_fops_release waits for them.
+   */
+  readonly container_users: number;
 }
 
 /**
@@ -126,7 +134,7 @@ export function initialState(scenario: Scenario): SystemState {
       private_domain: false,
       sva: false,
     })),
-    vfio_group: { opened_by: null, container: false, iommu_set: false, drivers: 0, cdev_device_open_cnt: 0 },
+    vfio_group: { opened_by: null, container: false, iommu_set: false, drivers: 0, cdev_device_open_cnt: 0, container_users: 0 },
     iommufd_groups: [],
     warn: null,
   };
@@ -170,7 +178,7 @@ export const updateVfioGroup = (s: SystemState, v: Partial<VfioGroupState>): Sys
 });
 
 /** Returns a copy of `s` with a vfio_group counter moved by `delta` (the kernel's ++ / --). */
-export const addToVfioGroup = (s: SystemState, counter: 'drivers' | 'cdev_device_open_cnt', delta: number): SystemState =>
+export const addToVfioGroup = (s: SystemState, counter: 'drivers' | 'cdev_device_open_cnt' | 'container_users', delta: number): SystemState =>
   updateVfioGroup(s, { [counter]: s.vfio_group[counter] + delta });
 
 /** The iommufd group of context `ctx` (an entry while some device is attached), or undefined. */

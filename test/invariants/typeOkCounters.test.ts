@@ -1,7 +1,7 @@
 /**
  * TypeOK checks the kernel counters the model keeps (vfio_group->drivers,
- * vfio_group->cdev_device_open_cnt, each iommufd group's device count) against the devices: a
- * rule that forgets one of them is caught.
+ * vfio_group->cdev_device_open_cnt, vfio_group->container_users, each iommufd group's device
+ * count) against the devices: a rule that forgets one of them is caught.
  */
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/engine/explore.ts';
@@ -45,6 +45,21 @@ const registerSkipped = defineVariant({
   },
 });
 
+/** vfio_device_fops_release without vfio_group_unuse_container: the group file reference leaks. */
+const unuseSkipped = defineVariant({
+  name: 'test-unuse-container-skipped',
+  kind: 'seeded',
+  description: 'vfio_device_fops_release forgets vfio_group_unuse_container (container_users and the group file reference leak).',
+  source: 'test',
+  breaks: ['TypeOK'],
+  overrides: {
+    vfio_device_fops_release(env, s, a) {
+      const r = currentKernel.vfio_device_fops_release(env, s, a);
+      return r.ok ? ok(addToVfioGroup(r.next, 'container_users', 1)) : r;
+    },
+  },
+});
+
 describe('TypeOK: the kernel counters agree with the devices', () => {
   it('holds under the current kernel on iommufd-two-contexts (both engines)', () => {
     const m = model('iommufd-two-contexts');
@@ -67,6 +82,15 @@ describe('TypeOK: the kernel counters agree with the devices', () => {
     expect(r.status).toBe('violated');
     expect(r.violations[0]!.reason).toMatch(/vfio_group->drivers is 0 but 1 device\(s\) are bound to a VFIO driver/);
     expect(r.violations[0]!.steps).toHaveLength(1);
+  });
+
+  it('a vfio_device_fops_release that skips vfio_group_unuse_container breaks TypeOK at container_users', () => {
+    const m = buildModel(findScenario('vfio-vs-dma-api')!, unuseSkipped);
+    const r = explore(m, { invariants: ['TypeOK'] });
+    expect(r.status).toBe('violated');
+    expect(r.violations[0]!.reason).toMatch(/vfio_group->container_users is 2 but the group has a container and 0 device fd\(s\) are open/);
+    expect(r.violations[0]!.steps.at(-1)!.event.type).toBe('vfio_device_fops_release');
+    expect(exploreFast(m, { invariants: ['TypeOK'] }).violations[0]!.reason).toBe(r.violations[0]!.reason);
   });
 
   it('an iommufd group whose count drifts from the attached devices breaks TypeOK', () => {

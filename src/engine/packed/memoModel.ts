@@ -1,8 +1,8 @@
 /**
  * The model's functions cached per component value, for exploreFast: the event blocks
- * (eventBlocks), each kernel call (model.apply, with the step invariants on its result) and the
- * state invariants' scans (src/invariants/deviceScan.ts), each in a ReadTrie keyed by what the
- * function read (./recorder.ts). On a miss the function itself runs, on a recording view of the
+ * (eventBlocks) and each kernel call (model.apply, with the step invariants on its result), each
+ * in a ReadTrie keyed by what the function read (./recorder.ts); the state invariants' scans are
+ * cached the same way in ./scanCache.ts. On a miss the function itself runs, on a recording view of the
  * state: the semantic functions and the invariants stay the only definitions of successors and
  * verdicts; this file adds no rule.
  *
@@ -17,14 +17,14 @@
  */
 import { ERRNO, type Errno } from '../../kernel/errno.ts';
 import type { Invariant } from '../../invariants/index.ts';
-import type { DeviceScan, ScanValue } from '../../invariants/deviceScan.ts';
 import { eventBlocks, type EventBlock } from '../../machines/enumerate.ts';
-import { eventKey, successor, type IommuEvent, type IommuEventType } from '../../machines/events.ts';
+import { eventKey, successor, type IommuEvent } from '../../machines/events.ts';
 import type { Model } from '../../machines/model.ts';
 import type { SystemState } from '../../machines/state.ts';
 import { globalChanged, type Code, type StateCodec } from './codec.ts';
 import { ReadRecorder, SEVERAL_SLOTS } from './recorder.ts';
 import { ReadTrie } from './readTrie.ts';
+import { ScanCache, type Reasons } from './scanCache.ts';
 
 /** Outcome 0 is success; errno e is outcome OUTCOMES.indexOf(e). */
 export const OUTCOMES: readonly (Errno | null)[] = [null, ...(Object.keys(ERRNO) as Errno[])];
@@ -52,9 +52,6 @@ export interface BlockLeaf {
   readonly slot: number;
 }
 
-/** State invariants a state breaks: [index into the scanned invariants, reason]; empty when none. */
-export type Reasons = readonly (readonly [number, string])[];
-const NO_REASONS: Reasons = [];
 const EMPTY = new Int32Array(0);
 
 export class MemoModel {
@@ -65,12 +62,7 @@ export class MemoModel {
   private readonly rec: ReadRecorder;
   private readonly blockTrie: ReadTrie<BlockLeaf>;
   private readonly callTrie: ReadTrie<CallLeaf>;
-  private readonly startTrie: ReadTrie<number>;
-  private readonly deviceTrie: ReadTrie<number>;
-  private readonly endTrie: ReadTrie<Reasons>;
-  private readonly accIds = new Map<string, number>();
-  private readonly accs: ScanValue[][] = [];
-  private readonly scans: DeviceScan[];
+  private readonly scanCache: ScanCache;
   /** Set by a cache miss in call(); the caller clears it. */
   missed = false;
   private decoded: SystemState | null = null;
@@ -85,11 +77,8 @@ export class MemoModel {
     this.rec = new ReadRecorder(codec);
     this.blockTrie = new ReadTrie();
     this.callTrie = new ReadTrie();
-    this.startTrie = new ReadTrie();
-    this.deviceTrie = new ReadTrie();
-    this.endTrie = new ReadTrie();
     this.blocks = eventBlocks(model.scenario);
-    this.scans = stateInvs.map((i) => i.scan!);
+    this.scanCache = new ScanCache(this.rec, codec, stateInvs.map((i) => i.scan!), model.scenario);
 
   }
 
@@ -182,48 +171,8 @@ export class MemoModel {
     return { leaf: { outcome, succ: next !== null, writes: EMPTY, broken, slot: SEVERAL_SLOTS, next } };
   }
 
-  private accId(acc: ScanValue[]): number {
-    const key = JSON.stringify(acc);
-    let id = this.accIds.get(key);
-    if (id === undefined) {
-      id = this.accs.length;
-      this.accs.push(acc);
-      this.accIds.set(key, id);
-    }
-    return id;
-  }
-
   /** The state invariants (scans) the state coded by `code` breaks. */
   reasons(code: Code): Reasons {
-    const n = this.codec.n;
-    let a = this.startTrie.get(0, code);
-    if (a === undefined) {
-      const view = this.rec.begin(code, 0);
-      const acc = this.scans.map((sc) => sc.start(view.state, this.model.scenario));
-      this.startTrie.set(0, this.rec.end(), (a = this.accId(acc)));
-    }
-    for (let i = 0; i < n; i++) {
-      const root = a * n + i;
-      let b = this.deviceTrie.get(root, code);
-      if (b === undefined) {
-        const view = this.rec.begin(code, 0);
-        const prev = this.accs[a]!;
-        const acc = this.scans.map((sc, f) => sc.device(prev[f]!, view.state, i, this.model.scenario));
-        this.deviceTrie.set(root, this.rec.end(), (b = this.accId(acc)));
-      }
-      a = b;
-    }
-    let r = this.endTrie.get(a, code);
-    if (r === undefined) {
-      const view = this.rec.begin(code, 0);
-      const acc = this.accs[a]!;
-      const out: [number, string][] = [];
-      this.scans.forEach((sc, f) => {
-        const reason = sc.end(acc[f]!, view.state, this.model.scenario);
-        if (reason !== null) out.push([f, reason]);
-      });
-      this.endTrie.set(a, this.rec.end(), (r = out.length ? out : NO_REASONS));
-    }
-    return r;
+    return this.scanCache.reasons(code);
   }
 }

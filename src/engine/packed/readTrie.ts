@@ -7,11 +7,13 @@
  * walks the trie reading the code; a state that reaches a leaf agrees with the run that made it
  * on everything that run read, hence gets the same result.
  *
- * Each trie has dense integer roots (one per event, per block, ...). Nodes are numbers and the
- * edges one hash map over typed arrays (./tripleIndex.ts), so a walk touches no JS objects.
+ * Each trie has dense integer roots (one per event, per block, ...). Nodes are numbers, the edges
+ * out of the roots a dense grid (./grid.ts) and the others one hash map over typed arrays
+ * (./tripleIndex.ts), so a walk touches no JS objects.
  * `maxNodes` bounds the memory: past it, set() stores nothing and callers simply compute.
  */
 import type { Code } from './codec.ts';
+import { Grid } from './grid.ts';
 import { TripleIndex } from './tripleIndex.ts';
 
 /** ReadTrie.get's answer for a code that reaches no leaf. */
@@ -24,7 +26,8 @@ export class ReadTrie<T> {
   private comp = new Int32Array(1024);
   private valueOf = new Int32Array(1024);
   private readonly values: T[] = [];
-  /** Edges: (node, id read, 0) -> child node. */
+  /** The edges out of root nodes: (root, id read) -> child node; the others: (node, id read, 0) -> child node. */
+  private readonly firstEdges = new Grid();
   private readonly edges = new TripleIndex();
   nodes = 0;
 
@@ -41,7 +44,12 @@ export class ReadTrie<T> {
     let n = this.roots[root]! - 1;
     if (n < 0) return undefined;
     const comp = this.comp;
-    for (let c = comp[n]!; c !== LEAF; c = comp[n]!) {
+    let c = comp[n]!;
+    if (c !== LEAF) {
+      n = this.firstEdges.get(root, ext[c]!);
+      if (n < 0) return undefined;
+    }
+    for (c = comp[n]!; c !== LEAF; c = comp[n]!) {
       n = this.edges.get(n, ext[c]!, 0);
       if (n < 0) return undefined;
     }
@@ -75,8 +83,12 @@ export class ReadTrie<T> {
     if (n < 0) this.roots[root] = (n = make(0)) + 1;
     for (let p = 0; p < path.length; p += 2) {
       if (this.comp[n] !== path[p]) throw new Error(`ReadTrie: a cached function read component ${path[p]} where an earlier run read ${this.comp[n]} (not pure?)`);
-      let next = this.edges.get(n, path[p + 1]!, 0);
-      if (next < 0) this.edges.add(n, path[p + 1]!, 0, (next = make(p + 2)));
+      let next = p === 0 ? this.firstEdges.get(root, path[1]!) : this.edges.get(n, path[p + 1]!, 0);
+      if (next < 0) {
+        next = make(p + 2);
+        if (p === 0) this.firstEdges.set(root, path[1]!, next);
+        else this.edges.add(n, path[p + 1]!, 0, next);
+      }
       n = next;
     }
     if (this.comp[n] !== LEAF) throw new Error('ReadTrie: a cached function read less than an earlier run on the same values (not pure?)');

@@ -16,7 +16,7 @@ import type { EventBlock } from '../../machines/enumerate.ts';
 import type { Code, StateCodec } from './codec.ts';
 import type { CallLeaf, MemoModel } from './memoModel.ts';
 import { NO_SLOT } from './recorder.ts';
-import { TripleIndex } from './tripleIndex.ts';
+import { Grid } from './grid.ts';
 
 /**
  * Entries live in one Int32Array (`arena`), so that expanding a state reads contiguous memory.
@@ -35,7 +35,9 @@ export class SlotCalls {
   readonly groupOf: Int32Array;
   readonly rankOf: Int32Array;
   private readonly members: number[][];
-  private readonly index = new TripleIndex();
+  /** Per group: (global id, tuple key) -> entry offset. */
+  private readonly index: Grid[];
+  private made = 0;
   arena = new Int32Array(1 << 12);
   private used = 0;
   /** Broken step invariants of the calls in the arena. */
@@ -47,6 +49,7 @@ export class SlotCalls {
   ) {
     const n = codec.n;
     this.groups = n + 1;
+    this.index = Array.from({ length: n + 1 }, () => new Grid());
     this.members = Array.from({ length: n + 1 }, () => []);
     this.groupOf = new Int32Array(blocks.length);
     this.rankOf = new Int32Array(blocks.length);
@@ -65,7 +68,7 @@ export class SlotCalls {
 
   /** Where group j's entry for the state coded by `code` starts in the arena, or -1 when none is made yet. */
   get(j: number, code: Code): number {
-    return this.index.get(j, code[0]!, this.tupleKey(j, code));
+    return this.index[j]!.get(code[0]!, this.tupleKey(j, code));
   }
 
   /**
@@ -97,7 +100,8 @@ export class SlotCalls {
     starts.forEach((st, r) => (arena[at + r] = st === GENERIC ? GENERIC : at + st));
     arena.set(out, at + members.length);
     this.used += members.length + out.length;
-    this.index.add(j, code[0]!, this.tupleKey(j, code), at);
+    this.index[j]!.set(code[0]!, this.tupleKey(j, code), at);
+    this.made++;
     return at;
   }
 
@@ -123,7 +127,7 @@ export class SlotCalls {
 
   /** Entries made so far, and the arena's size in bytes. */
   get size(): number {
-    return this.index.size;
+    return this.made;
   }
   get bytes(): number {
     return this.arena.byteLength;

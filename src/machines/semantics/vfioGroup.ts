@@ -12,7 +12,7 @@ import { containerDomain } from '../../kernel/domains.ts';
 import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, ok } from '../../kernel/errno.ts';
 import type { SystemState } from '../state.ts';
-import { updateDevice, updateVfioGroup } from '../state.ts';
+import { addToVfioGroup, updateDevice, updateVfioGroup } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 
 type VfioGroupFns = Pick<
@@ -33,6 +33,17 @@ export const isVfioBound = (s: SystemState, dev: number): boolean => {
 };
 /** vfio_group_has_iommu (group.c): the vfio_group still has its iommu_group (vfio_group->drivers > 0). */
 const hasIommuGroup = (s: SystemState): boolean => s.vfio_group.drivers > 0;
+/**
+ * The references open device fds hold on the group file: vfio_group->container_users beyond the
+ * group's own 1 (each vfio_group_use_container took get_file(group->opened_file) with its ++).
+ */
+export const deviceFileRefs = (s: SystemState): number => s.vfio_group.container_users - (s.vfio_group.container ? 1 : 0);
+/** Device `dev` gets an fd of context `ctx`; its first open takes a group file reference (container_users++). */
+export const openDeviceFd = (s: SystemState, dev: number, ctx: number): SystemState => {
+  const first = s.devices[dev]?.group_fd === null;
+  const next = updateDevice(s, dev, { group_fd: ctx });
+  return first ? addToVfioGroup(next, 'container_users', 1) : next;
+};
 
 export const vfioGroup: VfioGroupFns = {
   /**
@@ -58,7 +69,8 @@ export const vfioGroup: VfioGroupFns = {
     if (!hasIommuGroup(s)) return err('ENODEV', 'the group lost its iommu_group (no VFIO device left)');
     const r = env.k.iommu_group_claim_dma_owner(env, s, { owner: 'vfio_group' });
     if (!r.ok) return r;
-    return ok(updateVfioGroup(r.next, { container: true }));
+    // vfio_container_attach_group: group->container_users = 1.
+    return ok(updateVfioGroup(r.next, { container: true, container_users: 1 }));
   },
 
   /**
@@ -77,20 +89,25 @@ export const vfioGroup: VfioGroupFns = {
   /**
    * VFIO_GROUP_GET_DEVICE_FD -> vfio_df_group_open (group.c): -EINVAL without a container and
    * backend (vfio_group_use_container); -ENODEV for a device that is not a VFIO device of the
-   * group; the fd is installed only after open_device succeeded.
+   * group; the fd is installed only after open_device succeeded. The device's first open takes
+   * a group file reference and container_users++ (vfio_device_group_use_iommu ->
+   * vfio_group_use_container, container.c); the model holds at most one fd per device.
    */
   vfio_group_ioctl_get_device_fd(_env, s, { ctx, dev }) {
     const v = s.vfio_group;
     if (v.opened_by !== ctx) return err('EBADFD', 'the context has not opened the group file');
     if (!v.container || !v.iommu_set) return err('EINVAL', 'the group has no container with an IOMMU backend');
     if (!isVfioBound(s, dev)) return err('ENODEV', 'not a VFIO device of this group');
-    return ok(updateDevice(s, dev, { group_fd: ctx }));
+    return ok(openDeviceFd(s, dev, ctx));
   },
 
-  /** vfio_device_fops_release (vfio_main.c): the device fd closes. */
+  /**
+   * vfio_device_fops_release (vfio_main.c): the device fd closes; its last close drops the group
+   * file reference and container_users-- (vfio_group_unuse_container, container.c).
+   */
   vfio_device_fops_release(_env, s, { ctx, dev }) {
     if (s.devices[dev]?.group_fd !== ctx) return err('EBADFD', 'the context holds no fd for this device');
-    return ok(updateDevice(s, dev, { group_fd: null }));
+    return ok(addToVfioGroup(updateDevice(s, dev, { group_fd: null }), 'container_users', -1));
   },
 
   /**
@@ -99,7 +116,7 @@ export const vfioGroup: VfioGroupFns = {
    */
   vfio_group_fops_release(env, s, { ctx }) {
     if (s.vfio_group.opened_by !== ctx) return err('EBADFD', 'the context has not opened the group file');
-    if (s.devices.some((d) => d.group_fd !== null)) return err('EBUSY', 'device fds still hold the group file');
+    if (deviceFileRefs(s) > 0) return err('EBUSY', 'device fds still hold the group file');
     let cur = s;
     if (cur.vfio_group.container) {
       const r = env.k.vfio_group_detach_container(env, cur, {});
@@ -122,6 +139,6 @@ export const vfioGroup: VfioGroupFns = {
     }
     const r = env.k.iommu_group_release_dma_owner(env, cur, {});
     if (r.ok) cur = r.next;
-    return ok(updateVfioGroup(cur, { container: false, iommu_set: false }));
+    return ok(updateVfioGroup(cur, { container: false, iommu_set: false, container_users: 0 }));
   },
 };

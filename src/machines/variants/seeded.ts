@@ -5,6 +5,7 @@
 import { DEFAULT_DOMAIN, hwptDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
 import { currentKernel } from '../semantics/index.ts';
+import { openDeviceFd } from '../semantics/vfioGroup.ts';
 import { iommufdGroupOf, setIommufdGroup, updateDevice, updateGroup } from '../state.ts';
 import { defineVariant } from './defineVariant.ts';
 
@@ -92,7 +93,7 @@ export const bugDeviceFdBeforeClaim = defineVariant({
       if (s.vfio_group.opened_by !== a.ctx) return currentKernel.vfio_group_ioctl_get_device_fd(env, s, a);
       const d = s.devices[a.dev];
       if (!d?.present || d.driver !== 'vfio-pci') return err('ENODEV', 'not a VFIO device of this group');
-      return ok(updateDevice(s, a.dev, { group_fd: a.ctx }));
+      return ok(openDeviceFd(s, a.dev, a.ctx));
     },
   },
 });

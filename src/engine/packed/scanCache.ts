@@ -1,0 +1,104 @@
+/**
+ * The state invariants' scans (src/invariants/deviceScan.ts) cached per component value, for
+ * exploreFast: a state's verdict is the chain start(global) -> device(acc, slot 0) -> ... ->
+ * end(acc), each step cached by what it read (./recorder.ts). On a miss the scan itself runs, on
+ * a recording view of the state: the invariants stay the only definition of the verdicts.
+ *
+ * A step that read nothing beyond the global part and its own slot is a function of (accumulator,
+ * global id, tuple id) and is kept in a flat map keyed by those: one lookup per slot. A step that
+ * read more goes to a ReadTrie keyed by everything it read (correct, only slower).
+ */
+import type { DeviceScan, ScanValue } from '../../invariants/deviceScan.ts';
+import type { Scenario } from '../../machines/scenario.ts';
+import type { Code, StateCodec } from './codec.ts';
+import { Grid } from './grid.ts';
+import { NO_SLOT, type ReadRecorder } from './recorder.ts';
+import { ReadTrie } from './readTrie.ts';
+import { TripleIndex } from './tripleIndex.ts';
+
+/** State invariants a state breaks: [index into the scanned invariants, reason]; empty when none. */
+export type Reasons = readonly (readonly [number, string])[];
+const NO_REASONS: Reasons = [];
+
+export class ScanCache {
+  private readonly accIds = new Map<string, number>();
+  private readonly accs: ScanValue[][] = [];
+  private readonly reasonLists: Reasons[] = [];
+  /** Steps that read only the global part (and their own slot): (0, global id) -> acc id, ... */
+  private readonly startIdx = new Grid();
+  /** (acc id * n + slot, global id, tuple id) -> acc id. */
+  private readonly deviceIdx = new TripleIndex();
+  /** (acc id, global id) -> index into reasonLists. */
+  private readonly endIdx = new Grid();
+  /** Steps that read more. */
+  private readonly startTrie = new ReadTrie<number>();
+  private readonly deviceTrie = new ReadTrie<number>();
+  private readonly endTrie = new ReadTrie<number>();
+
+  constructor(
+    private readonly rec: ReadRecorder,
+    private readonly codec: StateCodec,
+    private readonly scans: readonly DeviceScan[],
+    private readonly scenario: Scenario,
+  ) {}
+
+  private accId(acc: ScanValue[]): number {
+    const key = JSON.stringify(acc);
+    let id = this.accIds.get(key);
+    if (id === undefined) {
+      id = this.accs.length;
+      this.accs.push(acc);
+      this.accIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** The state invariants (scans) the state coded by `code` breaks. */
+  reasons(code: Code): Reasons {
+    const n = this.codec.n;
+    const g = code[0]!;
+    let a = this.startIdx.get(0, g);
+    if (a < 0) a = this.slow(this.startTrie, 0, code, NO_SLOT, (s) => this.accId(this.scans.map((sc) => sc.start(s, this.scenario))), (v) => this.startIdx.set(0, g, v));
+    for (let i = 0; i < n; i++) {
+      const root = a * n + i;
+      let b = this.deviceIdx.get(root, g, code[1 + i]!);
+      if (b < 0) {
+        const prev = this.accs[a]!;
+        b = this.slow(this.deviceTrie, root, code, i, (s) => this.accId(this.scans.map((sc, f) => sc.device(prev[f]!, s, i, this.scenario))), (v) => this.deviceIdx.add(root, g, code[1 + i]!, v));
+      }
+      a = b;
+    }
+    let r = this.endIdx.get(a, g);
+    if (r < 0) {
+      const acc = this.accs[a]!;
+      r = this.slow(this.endTrie, a, code, NO_SLOT, (s) => this.reasonsId(acc, s), (v) => this.endIdx.set(a, g, v));
+    }
+    return this.reasonLists[r]!;
+  }
+
+  private reasonsId(acc: ScanValue[], s: Parameters<DeviceScan['end']>[1]): number {
+    const out: [number, string][] = [];
+    this.scans.forEach((sc, f) => {
+      const reason = sc.end(acc[f]!, s, this.scenario);
+      if (reason !== null) out.push([f, reason]);
+    });
+    this.reasonLists.push(out.length ? out : NO_REASONS);
+    return this.reasonLists.length - 1;
+  }
+
+  /**
+   * A step not in its flat map: from the trie, or run on a recording view; kept in the flat map
+   * (`keep`) when it read nothing beyond the global part and slot `slot`, else in the trie.
+   */
+  private slow(trie: ReadTrie<number>, root: number, code: Code, slot: number, run: (s: Parameters<DeviceScan['end']>[1]) => number, keep: (v: number) => void): number {
+    const hit = trie.get(root, code);
+    if (hit !== undefined) return hit;
+    const view = this.rec.begin(code, 0);
+    const v = run(view.state);
+    const path = this.rec.end();
+    const read = this.rec.slotRead();
+    if (read === NO_SLOT || read === slot) keep(v);
+    else trie.set(root, path, v);
+    return v;
+  }
+}
