@@ -26,6 +26,7 @@ function deviceReason(s: SystemState, i: number, scenario: Scenario): string | n
   const spec = scenario.devices[i];
   if (!spec) return `device slot ${i} is not in the scenario`;
   if (!d.present && (d.driver || d.hw || d.group_fd !== null || d.iommufd)) return `${spec.name} is absent but still has state`;
+  if (d.present !== s.group.devices.includes(i)) return `${spec.name} is ${d.present ? 'present but not' : 'absent but'} in group->devices`;
   if (d.driver && !spec.drivers.includes(d.driver)) return `${spec.name} is bound to ${d.driver}, not one of its drivers`;
   return null;
 }

@@ -33,6 +33,11 @@ export interface GroupState {
   readonly pasid_array: readonly PasidEntry[];
   /** RFC v2 `group->singleton_lockdown` (variant W5 only; always false in the current kernel). */
   readonly singleton_lockdown: boolean;
+  /**
+   * group->devices: the slots of the devices in the group's list, ascending (iommu_probe_device
+   * adds one, __iommu_group_remove_device unlinks it). for_each_group_device walks this list.
+   */
+  readonly devices: readonly number[];
 }
 
 /** An iommufd binding of a device through its VFIO cdev (struct iommufd_device). */
@@ -124,6 +129,7 @@ export function initialState(scenario: Scenario): SystemState {
       blocking_domain: false,
       pasid_array: [],
       singleton_lockdown: false,
+      devices: scenario.devices.flatMap((d, i) => (d.present ? [i] : [])),
     },
     devices: scenario.devices.map((d) => ({
       present: d.present,
@@ -140,9 +146,14 @@ export function initialState(scenario: Scenario): SystemState {
   };
 }
 
-/** Indices of the devices currently in the group. */
-export const presentDevices = (s: SystemState): number[] =>
-  s.devices.flatMap((d, i) => (d.present ? [i] : []));
+/** Indices of the devices currently in the group (group->devices). */
+export const presentDevices = (s: SystemState): readonly number[] => s.group.devices;
+
+/** group->devices with slot `dev` added (list_add_tail in iommu_group_add_device) or removed. */
+export const withGroupDevice = (s: SystemState, dev: number, member: boolean): SystemState => {
+  const rest = s.group.devices.filter((i) => i !== dev);
+  return updateGroup(s, { devices: member ? [...rest, dev].sort((a, b) => a - b) : rest });
+};
 
 /**
  * A device view may carry this method (exploreFast's read-recording views do): it returns the

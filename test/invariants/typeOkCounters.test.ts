@@ -93,6 +93,12 @@ describe('TypeOK: the kernel counters agree with the devices', () => {
     expect(exploreFast(m, { invariants: ['TypeOK'] }).violations[0]!.reason).toBe(r.violations[0]!.reason);
   });
 
+  it('a device missing from group->devices while present breaks TypeOK', () => {
+    const m = model('vfio-vs-dma-api');
+    const s = { ...m.init, group: { ...m.init.group, devices: m.init.group.devices.slice(1) } };
+    expect(typeOk.check!(s, m.scenario)).toMatch(/is present but not in group->devices/);
+  });
+
   it('an iommufd group whose count drifts from the attached devices breaks TypeOK', () => {
     const m = model('iommufd-two-contexts');
     const s = { ...m.init, iommufd_groups: [{ ctx: 0, hwpt: 0, devices: 1 }] };

@@ -123,7 +123,7 @@ export class DeviceSymmetry {
       devices[perm[i]!] = renameDeep(d, perm);
     });
     const rep: SystemState = {
-      group: renameDeep(s.group, perm),
+      group: { ...renameDeep(s.group, perm), devices: s.group.devices.map((i) => perm[i]!).sort((a, b) => a - b) },
       devices,
       vfio_group: renameDeep(s.vfio_group, perm),
       iommufd_groups: s.iommufd_groups,

@@ -14,7 +14,7 @@
 import { DEFAULT_DOMAIN, BLOCKING_DOMAIN, SVA_DOMAIN, SVA_PASID, privateDomain } from '../../kernel/domains.ts';
 import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, errAfter, ok } from '../../kernel/errno.ts';
-import { addToVfioGroup, presentDevices, updateDevice, updateGroup, warnOn } from '../state.ts';
+import { addToVfioGroup, presentDevices, updateDevice, updateGroup, warnOn, withGroupDevice } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 
 type DriverCoreFns = Pick<
@@ -128,12 +128,12 @@ export const driverCore: DriverCoreFns = {
     const g = s.group;
     if (!g.default_domain) {
       const set = updateGroup(s, { default_domain: true, domain: DEFAULT_DOMAIN });
-      return ok(updateDevice(set, dev, { present: true, hw: DEFAULT_DOMAIN }));
+      return ok(withGroupDevice(updateDevice(set, dev, { present: true, hw: DEFAULT_DOMAIN }), dev, true));
     }
     if (g.domain === BLOCKING_DOMAIN && env.scenario.devices[dev]?.requireDirect) {
       return err('EINVAL', 'require_direct device cannot join a group on the blocking domain');
     }
-    return ok(updateDevice(s, dev, { present: true, hw: g.domain }));
+    return ok(withGroupDevice(updateDevice(s, dev, { present: true, hw: g.domain }), dev, true));
   },
 
   /**
@@ -145,7 +145,7 @@ export const driverCore: DriverCoreFns = {
     const d = s.devices[dev];
     if (!d?.present) return ok(s);
     if (d.driver) return err('EBUSY', 'a driver is bound: device_del releases it first');
-    let next = updateDevice(s, dev, { present: false, hw: null, group_fd: null, iommufd: null });
+    let next = withGroupDevice(updateDevice(s, dev, { present: false, hw: null, group_fd: null, iommufd: null }), dev, false);
     if (presentDevices(next).length === 0) {
       const g = next.group;
       if (g.owner_cnt !== 0 || g.domain !== DEFAULT_DOMAIN) {

@@ -46,7 +46,9 @@ export const domains: DomainFns = {
         return err('EINVAL', `${env.scenario.devices[i]?.name} has IOMMU_RESV_DIRECT regions (require_direct)`);
       }
     }
-    const devices = s.devices.map((d) => (d.present ? patchDevice(d, { hw: domain }) : d));
+    // for_each_group_device: the group's list, not every slot.
+    const devices = s.devices.slice();
+    for (const i of presentDevices(s)) devices[i] = patchDevice(devices[i]!, { hw: domain });
     return ok({ ...s, devices, group: { ...s.group, domain } });
   },
 
