@@ -11,6 +11,7 @@
  *
  *   npm run bench [-- --json] [--budget SECONDS] [--max-n N] [--contexts 1,2] [--no-graph]
  */
+import { Command, InvalidArgumentError } from 'commander';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { explore } from '../src/engine/explore.ts';
@@ -35,19 +36,29 @@ interface Args {
   graph: boolean;
 }
 
+/** The command line, through commander (--help; a bad value exits 2 with one line). */
 function parseArgs(argv: string[]): Args {
-  const a: Args = { json: false, budget: 60, maxN: 12, contexts: [1, 2], graph: true };
-  for (let i = 0; i < argv.length; i++) {
-    const x = argv[i];
-    if (x === '--json') a.json = true;
-    else if (x === '--no-graph') a.graph = false;
-    else if (x === '--budget') a.budget = Number(argv[++i]);
-    else if (x === '--max-n') a.maxN = Number(argv[++i]);
-    else if (x === '--contexts') a.contexts = String(argv[++i]).split(',').map((c) => (Number(c) === 1 ? 1 : 2));
-    else throw new Error(`bench: unknown argument ${x}`);
-  }
-  if (!(a.budget > 0) || !(a.maxN >= 2)) throw new Error('bench: --budget and --max-n must be positive');
-  return a;
+  const positive = (name: string, min: number) => (v: string) => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`${name} must be a number >= ${min}, got "${v}"`);
+    return n;
+  };
+  const contexts = (v: string) => {
+    const cs = v.split(',').map((c) => c.trim());
+    if (cs.length === 0 || cs.some((c) => c !== '1' && c !== '2')) throw new InvalidArgumentError(`--contexts takes 1, 2 or 1,2, got "${v}"`);
+    return cs.map((c) => (c === '1' ? 1 : 2) as 1 | 2);
+  };
+  const cmd = new Command('npm run bench --')
+    .description('Scaling benchmark of the packed engine against explore() and xstate/graph, in one process (not a test).')
+    .option('--json', 'print one JSON object instead of the table', false)
+    .option('--budget <seconds>', 'time budget per run; a size predicted to exceed it is skipped', positive('--budget', 1), 60)
+    .option('--max-n <devices>', 'largest number of devices', positive('--max-n', 2), 12)
+    .option('--contexts <list>', 'user contexts per model: 1, 2 or 1,2', contexts, [1, 2] as (1 | 2)[])
+    .option('--no-graph', 'skip the xstate/graph runs')
+    .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
+    .parse(argv, { from: 'user' });
+  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; contexts: (1 | 2)[]; graph: boolean }>();
+  return { json: o.json, budget: o.budget, maxN: o.maxN, contexts: o.contexts, graph: o.graph };
 }
 
 interface Run {
