@@ -1,7 +1,7 @@
 /**
  * TypeOK checks the kernel counters the model keeps (vfio_group->drivers,
  * vfio_group->cdev_device_open_cnt, vfio_group->container_users, each iommufd group's device
- * count) against the devices: a rule that forgets one of them is caught.
+ * count) and group->devices against the devices: a rule that forgets one of them is caught.
  */
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/engine/explore.ts';
@@ -10,55 +10,46 @@ import { typeOk } from '../../src/invariants/typeOk.ts';
 import { ok } from '../../src/kernel/errno.ts';
 import { buildModel } from '../../src/machines/model.ts';
 import { currentKernel } from '../../src/machines/semantics/index.ts';
-import { addToVfioGroup, updateVfioGroup } from '../../src/machines/state.ts';
+import type { KernelFn, KernelFnName } from '../../src/machines/semantics/kernel.ts';
+import { addToVfioGroup, updateGroup, updateVfioGroup, type SystemState } from '../../src/machines/state.ts';
 import { defineVariant } from '../../src/machines/variants/defineVariant.ts';
 import { findScenario } from '../../src/scenarios/builtin.ts';
 import { model } from '../helpers/model.ts';
 
+/**
+ * A test variant whose kernel function `fn` runs as today's, then `forget` rewrites its
+ * successor (the counter update the flawed rule leaves out).
+ */
+function forgets(fn: KernelFnName, description: string, forget: (before: SystemState, after: SystemState) => SystemState) {
+  const rule = currentKernel[fn] as KernelFn<unknown>;
+  const flawed: KernelFn<unknown> = (env, s, a) => {
+    const r = rule(env, s, a);
+    return r.ok ? ok(forget(s, r.next)) : r;
+  };
+  return defineVariant({ name: `test-${fn}-forgets`, kind: 'seeded', description, source: 'test', breaks: ['TypeOK'], overrides: { [fn]: flawed } });
+}
+
 /** vfio_df_unbind_iommufd without vfio_device_unblock_group: cdev_device_open_cnt leaks. */
-const unblockSkipped = defineVariant({
-  name: 'test-unblock-group-skipped',
-  kind: 'seeded',
-  description: 'vfio_df_unbind_iommufd forgets vfio_device_unblock_group (cdev_device_open_cnt leaks).',
-  source: 'test',
-  breaks: ['TypeOK'],
-  overrides: {
-    vfio_df_unbind_iommufd(env, s, a) {
-      const r = currentKernel.vfio_df_unbind_iommufd(env, s, a);
-      return r.ok ? ok(addToVfioGroup(r.next, 'cdev_device_open_cnt', 1)) : r;
-    },
-  },
-});
+const unblockSkipped = forgets('vfio_df_unbind_iommufd', 'vfio_df_unbind_iommufd forgets vfio_device_unblock_group (cdev_device_open_cnt leaks).', (_, next) =>
+  addToVfioGroup(next, 'cdev_device_open_cnt', 1),
+);
 
 /** A VFIO probe that does not register the device with its vfio_group (drivers not counted). */
-const registerSkipped = defineVariant({
-  name: 'test-register-skipped',
-  kind: 'seeded',
-  description: 'really_probe of a VFIO driver skips vfio_register_group_dev (vfio_group->drivers not incremented).',
-  source: 'test',
-  breaks: ['TypeOK'],
-  overrides: {
-    really_probe(env, s, a) {
-      const r = currentKernel.really_probe(env, s, a);
-      return r.ok && r.next.vfio_group.drivers !== s.vfio_group.drivers ? ok(updateVfioGroup(r.next, { drivers: s.vfio_group.drivers })) : r;
-    },
-  },
-});
+const registerSkipped = forgets('really_probe', 'really_probe of a VFIO driver skips vfio_register_group_dev (vfio_group->drivers not incremented).', (s, next) =>
+  updateVfioGroup(next, { drivers: s.vfio_group.drivers }),
+);
 
 /** vfio_device_fops_release without vfio_group_unuse_container: the group file reference leaks. */
-const unuseSkipped = defineVariant({
-  name: 'test-unuse-container-skipped',
-  kind: 'seeded',
-  description: 'vfio_device_fops_release forgets vfio_group_unuse_container (container_users and the group file reference leak).',
-  source: 'test',
-  breaks: ['TypeOK'],
-  overrides: {
-    vfio_device_fops_release(env, s, a) {
-      const r = currentKernel.vfio_device_fops_release(env, s, a);
-      return r.ok ? ok(addToVfioGroup(r.next, 'container_users', 1)) : r;
-    },
-  },
-});
+const unuseSkipped = forgets(
+  'vfio_device_fops_release',
+  'vfio_device_fops_release forgets vfio_group_unuse_container (container_users and the group file reference leak).',
+  (_, next) => addToVfioGroup(next, 'container_users', 1),
+);
+
+/** iommu_release_device that does not unlink the device from group->devices. */
+const unlinkSkipped = forgets('iommu_release_device', '__iommu_group_remove_device forgets to unlink the device from group->devices.', (s, next) =>
+  updateGroup(next, { devices: s.group.devices }),
+);
 
 describe('TypeOK: the kernel counters agree with the devices', () => {
   it('holds under the current kernel on iommufd-two-contexts (both engines)', () => {
@@ -90,6 +81,15 @@ describe('TypeOK: the kernel counters agree with the devices', () => {
     expect(r.status).toBe('violated');
     expect(r.violations[0]!.reason).toMatch(/vfio_group->container_users is 2 but the group has a container and 0 device fd\(s\) are open/);
     expect(r.violations[0]!.steps.at(-1)!.event.type).toBe('vfio_device_fops_release');
+    expect(exploreFast(m, { invariants: ['TypeOK'] }).violations[0]!.reason).toBe(r.violations[0]!.reason);
+  });
+
+  it('an iommu_release_device that leaves the device in group->devices breaks TypeOK', () => {
+    const m = buildModel(findScenario('sva-peer-hot-add')!, unlinkSkipped);
+    const r = explore(m, { invariants: ['TypeOK'] });
+    expect(r.status).toBe('violated');
+    expect(r.violations[0]!.reason).toMatch(/is absent but in group->devices/);
+    expect(r.violations[0]!.steps.at(-1)!.event.type).toBe('iommu_release_device');
     expect(exploreFast(m, { invariants: ['TypeOK'] }).violations[0]!.reason).toBe(r.violations[0]!.reason);
   });
 

@@ -102,9 +102,10 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
   const memo = new MemoModel(model, codec, stepInvs, scanned);
   const nBlocks = memo.blocks.length;
 
-  // Extended codes (StateCodec.extend): what the caches read.
+  /** The state being expanded, extended (StateCodec.extend) when the generic path needs its fields. */
   const cur = new Int32Array(codec.extLength);
-  const child = new Int32Array(codec.extLength);
+  /** A new state's code, for its checks (the scans read whole slots: no extension). */
+  const child = new Int32Array(k);
   codec.encode(model.init, cur);
   sym?.canonicalize(cur, () => model.init);
   const store = new PackedStore(k, Math.max(codec.maxGlobalId, 15), Math.max(codec.maxDeviceId, 15));
@@ -297,7 +298,6 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
       } else {
         extend();
         const us = memo.block(b, cur).us;
-        ctr.grow(memo.events.length);
         for (let x = 0; x < us.length; x++, ei++) {
           const leaf = genericCall(us[x]!);
           if (!fire(us[x]!, leaf.outcome, leaf.succ, leaf.writes, 0, leaf.writes.length, leaf.broken, ei)) break;

@@ -31,7 +31,11 @@ export class TripleIndex {
     const keys = this.keys;
     let slot = TripleIndex.hash(a, b, c) & this.mask;
     while (keys[(slot << 2) + 3] !== 0) slot = (slot + 1) & this.mask;
-    keys.set([a, b, c, v + 1], slot << 2);
+    const at = slot << 2;
+    keys[at] = a;
+    keys[at + 1] = b;
+    keys[at + 2] = c;
+    keys[at + 3] = v + 1;
     this.size++;
   }
 
