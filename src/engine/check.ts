@@ -36,6 +36,11 @@ export interface CheckResult {
   complete: boolean;
   /** Symmetry reduction was applied: the counts are of orbit representatives. */
   symmetry: boolean;
+  /**
+   * With --fingerprints: at most the probability that two distinct states shared a 64-bit
+   * fingerprint, so that some went unexplored; null when states were compared exactly.
+   */
+  collisionProbability: number | null;
   /** Invariants found broken that were not expected / expected but not found. */
   unexpected: string[];
   missing: string[];
@@ -64,6 +69,7 @@ export function runJob(job: Job, options: ExploreFastOptions = {}): CheckResult 
     model,
     result,
     symmetry: result.fast.symmetry,
+    collisionProbability: result.fast.collisionProbability,
     expectation: job.expectation,
     ...judge(result, job.expectation),
   };

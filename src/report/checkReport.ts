@@ -37,7 +37,7 @@ export function formatCheckTable(results: readonly CheckResult[], color = false)
     r.variant,
     verdict(r, color),
     expectedText(r),
-    fmtInt(r.result.distinctStates) + (r.symmetry ? ' (sym)' : ''),
+    fmtInt(r.result.distinctStates) + (r.symmetry ? ' (sym)' : '') + (r.collisionProbability !== null ? ' (fp)' : ''),
     fmtInt(r.result.transitions),
     String(r.result.depth),
     `${r.result.seconds.toFixed(2)}s`,
@@ -55,7 +55,9 @@ export function formatSummary(results: readonly CheckResult[], color = false): s
   const secs = results.reduce((a, r) => a + r.result.seconds, 0);
   const sym = results.filter((r) => r.symmetry).length;
   const reduced = sym ? ` (${sym} check${sym === 1 ? '' : 's'} counted in orbit representatives: symmetry reduction, --no-symmetry for the full space)` : '';
-  const text = `${results.length} checks: ${ok.length} as expected (${holds} hold, ${ok.length - holds} violated as expected); ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}; ${incomplete} incomplete. ${fmtInt(states)} states explored in ${secs.toFixed(2)} s${reduced} (kernel ${KERNEL_PIN.version}).`;
+  const fps = results.filter((r) => r.collisionProbability !== null);
+  const collision = fps.length ? ` With 64-bit fingerprints, the probability that a collision hid states is at most ${fps.reduce((a, r) => a + r.collisionProbability!, 0).toExponential(1)} (sum over the checks; exact comparison without --fingerprints).` : '';
+  const text = `${results.length} checks: ${ok.length} as expected (${holds} hold, ${ok.length - holds} violated as expected); ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}; ${incomplete} incomplete. ${fmtInt(states)} states explored in ${secs.toFixed(2)} s${reduced} (kernel ${KERNEL_PIN.version}).${collision}`;
   if (!color) return text;
   return mismatches ? pc.red(text) : incomplete ? pc.yellow(text) : pc.green(text);
 }
@@ -95,6 +97,8 @@ export function checkJson(results: readonly CheckResult[], exitCode: number) {
       bound: r.result.bound,
       distinctStates: r.result.distinctStates,
       symmetry: r.symmetry,
+      fingerprints: r.collisionProbability !== null,
+      collisionProbability: r.collisionProbability,
       transitions: r.result.transitions,
       depth: r.result.depth,
       seconds: Number(r.result.seconds.toFixed(3)),

@@ -37,6 +37,22 @@ describe('iommu-mc check', () => {
     expect(r.stderr).toMatch(/--symmetry and --write-manifest cannot be combined/);
   });
 
+  it('--fingerprints gives the same verdicts and counts, reports the collision bound, and is refused with --write-manifest (exit 2)', () => {
+    const args = ['check', '--json', '--scenario', 'iommufd-two-contexts'];
+    const exact = JSON.parse(cli(args).stdout);
+    const fp = JSON.parse(cli([...args, '--fingerprints']).stdout);
+    const counts = (j: { results: { variant: string; status: string; distinctStates: number; transitions: number }[] }) =>
+      j.results.map((r) => [r.variant, r.status, r.distinctStates, r.transitions]);
+    expect(counts(fp)).toEqual(counts(exact));
+    expect(exact.results.every((r: { fingerprints: boolean; collisionProbability: null }) => !r.fingerprints && r.collisionProbability === null)).toBe(true);
+    expect(fp.results.every((r: { fingerprints: boolean; collisionProbability: number }) => r.fingerprints && r.collisionProbability > 0 && r.collisionProbability < 1e-12)).toBe(true);
+    const text = cli(['check', '--scenario', 'iommufd-two-contexts', '--traces', 'none', '--fingerprints']).stdout;
+    expect(text).toMatch(/With 64-bit fingerprints, the probability that a collision hid states is at most \d\.\de-\d+/);
+    const r = cli(['check', '--fingerprints', '--write-manifest', 'x.json']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--fingerprints and --write-manifest cannot be combined/);
+  });
+
   it('--json prints one object with the documented fields', () => {
     const r = cli(['check', '--json', '--scenario', 'sva-peer-hot-add', '--variant', 'current', '--variant', 'w4-sva-device-count']);
     expect(r.code).toBe(0);

@@ -30,6 +30,7 @@ interface CheckOpts {
   maxSeconds?: number;
   maxMemory?: number;
   symmetry?: boolean;
+  fingerprints?: boolean;
   writeManifest?: string;
   stats?: boolean;
   color: boolean;
@@ -91,6 +92,7 @@ function manifestText(results: readonly CheckResult[]): string {
 async function runCheck(o: CheckOpts): Promise<number> {
   if (o.json) o.format = 'json';
   if (o.symmetry && o.writeManifest) throw new UsageError('--symmetry and --write-manifest cannot be combined: the manifest records the full state space');
+  if (o.fingerprints && o.writeManifest) throw new UsageError('--fingerprints and --write-manifest cannot be combined: the manifest records counts from exact state comparison');
   const jobs = o.variantFile?.length ? [...(o.variant?.length ? buildJobs(o) : []), ...(await variantFileJobs(o.variantFile, o))] : buildJobs(o);
   const progress = startProgress(jobs.length, o.format === 'text');
   const results: CheckResult[] = [];
@@ -103,6 +105,7 @@ async function runCheck(o: CheckOpts): Promise<number> {
         maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
         // Declared symmetry by default; the manifest records the full state space.
         symmetry: o.writeManifest ? false : (o.symmetry ?? 'declared'),
+        fingerprints: o.fingerprints ?? false,
         memoryBytes: () => process.memoryUsage().rss,
         onProgress: (p) => progress.states(p),
       }),
@@ -148,6 +151,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     .option('--max-memory <mb>', 'stop a run once the process uses this many MiB (status incomplete, exit 3)', positiveNumber('--max-memory'))
     .option('--symmetry', 'reduce every class of interchangeable device slots the engine finds (same drivers, presence and PCI facts), not only those the scenario declares: same verdicts, fewer states; counts are of orbit representatives')
     .option('--no-symmetry', 'explore the full state space, even where the scenario declares interchangeable devices (the default reduces those)')
+    .option('--fingerprints', 'keep 64-bit fingerprints of the states instead of comparing them exactly, as TLC does: faster lookups, more memory per state; a collision could hide states, and the report gives the probability of one')
     .option('--stats', 'print coverage per kernel call: enabled, succeeded, changed the state, errnos')
     .option('--write-manifest <file>', 'write the expected results of this run to FILE (src/scenarios/manifest.json)')
     .option('--no-color', 'no colours')

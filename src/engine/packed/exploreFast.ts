@@ -32,6 +32,7 @@ import type { ExplorationResult, ExploreOptions } from '../types.ts';
 import { StateCodec } from './codec.ts';
 import { CallCounters } from './coverage.ts';
 import { MemoModel, type CallLeaf } from './memoModel.ts';
+import { collisionProbability, FingerprintStore } from './fingerprintStore.ts';
 import { PackedStore } from './packedStore.ts';
 import { GENERIC, OP_HEAD, SlotCalls } from './slotCalls.ts';
 import { SuccessorBatch } from './successorBatch.ts';
@@ -49,6 +50,12 @@ export interface ExploreFastOptions extends ExploreOptions {
   maxMemory?: number;
   /** The process's memory in use, in bytes (the engine does no I/O: the caller measures). */
   memoryBytes?: () => number;
+  /**
+   * Keep 64-bit fingerprints of the states in the visited set instead of comparing their codes
+   * (./fingerprintStore.ts): faster lookups, sound only up to FastStats.collisionProbability.
+   * @default false
+   */
+  fingerprints?: boolean;
 }
 
 /** What exploreFast adds to ExplorationResult. */
@@ -62,6 +69,11 @@ export interface FastStats {
   codeWords: number;
   /** Distinct calls met (the event universe). */
   events: number;
+  /**
+   * With fingerprints: at most the probability that two distinct states shared a fingerprint
+   * (and states went unexplored); null when codes were compared exactly.
+   */
+  collisionProbability: number | null;
 }
 
 export type FastExplorationResult = ExplorationResult & { fast: FastStats };
@@ -108,7 +120,8 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
   const child = new Int32Array(k);
   codec.encode(model.init, cur);
   sym?.canonicalize(cur, () => model.init);
-  const store = new PackedStore(k, Math.max(codec.maxGlobalId, 15), Math.max(codec.maxDeviceId, 15));
+  const fingerprints = options.fingerprints ?? false;
+  const store = new (fingerprints ? FingerprintStore : PackedStore)(k, Math.max(codec.maxGlobalId, 15), Math.max(codec.maxDeviceId, 15));
   let created = codec.created;
   /** The packed code of the state being expanded. */
   const pw = new Uint32Array(k);
@@ -331,6 +344,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
       codeElements: k,
       codeWords: store.words,
       events: memo.events.length,
+      collisionProbability: fingerprints ? collisionProbability(count) : null,
     },
   };
 }

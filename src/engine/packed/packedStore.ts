@@ -57,9 +57,9 @@ const bitsFor = (max: number): number => Math.max(1, 32 - Math.clz32(max));
 
 export class PackedStore {
   layout: Layout;
-  private chunks: Uint32Array[] = [];
-  private table: Int32Array;
-  private tableMask: number;
+  protected chunks: Uint32Array[] = [];
+  protected table: Int32Array;
+  protected tableMask: number;
   /** Entries carry hash tags (ids below 2^26 - 1). */
   private tagged = true;
   count = 0;
@@ -70,9 +70,11 @@ export class PackedStore {
     maxDevice: number,
     /** Entries stop carrying hash tags once this many states are stored (a test sets it low). */
     private readonly tagUntil = ID_MASK - 1,
+    /** 32-bit words per table entry. */
+    entryWords = 1,
   ) {
     this.layout = new Layout(k, bitsFor(maxGlobal), bitsFor(maxDevice));
-    this.table = new Int32Array(1 << 12);
+    this.table = new Int32Array(entryWords << 12);
     this.tableMask = this.table.length - 1;
   }
 
@@ -113,9 +115,9 @@ export class PackedStore {
     for (let c = 0; c < this.k; c++) code[c] = (chunk[at + L.word[c]!]! >>> L.shift[c]!) & L.mask[c]!;
   }
 
-  /** The hash of the packed code a[at .. at + words). */
-  hash(a: Uint32Array, at: number): number {
-    let h = 0x9e3779b9;
+  /** The hash of the packed code a[at .. at + words) (`seed` picks one of a family). */
+  hash(a: Uint32Array, at: number, seed = 0x9e3779b9): number {
+    let h = seed;
     for (let w = 0; w < this.layout.words; w++) {
       h = Math.imul(h ^ a[at + w]!, 0x85ebca6b);
       h ^= h >>> 13;
@@ -147,7 +149,10 @@ export class PackedStore {
     return x;
   }
 
-  /** The id of packed code a[0 .. words): an existing id (>= 0), or ~newId (< 0) when just added. */
+  /**
+   * The id of packed code a[0 .. words): ~newId (< 0) when just added, else >= 0: the existing
+   * id (a FingerprintStore answers 0: it keeps no ids in its table).
+   */
   findOrAdd(a: Uint32Array): number {
     return this.findOrAddAt(a, 0, this.hash(a, 0));
   }
@@ -172,10 +177,7 @@ export class PackedStore {
       }
       slot = (slot + 1) & this.tableMask;
     }
-    const id = this.count++;
-    const ci = id >>> CHUNK_BITS;
-    if (ci === this.chunks.length) this.chunks.push(new Uint32Array(CHUNK * W));
-    this.chunks[ci]!.set(a.subarray(at, at + W), (id & (CHUNK - 1)) * W);
+    const id = this.append(a, at);
     table[slot] = tag | (id + 1);
     if (tagged && this.count >= this.tagUntil) {
       this.tagged = false;
@@ -184,7 +186,27 @@ export class PackedStore {
     return ~id;
   }
 
-  private rehash(size: number): void {
+  /** Stores the packed code a[at .. at + words) under the next id, and returns that id. */
+  protected append(a: Uint32Array, at: number): number {
+    const W = this.layout.words;
+    const id = this.count++;
+    const ci = id >>> CHUNK_BITS;
+    if (ci === this.chunks.length) this.chunks.push(new Uint32Array(CHUNK * W));
+    this.chunks[ci]!.set(a.subarray(at, at + W), (id & (CHUNK - 1)) * W);
+    return id;
+  }
+
+  /** The packed code of state `id`: its chunk, and where in it the code starts. */
+  protected codeAt(id: number): [Uint32Array, number] {
+    return [this.chunks[id >>> CHUNK_BITS]!, (id & (CHUNK - 1)) * this.layout.words];
+  }
+
+  /** Rebuilds the table from the stored codes (after widen() repacked them). */
+  protected reindex(): void {
+    this.rehash(this.table.length);
+  }
+
+  protected rehash(size: number): void {
     const table = new Int32Array(size);
     const mask = size - 1;
     const W = this.layout.words;
@@ -217,7 +239,7 @@ export class PackedStore {
     }
     this.layout = next;
     this.chunks = chunks;
-    this.rehash(this.table.length);
+    this.reindex();
     return true;
   }
 
