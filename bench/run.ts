@@ -1,15 +1,17 @@
 /**
  * `npm run bench`: the scaling series of the ownership model (bench/scaling.ts), N = 2..12
- * devices, 1 and 2 contexts, in one process, with
- *   - fast:      exploreFast without symmetry reduction (packed states),
+ * devices, 1 to 3 contexts, in one process, with
+ *   - fast:      exploreFast without symmetry reduction (packed states, exact comparison),
+ *   - fp:        the same with 64-bit fingerprints (--fingerprints),
  *   - fast+sym:  exploreFast with symmetry reduction over the interchangeable devices,
  *   - reference: explore() (full snapshots keyed by canonicalKey),
  *   - graph:     xstate/graph getAdjacencyMap over createSystemMachine (src/machines/system.ts),
  * each on every size up to the largest it finishes within the time budget (a size is skipped
  * when the previous one, scaled by the last growth factor, predicts more than the budget).
+ * Where the graph ran, its states and transitions are compared with the engine's (column "=").
  * Not a test: nothing here asserts a time.
  *
- *   npm run bench [-- --json] [--budget SECONDS] [--max-n N] [--contexts 1,2] [--no-graph]
+ *   npm run bench [-- --json] [--budget SECONDS] [--max-n N] [--contexts 1,2,3] [--no-graph]
  */
 import { Command, InvalidArgumentError } from 'commander';
 import v8 from 'node:v8';
@@ -32,9 +34,11 @@ interface Args {
   json: boolean;
   budget: number;
   maxN: number;
-  contexts: (1 | 2)[];
+  contexts: Contexts[];
   graph: boolean;
 }
+
+type Contexts = 1 | 2 | 3;
 
 /** The command line, through commander (--help; a bad value exits 2 with one line). */
 function parseArgs(argv: string[]): Args {
@@ -45,19 +49,19 @@ function parseArgs(argv: string[]): Args {
   };
   const contexts = (v: string) => {
     const cs = v.split(',').map((c) => c.trim());
-    if (cs.length === 0 || cs.some((c) => c !== '1' && c !== '2')) throw new InvalidArgumentError(`--contexts takes 1, 2 or 1,2, got "${v}"`);
-    return cs.map((c) => (c === '1' ? 1 : 2) as 1 | 2);
+    if (cs.length === 0 || cs.some((c) => !['1', '2', '3'].includes(c))) throw new InvalidArgumentError(`--contexts takes a comma-separated list of 1, 2 and 3, got "${v}"`);
+    return cs.map((c) => Number(c) as Contexts);
   };
   const cmd = new Command('npm run bench --')
     .description('Scaling benchmark of the packed engine against explore() and xstate/graph, in one process (not a test).')
     .option('--json', 'print one JSON object instead of the table', false)
     .option('--budget <seconds>', 'time budget per run; a size predicted to exceed it is skipped', positive('--budget', 1), 60)
     .option('--max-n <devices>', 'largest number of devices', positive('--max-n', 2), 12)
-    .option('--contexts <list>', 'user contexts per model: 1, 2 or 1,2', contexts, [1, 2] as (1 | 2)[])
+    .option('--contexts <list>', 'user contexts per model, a list of 1, 2 and 3 (3 adds a second iommufd context)', contexts, [1, 2, 3] as Contexts[])
     .option('--no-graph', 'skip the xstate/graph runs')
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' });
-  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; contexts: (1 | 2)[]; graph: boolean }>();
+  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; contexts: Contexts[]; graph: boolean }>();
   return { json: o.json, budget: o.budget, maxN: o.maxN, contexts: o.contexts, graph: o.graph };
 }
 
@@ -68,6 +72,8 @@ interface Run {
   statesPerSecond: number;
   transitionsPerSecond: number;
   bytesPerState: number | null;
+  /** (state, call) pairs tried, failed calls included; null where the runner does not count them. */
+  enabledCalls: number | null;
   complete: boolean;
 }
 
@@ -76,7 +82,7 @@ const heap = () => {
   return process.memoryUsage().heapUsed;
 };
 
-function measure(f: () => { distinctStates: number; transitions: number; seconds: number; complete: boolean; bytesPerState?: number }): Run {
+function measure(f: () => { distinctStates: number; transitions: number; seconds: number; complete: boolean; bytesPerState?: number; enabledCalls?: number }): Run {
   heap(); // start each run from a collected heap
   const r = f();
   const bytes = r.bytesPerState ?? null;
@@ -87,11 +93,12 @@ function measure(f: () => { distinctStates: number; transitions: number; seconds
     statesPerSecond: r.distinctStates / Math.max(r.seconds, 1e-9),
     transitionsPerSecond: r.transitions / Math.max(r.seconds, 1e-9),
     bytesPerState: bytes,
+    enabledCalls: r.enabledCalls ?? null,
     complete: r.complete,
   };
 }
 
-type GraphFn = (scenario: Scenario) => { distinctStates: number; transitions: number; seconds: number; complete: boolean };
+type GraphFn = (scenario: Scenario) => { distinctStates: number; transitions: number; enabledCalls: number; seconds: number; complete: boolean };
 
 /** The xstate/graph column, or null when src/machines/system.ts is not there. */
 async function loadGraph(): Promise<GraphFn | null> {
@@ -111,11 +118,21 @@ async function loadGraph(): Promise<GraphFn | null> {
       serializeState: (s: { context: SystemState }) => canonicalKey(s.context),
       serializeEvent: (e: IommuEvent) => eventKey(e),
       limit: Number.MAX_SAFE_INTEGER,
-    } as never) as unknown as Record<string, { transitions: Record<string, unknown> }>;
+    } as never) as unknown as Record<string, { state: unknown; transitions: Record<string, { state: unknown }> }>;
     const seconds = (performance.now() - t0) / 1000;
+    // Counted after the clock stops. The map has an entry per enabled call; XState took a
+    // transition only where the call succeeded: a failed call enables none and transition()
+    // returns the very snapshot it was given. Those taken are the engine's transitions.
     let transitions = 0;
-    for (const k in adj) transitions += Object.keys(adj[k]!.transitions).length;
-    return { distinctStates: Object.keys(adj).length, transitions, seconds, complete: true };
+    let enabledCalls = 0;
+    for (const k in adj) {
+      const node = adj[k]!;
+      for (const t of Object.values(node.transitions)) {
+        enabledCalls++;
+        if (t.state !== node.state) transitions++;
+      }
+    }
+    return { distinctStates: Object.keys(adj).length, transitions, enabledCalls, seconds, complete: true };
   };
 }
 
@@ -153,16 +170,19 @@ async function main() {
   const cases: unknown[] = [];
   const rows: string[][] = [];
   for (const contexts of args.contexts) {
-    const cols = { fast: new Column('fast', args.budget), sym: new Column('sym', args.budget), ref: new Column('ref', args.budget), graph: new Column('graph', args.budget) };
+    const cols = { fast: new Column('fast', args.budget), fp: new Column('fp', args.budget), sym: new Column('sym', args.budget), ref: new Column('ref', args.budget), graph: new Column('graph', args.budget) };
     for (let n = 2; n <= args.maxN; n++) {
       const scenario = scalingScenario(n, contexts);
       const model = buildModel(scenario, currentVariant);
-      const fastR = (opts: { symmetry: boolean }) => () => {
+      const fastR = (opts: { symmetry: boolean; fingerprints?: boolean }) => () => {
         const r = exploreFast(model, { ...opts, maxSeconds: args.budget * 2 });
-        return { ...r, complete: r.bound === null, bytesPerState: r.fast.bytesPerState };
+        const enabledCalls = Object.values(r.coverage).reduce((a, c) => a + c.enabled, 0);
+        return { ...r, complete: r.bound === null, bytesPerState: r.fast.bytesPerState, enabledCalls };
       };
       const fast = cols.fast.shouldRun() ? measure(fastR({ symmetry: false })) : null;
       cols.fast.record(fast);
+      const fp = cols.fp.shouldRun() ? measure(fastR({ symmetry: false, fingerprints: true })) : null;
+      cols.fp.record(fp);
       const sym = cols.sym.shouldRun() ? measure(fastR({ symmetry: true })) : null;
       cols.sym.record(sym);
       const ref = cols.ref.shouldRun()
@@ -174,7 +194,9 @@ async function main() {
       cols.ref.record(ref);
       const graph = graphFn && cols.graph.shouldRun() ? measure(() => graphFn(scenario)) : null;
       cols.graph.record(graph);
-      if (!fast && !sym && !ref && !graph) break;
+      if (!fast && !fp && !sym && !ref && !graph) break;
+      // The graph found the engine's states and transitions, and tried the same calls.
+      const countsMatch = fast && graph && fast.complete ? fast.distinctStates === graph.distinctStates && fast.transitions === graph.transitions && fast.enabledCalls === graph.enabledCalls : null;
       const speedRef = fast && ref && fast.complete && ref.complete ? ref.seconds / fast.seconds : null;
       const speedGraph = fast && graph && fast.complete ? graph.seconds / fast.seconds : null;
       const reduction = fast && sym && fast.complete && sym.complete ? fast.distinctStates / sym.distinctStates : null;
@@ -186,6 +208,7 @@ async function main() {
           statesPerSecond: r.statesPerSecond,
           transitionsPerSecond: r.transitionsPerSecond,
           bytesPerState: r.bytesPerState,
+          enabledCalls: r.enabledCalls,
           complete: r.complete,
         };
       const base = { name: scenario.name, devices: n, contexts };
@@ -193,8 +216,10 @@ async function main() {
         ...base,
         symmetry: false,
         engine: engineCase(fast),
+        engineWithFingerprints: engineCase(fp),
         reference: engineCase(ref),
-        graph: graph && { distinctStates: graph.distinctStates, transitions: graph.transitions, seconds: graph.seconds },
+        graph: graph && { distinctStates: graph.distinctStates, transitions: graph.transitions, enabledCalls: graph.enabledCalls, seconds: graph.seconds },
+        countsMatch,
         speedup: speedGraph,
         speedupOverReference: speedRef,
       });
@@ -204,9 +229,10 @@ async function main() {
         String(n),
         String(contexts),
         ...cell(fast),
+        ...(fp ? [fmt(fp.seconds, 2) + (fp.complete ? '' : '!'), fmt(fp.transitionsPerSecond), fmt(fp.bytesPerState, 1)] : ['-', '-', '-']),
         ...(sym ? [fmt(sym.distinctStates), fmt(sym.seconds, 2) + (sym.complete ? '' : '!'), fmt(reduction, 1)] : ['-', '-', '-']),
         ...(ref ? [fmt(ref.distinctStates), fmt(ref.seconds, 2) + (ref.complete ? '' : '!')] : ['-', '-']),
-        ...(graph ? [fmt(graph.distinctStates), fmt(graph.seconds, 2)] : ['-', '-']),
+        ...(graph ? [fmt(graph.distinctStates), fmt(graph.seconds, 2), countsMatch === null ? '-' : countsMatch ? 'yes' : 'NO'] : ['-', '-', '-']),
         fmt(speedRef, 1),
         fmt(speedGraph, 1),
       ]);
@@ -216,13 +242,13 @@ async function main() {
   if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable: graphFn !== null, cases }, null, 2));
   else {
     printTable(rows, false);
-    log('fast = exploreFast without symmetry; sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');
-    log('B/st: the fast engine\'s typed arrays as allocated (packed codes, hash table, parent ids; the first 64k-state chunk dominates small N)');
-    log('graph transitions count every enabled event (the adjacency map cannot tell a failed call from a self-loop); ! = cut short by the time bound');
+    log('fast = exploreFast without symmetry (exact); fp = the same with 64-bit fingerprints; sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');
+    log('B/st: the engine\'s typed arrays as allocated (packed codes, hash table, parent ids; the first 64k-state chunk dominates small N)');
+    log('= : the graph found the engine\'s states and transitions (calls on which XState took a transition) and tried as many calls (failed ones included); ! = cut short by the time bound');
   }
 }
 
-const HEAD = ['N', 'ctx', 'fast states', 'transitions', 's', 'states/s', 'trans/s', 'B/st', 'sym states', 's', 'reduct.', 'ref states', 's', 'graph states', 's', 'x ref', 'x graph'];
+const HEAD = ['N', 'ctx', 'fast states', 'transitions', 's', 'states/s', 'trans/s', 'B/st', 'fp s', 'trans/s', 'B/st', 'sym states', 's', 'reduct.', 'ref states', 's', 'graph states', 's', '=', 'x ref', 'x graph'];
 let printed = 0;
 function printTable(rows: string[][], incremental: boolean) {
   const all = [HEAD, ...rows];
