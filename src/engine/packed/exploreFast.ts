@@ -4,7 +4,8 @@
  * state codes instead of full snapshots, with the model's functions cached per component value.
  *
  * - A state is a code (./codec.ts: a global id and one device-tuple id per slot), bit-packed in
- *   the visited set (./packedStore.ts); per state only its parent id is kept besides.
+ *   the visited set (./packedStore.ts); per state only its parent id is kept besides. With
+ *   `fingerprints` the table holds 64-bit fingerprints instead of ids (./fingerprintStore.ts).
  * - Expanding a state does not rebuild it: its calls come from the event blocks, each cached per
  *   the components it read, and each call's result (outcome, writes to the code, the step
  *   invariants it breaks) is cached the same way (./memoModel.ts). On a cache miss the semantic
