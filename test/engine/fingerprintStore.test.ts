@@ -42,15 +42,17 @@ describe('FingerprintStore', () => {
   });
 
   it('takes a second code with the same fingerprint for visited: the collision the reported bound is about', () => {
+    // Both halves 0: the one fingerprint stored as (0, 1), since (0, 0) marks an empty entry.
     class OneFingerprint extends FingerprintStore {
       override hash(): number {
-        return 42;
+        return 0;
       }
     }
     const store = new OneFingerprint(3, 15, 15);
     const a = new Uint32Array(3);
     store.pack(code(1, 2, 3), a);
     expect(store.findOrAdd(a)).toBe(~0);
+    expect(store.findOrAdd(a)).toBe(0);
     store.pack(code(4, 5, 6), a);
     expect(store.findOrAdd(a)).toBe(0);
     expect(store.count).toBe(1);

@@ -25,9 +25,14 @@ export class FingerprintStore extends PackedStore {
     this.tableMask = (this.table.length >>> 1) - 1;
   }
 
-  /** The second half of the fingerprint of a[at .. at + words); never 0, so (h, 0) marks an empty entry. */
-  private hash2(a: Uint32Array, at: number): number {
-    return this.hash(a, at, SEED2) | 1;
+  /**
+   * The second half of the fingerprint of a[at .. at + words) whose first half is `h1`. (0, 0)
+   * marks an empty entry, so that one fingerprint is stored as (0, 1): two of the 2^64 values
+   * merge, which changes the collision bound by a factor of 1 + 2^-63.
+   */
+  private hash2(a: Uint32Array, at: number, h1: number): number {
+    const h2 = this.hash(a, at, SEED2) | 0;
+    return h1 === 0 && h2 === 0 ? 1 : h2;
   }
 
   override touch(hashes: Uint32Array, count: number): number {
@@ -43,12 +48,12 @@ export class FingerprintStore extends PackedStore {
     const table = this.table;
     const mask = this.tableMask;
     const h1 = h | 0;
-    const h2 = this.hash2(a, at);
+    const h2 = this.hash2(a, at, h1);
     let slot = h & mask;
     for (;;) {
       const e = slot << 1;
-      if (table[e + 1] === 0) break;
       if (table[e + 1] === h2 && table[e] === h1) return 0;
+      if ((table[e]! | table[e + 1]!) === 0) break;
       slot = (slot + 1) & mask;
     }
     const id = this.append(a, at);
@@ -64,9 +69,9 @@ export class FingerprintStore extends PackedStore {
     const table = new Int32Array(size * 2);
     const mask = size - 1;
     for (let e = 0; e < old.length; e += 2) {
-      if (old[e + 1] === 0) continue;
+      if ((old[e]! | old[e + 1]!) === 0) continue;
       let slot = old[e]! & mask;
-      while (table[(slot << 1) + 1] !== 0) slot = (slot + 1) & mask;
+      while ((table[slot << 1]! | table[(slot << 1) + 1]!) !== 0) slot = (slot + 1) & mask;
       table[slot << 1] = old[e]!;
       table[(slot << 1) + 1] = old[e + 1]!;
     }
@@ -81,11 +86,11 @@ export class FingerprintStore extends PackedStore {
     const mask = this.tableMask;
     for (let id = 0; id < this.count; id++) {
       const [chunk, at] = this.codeAt(id);
-      const h1 = this.hash(chunk, at);
+      const h1 = this.hash(chunk, at) | 0;
       let slot = h1 & mask;
-      while (table[(slot << 1) + 1] !== 0) slot = (slot + 1) & mask;
-      table[slot << 1] = h1 | 0;
-      table[(slot << 1) + 1] = this.hash2(chunk, at);
+      while ((table[slot << 1]! | table[(slot << 1) + 1]!) !== 0) slot = (slot + 1) & mask;
+      table[slot << 1] = h1;
+      table[(slot << 1) + 1] = this.hash2(chunk, at, h1);
     }
     this.table = table;
   }
