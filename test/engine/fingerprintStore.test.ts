@@ -11,34 +11,13 @@ import { buildModel } from '../../src/machines/model.ts';
 import { VARIANTS } from '../../src/machines/variants/index.ts';
 import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtin.ts';
 import { scalingScenario } from '../../bench/scaling.ts';
+import { addAndFindAgain, ROUND_TRIP_K } from '../helpers/packedStore.ts';
 
 const code = (...xs: number[]) => Int32Array.from(xs);
 
 describe('FingerprintStore', () => {
   it('adds each new code under the next id and answers 0 for a stored one, across widening and table growth', () => {
-    const k = 5;
-    const store = new FingerprintStore(k, 3, 3);
-    const packed = new Uint32Array(k);
-    const codes: Int32Array[] = [];
-    let maxG = 0;
-    let maxD = 0;
-    for (let i = 0; i < 20000; i++) {
-      const c = code(i % 7, (i * 3) % 11, i % 4, (i >> 2) % 5, i >> 4);
-      maxG = Math.max(maxG, c[0]!);
-      maxD = Math.max(maxD, ...c.subarray(1));
-      store.widen(maxG, maxD);
-      store.pack(c, packed);
-      expect(store.findOrAdd(packed)).toBe(~codes.length);
-      codes.push(c);
-    }
-    const back = new Int32Array(k);
-    codes.forEach((c, id) => {
-      store.unpack(id, back);
-      expect([...back]).toEqual([...c]);
-      store.pack(c, packed);
-      expect(store.findOrAdd(packed)).toBe(0);
-    });
-    expect(store.count).toBe(codes.length);
+    addAndFindAgain(new FingerprintStore(ROUND_TRIP_K, 3, 3), () => 0);
   });
 
   it('takes a second code with the same fingerprint for visited: the collision the reported bound is about', () => {

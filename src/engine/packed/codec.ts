@@ -10,6 +10,7 @@
  */
 import type { DeviceState, GroupState, SystemState, VfioGroupState } from '../../machines/state.ts';
 import { canonicalKey } from '../serialize.ts';
+import { IdTable } from './idTable.ts';
 import { InternTable } from './internTable.ts';
 
 /**
@@ -38,14 +39,14 @@ export class StateCodec {
   readonly devices: InternTable<DeviceState>;
   /** The keys of a device tuple, in the model's own order (every tuple has exactly these). */
   readonly deviceKeyOrder: readonly string[];
-  private readonly warns = new Map<string | null, number>();
-  private readonly warnValues: (string | null)[] = [];
-  private readonly patchIds = new Map<string, number>();
-  private readonly patches: Partial<DeviceState>[] = [];
+  private readonly warns = new IdTable<string | null, string | null>();
   /** Per patch: device-tuple id -> patched tuple id + 1 (0: not computed yet). */
   private readonly patchMemo: Int32Array[] = [];
-  private readonly igroupIds = new Map<string, number>();
-  private readonly igroupValues: SystemState['iommufd_groups'][] = [];
+  private readonly patches = new IdTable<string, Partial<DeviceState>>((p) => {
+    this.patchMemo.push(new Int32Array(64));
+    return Object.freeze({ ...p });
+  });
+  private readonly igroups = new IdTable<string, SystemState['iommufd_groups']>((v) => Object.freeze(v));
   /** Global tuple (group id, vfio id, iommufd-groups id, warn id) -> global id, and back. */
   private readonly globals = new Map<number, number>();
   readonly globalParts: [number, number, number, number][] = [];
@@ -104,37 +105,16 @@ export class StateCodec {
   }
 
   private warnId(w: string | null): number {
-    let id = this.warns.get(w);
-    if (id === undefined) {
-      id = this.warnValues.length;
-      this.warnValues.push(w);
-      this.warns.set(w, id);
-    }
-    return id;
+    return this.warns.idOf(w, w);
   }
 
   private igroupsId(v: SystemState['iommufd_groups']): number {
-    const key = canonicalKey(v);
-    let id = this.igroupIds.get(key);
-    if (id === undefined) {
-      id = this.igroupValues.length;
-      this.igroupValues.push(Object.freeze(v));
-      this.igroupIds.set(key, id);
-    }
-    return id;
+    return this.igroups.idOf(canonicalKey(v), v);
   }
 
   /** The id of a device patch (a few fields with new values; see ReadRecorder). */
   patchId(p: Partial<DeviceState>): number {
-    const key = canonicalKey(p);
-    let id = this.patchIds.get(key);
-    if (id === undefined) {
-      id = this.patches.length;
-      this.patches.push(Object.freeze({ ...p }));
-      this.patchMemo.push(new Int32Array(64));
-      this.patchIds.set(key, id);
-    }
-    return id;
+    return this.patches.idOf(canonicalKey(p), p);
   }
 
   /** The id of device tuple `t` with patch `p` applied (memoized). */
@@ -147,7 +127,7 @@ export class StateCodec {
     }
     const hit = memo[t]!;
     if (hit !== 0) return hit - 1;
-    const id = this.devices.id({ ...this.devices.values[t]!, ...this.patches[p]! }, t);
+    const id = this.devices.id({ ...this.devices.values[t]!, ...this.patches.values[p]! }, t);
     memo[t] = id + 1;
     return id;
   }
@@ -170,7 +150,7 @@ export class StateCodec {
     const parts = like >= 0 ? this.globalParts[like]! : null;
     const g = this.groups.id(s.group, parts ? parts[0] : -1);
     const v = this.vfios.id(s.vfio_group, parts ? parts[1] : -1);
-    const i = parts && this.igroupValues[parts[2]] === s.iommufd_groups ? parts[2] : this.igroupsId(s.iommufd_groups);
+    const i = parts && this.igroups.values[parts[2]] === s.iommufd_groups ? parts[2] : this.igroupsId(s.iommufd_groups);
     const w = this.warnId(s.warn);
     if (g >= 1 << 21 || v >= 1024 || i >= 1024 || w >= 1024) {
       throw new Error('exploreFast: more than 2^21 group values, or 1024 distinct VFIO-group, iommufd-group or WARN values');
@@ -194,7 +174,7 @@ export class StateCodec {
   /** The global part of global id `id`. */
   globalOf(id: number): GlobalPart {
     const [g, v, i, w] = this.globalParts[id]!;
-    return { group: this.groups.values[g]!, vfio_group: this.vfios.values[v]!, iommufd_groups: this.igroupValues[i]!, warn: this.warnValues[w]! };
+    return { group: this.groups.values[g]!, vfio_group: this.vfios.values[v]!, iommufd_groups: this.igroups.values[i]!, warn: this.warns.values[w]! };
   }
 
   /** Writes the code of `s` into out[at .. at+k). */

@@ -19,6 +19,14 @@ const SEED2 = 0x7f4a7c15;
 /** At most the probability that two of `n` states share a 64-bit fingerprint: n(n-1)/2 / 2^64. */
 export const collisionProbability = (n: number): number => (n * (n - 1)) / 2 / 2 ** 64;
 
+/** Stores fingerprint (h1, h2) in the first empty entry of its probe sequence. */
+function place(table: Int32Array, mask: number, h1: number, h2: number): void {
+  let slot = h1 & mask;
+  while ((table[slot << 1]! | table[(slot << 1) + 1]!) !== 0) slot = (slot + 1) & mask;
+  table[slot << 1] = h1;
+  table[(slot << 1) + 1] = h2;
+}
+
 export class FingerprintStore extends PackedStore {
   constructor(k: number, maxGlobal: number, maxDevice: number) {
     super(k, maxGlobal, maxDevice, undefined, 2);
@@ -67,30 +75,18 @@ export class FingerprintStore extends PackedStore {
   protected override rehash(size: number): void {
     const old = this.table;
     const table = new Int32Array(size * 2);
-    const mask = size - 1;
-    for (let e = 0; e < old.length; e += 2) {
-      if ((old[e]! | old[e + 1]!) === 0) continue;
-      let slot = old[e]! & mask;
-      while ((table[slot << 1]! | table[(slot << 1) + 1]!) !== 0) slot = (slot + 1) & mask;
-      table[slot << 1] = old[e]!;
-      table[(slot << 1) + 1] = old[e + 1]!;
-    }
+    for (let e = 0; e < old.length; e += 2) if ((old[e]! | old[e + 1]!) !== 0) place(table, size - 1, old[e]!, old[e + 1]!);
     this.table = table;
-    this.tableMask = mask;
+    this.tableMask = size - 1;
   }
 
   /** After widen() repacked the codes, fingerprints them again in the new layout. */
   protected override reindex(): void {
-    const size = this.tableMask + 1;
-    const table = new Int32Array(size * 2);
-    const mask = this.tableMask;
+    const table = new Int32Array(this.table.length);
     for (let id = 0; id < this.count; id++) {
       const [chunk, at] = this.codeAt(id);
       const h1 = this.hash(chunk, at) | 0;
-      let slot = h1 & mask;
-      while ((table[slot << 1]! | table[(slot << 1) + 1]!) !== 0) slot = (slot + 1) & mask;
-      table[slot << 1] = h1;
-      table[(slot << 1) + 1] = this.hash2(chunk, at, h1);
+      place(table, this.tableMask, h1, this.hash2(chunk, at, h1));
     }
     this.table = table;
   }

@@ -22,6 +22,7 @@ import { eventKey, successor, type IommuEvent } from '../../machines/events.ts';
 import type { Model } from '../../machines/model.ts';
 import type { SystemState } from '../../machines/state.ts';
 import { globalChanged, type Code, type StateCodec } from './codec.ts';
+import { IdTable } from './idTable.ts';
 import { ReadRecorder, SEVERAL_SLOTS } from './recorder.ts';
 import { ReadTrie } from './readTrie.ts';
 import { ScanCache, type Reasons } from './scanCache.ts';
@@ -56,8 +57,8 @@ const EMPTY = new Int32Array(0);
 
 export class MemoModel {
   /** The event universe: every distinct call met so far, by index. */
-  readonly events: IommuEvent[] = [];
-  private readonly eventIds = new Map<string, number>();
+  private readonly universe = new IdTable<string, IommuEvent>();
+  readonly events: readonly IommuEvent[] = this.universe.values;
   readonly blocks: readonly EventBlock[];
   private readonly rec: ReadRecorder;
   private readonly blockTrie: ReadTrie<BlockLeaf>;
@@ -84,14 +85,7 @@ export class MemoModel {
 
   /** The universe index of `e`. */
   eventId(e: IommuEvent): number {
-    const key = eventKey(e);
-    let u = this.eventIds.get(key);
-    if (u === undefined) {
-      u = this.events.length;
-      this.events.push(e);
-      this.eventIds.set(key, u);
-    }
-    return u;
+    return this.universe.idOf(eventKey(e), e);
   }
 
   // `code` below is always an extended code (StateCodec.extend).

@@ -12,6 +12,7 @@ import type { DeviceScan, ScanValue } from '../../invariants/deviceScan.ts';
 import type { Scenario } from '../../machines/scenario.ts';
 import type { Code, StateCodec } from './codec.ts';
 import { Grid } from './grid.ts';
+import { IdTable } from './idTable.ts';
 import { NO_SLOT, type ReadRecorder } from './recorder.ts';
 import { ReadTrie } from './readTrie.ts';
 import { TripleIndex } from './tripleIndex.ts';
@@ -21,8 +22,8 @@ export type Reasons = readonly (readonly [number, string])[];
 const NO_REASONS: Reasons = [];
 
 export class ScanCache {
-  private readonly accIds = new Map<string, number>();
-  private readonly accs: ScanValue[][] = [];
+  private readonly accIds = new IdTable<string, ScanValue[]>();
+  private readonly accs = this.accIds.values;
   private readonly reasonLists: Reasons[] = [];
   /** Steps that read only the global part (and their own slot): (0, global id) -> acc id, ... */
   private readonly startIdx = new Grid();
@@ -43,14 +44,7 @@ export class ScanCache {
   ) {}
 
   private accId(acc: ScanValue[]): number {
-    const key = JSON.stringify(acc);
-    let id = this.accIds.get(key);
-    if (id === undefined) {
-      id = this.accs.length;
-      this.accs.push(acc);
-      this.accIds.set(key, id);
-    }
-    return id;
+    return this.accIds.idOf(JSON.stringify(acc), acc);
   }
 
   /** The state invariants (scans) the state coded by `code` breaks. */
