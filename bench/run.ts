@@ -15,20 +15,9 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import v8 from 'node:v8';
-import { runInNewContext } from 'node:vm';
-import { explore } from '../src/engine/explore.ts';
-import { exploreFast } from '../src/engine/packed/exploreFast.ts';
-import { canonicalKey } from '../src/engine/serialize.ts';
-import { enumerateEvents } from '../src/machines/enumerate.ts';
-import { eventKey, type IommuEvent } from '../src/machines/events.ts';
-import { buildModel } from '../src/machines/model.ts';
-import type { Scenario } from '../src/machines/scenario.ts';
-import type { SystemState } from '../src/machines/state.ts';
-import { currentVariant } from '../src/machines/variants/index.ts';
+import { Worker } from 'node:worker_threads';
+import type { CaseSpec, Contexts, Run } from './case.ts';
 import { scalingScenario } from './scaling.ts';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = runInNewContext('gc') as () => void;
 
 interface Args {
   json: boolean;
@@ -37,8 +26,6 @@ interface Args {
   contexts: Contexts[];
   graph: boolean;
 }
-
-type Contexts = 1 | 2 | 3;
 
 /** The command line, through commander (--help; a bad value exits 2 with one line). */
 function parseArgs(argv: string[]): Args {
@@ -65,75 +52,21 @@ function parseArgs(argv: string[]): Args {
   return { json: o.json, budget: o.budget, maxN: o.maxN, contexts: o.contexts, graph: o.graph };
 }
 
-interface Run {
-  distinctStates: number;
-  transitions: number;
-  seconds: number;
-  statesPerSecond: number;
-  transitionsPerSecond: number;
-  bytesPerState: number | null;
-  /** (state, call) pairs tried, failed calls included; null where the runner does not count them. */
-  enabledCalls: number | null;
-  complete: boolean;
-}
+/** Heap limit of each case's worker: the bench process's own. */
+const heapLimitMb = Math.ceil(v8.getHeapStatistics().heap_size_limit / 2 ** 20);
 
-const heap = () => {
-  gc();
-  return process.memoryUsage().heapUsed;
-};
-
-function measure(f: () => { distinctStates: number; transitions: number; seconds: number; complete: boolean; bytesPerState?: number; enabledCalls?: number }): Run {
-  heap(); // start each run from a collected heap
-  const r = f();
-  const bytes = r.bytesPerState ?? null;
-  return {
-    distinctStates: r.distinctStates,
-    transitions: r.transitions,
-    seconds: r.seconds,
-    statesPerSecond: r.distinctStates / Math.max(r.seconds, 1e-9),
-    transitionsPerSecond: r.transitions / Math.max(r.seconds, 1e-9),
-    bytesPerState: bytes,
-    enabledCalls: r.enabledCalls ?? null,
-    complete: r.complete,
-  };
-}
-
-type GraphFn = (scenario: Scenario) => { distinctStates: number; transitions: number; enabledCalls: number; seconds: number; complete: boolean };
-
-/** The xstate/graph column, or null when src/machines/system.ts is not there. */
-async function loadGraph(): Promise<GraphFn | null> {
-  const systemPath = '../src/machines/system.ts';
-  let system: { createSystemMachine: (s: Scenario, v: unknown) => unknown };
-  try {
-    system = await import(systemPath);
-  } catch {
-    return null;
-  }
-  const { getAdjacencyMap } = await import('xstate/graph');
-  return (scenario) => {
-    const machine = system.createSystemMachine(scenario, currentVariant);
-    const t0 = performance.now();
-    const adj = getAdjacencyMap(machine as never, {
-      events: (s: { context: SystemState }) => enumerateEvents(scenario, s.context),
-      serializeState: (s: { context: SystemState }) => canonicalKey(s.context),
-      serializeEvent: (e: IommuEvent) => eventKey(e),
-      limit: Number.MAX_SAFE_INTEGER,
-    } as never) as unknown as Record<string, { state: unknown; transitions: Record<string, { state: unknown }> }>;
-    const seconds = (performance.now() - t0) / 1000;
-    // Counted after the clock stops. The map has an entry per enabled call; XState took a
-    // transition only where the call succeeded: a failed call enables none and transition()
-    // returns the very snapshot it was given. Those taken are the engine's transitions.
-    let transitions = 0;
-    let enabledCalls = 0;
-    for (const k in adj) {
-      const node = adj[k]!;
-      for (const t of Object.values(node.transitions)) {
-        enabledCalls++;
-        if (t.state !== node.state) transitions++;
-      }
-    }
-    return { distinctStates: Object.keys(adj).length, transitions, enabledCalls, seconds, complete: true };
-  };
+/**
+ * Runs one case in a worker thread of its own (bench/case.ts says why); null when the graph
+ * column is asked for and src/machines/system.ts is not there.
+ */
+function measure(spec: CaseSpec): Promise<Run | null> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./caseWorker.mjs', import.meta.url), { workerData: spec, resourceLimits: { maxOldGenerationSizeMb: heapLimitMb } });
+    let result: Run | null = null;
+    w.once('message', (r: Run | null) => (result = r));
+    w.once('error', reject);
+    w.once('exit', (code) => (code === 0 ? resolve(result) : reject(new Error(`bench: the ${spec.runner} run of N=${spec.devices}, ${spec.contexts} context(s) exited with code ${code}`))));
+  });
 }
 
 /** Runs `f` on sizes while the prediction stays within the budget. */
@@ -159,41 +92,35 @@ const fmt = (x: number | null | undefined, digits = 0) => (x === null || x === u
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const graphFn = args.graph ? await loadGraph() : null;
+  let graphAvailable = args.graph;
   const log = (s: string) => {
     if (!args.json) console.log(s);
   };
   log(`iommu-mc bench: scaling model (devices with e1000e | vfio-pci | pci-stub, p2p all pairs, no hot-plug), current kernel`);
   log(`budget per run: ${args.budget} s (a size is skipped when the last run x its growth factor exceeds it); N = 2..${args.maxN}`);
   log(`node ${process.version}, ${process.platform}/${process.arch}`);
-  if (args.graph && !graphFn) log('graph column skipped: src/machines/system.ts (createSystemMachine) is not there');
+  log('each run in a worker thread of its own (a fresh V8 isolate), in this one process');
   const cases: unknown[] = [];
   const rows: string[][] = [];
   for (const contexts of args.contexts) {
     const cols = { fast: new Column('fast', args.budget), fp: new Column('fp', args.budget), sym: new Column('sym', args.budget), ref: new Column('ref', args.budget), graph: new Column('graph', args.budget) };
     for (let n = 2; n <= args.maxN; n++) {
       const scenario = scalingScenario(n, contexts);
-      const model = buildModel(scenario, currentVariant);
-      const fastR = (opts: { symmetry: boolean; fingerprints?: boolean }) => () => {
-        const r = exploreFast(model, { ...opts, maxSeconds: args.budget * 2 });
-        const enabledCalls = Object.values(r.coverage).reduce((a, c) => a + c.enabled, 0);
-        return { ...r, complete: r.bound === null, bytesPerState: r.fast.bytesPerState, enabledCalls };
+      const run = async (runner: CaseSpec['runner'], col: Column): Promise<Run | null> => {
+        if (!col.shouldRun()) return null;
+        const r = await measure({ runner, devices: n, contexts, maxSeconds: args.budget * 2 });
+        col.record(r);
+        return r;
       };
-      const fast = cols.fast.shouldRun() ? measure(fastR({ symmetry: false })) : null;
-      cols.fast.record(fast);
-      const fp = cols.fp.shouldRun() ? measure(fastR({ symmetry: false, fingerprints: true })) : null;
-      cols.fp.record(fp);
-      const sym = cols.sym.shouldRun() ? measure(fastR({ symmetry: true })) : null;
-      cols.sym.record(sym);
-      const ref = cols.ref.shouldRun()
-        ? measure(() => {
-            const r = explore(model, { maxSeconds: args.budget * 2 });
-            return { ...r, complete: r.bound === null };
-          })
-        : null;
-      cols.ref.record(ref);
-      const graph = graphFn && cols.graph.shouldRun() ? measure(() => graphFn(scenario)) : null;
-      cols.graph.record(graph);
+      const fast = await run('fast', cols.fast);
+      const fp = await run('fp', cols.fp);
+      const sym = await run('sym', cols.sym);
+      const ref = await run('ref', cols.ref);
+      const graph = graphAvailable ? await run('graph', cols.graph) : null;
+      if (graphAvailable && graph === null && cols.graph.shouldRun()) {
+        graphAvailable = false;
+        log('graph column skipped: src/machines/system.ts (createSystemMachine) is not there');
+      }
       if (!fast && !fp && !sym && !ref && !graph) break;
       // The graph found the engine's states and transitions, and tried the same calls.
       const countsMatch = fast && graph && fast.complete ? fast.distinctStates === graph.distinctStates && fast.transitions === graph.transitions && fast.enabledCalls === graph.enabledCalls : null;
@@ -239,7 +166,7 @@ async function main() {
       if (!args.json) printTable(rows, true);
     }
   }
-  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable: graphFn !== null, cases }, null, 2));
+  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable, cases }, null, 2));
   else {
     printTable(rows, false);
     log('fast = exploreFast without symmetry (exact); fp = the same with 64-bit fingerprints; sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');

@@ -8,6 +8,13 @@ export const positiveInt = (flag: string) => (v: string): number => {
   return n;
 };
 
+/** A whole number option in min..max. */
+export const intInRange = (flag: string, min: number, max: number) => (v: string): number => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < min || n > max) throw new UsageError(`${flag}: expected a whole number from ${min} to ${max}, got "${v}"`);
+  return n;
+};
+
 /** A positive number option (seconds). */
 export const positiveNumber = (flag: string) => (v: string): number => {
   const n = Number(v);

@@ -41,6 +41,8 @@ export interface CheckResult {
    * fingerprint, so that some went unexplored; null when states were compared exactly.
    */
   collisionProbability: number | null;
+  /** Threads the run ended with (--workers; 1 when it stayed below PARALLEL_FROM states). */
+  threads: number;
   /** Invariants found broken that were not expected / expected but not found. */
   unexpected: string[];
   missing: string[];
@@ -70,6 +72,7 @@ export function runJob(job: Job, options: ExploreFastOptions = {}): CheckResult 
     result,
     symmetry: result.fast.symmetry,
     collisionProbability: result.fast.collisionProbability,
+    threads: result.fast.threads,
     expectation: job.expectation,
     ...judge(result, job.expectation),
   };

@@ -2,6 +2,7 @@
 import pc from 'picocolors';
 import type { CheckResult } from '../engine/check.ts';
 import type { Violation } from '../engine/types.ts';
+import { PARALLEL_FROM } from '../engine/packed/exploreFast.ts';
 import { eventArgs } from '../machines/events.ts';
 import type { Model } from '../machines/model.ts';
 import { KERNEL_PIN } from '../kernel/version.ts';
@@ -57,7 +58,9 @@ export function formatSummary(results: readonly CheckResult[], color = false): s
   const reduced = sym ? ` (${sym} check${sym === 1 ? '' : 's'} counted in orbit representatives: symmetry reduction, --no-symmetry for the full space)` : '';
   const fps = results.filter((r) => r.collisionProbability !== null);
   const collision = fps.length ? ` With 64-bit fingerprints, the probability that a collision hid states is at most ${fps.reduce((a, r) => a + r.collisionProbability!, 0).toExponential(1)} (sum over the checks; exact comparison without --fingerprints).` : '';
-  const text = `${results.length} checks: ${ok.length} as expected (${holds} hold, ${ok.length - holds} violated as expected); ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}; ${incomplete} incomplete. ${fmtInt(states)} states explored in ${secs.toFixed(2)} s${reduced} (kernel ${KERNEL_PIN.version}).${collision}`;
+  const par = results.filter((r) => r.threads > 1);
+  const threads = par.length ? ` ${par.length} check${par.length === 1 ? '' : 's'} grew past ${fmtInt(PARALLEL_FROM)} states and ran on ${Math.max(...par.map((r) => r.threads))} threads (--workers).` : '';
+  const text = `${results.length} checks: ${ok.length} as expected (${holds} hold, ${ok.length - holds} violated as expected); ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}; ${incomplete} incomplete. ${fmtInt(states)} states explored in ${secs.toFixed(2)} s${reduced} (kernel ${KERNEL_PIN.version}).${collision}${threads}`;
   if (!color) return text;
   return mismatches ? pc.red(text) : incomplete ? pc.yellow(text) : pc.green(text);
 }
@@ -99,6 +102,7 @@ export function checkJson(results: readonly CheckResult[], exitCode: number) {
       symmetry: r.symmetry,
       fingerprints: r.collisionProbability !== null,
       collisionProbability: r.collisionProbability,
+      threads: r.threads,
       transitions: r.result.transitions,
       depth: r.result.depth,
       seconds: Number(r.result.seconds.toFixed(3)),

@@ -53,6 +53,22 @@ describe('iommu-mc check', () => {
     expect(r.stderr).toMatch(/--fingerprints and --write-manifest cannot be combined/);
   });
 
+  it('--workers 2 gives the same verdicts, counts and counterexamples; a count outside 1..256 exits 2 with one line', () => {
+    const args = ['check', '--json', '--scenario', 'hot-add-owned-group'];
+    const one = JSON.parse(cli(args).stdout);
+    const two = JSON.parse(cli([...args, '--workers', '2']).stdout);
+    const drop = (j: { results: Record<string, unknown>[] }) => j.results.map(({ seconds: _s, ...r }) => r);
+    expect(drop(two)).toEqual(drop(one));
+    // The built-in scenarios stay below PARALLEL_FROM states: no thread is started for them.
+    expect(two.results.every((r: { threads: number }) => r.threads === 1)).toBe(true);
+    for (const bad of ['0', '257', 'two']) {
+      const r = cli(['check', '--workers', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/--workers: expected a whole number from 1 to 256/);
+    }
+  });
+
   it('--json prints one object with the documented fields', () => {
     const r = cli(['check', '--json', '--scenario', 'sva-peer-hot-add', '--variant', 'current', '--variant', 'w4-sva-device-count']);
     expect(r.code).toBe(0);

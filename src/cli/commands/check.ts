@@ -11,7 +11,7 @@ import { MANIFEST, manifestEntry, KNOWN_WEAKNESSES } from '../../scenarios/manif
 import { parseScenarioFile, ScenarioFileError } from '../../scenarios/scenarioFile.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { readTextFile, writeFileAtomically, writeFilesAtomically } from '../files.ts';
-import { collect, oneOf, positiveInt, positiveNumber } from '../options.ts';
+import { collect, intInRange, oneOf, positiveInt, positiveNumber } from '../options.ts';
 import { startProgress } from '../progress.ts';
 import { rejudgeVariantFiles, variantFileJobs, variantFileTraces } from '../variantFile.ts';
 import type { CommandFactory } from './index.ts';
@@ -31,6 +31,7 @@ interface CheckOpts {
   maxMemory?: number;
   symmetry?: boolean;
   fingerprints?: boolean;
+  workers?: number;
   writeManifest?: string;
   stats?: boolean;
   color: boolean;
@@ -106,6 +107,7 @@ async function runCheck(o: CheckOpts): Promise<number> {
         // Declared symmetry by default; the manifest records the full state space.
         symmetry: o.writeManifest ? false : (o.symmetry ?? 'declared'),
         fingerprints: o.fingerprints ?? false,
+        workers: o.workers ?? 1,
         memoryBytes: () => process.memoryUsage().rss,
         onProgress: (p) => progress.states(p),
       }),
@@ -152,6 +154,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     .option('--symmetry', 'reduce every class of interchangeable device slots the engine finds (same drivers, presence and PCI facts), not only those the scenario declares: same verdicts, fewer states; counts are of orbit representatives')
     .option('--no-symmetry', 'explore the full state space, even where the scenario declares interchangeable devices (the default reduces those)')
     .option('--fingerprints', 'keep 64-bit fingerprints of the states instead of comparing them exactly, as TLC does: faster lookups, more memory per state; a collision could hide states, and the report gives the probability of one')
+    .option('--workers <n>', 'threads per run: 1 (the default) explores in one; N > 1 splits the visited set over N - 1 worker threads while one expands states. Same verdicts, counts and counterexamples; pays off on large runs', intInRange('--workers', 1, 256))
     .option('--stats', 'print coverage per kernel call: enabled, succeeded, changed the state, errnos')
     .option('--write-manifest <file>', 'write the expected results of this run to FILE (src/scenarios/manifest.json)')
     .option('--no-color', 'no colours')

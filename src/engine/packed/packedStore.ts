@@ -18,7 +18,7 @@ const ID_BITS = 26;
 const ID_MASK = (1 << ID_BITS) - 1;
 
 /** Where each component lives: word index, shift, mask. */
-class Layout {
+export class Layout {
   readonly words: number;
   readonly word: Int32Array;
   readonly shift: Int32Array;

@@ -5,6 +5,7 @@
  * the processor overlaps them. The lookups then run one by one, in order, exactly as without the
  * batch: the same ids in the same order.
  */
+import type { OnAnswer, ShardedVisited } from '../parallel/shardedVisited.ts';
 import type { PackedStore } from './packedStore.ts';
 
 export class SuccessorBatch {
@@ -45,6 +46,20 @@ export class SuccessorBatch {
     for (let i = 0; i < n; i++) this.hashes[i] = store.hash(this.packed, i * W);
     this.sink ^= store.touch(this.hashes, n);
     for (let i = 0; i < n; i++) if (!each(store.findOrAddAt(this.packed, i * W, this.hashes[i]!))) return false;
+    return true;
+  }
+
+  /**
+   * Sends every successor, in order, to the visited-set shards (packed by `store`), as
+   * successors of state `parent` at depth `depth`; `each` gets the answers consumed on the way
+   * (to make room). Empties the batch; false when `each` stopped.
+   */
+  send(store: PackedStore, visited: ShardedVisited, parent: number, depth: number, each: OnAnswer): boolean {
+    const n = this.length;
+    this.length = 0;
+    const W = store.words;
+    for (let i = 0; i < n; i++) if (!visited.request(this.packed, i * W, W, parent, depth, each)) return false;
+    visited.publish(false);
     return true;
   }
 
