@@ -40,7 +40,6 @@ import { CallCounters } from './coverage.ts';
 import { MemoModel, type CallLeaf } from './memoModel.ts';
 import { collisionProbability, FingerprintStore } from './fingerprintStore.ts';
 import { PackedStore } from './packedStore.ts';
-import { CodeList } from '../parallel/codeList.ts';
 import { ShardedVisited, type OnAnswer } from '../parallel/shardedVisited.ts';
 import { GENERIC, OP_HEAD, SlotCalls } from './slotCalls.ts';
 import { SuccessorBatch } from './successorBatch.ts';
@@ -140,7 +139,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
   }
 
   function run(): FastExplorationResult {
-    let store: PackedStore = new (fingerprints ? FingerprintStore : PackedStore)(k, maxG, maxD);
+    const store = new (fingerprints ? FingerprintStore : PackedStore)(k, maxG, maxD);
     let created = codec.created;
     /** The packed code of the state being expanded. */
     const pw = new Uint32Array(k);
@@ -212,7 +211,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
       return store.count < cfg.maxStates;
     };
     const onLookUp = (r: number): boolean => (r < 0 ? added(~r, expanding, curDepth + 1) : store.count < cfg.maxStates);
-    const onAnswer: OnAnswer = (isNew, code, at, from, depth) => (isNew ? added((store as CodeList).push(code, at), from, depth + 1) : store.count < cfg.maxStates);
+    const onAnswer: OnAnswer = (isNew, code, at, from, depth) => (isNew ? added(store.append(code, at), from, depth + 1) : store.count < cfg.maxStates);
     /**
      * Looks the batch up, in order: adds and checks new states. False once maxStates is reached.
      * With workers, sends the batch to the shards, and waits for the answers only while batching
@@ -287,23 +286,20 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
     const rep = new Int32Array(k);
 
     /**
-     * Starts the worker threads: they get every state stored so far, and `store` becomes a list
-     * of the codes (same ids, same layout). Called between two states: nothing is in flight.
+     * Starts the worker threads: they get every state stored so far, and `store` keeps only the
+     * codes by id (PackedStore.dropIndex). Called between two states: nothing is in flight.
      */
     const goParallel = () => {
-      const L = store.layout;
-      const shards = new ShardedVisited(workers - 1, L, fingerprints);
+      const shards = new ShardedVisited(workers - 1, store.layout, fingerprints);
       visited = shards;
-      const list = new CodeList(k, L.mask[0]!, L.mask[Math.min(1, k - 1)]!);
       const code = new Uint32Array(store.words);
       const ignore = () => true;
       for (let id = 0; id < store.count; id++) {
         store.load(id, code);
-        list.push(code, 0);
         shards.request(code, 0, code.length, id, 0, ignore);
       }
       shards.drain(ignore);
-      store = list;
+      store.dropIndex();
     };
 
     store.pack(cur, pw);

@@ -60,6 +60,8 @@ export class PackedStore {
   protected chunks: Uint32Array[] = [];
   protected table: Int32Array;
   protected tableMask: number;
+  /** The table is kept (see dropIndex). */
+  private indexed = true;
   /** Entries carry hash tags (ids below 2^26 - 1). */
   private tagged = true;
   count = 0;
@@ -186,8 +188,18 @@ export class PackedStore {
     return ~id;
   }
 
+  /**
+   * Drops the hash table: the store keeps the codes by id (the BFS queue, traces) while another
+   * answers membership (exploreFast's `workers`); findOrAdd must not be called after this.
+   */
+  dropIndex(): void {
+    this.indexed = false;
+    this.table = new Int32Array(2);
+    this.tableMask = 0;
+  }
+
   /** Stores the packed code a[at .. at + words) under the next id, and returns that id. */
-  protected append(a: Uint32Array, at: number): number {
+  append(a: Uint32Array, at: number): number {
     const W = this.layout.words;
     const id = this.count++;
     const ci = id >>> CHUNK_BITS;
@@ -239,7 +251,7 @@ export class PackedStore {
     }
     this.layout = next;
     this.chunks = chunks;
-    this.reindex();
+    if (this.indexed) this.reindex();
     return true;
   }
 
