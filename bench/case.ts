@@ -25,7 +25,8 @@ import { scalingScenario } from './scaling.ts';
 /** States of the warm-up run (explore(), twenty times slower, a tenth of them). */
 export const WARM_UP_STATES = 100_000;
 
-export type Runner = 'fast' | 'fp' | 'sym' | 'ref' | 'graph';
+/** fast: exact, one thread; fp: fingerprints; par: exact on two threads (--workers 2); sym: symmetry reduction. */
+export type Runner = 'fast' | 'fp' | 'par' | 'sym' | 'ref' | 'graph';
 export type Contexts = 1 | 2 | 3;
 
 export interface CaseSpec {
@@ -61,7 +62,7 @@ interface Raw {
 export async function runCase(spec: CaseSpec): Promise<Run | null> {
   // A new scenario object per run: nothing keyed by it (enumerate.ts's block cache) carries over.
   const model = () => buildModel(scalingScenario(spec.devices, spec.contexts), currentVariant);
-  const fast = (opts: { symmetry: boolean; fingerprints?: boolean }): Raw => {
+  const fast = (opts: { symmetry: boolean; fingerprints?: boolean; workers?: number }): Raw => {
     exploreFast(model(), { ...opts, maxStates: WARM_UP_STATES });
     const r = exploreFast(model(), { ...opts, maxSeconds: spec.maxSeconds });
     const enabledCalls = Object.values(r.coverage).reduce((a, c) => a + c.enabled, 0);
@@ -74,6 +75,9 @@ export async function runCase(spec: CaseSpec): Promise<Run | null> {
       break;
     case 'fp':
       r = fast({ symmetry: false, fingerprints: true });
+      break;
+    case 'par':
+      r = fast({ symmetry: false, workers: 2 });
       break;
     case 'sym':
       r = fast({ symmetry: true });

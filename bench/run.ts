@@ -3,6 +3,7 @@
  * devices, 1 to 3 contexts, in one process, with
  *   - fast:      exploreFast without symmetry reduction (packed states, exact comparison),
  *   - fp:        the same with 64-bit fingerprints (--fingerprints),
+ *   - par:       exact, on two threads (--workers 2), where the run reaches PARALLEL_FROM states,
  *   - fast+sym:  exploreFast with symmetry reduction over the interchangeable devices,
  *   - reference: explore() (full snapshots keyed by canonicalKey),
  *   - graph:     xstate/graph getAdjacencyMap over createSystemMachine (src/machines/system.ts),
@@ -16,6 +17,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { PARALLEL_FROM } from '../src/engine/packed/exploreFast.ts';
 import type { CaseSpec, Contexts, Run } from './case.ts';
 import { scalingScenario } from './scaling.ts';
 
@@ -103,7 +105,7 @@ async function main() {
   const cases: unknown[] = [];
   const rows: string[][] = [];
   for (const contexts of args.contexts) {
-    const cols = { fast: new Column('fast', args.budget), fp: new Column('fp', args.budget), sym: new Column('sym', args.budget), ref: new Column('ref', args.budget), graph: new Column('graph', args.budget) };
+    const cols = { fast: new Column('fast', args.budget), fp: new Column('fp', args.budget), par: new Column('par', args.budget), sym: new Column('sym', args.budget), ref: new Column('ref', args.budget), graph: new Column('graph', args.budget) };
     for (let n = 2; n <= args.maxN; n++) {
       const scenario = scalingScenario(n, contexts);
       const run = async (runner: CaseSpec['runner'], col: Column): Promise<Run | null> => {
@@ -114,6 +116,8 @@ async function main() {
       };
       const fast = await run('fast', cols.fast);
       const fp = await run('fp', cols.fp);
+      // Below PARALLEL_FROM states --workers starts no thread: the same run as `fast`.
+      const par = fast && fast.distinctStates >= PARALLEL_FROM ? await run('par', cols.par) : null;
       const sym = await run('sym', cols.sym);
       const ref = await run('ref', cols.ref);
       const graph = graphAvailable ? await run('graph', cols.graph) : null;
@@ -124,6 +128,8 @@ async function main() {
       if (!fast && !fp && !sym && !ref && !graph) break;
       // The graph found the engine's states and transitions, and tried the same calls.
       const countsMatch = fast && graph && fast.complete ? fast.distinctStates === graph.distinctStates && fast.transitions === graph.transitions && fast.enabledCalls === graph.enabledCalls : null;
+      // Two threads found the one thread's states and transitions.
+      const workersMatch = fast && par && fast.complete && par.complete ? fast.distinctStates === par.distinctStates && fast.transitions === par.transitions : null;
       const speedRef = fast && ref && fast.complete && ref.complete ? ref.seconds / fast.seconds : null;
       const speedGraph = fast && graph && fast.complete ? graph.seconds / fast.seconds : null;
       const reduction = fast && sym && fast.complete && sym.complete ? fast.distinctStates / sym.distinctStates : null;
@@ -144,6 +150,8 @@ async function main() {
         symmetry: false,
         engine: engineCase(fast),
         engineWithFingerprints: engineCase(fp),
+        engineWithWorkers: engineCase(par),
+        workersMatch,
         reference: engineCase(ref),
         graph: graph && { distinctStates: graph.distinctStates, transitions: graph.transitions, enabledCalls: graph.enabledCalls, seconds: graph.seconds },
         countsMatch,
@@ -157,6 +165,7 @@ async function main() {
         String(contexts),
         ...cell(fast),
         ...(fp ? [fmt(fp.seconds, 2) + (fp.complete ? '' : '!'), fmt(fp.transitionsPerSecond), fmt(fp.bytesPerState, 1)] : ['-', '-', '-']),
+        ...(par ? [fmt(par.seconds, 2) + (par.complete ? '' : '!') + (workersMatch === false ? ' DIFF' : ''), fmt(par.transitionsPerSecond), fmt(par.bytesPerState, 1)] : ['-', '-', '-']),
         ...(sym ? [fmt(sym.distinctStates), fmt(sym.seconds, 2) + (sym.complete ? '' : '!'), fmt(reduction, 1)] : ['-', '-', '-']),
         ...(ref ? [fmt(ref.distinctStates), fmt(ref.seconds, 2) + (ref.complete ? '' : '!')] : ['-', '-']),
         ...(graph ? [fmt(graph.distinctStates), fmt(graph.seconds, 2), countsMatch === null ? '-' : countsMatch ? 'yes' : 'NO'] : ['-', '-', '-']),
@@ -169,13 +178,13 @@ async function main() {
   if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable, cases }, null, 2));
   else {
     printTable(rows, false);
-    log('fast = exploreFast without symmetry (exact); fp = the same with 64-bit fingerprints; sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');
+    log('fast = exploreFast without symmetry (exact); fp = the same with 64-bit fingerprints; 2 thr = exact on two threads (--workers 2; from 2^18 states); sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');
     log('B/st: the engine\'s typed arrays as allocated (packed codes, hash table, parent ids; the first 64k-state chunk dominates small N)');
     log('= : the graph found the engine\'s states and transitions (calls on which XState took a transition) and tried as many calls (failed ones included); ! = cut short by the time bound');
   }
 }
 
-const HEAD = ['N', 'ctx', 'fast states', 'transitions', 's', 'states/s', 'trans/s', 'B/st', 'fp s', 'trans/s', 'B/st', 'sym states', 's', 'reduct.', 'ref states', 's', 'graph states', 's', '=', 'x ref', 'x graph'];
+const HEAD = ['N', 'ctx', 'fast states', 'transitions', 's', 'states/s', 'trans/s', 'B/st', 'fp s', 'trans/s', 'B/st', '2 thr s', 'trans/s', 'B/st', 'sym states', 's', 'reduct.', 'ref states', 's', 'graph states', 's', '=', 'x ref', 'x graph'];
 let printed = 0;
 function printTable(rows: string[][], incremental: boolean) {
   const all = [HEAD, ...rows];
