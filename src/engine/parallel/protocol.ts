@@ -54,6 +54,8 @@ export interface ShardData {
   res: SharedArrayBuffer;
   stats: SharedArrayBuffer;
   error: SharedArrayBuffer;
+  /** ERROR's index in ctl, for shardWorker.mjs, which reports a failure to load before it can import this file. */
+  errorWord: number;
 }
 
 /** Allocates the shared memory of one shard. */
@@ -70,5 +72,6 @@ export function shardMemory(k: number, maxGlobal: number, maxDevice: number, fin
     res: new SharedArrayBuffer(CAPACITY),
     stats: new SharedArrayBuffer(24),
     error: new SharedArrayBuffer(ERROR_BYTES),
+    errorWord: ERROR,
   };
 }

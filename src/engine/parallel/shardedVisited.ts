@@ -100,7 +100,7 @@ export class ShardedVisited {
    */
   request(a: Uint32Array, at: number, words: number, parent: number, depth: number, each: OnAnswer): boolean {
     const s = this.shardOf(a, at);
-    while (this.written[s]! - this.consumed[s]! === CAPACITY) if (!this.consumeOne(each)) return false;
+    while (((this.written[s]! - this.consumed[s]!) | 0) === CAPACITY) if (!this.consumeOne(each)) return false;
     const ring = this.req[s]!;
     const p = (this.written[s]! & (CAPACITY - 1)) * this.mem[s]!.stride;
     for (let w = 0; w < words; w++) ring[p + w] = a[at + w]!;
