@@ -124,4 +124,24 @@ describe('ShardedVisited', () => {
     v.close();
     expect(v.stored()).toBe(3000);
   });
+
+  it('rings of 16 entries wrap around and fill up: the explorer takes answers to make room, still in request order', () => {
+    const store = new PackedStore(2, 1023, 1023);
+    const v = new ShardedVisited(3, store.layout, false, 16);
+    open.push(v);
+    const answers: number[] = [];
+    const parents: number[] = [];
+    const each = (isNew: boolean, _c: Uint32Array, _at: number, parent: number) => (answers.push(isNew ? 1 : 0), parents.push(parent), true);
+    const code = new Uint32Array(store.words);
+    // 0..999, then 0..999 again: 2,000 requests through 3 rings of 16.
+    for (let i = 0; i < 2000; i++) {
+      store.pack(Int32Array.of(i % 1000, (i * 7) % 1000), code);
+      v.request(code, 0, store.words, i, 0, each);
+    }
+    v.drain(each);
+    expect(parents).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+    expect(answers).toEqual(Array.from({ length: 2000 }, (_, i) => (i < 1000 ? 1 : 0)));
+    v.close();
+    expect(v.stored()).toBe(1000);
+  });
 });

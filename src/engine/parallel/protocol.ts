@@ -3,18 +3,21 @@
  * `--workers N` (./shardedVisited.ts). All of it is SharedArrayBuffers; no message is posted
  * after start-up.
  *
- * - `req`: a ring of CAPACITY entries of `stride` words: a successor's packed code (PackedStore
+ * - `req`: a ring of `capacity` entries (CAPACITY unless a test asks for fewer) of `stride` words: a successor's packed code (PackedStore
  *   layout; the shard hashes it). The explorer writes entries and publishes them by advancing TAIL.
  * - `res`: one byte per ring entry, written by the shard: 1 when the entry was new to the set.
  *   The shard publishes them by advancing DONE.
  * - `ctl`: the control words below. Counters run modulo 2^32 (Int32 wrap-around, compared by
- *   difference); ring positions are counter & (CAPACITY - 1).
+ *   difference); ring positions are counter & (capacity - 1).
  * - `stats`: the shard's stored states and bytes (Float64), written when it acknowledges a command.
  * - `error`: the text of an error that stopped the shard (UTF-8, ERROR says its length).
  */
 
-/** Entries per ring (a power of two). */
-export const CAPACITY = 1 << 14;
+/**
+ * Entries per ring (a power of two): enough for the explorer to go on expanding for a while when
+ * its shard stops to double its hash table (a few hundred milliseconds in a large run).
+ */
+export const CAPACITY = 1 << 18;
 
 /**
  * ctl word indices, each word on a 64-byte cache line of its own: a word one thread polls
@@ -45,6 +48,8 @@ export const ERROR_BYTES = 2048;
 /** What a shard's worker gets as workerData. */
 export interface ShardData {
   k: number;
+  /** Entries per ring (a power of two). */
+  capacity: number;
   stride: number;
   maxGlobal: number;
   maxDevice: number;
@@ -59,17 +64,19 @@ export interface ShardData {
 }
 
 /** Allocates the shared memory of one shard. */
-export function shardMemory(k: number, maxGlobal: number, maxDevice: number, fingerprints: boolean): ShardData {
+export function shardMemory(k: number, maxGlobal: number, maxDevice: number, fingerprints: boolean, capacity = CAPACITY): ShardData {
+  if (!Number.isInteger(Math.log2(capacity))) throw new Error(`shardMemory: capacity must be a power of two, got ${capacity}`);
   const stride = k;
   return {
     k,
+    capacity,
     stride,
     maxGlobal,
     maxDevice,
     fingerprints,
     ctl: new SharedArrayBuffer(CTL_WORDS * 4),
-    req: new SharedArrayBuffer(CAPACITY * stride * 4),
-    res: new SharedArrayBuffer(CAPACITY),
+    req: new SharedArrayBuffer(capacity * stride * 4),
+    res: new SharedArrayBuffer(capacity),
     stats: new SharedArrayBuffer(24),
     error: new SharedArrayBuffer(ERROR_BYTES),
     errorWord: ERROR,

@@ -7,7 +7,7 @@
  */
 import { FingerprintStore } from '../packed/fingerprintStore.ts';
 import { PackedStore } from '../packed/packedStore.ts';
-import { ACK, ARG_D, ARG_G, CAPACITY, CMD, CMD_STOP, CMD_WIDEN, DONE, ERROR, ERROR_BYTES, MAIN_WAITING, SHARD_WAITING, SPIN, TAIL, WAKE, type ShardData } from './protocol.ts';
+import { ACK, ARG_D, ARG_G, CMD, CMD_STOP, CMD_WIDEN, DONE, ERROR, ERROR_BYTES, MAIN_WAITING, SHARD_WAITING, SPIN, TAIL, WAKE, type ShardData } from './protocol.ts';
 
 /** Answers are published every this many entries, so that the explorer need not wait for a whole ring. */
 const PUBLISH_EVERY = 256;
@@ -32,7 +32,8 @@ function serve(d: ShardData, ctl: Int32Array): void {
   const stats = new Float64Array(d.stats); // [stored, bytes, touch()'s observable sink]
   const store = new (d.fingerprints ? FingerprintStore : PackedStore)(d.k, d.maxGlobal, d.maxDevice);
   const stride = d.stride;
-  const mask = CAPACITY - 1;
+  const capacity = d.capacity;
+  const mask = capacity - 1;
   const acknowledge = () => {
     stats[0] = store.count;
     stats[1] = store.bytes();
@@ -54,7 +55,7 @@ function serve(d: ShardData, ctl: Int32Array): void {
       idle = 0;
       while (done !== tail) {
         // A run of entries not crossing the ring's end: touched first (see SuccessorBatch).
-        const n = Math.min((tail - done) | 0, PUBLISH_EVERY, CAPACITY - (done & mask));
+        const n = Math.min((tail - done) | 0, PUBLISH_EVERY, capacity - (done & mask));
         for (let i = 0; i < n; i++) hashes[i] = store.hash(req, ((done + i) & mask) * stride);
         sink ^= store.touch(hashes, n);
         for (let i = 0; i < n; i++) {

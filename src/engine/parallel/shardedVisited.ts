@@ -41,6 +41,8 @@ export class ShardedVisited {
   private readonly fifoShard: Uint8Array;
   private readonly fifoParent: Int32Array;
   private readonly fifoDepth: Int32Array;
+  private readonly fifoMask: number;
+  /** Requests made and consumed, counted modulo 2^32 (Int32 wrap-around). */
   private head = 0;
   private tail = 0;
   private stopped = false;
@@ -50,11 +52,13 @@ export class ShardedVisited {
     /** The packed layout of the codes requested (PackedStore.layout); widen() gives the next. */
     private layout: Layout,
     fingerprints: boolean,
+    /** Entries per shard's ring (a power of two; tests make it small to wrap it). */
+    private readonly capacity = CAPACITY,
   ) {
     const k = layout.k;
     const [maxGlobal, maxDevice] = [layout.mask[0]!, layout.mask[Math.min(1, k - 1)]!];
     if (!Number.isInteger(shards) || shards < 1 || shards > 255) throw new Error(`ShardedVisited: shards must be an integer in 1..255, got ${shards}`);
-    this.mem = Array.from({ length: shards }, () => shardMemory(k, maxGlobal, maxDevice, fingerprints));
+    this.mem = Array.from({ length: shards }, () => shardMemory(k, maxGlobal, maxDevice, fingerprints, capacity));
     this.ctl = this.mem.map((m) => new Int32Array(m.ctl));
     this.req = this.mem.map((m) => new Uint32Array(m.req));
     this.res = this.mem.map((m) => new Uint8Array(m.res));
@@ -63,7 +67,9 @@ export class ShardedVisited {
     this.published = new Int32Array(shards);
     this.seen = new Int32Array(shards);
     this.consumed = new Int32Array(shards);
-    const fifo = shards * CAPACITY;
+    // Room for every request the rings hold (at most `capacity` per shard), rounded up to a power of two.
+    const fifo = 2 ** Math.ceil(Math.log2(shards * capacity));
+    this.fifoMask = fifo - 1;
     this.fifoShard = new Uint8Array(fifo);
     this.fifoParent = new Int32Array(fifo);
     this.fifoDepth = new Int32Array(fifo);
@@ -77,7 +83,7 @@ export class ShardedVisited {
 
   /** Requests not consumed yet. */
   get pending(): number {
-    return this.tail - this.head;
+    return (this.tail - this.head) | 0;
   }
 
   /**
@@ -100,12 +106,13 @@ export class ShardedVisited {
    */
   request(a: Uint32Array, at: number, words: number, parent: number, depth: number, each: OnAnswer): boolean {
     const s = this.shardOf(a, at);
-    while (((this.written[s]! - this.consumed[s]!) | 0) === CAPACITY) if (!this.consumeOne(each)) return false;
+    while (((this.written[s]! - this.consumed[s]!) | 0) === this.capacity) if (!this.consumeOne(each)) return false;
     const ring = this.req[s]!;
-    const p = (this.written[s]! & (CAPACITY - 1)) * this.mem[s]!.stride;
+    const p = (this.written[s]! & (this.capacity - 1)) * this.mem[s]!.stride;
     for (let w = 0; w < words; w++) ring[p + w] = a[at + w]!;
     this.written[s] = (this.written[s]! + 1) | 0;
-    const f = this.tail++ % this.fifoShard.length;
+    const f = this.tail & this.fifoMask;
+    this.tail = (this.tail + 1) | 0;
     this.fifoShard[f] = s;
     this.fifoParent[f] = parent;
     this.fifoDepth[f] = depth;
@@ -135,7 +142,7 @@ export class ShardedVisited {
   /** Consumes the answers already there, in order (no waiting); false when `each` stopped. */
   consumeReady(each: OnAnswer): boolean {
     while (this.head !== this.tail) {
-      const s = this.fifoShard[this.head % this.fifoShard.length]!;
+      const s = this.fifoShard[this.head & this.fifoMask]!;
       if (this.consumed[s] === this.seen[s] && this.consumed[s] === (this.seen[s] = Atomics.load(this.ctl[s]!, DONE))) return true;
       if (!this.consumeOne(each)) return false;
     }
@@ -151,16 +158,16 @@ export class ShardedVisited {
 
   /** Consumes the oldest request's answer, waiting for it if need be. */
   private consumeOne(each: OnAnswer): boolean {
-    const f = this.head % this.fifoShard.length;
+    const f = this.head & this.fifoMask;
     const s = this.fifoShard[f]!;
     const c = this.consumed[s]!;
     if (c === this.seen[s]) {
       this.publish();
       this.seen[s] = this.awaitChange(s, DONE, c, Number.POSITIVE_INFINITY);
     }
-    const p = c & (CAPACITY - 1);
+    const p = c & (this.capacity - 1);
     this.consumed[s] = (c + 1) | 0;
-    this.head++;
+    this.head = (this.head + 1) | 0;
     return each(this.res[s]![p] === 1, this.req[s]!, p * this.mem[s]!.stride, this.fifoParent[f]!, this.fifoDepth[f]!);
   }
 
