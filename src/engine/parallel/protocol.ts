@@ -3,7 +3,8 @@
  * `--workers N` (./shardedVisited.ts). All of it is SharedArrayBuffers; no message is posted
  * after start-up.
  *
- * - `req`: a ring of `capacity` entries (CAPACITY unless a test asks for fewer) of `stride` words: a successor's packed code (PackedStore
+ * - `req`: a ring of `capacity` entries (CAPACITY unless a test asks for fewer), each a
+ *   successor's packed code, as many words as the current layout has (PackedStore
  *   layout; the shard hashes it). The explorer writes entries and publishes them by advancing TAIL.
  * - `res`: one byte per ring entry, written by the shard: 1 when the entry was new to the set.
  *   The shard publishes them by advancing DONE.
@@ -17,7 +18,7 @@
  * Entries per ring (a power of two): enough for the explorer to go on expanding for a while when
  * its shard stops to double its hash table (a few hundred milliseconds in a large run).
  */
-export const CAPACITY = 1 << 18;
+export const CAPACITY = 1 << 20;
 
 /**
  * ctl word indices, each word on a 64-byte cache line of its own: a word one thread polls
@@ -50,7 +51,6 @@ export interface ShardData {
   k: number;
   /** Entries per ring (a power of two). */
   capacity: number;
-  stride: number;
   maxGlobal: number;
   maxDevice: number;
   fingerprints: boolean;
@@ -66,16 +66,15 @@ export interface ShardData {
 /** Allocates the shared memory of one shard. */
 export function shardMemory(k: number, maxGlobal: number, maxDevice: number, fingerprints: boolean, capacity = CAPACITY): ShardData {
   if (!Number.isInteger(Math.log2(capacity))) throw new Error(`shardMemory: capacity must be a power of two, got ${capacity}`);
-  const stride = k;
   return {
     k,
     capacity,
-    stride,
     maxGlobal,
     maxDevice,
     fingerprints,
     ctl: new SharedArrayBuffer(CTL_WORDS * 4),
-    req: new SharedArrayBuffer(capacity * stride * 4),
+    // Sized for the widest layout (k words); only the current layout's words are touched.
+    req: new SharedArrayBuffer(capacity * k * 4),
     res: new SharedArrayBuffer(capacity),
     stats: new SharedArrayBuffer(24),
     error: new SharedArrayBuffer(ERROR_BYTES),

@@ -31,7 +31,8 @@ function serve(d: ShardData, ctl: Int32Array): void {
   const res = new Uint8Array(d.res);
   const stats = new Float64Array(d.stats); // [stored, bytes, touch()'s observable sink]
   const store = new (d.fingerprints ? FingerprintStore : PackedStore)(d.k, d.maxGlobal, d.maxDevice);
-  const stride = d.stride;
+  // Entries are as long as the layout's codes (the rings are empty whenever it widens).
+  let stride = store.words;
   const capacity = d.capacity;
   const mask = capacity - 1;
   const acknowledge = () => {
@@ -70,7 +71,10 @@ function serve(d: ShardData, ctl: Int32Array): void {
     }
     const cmd = Atomics.load(ctl, CMD);
     if (cmd !== 0) {
-      if (cmd === CMD_WIDEN) store.widen(Atomics.load(ctl, ARG_G), Atomics.load(ctl, ARG_D));
+      if (cmd === CMD_WIDEN) {
+        store.widen(Atomics.load(ctl, ARG_G), Atomics.load(ctl, ARG_D));
+        stride = store.words;
+      }
       Atomics.store(ctl, CMD, 0);
       acknowledge();
       if (cmd === CMD_STOP) return void (stats[2] = sink);

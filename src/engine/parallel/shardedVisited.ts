@@ -108,7 +108,7 @@ export class ShardedVisited {
     const s = this.shardOf(a, at);
     while (((this.written[s]! - this.consumed[s]!) | 0) === this.capacity) if (!this.consumeOne(each)) return false;
     const ring = this.req[s]!;
-    const p = (this.written[s]! & (this.capacity - 1)) * this.mem[s]!.stride;
+    const p = (this.written[s]! & (this.capacity - 1)) * this.layout.words;
     for (let w = 0; w < words; w++) ring[p + w] = a[at + w]!;
     this.written[s] = (this.written[s]! + 1) | 0;
     const f = this.tail & this.fifoMask;
@@ -168,7 +168,7 @@ export class ShardedVisited {
     const p = c & (this.capacity - 1);
     this.consumed[s] = (c + 1) | 0;
     this.head = (this.head + 1) | 0;
-    return each(this.res[s]![p] === 1, this.req[s]!, p * this.mem[s]!.stride, this.fifoParent[f]!, this.fifoDepth[f]!);
+    return each(this.res[s]![p] === 1, this.req[s]!, p * this.layout.words, this.fifoParent[f]!, this.fifoDepth[f]!);
   }
 
   /** Waits until ctl[i] of shard s differs from `from`; returns its new value. */
@@ -244,10 +244,13 @@ export class ShardedVisited {
     for (const w of this.workers) void w.terminate();
   }
 
-  /** The shards' stored states and bytes (their stores and rings), as of their last command. */
+  /** Bytes: the shards' stores (as of their last command), their rings, and the request queue. */
   bytes(): number {
-    return this.mem.reduce((n, m, s) => n + this.stats[s]![1]! + m.req.byteLength + m.res.byteLength, 0);
+    // A ring's pages are touched as far as the widest layout used (the current one) reaches.
+    const fifo = this.fifoShard.byteLength + this.fifoParent.byteLength + this.fifoDepth.byteLength;
+    return this.mem.reduce((n, m, s) => n + this.stats[s]![1]! + this.capacity * this.layout.words * 4 + m.res.byteLength, fifo);
   }
+  /** States the shards hold, as of their last command. */
   stored(): number {
     return this.stats.reduce((n, st) => n + st[0]!, 0);
   }
