@@ -52,8 +52,11 @@ export class ShardedVisited {
     /** The packed layout of the codes requested (PackedStore.layout); widen() gives the next. */
     private layout: Layout,
     fingerprints: boolean,
-    /** Entries per shard's ring (a power of two; tests make it small to wrap it). */
-    private readonly capacity = CAPACITY,
+    /**
+     * Entries per shard's ring (a power of two; tests make it small to wrap it). By default
+     * CAPACITY shared out among the shards, at least 2^14 each.
+     */
+    private readonly capacity = Math.max(1 << 14, CAPACITY >>> Math.ceil(Math.log2(shards))),
   ) {
     const k = layout.k;
     const [maxGlobal, maxDevice] = [layout.mask[0]!, layout.mask[Math.min(1, k - 1)]!];
