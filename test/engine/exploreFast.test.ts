@@ -12,15 +12,11 @@ import { eventKey } from '../../src/machines/events.ts';
 import { buildModel } from '../../src/machines/model.ts';
 import { VARIANTS } from '../../src/machines/variants/index.ts';
 import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtin.ts';
+import { counts } from '../helpers/outcome.ts';
 import { scalingScenario } from '../../bench/scaling.ts';
 
 const summary = (r: ExplorationResult) => ({
-  status: r.status,
-  bound: r.bound,
-  distinctStates: r.distinctStates,
-  transitions: r.transitions,
-  depth: r.depth,
-  coverage: r.coverage,
+  ...counts(r),
   violations: r.violations.map((v) => ({
     invariant: v.invariant,
     kind: v.kind,

@@ -12,16 +12,12 @@ import { buildModel } from '../../src/machines/model.ts';
 import { VARIANTS } from '../../src/machines/variants/index.ts';
 import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtin.ts';
 import { scalingScenario } from '../../bench/scaling.ts';
+import { counts } from '../helpers/outcome.ts';
 
 type Result = ReturnType<typeof exploreFast>;
 /** Everything a run reports but its timing and memory. */
 const outcome = (r: Result) => ({
-  status: r.status,
-  bound: r.bound,
-  distinctStates: r.distinctStates,
-  transitions: r.transitions,
-  depth: r.depth,
-  coverage: r.coverage,
+  ...counts(r),
   violations: r.violations,
   symmetry: r.fast.symmetry,
   events: r.fast.events,

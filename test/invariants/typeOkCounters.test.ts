@@ -58,12 +58,16 @@ describe('TypeOK: the kernel counters agree with the devices', () => {
     expect(exploreFast(m, { invariants: ['TypeOK'] }).status).toBe('holds');
   });
 
-  it('a vfio_df_unbind_iommufd that skips vfio_device_unblock_group breaks TypeOK at cdev_device_open_cnt', () => {
-    const m = buildModel(findScenario('iommufd-two-contexts')!, unblockSkipped);
+  it.each([
+    ['a vfio_df_unbind_iommufd that skips vfio_device_unblock_group breaks TypeOK at cdev_device_open_cnt', 'iommufd-two-contexts', unblockSkipped, /cdev_device_open_cnt is 1 but 0 cdev\(s\) are bound/, 'vfio_df_unbind_iommufd'],
+    ['a vfio_device_fops_release that skips vfio_group_unuse_container breaks TypeOK at container_users', 'vfio-vs-dma-api', unuseSkipped, /vfio_group->container_users is 2 but the group has a container and 0 device fd\(s\) are open/, 'vfio_device_fops_release'],
+    ['an iommu_release_device that leaves the device in group->devices breaks TypeOK', 'sva-peer-hot-add', unlinkSkipped, /is absent but in group->devices/, 'iommu_release_device'],
+  ] as const)('%s', (_name, scenario, variant, reason, lastCall) => {
+    const m = buildModel(findScenario(scenario)!, variant);
     const r = explore(m, { invariants: ['TypeOK'] });
     expect(r.status).toBe('violated');
-    expect(r.violations[0]!.reason).toMatch(/cdev_device_open_cnt is 1 but 0 cdev\(s\) are bound/);
-    expect(r.violations[0]!.steps.at(-1)!.event.type).toBe('vfio_df_unbind_iommufd');
+    expect(r.violations[0]!.reason).toMatch(reason);
+    expect(r.violations[0]!.steps.at(-1)!.event.type).toBe(lastCall);
     expect(exploreFast(m, { invariants: ['TypeOK'] }).violations[0]!.reason).toBe(r.violations[0]!.reason);
   });
 
@@ -75,23 +79,6 @@ describe('TypeOK: the kernel counters agree with the devices', () => {
     expect(r.violations[0]!.steps).toHaveLength(1);
   });
 
-  it('a vfio_device_fops_release that skips vfio_group_unuse_container breaks TypeOK at container_users', () => {
-    const m = buildModel(findScenario('vfio-vs-dma-api')!, unuseSkipped);
-    const r = explore(m, { invariants: ['TypeOK'] });
-    expect(r.status).toBe('violated');
-    expect(r.violations[0]!.reason).toMatch(/vfio_group->container_users is 2 but the group has a container and 0 device fd\(s\) are open/);
-    expect(r.violations[0]!.steps.at(-1)!.event.type).toBe('vfio_device_fops_release');
-    expect(exploreFast(m, { invariants: ['TypeOK'] }).violations[0]!.reason).toBe(r.violations[0]!.reason);
-  });
-
-  it('an iommu_release_device that leaves the device in group->devices breaks TypeOK', () => {
-    const m = buildModel(findScenario('sva-peer-hot-add')!, unlinkSkipped);
-    const r = explore(m, { invariants: ['TypeOK'] });
-    expect(r.status).toBe('violated');
-    expect(r.violations[0]!.reason).toMatch(/is absent but in group->devices/);
-    expect(r.violations[0]!.steps.at(-1)!.event.type).toBe('iommu_release_device');
-    expect(exploreFast(m, { invariants: ['TypeOK'] }).violations[0]!.reason).toBe(r.violations[0]!.reason);
-  });
 
   it('a device missing from group->devices while present breaks TypeOK', () => {
     const m = model('vfio-vs-dma-api');
