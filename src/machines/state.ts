@@ -166,8 +166,7 @@ type Patchable = DeviceState & { readonly [PATCH_DEVICE]?: (patch: Partial<Devic
 
 /** `d` with the fields in `patch` changed: `{ ...d, ...patch }`. */
 export function patchDevice(d: DeviceState, patch: Partial<DeviceState>): DeviceState {
-  const f = (d as Patchable)[PATCH_DEVICE];
-  return f ? f(patch) : { ...d, ...patch };
+  return (d as Patchable)[PATCH_DEVICE]?.(patch) ?? { ...d, ...patch };
 }
 
 /** Returns a copy of `s` with device `i` patched (or replaced by `f(device)`). */

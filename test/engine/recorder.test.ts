@@ -74,6 +74,26 @@ describe('ReadRecorder', () => {
     expect(codec.written(code, 2, writes[1]!)).toBe(codec.deviceId({ ...model.init.devices[1]!, hw: 'blocking' }));
   });
 
+  it('a patch view looks like the plain patched tuple: same keys in the same order, same values, patchable again', () => {
+    const { code, rec } = setup();
+    const view = rec.begin(code);
+    const plain = { ...model.init.devices[1]!, hw: 'blocking', driver: 'vfio-pci' } as const;
+    const once = patchDevice(view.state.devices[1]!, { hw: 'blocking' });
+    const twice = patchDevice(once, { driver: 'vfio-pci' });
+    rec.end();
+    expect(Object.keys(twice)).toEqual(Object.keys(plain));
+    expect({ ...twice }).toEqual(plain);
+    expect(Object.getOwnPropertySymbols({ ...twice })).toEqual([]);
+    expect(Object.isFrozen(twice)).toBe(true);
+  });
+
+  it('a patch of a field device tuples do not have is refused', () => {
+    const { code, rec } = setup();
+    const view = rec.begin(code);
+    expect(() => patchDevice(view.state.devices[0]!, { colour: 'red' } as never)).toThrow(/sets colour, which device tuples do not have/);
+    rec.end();
+  });
+
   it('the view itself as the result is no write', () => {
     const { code, rec } = setup();
     const view = rec.begin(code);

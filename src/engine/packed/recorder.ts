@@ -52,11 +52,14 @@ export class ReadRecorder {
   private readonly view: View;
   /** Patch views: slot and patch. */
   private readonly patchOf = new WeakMap<object, { readonly j: number; readonly patch: Partial<DeviceState> }>();
+  /** Makes a slot view with the fields in `mask` (bits in deviceKeyOrder) taken from `patch` (see viewMaker). */
+  private readonly makeView: ViewMaker;
 
   constructor(private readonly codec: StateCodec) {
     this.seen = new Uint8Array(codec.k + codec.n * codec.fields.length);
     this.fieldsRead = new Uint8Array(codec.n);
     this.raw = new Array(codec.n);
+    this.makeView = viewMaker(codec, this);
     // A slot view is the patch view of the empty patch.
     const devices = Array.from({ length: codec.n }, (_, j) => this.patchView(j, {}));
     const state = {} as SystemState;
@@ -77,28 +80,28 @@ export class ReadRecorder {
 
   /** Slot j with the fields in `patch` replaced, reading none of the others. */
   private patchView(j: number, patch: Partial<DeviceState>): DeviceState {
-    const v = {};
-    const p = patch as Record<string, unknown>;
-    for (const name of this.codec.deviceKeyOrder) {
-      if (Object.hasOwn(p, name)) {
-        Object.defineProperty(v, name, { enumerable: true, get: () => p[name] });
-        continue;
-      }
-      const f = this.codec.fields.indexOf(name);
-      Object.defineProperty(v, name, {
-        enumerable: true,
-        get: () => {
-          this.readField(j, f);
-          return (this.raw[j] as unknown as Record<string, unknown>)[name];
-        },
-      });
+    let mask = 0;
+    for (const name in patch) {
+      const i = this.codec.deviceKeyOrder.indexOf(name);
+      if (i < 0) throw new Error(`exploreFast: a device patch sets ${name}, which device tuples do not have`);
+      mask |= 1 << i;
     }
-    Object.defineProperty(v, PATCH_DEVICE, { value: (more: Partial<DeviceState>) => this.patchView(j, { ...patch, ...more }) });
-    Object.freeze(v);
+    const v = Object.freeze(this.makeView(j, patch, mask));
     this.patchOf.set(v, { j, patch });
-    return v as DeviceState;
+    return v;
   }
 
+  /** The value of field f (StateCodec.fields) of slot j in the current state, recorded as read. */
+  fieldValue(j: number, f: number): unknown {
+    this.readField(j, f);
+    return (this.raw[j] as unknown as Record<string, unknown>)[this.codec.fields[f]!];
+  }
+
+  /** patchDevice on the view `v`: the patch view of v's patch merged with `more`. */
+  repatch(v: object, more: Partial<DeviceState>): DeviceState {
+    const pv = this.patchOf.get(v)!;
+    return this.patchView(pv.j, { ...pv.patch, ...more });
+  }
   /** Records component c (0: global, 1 + j: slot j). */
   private read(c: number): void {
     if (!this.active || this.seen[c]) return;
@@ -188,4 +191,31 @@ export class ReadRecorder {
     }
     return out;
   }
+}
+
+type ViewMaker = (j: number, patch: Partial<DeviceState>, mask: number) => DeviceState;
+
+/**
+ * The slot views' constructor, generated once per codec: an object literal with one getter per
+ * device field, in the order of the scenario's device tuples (so that spreading a view or
+ * Object.keys sees the same keys in the same order as on a plain tuple). A getter returns the
+ * patched value when its bit is in `mask`, else the current state's value, recorded as read. The
+ * prototype holds PATCH_DEVICE, where spreading does not copy it. Generated rather than built
+ * with defineProperty, which costs a closure and two property definitions per field on every
+ * patch a missed call makes (and tsx names each closure with one more).
+ */
+function viewMaker(codec: StateCodec, rec: ReadRecorder): ViewMaker {
+  const keys = codec.deviceKeyOrder;
+  if (keys.length > 30) throw new Error(`exploreFast: device tuples have ${keys.length} fields, the read recorder at most 30`);
+  const proto = {
+    [PATCH_DEVICE](this: object, more: Partial<DeviceState>) {
+      return rec.repatch(this, more);
+    },
+  };
+  const getters = keys.map((name, i) => {
+    const k = JSON.stringify(name);
+    return `get ${k}() { return m & ${1 << i} ? p[${k}] : rec.fieldValue(j, ${codec.fields.indexOf(name)}); }`;
+  });
+  const body = `'use strict'; return function (j, p, m) { return { __proto__: proto, ${getters.join(', ')} }; };`;
+  return new Function('rec', 'proto', body)(rec, proto) as ViewMaker;
 }
