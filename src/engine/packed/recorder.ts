@@ -1,14 +1,14 @@
 /**
  * Read recording: a view of the state coded by a Code whose reads are recorded per component,
- * for ReadTrie. The view is plain objects with accessor properties (no Proxy), built once and
- * re-pointed at each state:
+ * for ReadTrie. The view is built once and re-pointed at each state:
  *
  * - the state's `group`, `vfio_group`, `iommufd_groups` and `warn` are getters that record the global part
  *   (component 0); `devices` is a frozen array of one view per device slot;
- * - a slot view has one enumerable getter per device field, which records that field's value
- *   (component n + 1 + j * F + f). Spreading a slot view reads every getter, so it records every
- *   field. The key set of every device tuple is the same (StateCodec refuses other shapes), so
- *   what `in`, Object.keys or descriptors reveal without a getter is the same in every state.
+ * - a slot view (a Proxy, see viewHandler) has the device fields as its own enumerable keys;
+ *   reading one records that field's value (component n + 1 + j * F + f). Spreading a slot view
+ *   reads every field, so it records every field. The key set of every device tuple is the same
+ *   (StateCodec refuses other shapes), so what `in`, Object.keys or descriptors reveal without a
+ *   read is the same in every state.
  *
  * - patchDevice (src/machines/state.ts) on a slot view returns a patch view: the slot with some
  *   fields replaced, built without reading the others. Its getters return the patched values
@@ -51,15 +51,14 @@ export class ReadRecorder {
   private global: GlobalPart = { group: null!, vfio_group: null!, iommufd_groups: [], warn: null };
   private readonly view: View;
   /** Patch views: slot and patch. */
-  private readonly patchOf = new WeakMap<object, { readonly j: number; readonly patch: Partial<DeviceState> }>();
-  /** Makes a slot view with the fields in `mask` (bits in deviceKeyOrder) taken from `patch` (see viewMaker). */
-  private readonly makeView: ViewMaker;
+  /** The traps of every slot view (see viewHandler). */
+  private readonly handler: ProxyHandler<ViewTarget>;
 
   constructor(private readonly codec: StateCodec) {
     this.seen = new Uint8Array(codec.k + codec.n * codec.fields.length);
     this.fieldsRead = new Uint8Array(codec.n);
     this.raw = new Array(codec.n);
-    this.makeView = viewMaker(codec, this);
+    this.handler = viewHandler(codec, this);
     // A slot view is the patch view of the empty patch.
     const devices = Array.from({ length: codec.n }, (_, j) => this.patchView(j, {}));
     const state = {} as SystemState;
@@ -86,9 +85,8 @@ export class ReadRecorder {
       if (i < 0) throw new Error(`exploreFast: a device patch sets ${name}, which device tuples do not have`);
       mask |= 1 << i;
     }
-    const v = Object.freeze(this.makeView(j, patch, mask));
-    this.patchOf.set(v, { j, patch });
-    return v;
+    const target: ViewTarget = { j, patch, mask };
+    return new Proxy(target, this.handler) as unknown as DeviceState;
   }
 
   /** The value of field f (StateCodec.fields) of slot j in the current state, recorded as read. */
@@ -97,11 +95,11 @@ export class ReadRecorder {
     return (this.raw[j] as unknown as Record<string, unknown>)[this.codec.fields[f]!];
   }
 
-  /** patchDevice on the view `v`: the patch view of v's patch merged with `more`. */
-  repatch(v: object, more: Partial<DeviceState>): DeviceState {
-    const pv = this.patchOf.get(v)!;
-    return this.patchView(pv.j, { ...pv.patch, ...more });
+  /** patchDevice on the view whose target is `t`: the patch view of t's patch merged with `more`. */
+  repatch(t: ViewTarget, more: Partial<DeviceState>): DeviceState {
+    return this.patchView(t.j, { ...t.patch, ...more });
   }
+
   /** Records component c (0: global, 1 + j: slot j). */
   private read(c: number): void {
     if (!this.active || this.seen[c]) return;
@@ -177,7 +175,7 @@ export class ReadRecorder {
       const d = next.devices[j]!;
       if (d === view.devices[j]) continue;
       // A slot view is the patch view of the empty patch.
-      const pv = this.patchOf.get(d);
+      const pv = (d as { [VIEW_TARGET]?: ViewTarget })[VIEW_TARGET];
       if (pv === undefined) {
         out.push(1 + j, codec.deviceId(d, view.code[1 + j]!));
       } else if (pv.j === j) {
@@ -193,29 +191,50 @@ export class ReadRecorder {
   }
 }
 
-type ViewMaker = (j: number, patch: Partial<DeviceState>, mask: number) => DeviceState;
+/** What a slot view stands for: slot j with the fields in `mask` (bits by deviceKeyOrder) taken from `patch`. */
+interface ViewTarget {
+  readonly j: number;
+  readonly patch: Partial<DeviceState>;
+  readonly mask: number;
+}
+
+/** The key under which a slot view answers its target (no own key: spreading a view does not copy it). */
+const VIEW_TARGET: unique symbol = Symbol('iommu-mc.viewTarget');
 
 /**
- * The slot views' constructor, generated once per codec: an object literal with one getter per
- * device field, in the order of the scenario's device tuples (so that spreading a view or
- * Object.keys sees the same keys in the same order as on a plain tuple). A getter returns the
- * patched value when its bit is in `mask`, else the current state's value, recorded as read. The
- * prototype holds PATCH_DEVICE, where spreading does not copy it. Generated rather than built
- * with defineProperty, which costs a closure and two property definitions per field on every
- * patch a missed call makes (and tsx names each closure with one more).
+ * The traps of the slot views, Proxies over their ViewTarget. Reading a field gives the patched
+ * value when the patch sets it, else the current state's value, recorded as read. The own keys
+ * are the device fields, enumerable, in the order of the scenario's tuples, so spreading a view,
+ * Object.keys or `in` see what they see on a plain tuple; anything else comes from
+ * Object.prototype as on a plain object, except PATCH_DEVICE and VIEW_TARGET. Writes are refused
+ * (a TypeError in strict code), as on the frozen tuples. A Proxy because a missed call makes a
+ * patch view per device it patches: creating one is one allocation, where an object with an own
+ * getter per field costs a closure and a property definition per field (about 1.5 us).
  */
-function viewMaker(codec: StateCodec, rec: ReadRecorder): ViewMaker {
+function viewHandler(codec: StateCodec, rec: ReadRecorder): ProxyHandler<ViewTarget> {
   const keys = codec.deviceKeyOrder;
   if (keys.length > 30) throw new Error(`exploreFast: device tuples have ${keys.length} fields, the read recorder at most 30`);
-  const proto = {
-    [PATCH_DEVICE](this: object, more: Partial<DeviceState>) {
-      return rec.repatch(this, more);
-    },
+  const at = new Map<string | symbol, number>(keys.map((k, i) => [k, i]));
+  const fieldOf = keys.map((k) => codec.fields.indexOf(k));
+  const proto = Object.prototype as unknown as Record<string | symbol, unknown>;
+  function patch(this: { [VIEW_TARGET]: ViewTarget }, more: Partial<DeviceState>): DeviceState {
+    return rec.repatch(this[VIEW_TARGET], more);
+  }
+  const get = (t: ViewTarget, k: string | symbol): unknown => {
+    const i = at.get(k);
+    if (i !== undefined) return t.mask & (1 << i) ? (t.patch as Record<string, unknown>)[k as string] : rec.fieldValue(t.j, fieldOf[i]!);
+    if (k === PATCH_DEVICE) return patch;
+    if (k === VIEW_TARGET) return t;
+    return proto[k];
   };
-  const getters = keys.map((name, i) => {
-    const k = JSON.stringify(name);
-    return `get ${k}() { return m & ${1 << i} ? p[${k}] : rec.fieldValue(j, ${codec.fields.indexOf(name)}); }`;
-  });
-  const body = `'use strict'; return function (j, p, m) { return { __proto__: proto, ${getters.join(', ')} }; };`;
-  return new Function('rec', 'proto', body)(rec, proto) as ViewMaker;
+  return {
+    get,
+    has: (_t, k) => at.has(k) || k in proto,
+    ownKeys: () => [...keys],
+    getOwnPropertyDescriptor: (t, k) => (at.has(k) ? { value: get(t, k), writable: false, enumerable: true, configurable: true } : undefined),
+    set: () => false,
+    defineProperty: () => false,
+    deleteProperty: () => false,
+    setPrototypeOf: () => false,
+  };
 }
