@@ -73,19 +73,18 @@ export class ReadTrie<T> {
   /** Caches `v` for every state agreeing with `path` (pairs component, id, in read order). */
   set(root: number, path: readonly number[], v: T): void {
     if (this.nodes + path.length / 2 + 1 > this.maxNodes) return;
-    const make = (p: number): number => this.node(p < path.length ? path[p]! : LEAF);
     while (root >= this.roots.length) {
       const roots = new Int32Array(this.roots.length * 2);
       roots.set(this.roots);
       this.roots = roots;
     }
     let n = this.roots[root]! - 1;
-    if (n < 0) this.roots[root] = (n = make(0)) + 1;
+    if (n < 0) this.roots[root] = (n = this.node(path.length > 0 ? path[0]! : LEAF)) + 1;
     for (let p = 0; p < path.length; p += 2) {
       if (this.comp[n] !== path[p]) throw new Error(`ReadTrie: a cached function read component ${path[p]} where an earlier run read ${this.comp[n]} (not pure?)`);
       let next = p === 0 ? this.firstEdges.get(root, path[1]!) : this.edges.get(n, path[p + 1]!, 0);
       if (next < 0) {
-        next = make(p + 2);
+        next = this.node(p + 2 < path.length ? path[p + 2]! : LEAF);
         if (p === 0) this.firstEdges.set(root, path[1]!, next);
         else this.edges.add(n, path[p + 1]!, 0, next);
       }
