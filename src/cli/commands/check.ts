@@ -108,7 +108,7 @@ async function runCheck(o: CheckOpts): Promise<number> {
         symmetry: o.writeManifest ? false : (o.symmetry ?? 'declared'),
         fingerprints: o.fingerprints ?? false,
         workers: o.workers ?? 1,
-        memoryBytes: () => process.memoryUsage().rss,
+        memoryBytes: () => process.memoryUsage.rss(),
         onProgress: (p) => progress.states(p),
       }),
     );

@@ -103,7 +103,8 @@ export type FastExplorationResult = ExplorationResult & { fast: FastStats };
 export function exploreFast(model: Model, options: ExploreFastOptions = {}): FastExplorationResult {
   const cfg = resolveExploreOptions(options);
   const maxMemory = options.maxMemory ?? Number.POSITIVE_INFINITY;
-  const memoryBytes = options.memoryBytes ?? null;
+  /** Asked only when there is a bound to compare with (the callback reads the process's RSS). */
+  const memoryBytes = maxMemory < Number.POSITIVE_INFINITY ? (options.memoryBytes ?? null) : null;
   const invs = cfg.invariants ? INVARIANTS.filter((i) => cfg.invariants?.includes(i.id)) : INVARIANTS;
   const stepInvs = invs.filter((i) => i.step);
   const scanned = invs.filter((i) => i.check && i.scan);
