@@ -121,6 +121,11 @@ describe('ShardedVisited', () => {
     expect(v.stored()).toBe(3000);
   });
 
+  it('a worker that cannot load its module reports why, and the constructor throws that, not a timeout', () => {
+    const layout = new PackedStore(3, 15, 15).layout;
+    expect(() => new ShardedVisited(1, layout, false, 16, './no-such-shard.ts')).toThrow(/visited-set worker 0 failed: .*no-such-shard/s);
+  });
+
   it('rings of 16 entries wrap around and fill up: the explorer takes answers to make room, still in request order', () => {
     const store = new PackedStore(2, 1023, 1023);
     const v = new ShardedVisited(3, store.layout, false, 16);

@@ -7,7 +7,7 @@ import { workerData } from 'node:worker_threads';
 try {
   const { register } = await import('tsx/esm/api');
   register();
-  const { runShard } = await import('./shard.ts');
+  const { runShard } = await import(new URL(workerData.entry, import.meta.url).href);
   runShard(workerData);
 } catch (e) {
   const text = new TextEncoder().encode(String(e?.stack ?? e)).subarray(0, workerData.error.byteLength);

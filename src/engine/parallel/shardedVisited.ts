@@ -57,6 +57,8 @@ export class ShardedVisited {
      * CAPACITY shared out among the shards, at least 2^14 each.
      */
     private readonly capacity = Math.max(1 << 14, CAPACITY >>> Math.ceil(Math.log2(shards))),
+    /** The module a worker runs, relative to ./shardWorker.mjs (tests name a missing one to see a failure to load reported). */
+    entry = './shard.ts',
   ) {
     const k = layout.k;
     const [maxGlobal, maxDevice] = [layout.mask[0]!, layout.mask[Math.min(1, k - 1)]!];
@@ -77,7 +79,7 @@ export class ShardedVisited {
     this.fifoParent = new Int32Array(fifo);
     this.fifoDepth = new Int32Array(fifo);
     this.workers = this.mem.map((m) => {
-      const w = new Worker(new URL('./shardWorker.mjs', import.meta.url), { workerData: m });
+      const w = new Worker(new URL('./shardWorker.mjs', import.meta.url), { workerData: { ...m, entry } });
       w.unref();
       return w;
     });
