@@ -76,7 +76,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
   /** A new state's code, for its checks (the scans read whole slots: no extension). */
   const child = new Int32Array(k);
   codec.encode(model.init, cur);
-  sym?.canonicalize(cur, () => model.init);
+  sym?.canonicalize(cur);
   const fingerprints = options.fingerprints ?? false;
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1 || workers > 256) throw new Error(`exploreFast: workers must be an integer in 1..256, got ${workers}`);
@@ -218,7 +218,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
       if (sym) {
         for (let c = 0; c < k; c++) rep[c] = cur[c]!;
         for (let j = 0; j < nw; j += 2) rep[writes[j]!] = writes[j + 1]!;
-        sym.canonicalize(rep, () => codec.decode(rep));
+        sym.canonicalize(rep);
         relayout();
         store.pack(rep, batch.packed, 0, batch.add(store.words));
       } else {

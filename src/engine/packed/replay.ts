@@ -40,7 +40,7 @@ export function counterexamples({ model, codec, store, sym, parentOf, invs, foun
   const b = new Int32Array(codec.k);
   const codeIs = (s: SystemState, id: number): boolean => {
     codec.encode(s, a);
-    sym?.canonicalize(a, () => s);
+    sym?.canonicalize(a);
     store.unpack(id, b);
     return a.every((x, i) => x === b[i]);
   };

@@ -14,7 +14,6 @@
  * User contexts are not permuted (their specs differ in every built-in and scaling scenario).
  */
 export { declaredSymmetryClasses, declaredSymmetryProblem, deviceSymmetryClasses } from '../../machines/scenarioSymmetry.ts';
-import type { SystemState } from '../../machines/state.ts';
 import { canonicalKey } from '../serialize.ts';
 import type { Code, StateCodec } from './codec.ts';
 
@@ -57,18 +56,43 @@ function indexFree(v: unknown, self: number): unknown {
   return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, indexFree(x, self)]));
 }
 
+/** The `D`s of the `private:D` strings in plain data `v`, appended to `out`. */
+function privateRefs(v: unknown, out: number[]): number[] {
+  if (typeof v === 'string') {
+    const m = PRIVATE.exec(v);
+    if (m) out.push(Number(m[1]));
+  } else if (v !== null && typeof v === 'object') {
+    for (const x of Object.values(v as object)) privateRefs(x, out);
+  }
+  return out;
+}
+
+/** Sorted, without repeats. */
+const uniq = (xs: number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
+
 export class DeviceSymmetry {
   private readonly sortKeyMemo = new Map<number, number>();
   private readonly sortKeyIds = new Map<string, number>();
   private readonly perm: number[];
   private readonly order: number[] = [];
   private readonly sk: number[] = [];
+  /**
+   * Renaming memos. The renamed value of a tuple (global part) depends on the permutation only
+   * at the slots it names (`private:D` domains; the group's device list): per id, those slots
+   * (null: not computed yet), and (id, their images) -> the renamed value's id.
+   */
+  private readonly tupleSlots: (number[] | null)[] = [];
+  private readonly globalSlots: (number[] | null)[] = [];
+  private readonly renamedTuples = new Map<string, number>();
+  private readonly renamedGlobals = new Map<string, number>();
+  private readonly moved: Int32Array;
 
   constructor(
     readonly classes: readonly (readonly number[])[],
     private readonly codec: StateCodec,
   ) {
     this.perm = Array.from({ length: codec.n }, (_, i) => i);
+    this.moved = new Int32Array(codec.n);
   }
 
   private sortKey(tupleId: number, slot: number): number {
@@ -83,11 +107,43 @@ export class DeviceSymmetry {
     return id;
   }
 
+  /** The id of device tuple `t` with every `private:D` renamed to `private:perm[D]`. */
+  private renamedTuple(t: number, perm: readonly number[]): number {
+    const slots = (this.tupleSlots[t] ??= uniq(privateRefs(this.codec.devices.values[t], [])));
+    if (slots.length === 0) return t;
+    const key = `${t}|${slots.map((d) => perm[d] ?? d).join(',')}`;
+    let id = this.renamedTuples.get(key);
+    if (id === undefined) {
+      id = this.codec.deviceId(renameDeep(this.codec.devices.values[t]!, perm));
+      this.renamedTuples.set(key, id);
+    }
+    return id;
+  }
+
+  /** The id of global part `g` renamed by `perm`: `private:D` domains, and the group's device list (kept sorted). */
+  private renamedGlobal(g: number, perm: readonly number[]): number {
+    const part = this.codec.globalOf(g);
+    const slots = (this.globalSlots[g] ??= uniq(privateRefs([part.group, part.vfio_group], [...part.group.devices])));
+    if (slots.length === 0) return g;
+    const key = `${g}|${slots.map((d) => perm[d] ?? d).join(',')}`;
+    let id = this.renamedGlobals.get(key);
+    if (id === undefined) {
+      id = this.codec.globalId({
+        group: { ...renameDeep(part.group, perm), devices: part.group.devices.map((i) => perm[i]!).sort((a, b) => a - b) },
+        vfio_group: renameDeep(part.vfio_group, perm),
+        iommufd_groups: part.iommufd_groups,
+        warn: part.warn,
+      });
+      this.renamedGlobals.set(key, id);
+    }
+    return id;
+  }
+
   /**
-   * Replaces `code` (of the state `state()`, built only when needed) with its orbit
-   * representative's code; returns the representative, or null when `code` already is one.
+   * Replaces `code` with its orbit representative's code: the devices sorted within each class,
+   * the state renamed by that permutation (each renamed part computed once, then memoized).
    */
-  canonicalize(code: Code, state: () => SystemState): SystemState | null {
+  canonicalize(code: Code): void {
     const perm = this.perm;
     let identity = true;
     for (const cls of this.classes) {
@@ -116,21 +172,12 @@ export class DeviceSymmetry {
         if (order[j] !== j) identity = false;
       }
     }
-    if (identity) return null;
-    const s = state();
-    const devices = new Array(s.devices.length);
-    s.devices.forEach((d, i) => {
-      devices[perm[i]!] = renameDeep(d, perm);
-    });
-    const rep: SystemState = {
-      group: { ...renameDeep(s.group, perm), devices: s.group.devices.map((i) => perm[i]!).sort((a, b) => a - b) },
-      devices,
-      vfio_group: renameDeep(s.vfio_group, perm),
-      iommufd_groups: s.iommufd_groups,
-      warn: s.warn,
-    };
-    for (let i = 0; i < perm.length; i++) perm[i] = i;
-    this.codec.encode(rep, code);
-    return rep;
+    if (identity) return;
+    const n = this.codec.n;
+    const moved = this.moved;
+    for (let i = 0; i < n; i++) moved[perm[i]!] = this.renamedTuple(code[1 + i]!, perm);
+    code[0] = this.renamedGlobal(code[0]!, perm);
+    for (let i = 0; i < n; i++) code[1 + i] = moved[i]!;
+    for (let i = 0; i < n; i++) perm[i] = i;
   }
 }
