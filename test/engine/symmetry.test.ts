@@ -5,14 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { exploreFast } from '../../src/engine/packed/exploreFast.ts';
-import { declaredSymmetryProblem, deviceSymmetryClasses } from '../../src/engine/packed/symmetry.ts';
+import { StateCodec } from '../../src/engine/packed/codec.ts';
+import { declaredSymmetryProblem, deviceSymmetryClasses, DeviceSymmetry } from '../../src/engine/packed/symmetry.ts';
 import { canonicalKey } from '../../src/engine/serialize.ts';
 import type { ExplorationResult } from '../../src/engine/types.ts';
 import { successor } from '../../src/machines/events.ts';
 import type { Model } from '../../src/machines/model.ts';
 import { buildModel } from '../../src/machines/model.ts';
 import type { Scenario } from '../../src/machines/scenario.ts';
-import { VARIANTS } from '../../src/machines/variants/index.ts';
+import type { SystemState } from '../../src/machines/state.ts';
+import { currentVariant, VARIANTS } from '../../src/machines/variants/index.ts';
 import { allPairs, BUILTIN_SCENARIOS, dev } from '../../src/scenarios/builtin.ts';
 import { scalingScenario } from '../../bench/scaling.ts';
 
@@ -81,5 +83,60 @@ describe('symmetry reduction', () => {
   it('every built-in scenario\'s declared symmetry is sound', () => {
     for (const s of BUILTIN_SCENARIOS) expect(declaredSymmetryProblem(s), s.name).toBeNull();
     expect(BUILTIN_SCENARIOS.filter((s) => s.symmetry).map((s) => s.name)).toEqual(['iommufd-two-contexts']);
+  });
+
+  it('a representative is the whole state renamed by a permutation of the class, and its own representative (private domains, hot-plug)', () => {
+    // Drivers that hold private:D domains, and hot-plug, so that the group's device list is partial.
+    const scenario: Scenario = {
+      name: 'private-domains',
+      description: 'three interchangeable devices whose drivers hold private domains',
+      devices: [0, 1, 2].map((i) => dev(`10:00.${i}`, ['drm-tegra', 'drm-msm', 'vfio-pci'])),
+      contexts: scalingScenario(1, 1).contexts,
+      hotplug: true,
+      p2p: allPairs(3),
+      topology: null,
+    };
+    const model = buildModel(scenario, currentVariant);
+    const codec = new StateCodec(model.init);
+    const sym = new DeviceSymmetry([[0, 1, 2]], codec);
+    const perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+    /** The plain renaming: device i moves to slot perm[i]; every private:D becomes private:perm[D]. */
+    const renamed = (s: SystemState, perm: number[]): SystemState => {
+      const json = JSON.stringify(s).replace(/"private:(\d)"/g, (_, d) => `"private:${perm[Number(d)]}"`);
+      const r = JSON.parse(json) as SystemState;
+      const devices = [...r.devices];
+      r.devices.forEach((d, i) => (devices[perm[i]!] = d));
+      return { ...r, devices, group: { ...r.group, devices: r.group.devices.map((i) => perm[i]!).sort((a, b) => a - b) } };
+    };
+    const code = (s: SystemState) => {
+      const c = new Int32Array(codec.k);
+      codec.encode(s, c);
+      return [...c].join(',');
+    };
+    let privateSeen = 0;
+    let partialSeen = 0;
+    const seen = new Set([canonicalKey(model.init)]);
+    const queue = [model.init];
+    while (queue.length > 0 && seen.size < 3000) {
+      const s = queue.shift()!;
+      if (JSON.stringify(s).includes('private:')) privateSeen++;
+      if (s.group.devices.length < 3) partialSeen++;
+      const c = new Int32Array(codec.k);
+      codec.encode(s, c);
+      sym.canonicalize(c);
+      const rep = [...c].join(',');
+      expect(perms.some((p) => code(renamed(s, p)) === rep)).toBe(true);
+      sym.canonicalize(c);
+      expect([...c].join(',')).toBe(rep);
+      for (const e of model.events(s)) {
+        const next = successor(model.apply(s, e));
+        if (next && !seen.has(canonicalKey(next))) {
+          seen.add(canonicalKey(next));
+          queue.push(next);
+        }
+      }
+    }
+    expect(privateSeen).toBeGreaterThan(100);
+    expect(partialSeen).toBeGreaterThan(100);
   });
 });

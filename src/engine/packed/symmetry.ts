@@ -122,12 +122,12 @@ export class DeviceSymmetry {
 
   /** The id of global part `g` renamed by `perm`: `private:D` domains, and the group's device list (kept sorted). */
   private renamedGlobal(g: number, perm: readonly number[]): number {
-    const part = this.codec.globalOf(g);
-    const slots = (this.globalSlots[g] ??= uniq(privateRefs([part.group, part.vfio_group], [...part.group.devices])));
+    const slots = (this.globalSlots[g] ??= this.globalSlotsOf(g));
     if (slots.length === 0) return g;
     const key = `${g}|${slots.map((d) => perm[d] ?? d).join(',')}`;
     let id = this.renamedGlobals.get(key);
     if (id === undefined) {
+      const part = this.codec.globalOf(g);
       id = this.codec.globalId({
         group: { ...renameDeep(part.group, perm), devices: part.group.devices.map((i) => perm[i]!).sort((a, b) => a - b) },
         vfio_group: renameDeep(part.vfio_group, perm),
@@ -137,6 +137,18 @@ export class DeviceSymmetry {
       this.renamedGlobals.set(key, id);
     }
     return id;
+  }
+
+  /**
+   * The slots at which the permutation decides how global part `g` is renamed: those its
+   * `private:D` domains name, and the group's devices unless they are a union of whole classes
+   * (a permutation within the classes maps that set onto itself, and the list is kept sorted).
+   */
+  private globalSlotsOf(g: number): number[] {
+    const part = this.codec.globalOf(g);
+    const members = new Set(part.group.devices);
+    const closed = this.classes.every((cls) => cls.every((d) => members.has(d)) || cls.every((d) => !members.has(d)));
+    return uniq(privateRefs([part.group, part.vfio_group], closed ? [] : [...part.group.devices]));
   }
 
   /**
