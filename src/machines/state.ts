@@ -171,8 +171,12 @@ export function patchDevice(d: DeviceState, patch: Partial<DeviceState>): Device
 
 /** Returns a copy of `s` with device `i` patched (or replaced by `f(device)`). */
 export function updateDevice(s: SystemState, i: number, change: Partial<DeviceState> | ((d: DeviceState) => DeviceState)): SystemState {
-  const f = typeof change === 'function' ? change : (d: DeviceState) => patchDevice(d, change);
-  return { ...s, devices: s.devices.map((d, j) => (j === i ? f(d) : d)) };
+  const devices = s.devices.slice();
+  if (i >= 0 && i < devices.length) {
+    const d = devices[i]!;
+    devices[i] = typeof change === 'function' ? change(d) : patchDevice(d, change);
+  }
+  return { ...s, devices };
 }
 
 /** Returns a copy of `s` with the group fields in `g` changed. */
