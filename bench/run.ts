@@ -12,13 +12,13 @@
  * Where the graph ran, its states and transitions are compared with the engine's (column "=").
  * Not a test: nothing here asserts a time.
  *
- *   npm run bench [-- --json] [--budget SECONDS] [--max-n N] [--contexts 1,2,3] [--no-graph]
+ *   npm run bench [-- --json] [--budget SECONDS] [--max-n N] [--contexts 1,2,3] [--runners LIST] [--no-graph]
  */
 import { Command, InvalidArgumentError } from 'commander';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { PARALLEL_FROM } from '../src/engine/packed/exploreFast.ts';
-import type { CaseSpec, Contexts, Run } from './case.ts';
+import type { CaseSpec, Contexts, Run, Runner } from './case.ts';
 import { scalingScenario } from './scaling.ts';
 
 interface Args {
@@ -27,7 +27,10 @@ interface Args {
   maxN: number;
   contexts: Contexts[];
   graph: boolean;
+  runners: Set<Runner>;
 }
+
+const RUNNERS: readonly Runner[] = ['fast', 'fp', 'par', 'sym', 'ref', 'graph'];
 
 /** The command line, through commander (--help; a bad value exits 2 with one line). */
 function parseArgs(argv: string[]): Args {
@@ -41,17 +44,25 @@ function parseArgs(argv: string[]): Args {
     if (cs.length === 0 || cs.some((c) => !['1', '2', '3'].includes(c))) throw new InvalidArgumentError(`--contexts takes a comma-separated list of 1, 2 and 3, got "${v}"`);
     return cs.map((c) => Number(c) as Contexts);
   };
+  const runners = (v: string) => {
+    const rs = v.split(',').map((r) => r.trim());
+    const bad = rs.find((r) => !RUNNERS.includes(r as Runner));
+    if (bad !== undefined) throw new InvalidArgumentError(`--runners takes a comma-separated list of ${RUNNERS.join(', ')}; "${bad}" is not one`);
+    if (rs.includes('par') && !rs.includes('fast')) throw new InvalidArgumentError('--runners: par needs fast (it runs where the exact run reached 2^18 states)');
+    return new Set(rs as Runner[]);
+  };
   const cmd = new Command('npm run bench --')
     .description('Scaling benchmark of the packed engine against explore() and xstate/graph, in one process (not a test).')
     .option('--json', 'print one JSON object instead of the table', false)
     .option('--budget <seconds>', 'time budget per run; a size predicted to exceed it is skipped', positive('--budget', 1), 60)
     .option('--max-n <devices>', 'largest number of devices', positive('--max-n', 2), 12)
     .option('--contexts <list>', 'user contexts per model, a list of 1, 2 and 3 (3 adds a second iommufd context)', contexts, [1, 2, 3] as Contexts[])
-    .option('--no-graph', 'skip the xstate/graph runs')
+    .option('--runners <list>', `columns to measure, a list of ${RUNNERS.join(', ')}`, runners, new Set(RUNNERS))
+    .option('--no-graph', 'skip the xstate/graph runs (the same as leaving graph out of --runners)')
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' });
-  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; contexts: Contexts[]; graph: boolean }>();
-  return { json: o.json, budget: o.budget, maxN: o.maxN, contexts: o.contexts, graph: o.graph };
+  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; contexts: Contexts[]; graph: boolean; runners: Set<Runner> }>();
+  return { json: o.json, budget: o.budget, maxN: o.maxN, contexts: o.contexts, graph: o.graph && o.runners.has('graph'), runners: o.runners };
 }
 
 /** Heap limit of each case's worker: the bench process's own. */
@@ -109,7 +120,7 @@ async function main() {
     for (let n = 2; n <= args.maxN; n++) {
       const scenario = scalingScenario(n, contexts);
       const run = async (runner: CaseSpec['runner'], col: Column): Promise<Run | null> => {
-        if (!col.shouldRun()) return null;
+        if (!args.runners.has(runner) || !col.shouldRun()) return null;
         const r = await measure({ runner, devices: n, contexts, maxSeconds: args.budget * 2 });
         col.record(r);
         return r;
