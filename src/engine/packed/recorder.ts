@@ -11,7 +11,7 @@
  *   read is the same in every state.
  *
  * - patchDevice (src/machines/state.ts) on a slot view returns a patch view: the slot with some
- *   fields replaced, built without reading the others. Its getters return the patched values
+ *   fields replaced, built without reading the others. Its reads return the patched values
  *   unrecorded (they came from recorded reads or constants) and record reads of the others as
  *   reads of the slot; patching it again gives a patch view of the merged patch.
  *
@@ -50,7 +50,6 @@ export class ReadRecorder {
   private readonly raw: DeviceState[];
   private global: GlobalPart = { group: null!, vfio_group: null!, iommufd_groups: [], warn: null };
   private readonly view: View;
-  /** Patch views: slot and patch. */
   /** The traps of every slot view (see viewHandler). */
   private readonly handler: ProxyHandler<ViewTarget>;
 
