@@ -9,6 +9,13 @@ import { cli } from '../helpers/cli.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'iommu-mc-'));
 
+/** `check FLAG --write-manifest` exits 2: the manifest records exact full-space counts. */
+function expectRefusedWithManifest(flag: string) {
+  const r = cli(['check', flag, '--write-manifest', 'x.json']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toMatch(new RegExp(`${flag} and --write-manifest cannot be combined`));
+}
+
 describe('iommu-mc check', () => {
   it('an unknown scenario exits 2 with one line naming the choices', () => {
     const r = cli(['check', '--scenario', 'no-such-thing']);
@@ -32,9 +39,7 @@ describe('iommu-mc check', () => {
     expect(states(byDefault)).toBeLessThan(states(full));
     const text = cli(['check', '--scenario', 'iommufd-two-contexts', '--traces', 'none']).stdout;
     expect(text).toMatch(/counted in orbit representatives: symmetry reduction, --no-symmetry for the full space/);
-    const r = cli(['check', '--symmetry', '--write-manifest', 'x.json']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--symmetry and --write-manifest cannot be combined/);
+    expectRefusedWithManifest('--symmetry');
   });
 
   it('--fingerprints gives the same verdicts and counts, reports the collision bound, and is refused with --write-manifest (exit 2)', () => {
@@ -48,9 +53,7 @@ describe('iommu-mc check', () => {
     expect(fp.results.every((r: { fingerprints: boolean; collisionProbability: number }) => r.fingerprints && r.collisionProbability > 0 && r.collisionProbability < 1e-12)).toBe(true);
     const text = cli(['check', '--scenario', 'iommufd-two-contexts', '--traces', 'none', '--fingerprints']).stdout;
     expect(text).toMatch(/With 64-bit fingerprints, the probability that a collision hid states is at most \d\.\de-\d+/);
-    const r = cli(['check', '--fingerprints', '--write-manifest', 'x.json']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--fingerprints and --write-manifest cannot be combined/);
+    expectRefusedWithManifest('--fingerprints');
   });
 
   it('--workers 2 gives the same verdicts, counts and counterexamples; a count outside 1..256 exits 2 with one line', () => {

@@ -67,6 +67,18 @@ function privateRefs(v: unknown, out: number[]): number[] {
   return out;
 }
 
+/**
+ * The id of part `id` renamed by `perm`, from `memo` keyed by the images of the slots it names
+ * (`rename` computes it on a miss); `id` itself when it names none.
+ */
+function renamed(memo: Map<string, number>, id: number, slots: readonly number[], perm: readonly number[], rename: () => number): number {
+  if (slots.length === 0) return id;
+  const key = `${id}|${slots.map((d) => perm[d] ?? d).join(',')}`;
+  let r = memo.get(key);
+  if (r === undefined) memo.set(key, (r = rename()));
+  return r;
+}
+
 /** Sorted, without repeats. */
 const uniq = (xs: number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
 
@@ -79,10 +91,10 @@ export class DeviceSymmetry {
   /**
    * Renaming memos. The renamed value of a tuple (global part) depends on the permutation only
    * at the slots it names (`private:D` domains; the group's device list): per id, those slots
-   * (null: not computed yet), and (id, their images) -> the renamed value's id.
+   * (once computed), and (id, their images) -> the renamed value's id.
    */
-  private readonly tupleSlots: (number[] | null)[] = [];
-  private readonly globalSlots: (number[] | null)[] = [];
+  private readonly tupleSlots: (number[] | undefined)[] = [];
+  private readonly globalSlots: (number[] | undefined)[] = [];
   private readonly renamedTuples = new Map<string, number>();
   private readonly renamedGlobals = new Map<string, number>();
   private readonly moved: Int32Array;
@@ -110,33 +122,21 @@ export class DeviceSymmetry {
   /** The id of device tuple `t` with every `private:D` renamed to `private:perm[D]`. */
   private renamedTuple(t: number, perm: readonly number[]): number {
     const slots = (this.tupleSlots[t] ??= uniq(privateRefs(this.codec.devices.values[t], [])));
-    if (slots.length === 0) return t;
-    const key = `${t}|${slots.map((d) => perm[d] ?? d).join(',')}`;
-    let id = this.renamedTuples.get(key);
-    if (id === undefined) {
-      id = this.codec.deviceId(renameDeep(this.codec.devices.values[t]!, perm));
-      this.renamedTuples.set(key, id);
-    }
-    return id;
+    return renamed(this.renamedTuples, t, slots, perm, () => this.codec.deviceId(renameDeep(this.codec.devices.values[t]!, perm)));
   }
 
   /** The id of global part `g` renamed by `perm`: `private:D` domains, and the group's device list (kept sorted). */
   private renamedGlobal(g: number, perm: readonly number[]): number {
     const slots = (this.globalSlots[g] ??= this.globalSlotsOf(g));
-    if (slots.length === 0) return g;
-    const key = `${g}|${slots.map((d) => perm[d] ?? d).join(',')}`;
-    let id = this.renamedGlobals.get(key);
-    if (id === undefined) {
+    return renamed(this.renamedGlobals, g, slots, perm, () => {
       const part = this.codec.globalOf(g);
-      id = this.codec.globalId({
+      return this.codec.globalId({
         group: { ...renameDeep(part.group, perm), devices: part.group.devices.map((i) => perm[i]!).sort((a, b) => a - b) },
         vfio_group: renameDeep(part.vfio_group, perm),
         iommufd_groups: part.iommufd_groups,
         warn: part.warn,
       });
-      this.renamedGlobals.set(key, id);
-    }
-    return id;
+    });
   }
 
   /**
