@@ -6,11 +6,15 @@
  * of the fingerprint store was measured up to 30% slower, its hot call sites having seen several
  * models and both visited sets, which is not what `iommu-mc check` sees in CI.
  *
- * In that isolate the engine and explore() first make a warm-up run over the same model, cut
- * at WARM_UP_STATES states, and the run measured is the next one, on a model built afresh: the
- * JIT has compiled the hot loop, while every cache the engine fills (intern tables, the model's
- * cached calls, the visited set) is made per run and starts empty. The graph is measured cold:
- * its runs take seconds to minutes, which dwarfs its compilation.
+ * In that isolate the engine and explore() first make WARM_UP_RUNS warm-up runs over the same
+ * model, each cut at WARM_UP_STATES states, and the run measured is the next one, on a model
+ * built afresh: the JIT has compiled the hot loop, while every cache the engine fills (intern
+ * tables, the model's cached calls, the visited set) is made per run and starts empty. One
+ * warm-up run is not enough for the JIT to settle: in the run after it, V8 still deoptimizes
+ * and recompiles about 130 functions (--trace-deopt: mostly "wrong map", fields whose
+ * representation the first run generalized), and N=6 with two contexts took 250-270 ms there
+ * against 160-180 ms in the runs after (tsc-compiled, same process). The graph is measured
+ * cold: its runs take seconds to minutes, which dwarfs its compilation.
  */
 import { explore } from '../src/engine/explore.ts';
 import { exploreFast } from '../src/engine/packed/exploreFast.ts';
@@ -22,8 +26,10 @@ import type { SystemState } from '../src/machines/state.ts';
 import { currentVariant } from '../src/machines/variants/index.ts';
 import { scalingScenario } from './scaling.ts';
 
-/** States of the warm-up run (explore(), twenty times slower, a tenth of them). */
+/** States of each warm-up run (explore(), twenty times slower, a tenth of them). */
 export const WARM_UP_STATES = 100_000;
+/** Warm-up runs before the measured one (see above). */
+export const WARM_UP_RUNS = 3;
 
 /** fast: exact, one thread; fp: fingerprints; par: exact on two threads (--workers 2); sym: symmetry reduction. */
 export type Runner = 'fast' | 'fp' | 'par' | 'sym' | 'ref' | 'graph';
@@ -63,7 +69,7 @@ export async function runCase(spec: CaseSpec): Promise<Run | null> {
   // A new scenario object per run: nothing keyed by it (enumerate.ts's block cache) carries over.
   const model = () => buildModel(scalingScenario(spec.devices, spec.contexts), currentVariant);
   const fast = (opts: { symmetry: boolean; fingerprints?: boolean; workers?: number }): Raw => {
-    exploreFast(model(), { ...opts, maxStates: WARM_UP_STATES });
+    for (let i = 0; i < WARM_UP_RUNS; i++) exploreFast(model(), { ...opts, maxStates: WARM_UP_STATES });
     const r = exploreFast(model(), { ...opts, maxSeconds: spec.maxSeconds });
     const enabledCalls = Object.values(r.coverage).reduce((a, c) => a + c.enabled, 0);
     return { ...r, complete: r.bound === null, bytesPerState: r.fast.bytesPerState, enabledCalls };
@@ -83,7 +89,7 @@ export async function runCase(spec: CaseSpec): Promise<Run | null> {
       r = fast({ symmetry: true });
       break;
     case 'ref': {
-      explore(model(), { maxStates: WARM_UP_STATES / 10 });
+      for (let i = 0; i < WARM_UP_RUNS; i++) explore(model(), { maxStates: WARM_UP_STATES / 10 });
       const e = explore(model(), { maxSeconds: spec.maxSeconds });
       r = { ...e, complete: e.bound === null };
       break;

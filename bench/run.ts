@@ -14,7 +14,7 @@
  *
  *   npm run bench [-- --json] [--budget SECONDS] [--max-n N] [--contexts 1,2,3] [--runners LIST] [--no-graph]
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import v8 from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { PARALLEL_FROM } from '../src/engine/packed/exploreFast.ts';
@@ -56,8 +56,8 @@ function parseArgs(argv: string[]): Args {
     .option('--json', 'print one JSON object instead of the table', false)
     .option('--budget <seconds>', 'time budget per run; a size predicted to exceed it is skipped', positive('--budget', 1), 60)
     .option('--max-n <devices>', 'largest number of devices', positive('--max-n', 2), 12)
-    .option('--contexts <list>', 'user contexts per model, a list of 1, 2 and 3 (3 adds a second iommufd context)', contexts, [1, 2, 3] as Contexts[])
-    .option('--runners <list>', `columns to measure, a list of ${RUNNERS.join(', ')}`, runners, new Set(RUNNERS))
+    .addOption(new Option('--contexts <list>', 'user contexts per model, a list of 1, 2 and 3 (3 adds a second iommufd context)').argParser(contexts).default([1, 2, 3] as Contexts[], '1,2,3'))
+    .addOption(new Option('--runners <list>', `columns to measure, a list of ${RUNNERS.join(', ')}`).argParser(runners).default(new Set(RUNNERS), 'all'))
     .option('--no-graph', 'skip the xstate/graph runs (the same as leaving graph out of --runners)')
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' });
