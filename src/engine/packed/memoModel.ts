@@ -22,6 +22,7 @@ import { eventKey, successor, type IommuEvent } from '../../machines/events.ts';
 import type { Model } from '../../machines/model.ts';
 import type { SystemState } from '../../machines/state.ts';
 import { globalChanged, type Code, type StateCodec } from './codec.ts';
+import { ConfinedStates } from './confined.ts';
 import { IdTable } from './idTable.ts';
 import { ReadRecorder, SEVERAL_SLOTS } from './recorder.ts';
 import { ReadTrie } from './readTrie.ts';
@@ -61,6 +62,7 @@ export class MemoModel {
   readonly events: readonly IommuEvent[] = this.universe.values;
   readonly blocks: readonly EventBlock[];
   private readonly rec: ReadRecorder;
+  private readonly confined: ConfinedStates;
   private readonly blockTrie: ReadTrie<BlockLeaf>;
   private readonly callTrie: ReadTrie<CallLeaf>;
   private readonly scanCache: ScanCache;
@@ -76,11 +78,11 @@ export class MemoModel {
     stateInvs: readonly Invariant[],
   ) {
     this.rec = new ReadRecorder(codec);
+    this.confined = new ConfinedStates(codec);
     this.blockTrie = new ReadTrie();
     this.callTrie = new ReadTrie();
     this.blocks = eventBlocks(model.scenario);
-    this.scanCache = new ScanCache(this.rec, codec, stateInvs.map((i) => i.scan!), model.scenario);
-
+    this.scanCache = new ScanCache(this.rec, this.confined, codec, stateInvs.map((i) => i.scan!), model.scenario);
   }
 
   /** The universe index of `e`. */
@@ -118,28 +120,55 @@ export class MemoModel {
   }
 
   /**
+   * Block b and its calls, each with its result, in the state coded by `code` confined to slot
+   * j (or to the global part, j = NO_SLOT; ./confined.ts): what block() and call() give there,
+   * without recording, when the block, its calls and the step invariants on their successors
+   * looked at nothing else (the writes are then ids, no patches); null when one of them did.
+   */
+  confinedBlock(b: number, code: Code, j: number): { u: number; leaf: CallLeaf }[] | null {
+    const c = this.confined;
+    const s = c.state(code, j);
+    const events = this.blocks[b]!.events(s);
+    if (c.strayed) return null;
+    const out: { u: number; leaf: CallLeaf }[] = [];
+    for (const e of events) {
+      const u = this.eventId(e);
+      const { leaf } = this.run(u, s, () => {});
+      const writes = leaf.next !== null ? this.plainWrites(s, leaf.next, code) : [];
+      if (c.strayed) return null;
+      out.push({ u, leaf: { outcome: leaf.outcome, succ: leaf.succ, writes: Int32Array.from(writes), broken: leaf.broken, slot: j } });
+    }
+    return out;
+  }
+
+  /** The writes (pairs component, id) from the state `s`, coded by `code`, to `next`, a successor built from it. */
+  private plainWrites(s: SystemState, next: SystemState, code: Code): number[] {
+    const writes: number[] = [];
+    if (next === s) return writes;
+    // Only the parts the call replaced need interning (the semantic functions share the rest).
+    if (globalChanged(next, s)) {
+      const g = this.codec.globalId(next, code[0]!);
+      if (g !== code[0]) writes.push(0, g);
+    }
+    if (next.devices === s.devices) return writes;
+    if (next.devices.length !== this.codec.n) throw new Error(`exploreFast: a successor has ${next.devices.length} device slots, the scenario ${this.codec.n}`);
+    for (let j = 0; j < this.codec.n; j++) {
+      const d = next.devices[j]!;
+      if (d === s.devices[j]) continue;
+      const id = this.codec.deviceId(d, code[1 + j]!);
+      if (id !== code[1 + j]) writes.push(1 + j, id);
+    }
+    return writes;
+  }
+
+  /**
    * Kernel call `u` run directly on the decoded state, not cached: for calls that read so much
    * of the state that caching them would rarely hit.
    */
   callDirect(u: number, code: Code): CallLeaf {
     const s = (this.decoded ??= this.codec.decode(code));
     const { leaf } = this.run(u, s, () => {});
-    const writes: number[] = [];
-    const next = leaf.next;
-    if (next && next !== s) {
-      // Only the parts the call replaced need interning (the semantic functions share the rest).
-      if (globalChanged(next, s)) {
-        const g = this.codec.globalId(next, code[0]!);
-        if (g !== code[0]) writes.push(0, g);
-      }
-      if (next.devices.length !== this.codec.n) throw new Error(`exploreFast: a successor has ${next.devices.length} device slots, the scenario ${this.codec.n}`);
-      for (let j = 0; j < this.codec.n; j++) {
-        const d = next.devices[j]!;
-        if (d === s.devices[j]) continue;
-        const id = this.codec.deviceId(d, code[1 + j]!);
-        if (id !== code[1 + j]) writes.push(1 + j, id);
-      }
-    }
+    const writes = leaf.next !== null ? this.plainWrites(s, leaf.next, code) : [];
     return { outcome: leaf.outcome, succ: leaf.succ, writes: Int32Array.from(writes), broken: leaf.broken, slot: SEVERAL_SLOTS };
   }
 

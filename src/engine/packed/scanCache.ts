@@ -5,12 +5,15 @@
  * a recording view of the state: the invariants stay the only definition of the verdicts.
  *
  * A step that read nothing beyond the global part and its own slot is a function of (accumulator,
- * global id, tuple id) and is kept in a flat map keyed by those: one lookup per slot. A step that
- * read more goes to a ReadTrie keyed by everything it read (correct, only slower).
+ * global id, tuple id) and is kept in a flat map keyed by those: one lookup per slot. A miss runs
+ * the step first on the state confined to those (./confined.ts), which tells that without
+ * recording. A step that looked further runs again on a recording view and goes to a ReadTrie
+ * keyed by everything it read (correct, only slower).
  */
 import type { DeviceScan, ScanValue } from '../../invariants/deviceScan.ts';
 import type { Scenario } from '../../machines/scenario.ts';
 import type { Code, StateCodec } from './codec.ts';
+import type { ConfinedStates } from './confined.ts';
 import { Grid } from './grid.ts';
 import { IdTable } from './idTable.ts';
 import { NO_SLOT, type ReadRecorder } from './recorder.ts';
@@ -38,6 +41,7 @@ export class ScanCache {
 
   constructor(
     private readonly rec: ReadRecorder,
+    private readonly confined: ConfinedStates,
     private readonly codec: StateCodec,
     private readonly scans: readonly DeviceScan[],
     private readonly scenario: Scenario,
@@ -117,6 +121,13 @@ export class ScanCache {
   private slow(trie: ReadTrie<number>, root: number, code: Code, slot: number, run: (s: Parameters<DeviceScan['end']>[1]) => number, keep: (v: number) => void): number {
     const hit = trie.get(root, code);
     if (hit !== undefined) return hit;
+    // First on the state confined to the global part and slot `slot`: when the step looked at
+    // nothing else, its value is a function of the flat map's key.
+    const v0 = run(this.confined.state(code, slot));
+    if (!this.confined.strayed) {
+      keep(v0);
+      return v0;
+    }
     const view = this.rec.begin(code, 0);
     const v = run(view.state);
     const path = this.rec.end();

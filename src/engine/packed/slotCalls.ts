@@ -5,10 +5,12 @@
  * keeps them for one (slot, global id, tuple id): expanding a state then takes one lookup per
  * slot instead of one trie walk per block and per call.
  *
- * An entry is made from the MemoModel's own cached results (so the semantic functions stay the
- * only source of successors) and trusts nothing declared: a block whose recorded path, or one of
- * whose calls' paths, read another slot (or several) is left generic (null) in the entry, and
- * the engine expands it per state through the MemoModel as before. A patch a call writes to slot j
+ * An entry is made by running each block and its calls on the state confined to slot j
+ * (MemoModel.confinedBlock, ./confined.ts: the semantic functions stay the only source of
+ * successors) and trusts nothing declared: a block that, or one of whose calls, looked at
+ * another slot is made from the MemoModel's recorded results instead, and when those read
+ * another slot (or several) too, it is left generic (null) in the entry, and the engine expands
+ * it per state through the MemoModel. A patch a call writes to slot j
  * (ReadRecorder.writesOf) is resolved here to the patched tuple's id, once per entry; patches
  * to other slots stay patches, resolved per state.
  */
@@ -81,6 +83,14 @@ export class SlotCalls {
     const out: number[] = [];
     const members = this.members[j]!;
     const starts = members.map((b): number => {
+      const confined = memo.confinedBlock(b, code, slot);
+      if (confined !== null) {
+        const ops: number[] = [confined.length];
+        for (const { u, leaf } of confined) ops.push(u, leaf.outcome, leaf.succ ? 1 : 0, leaf.writes.length, ...leaf.writes, leaf.broken ? this.broken.push(leaf.broken) - 1 : -1);
+        const at = members.length + out.length;
+        out.push(...ops);
+        return at;
+      }
       const block = memo.block(b, code);
       if (!readsOnly(block.slot)) return GENERIC;
       const ops: number[] = [block.us.length];
