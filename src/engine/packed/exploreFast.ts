@@ -13,10 +13,11 @@
  *   A call that has missed 512 times and on more than a quarter of its calls (it reads nearly
  *   the whole state) runs directly on the decoded state from then on: the same result, without
  *   the cache.
- * - Those cached results are gathered per device slot (./slotCalls.ts): the blocks about slot j
- *   and their calls' results, for every state with the same global id and slot-j tuple, laid out
- *   in one Int32Array. Expanding a state is then one lookup per slot and a walk over that array;
- *   a block whose results read other slots is expanded through the caches per state.
+ * - Those results are gathered per device slot (./slotCalls.ts): the blocks about slot j and
+ *   their calls' results, for every state with the same global id and slot-j tuple, laid out in
+ *   one Int32Array, made by running them on the state confined to slot j (./confined.ts).
+ *   Expanding a state is then one lookup per slot and a walk over that array; a block whose
+ *   results read other slots is expanded through the caches per state.
  * - Successors are looked up in the visited set in batches (./successorBatch.ts), in order.
  * - A new state's state invariants are their scans (src/invariants/deviceScan.ts), one cached
  *   step per device slot (./scanCache.ts).

@@ -14,6 +14,10 @@
  * a recorded run on the components it read makes the function take the same path, so it returns
  * the same value; a successor differs from its state only in components that the result does
  * not share with the view, and those are written as ids (see ReadRecorder.writesOf).
+ *
+ * confinedBlock runs a block and its calls on the state confined to one slot (./confined.ts)
+ * instead, for the per-slot entries: the same soundness argument with the read set checked to
+ * be within (global part, that slot) rather than recorded field by field.
  */
 import { ERRNO, type Errno } from '../../kernel/errno.ts';
 import type { Invariant } from '../../invariants/index.ts';
