@@ -6,14 +6,12 @@
  * slot gives the calls, outcomes, successor codes and step invariants of model.apply (fixed
  * seed; FC_SEED overrides it).
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectLeafIsApply, walkReachable } from '../helpers/memoModel.ts';
 import { StateCodec } from '../../src/engine/packed/codec.ts';
 import { ConfinedStates } from '../../src/engine/packed/confined.ts';
-import { MemoModel, OUTCOMES } from '../../src/engine/packed/memoModel.ts';
+import { MemoModel } from '../../src/engine/packed/memoModel.ts';
 import { NO_SLOT } from '../../src/engine/packed/recorder.ts';
-import { INVARIANTS } from '../../src/invariants/index.ts';
-import { successor } from '../../src/machines/events.ts';
 import { buildModel } from '../../src/machines/model.ts';
 import { patchDevice, updateDevice, type SystemState } from '../../src/machines/state.ts';
 import { currentVariant } from '../../src/machines/variants/index.ts';
@@ -77,47 +75,16 @@ describe('ConfinedStates', () => {
 
 describe(`MemoModel.confinedBlock equals model.apply on reachable states (seed ${SEED})`, () => {
   it('same calls, outcomes, successor codes and step invariants for every block that stayed in its slot', () => {
-    const codec = new StateCodec(model.init);
-    const stepInvs = INVARIANTS.filter((i) => i.step);
-    const memo = new MemoModel(model, codec, stepInvs, INVARIANTS.filter((i) => i.scan));
-    const code = new Int32Array(codec.extLength);
-    const want = new Int32Array(codec.k);
     let stayed = 0;
-    fc.assert(
-      fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), (picks) => {
-        let s: SystemState = model.init;
-        for (const p of picks) {
-          codec.encode(s, code);
-          memo.blocks.forEach((block, b) => {
-            const ops = memo.confinedBlock(b, code, block.slot ?? NO_SLOT);
-            if (ops === null) return;
-            stayed++;
-            const events = block.events(s);
-            expect(ops.map(({ u }) => memo.events[u])).toEqual(events);
-            for (const { u, leaf } of ops) {
-              const r = model.apply(s, memo.events[u]!);
-              const next = successor(r);
-              expect(OUTCOMES[leaf.outcome]).toBe(r.ok ? null : r.errno);
-              expect(leaf.succ).toBe(next !== null);
-              if (!next) continue;
-              const got = code.slice(0, codec.k);
-              for (let j = 0; j < leaf.writes.length; j += 2) got[leaf.writes[j]!] = leaf.writes[j + 1]!;
-              codec.encode(next, want);
-              expect([...got]).toEqual([...want]);
-              const broken = stepInvs.flatMap((inv, i) => {
-                const reason = inv.step!(s, memo.events[u]!, next, model.scenario);
-                return reason === null ? [] : [[i, reason]];
-              });
-              expect(leaf.broken ?? []).toEqual(broken);
-            }
-          });
-          const events = model.events(s);
-          const next = successor(model.apply(s, events[p % events.length]!));
-          if (next) s = next;
-        }
-      }),
-      { seed: SEED, numRuns: 60 },
-    );
+    walkReachable(model, SEED, (s, m) => {
+      m.memo.blocks.forEach((block, b) => {
+        const ops = m.memo.confinedBlock(b, m.code, block.slot ?? NO_SLOT);
+        if (ops === null) return;
+        stayed++;
+        expect(ops.map(({ u }) => m.memo.events[u])).toEqual(block.events(s));
+        for (const { u, leaf } of ops) expectLeafIsApply(model, m, s, u, leaf);
+      });
+    });
     expect(stayed).toBeGreaterThan(1000);
   });
 });

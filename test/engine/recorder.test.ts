@@ -5,13 +5,11 @@
  * reachable states of the scaling model and every enabled call, the cached call (outcome,
  * successor code) equals model.apply on the decoded state (fixed seed; FC_SEED overrides it).
  */
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { expectLeafIsApply, walkReachable } from '../helpers/memoModel.ts';
 import { StateCodec } from '../../src/engine/packed/codec.ts';
-import { MemoModel, OUTCOMES } from '../../src/engine/packed/memoModel.ts';
+
 import { ReadRecorder } from '../../src/engine/packed/recorder.ts';
-import { INVARIANTS } from '../../src/invariants/index.ts';
-import { successor } from '../../src/machines/events.ts';
 import { buildModel } from '../../src/machines/model.ts';
 import { patchDevice, updateDevice, type SystemState } from '../../src/machines/state.ts';
 import { currentVariant } from '../../src/machines/variants/index.ts';
@@ -105,42 +103,10 @@ describe('ReadRecorder', () => {
 
 describe(`MemoModel equals model.apply on reachable states (seed ${SEED})`, () => {
   it('same outcome, same successor code, same step invariants', () => {
-    const codec = new StateCodec(model.init);
-    const stepInvs = INVARIANTS.filter((i) => i.step);
-    const memo = new MemoModel(model, codec, stepInvs, INVARIANTS.filter((i) => i.scan));
-    const code = new Int32Array(codec.extLength);
-    const want = new Int32Array(codec.k);
-    fc.assert(
-      fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), (picks) => {
-        let s: SystemState = model.init;
-        for (const p of picks) {
-          codec.encode(s, code);
-          codec.extend(code);
-          const events = model.events(s);
-          const us = memo.blocks.flatMap((_, b) => [...memo.block(b, code).us]);
-          expect(us.map((u) => memo.events[u])).toEqual(events);
-          for (const u of us) {
-            const leaf = memo.call(u, code);
-            const r = model.apply(s, memo.events[u]!);
-            const next = successor(r);
-            expect(OUTCOMES[leaf.outcome]).toBe(r.ok ? null : r.errno);
-            expect(leaf.succ).toBe(next !== null);
-            if (!next) continue;
-            const got = code.slice(0, codec.k);
-            for (let j = 0; j < leaf.writes.length; j += 2) got[leaf.writes[j]!] = codec.written(code, leaf.writes[j]!, leaf.writes[j + 1]!);
-            codec.encode(next, want);
-            expect([...got]).toEqual([...want]);
-            const broken = stepInvs.flatMap((inv, i) => {
-              const reason = inv.step!(s, memo.events[u]!, next, model.scenario);
-              return reason === null ? [] : [[i, reason]];
-            });
-            expect(leaf.broken ?? []).toEqual(broken);
-          }
-          const next = successor(model.apply(s, events[p % events.length]!));
-          if (next) s = next;
-        }
-      }),
-      { seed: SEED, numRuns: 60 },
-    );
+    walkReachable(model, SEED, (s, m) => {
+      const us = m.memo.blocks.flatMap((_, b) => [...m.memo.block(b, m.code).us]);
+      expect(us.map((u) => m.memo.events[u])).toEqual(model.events(s));
+      for (const u of us) expectLeafIsApply(model, m, s, u, m.memo.call(u, m.code));
+    });
   });
 });

@@ -79,29 +79,14 @@ export class SlotCalls {
    */
   make(j: number, code: Code, memo: MemoModel, call: (u: number) => CallLeaf): number {
     const slot = j < this.codec.n ? j : NO_SLOT;
-    const readsOnly = (s: number) => s === NO_SLOT || s === slot;
     const out: number[] = [];
     const members = this.members[j]!;
     const starts = members.map((b): number => {
-      const confined = memo.confinedBlock(b, code, slot);
-      if (confined !== null) {
-        const ops: number[] = [confined.length];
-        for (const { u, leaf } of confined) ops.push(u, leaf.outcome, leaf.succ ? 1 : 0, leaf.writes.length, ...leaf.writes, leaf.broken ? this.broken.push(leaf.broken) - 1 : -1);
-        const at = members.length + out.length;
-        out.push(...ops);
-        return at;
-      }
-      const block = memo.block(b, code);
-      if (!readsOnly(block.slot)) return GENERIC;
-      const ops: number[] = [block.us.length];
-      for (const u of block.us) {
-        const leaf = call(u);
-        if (!readsOnly(leaf.slot)) return GENERIC;
-        const w = slot === NO_SLOT ? leaf.writes : this.resolved(leaf.writes, slot, code);
-        ops.push(u, leaf.outcome, leaf.succ ? 1 : 0, w.length, ...w, leaf.broken ? this.broken.push(leaf.broken) - 1 : -1);
-      }
+      const calls = memo.confinedBlock(b, code, slot) ?? this.recorded(b, code, slot, memo, call);
+      if (calls === null) return GENERIC;
       const at = members.length + out.length;
-      out.push(...ops);
+      out.push(calls.length);
+      for (const { u, leaf } of calls) out.push(u, leaf.outcome, leaf.succ ? 1 : 0, leaf.writes.length, ...leaf.writes, leaf.broken ? this.broken.push(leaf.broken) - 1 : -1);
       return at;
     });
     const at = this.used;
@@ -113,6 +98,23 @@ export class SlotCalls {
     this.index[j]!.set(code[0]!, this.tupleKey(j, code), at);
     this.made++;
     return at;
+  }
+
+  /**
+   * Block b's calls from the MemoModel's recorded results, a patch to slot `slot` resolved to an
+   * id; null when the block or one of its calls read another slot.
+   */
+  private recorded(b: number, code: Code, slot: number, memo: MemoModel, call: (u: number) => CallLeaf): { u: number; leaf: CallLeaf }[] | null {
+    const readsOnly = (s: number) => s === NO_SLOT || s === slot;
+    const block = memo.block(b, code);
+    if (!readsOnly(block.slot)) return null;
+    const calls: { u: number; leaf: CallLeaf }[] = [];
+    for (const u of block.us) {
+      const leaf = call(u);
+      if (!readsOnly(leaf.slot)) return null;
+      calls.push({ u, leaf: slot === NO_SLOT ? leaf : { ...leaf, writes: this.resolved(leaf.writes, slot, code) } });
+    }
+    return calls;
   }
 
   private reserve(words: number): void {
