@@ -29,14 +29,17 @@ import { INVARIANTS } from './invariants/index.ts';
 
 export { defineVariant, kernelOf, type Variant } from './machines/variants/defineVariant.ts';
 export { VARIANTS, findVariant } from './machines/variants/index.ts';
-export type { Env, Kernel, KernelFn, KernelFnName, DevArg, CtxArg, CtxDevArg, NoArg } from './machines/semantics/kernel.ts';
+export type { Env, Kernel, KernelFn, KernelFnName, DevArg, CtxArg, CtxDevArg, GroupArg, CtxGroupArg, NoArg } from './machines/semantics/kernel.ts';
 /** The current kernel's rule table: call `currentKernel.<fn>(env, s, a)` to run the unmodified rule. */
 export { currentKernel } from './machines/semantics/index.ts';
 export { ok, err, errAfter, ERRNO, type Errno, type KernelResult, type KernelOk, type KernelErr } from './kernel/errno.ts';
 export {
+  groupOf,
   presentDevices,
   updateDevice,
   updateGroup,
+  updateVfioGroup,
+  updateContainer,
   warnOn,
   ictxOwner,
   type SystemState,

@@ -100,9 +100,10 @@ function badResult(r: unknown, s: SystemState): string | null {
   const badState = (x: unknown, what: string): string | null => {
     if (x === null || typeof x !== 'object' || Array.isArray(x)) return `${what} ${describeValue(x)} instead of a state`;
     const st = x as Partial<SystemState>;
-    if (!st.group || typeof st.group !== 'object') return `${what} a state without "group"`;
+    if (!Array.isArray(st.groups) || st.groups.length !== s.groups.length) return `${what} a state whose "groups" is not an array of ${s.groups.length}`;
     if (!Array.isArray(st.devices) || st.devices.length !== s.devices.length) return `${what} a state whose "devices" is not an array of ${s.devices.length}`;
-    if (!st.vfio_group || typeof st.vfio_group !== 'object') return `${what} a state without "vfio_group"`;
+    if (!Array.isArray(st.vfio_groups) || st.vfio_groups.length !== s.groups.length) return `${what} a state whose "vfio_groups" is not an array of ${s.groups.length}`;
+    if (!Array.isArray(st.containers) || st.containers.length !== s.containers.length) return `${what} a state whose "containers" is not an array of ${s.containers.length}`;
     if (!Array.isArray(st.iommufd_groups)) return `${what} a state without an "iommufd_groups" array`;
     if (st.warn !== null && typeof st.warn !== 'string') return `${what} a state whose "warn" is neither null nor a string`;
     return null;

@@ -58,3 +58,30 @@ export function countDevices(parts: {
     end: (n, s, scenario) => parts.check(s, n, scenario),
   };
 }
+
+/**
+ * A count per IOMMU group over the device slots (`counts` each slot, added to its group's
+ * total), then a check of each group's total, in group order; the first reason wins.
+ */
+export function countDevicesPerGroup(parts: {
+  counts: (s: SystemState, i: number, scenario: Scenario) => boolean;
+  check: (s: SystemState, g: number, n: number, scenario: Scenario) => string | null;
+}): DeviceScan<readonly number[]> {
+  return {
+    start: (s) => s.groups.map(() => 0),
+    device(acc, s, i, scenario) {
+      if (!parts.counts(s, i, scenario)) return acc;
+      const next = acc.slice();
+      const g = scenario.devices[i]?.group ?? 0;
+      next[g] = (next[g] ?? 0) + 1;
+      return next;
+    },
+    end(acc, s, scenario) {
+      for (let g = 0; g < s.groups.length; g++) {
+        const r = parts.check(s, g, acc[g] ?? 0, scenario);
+        if (r !== null) return r;
+      }
+      return null;
+    },
+  };
+}

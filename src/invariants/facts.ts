@@ -1,8 +1,8 @@
 /** Derived facts about a model state that several invariants read. */
 import { BLOCKING_DOMAIN, DEFAULT_DOMAIN, containerDomain, type DomainName } from '../kernel/domains.ts';
 import { DRIVERS, isDriverName, usesDmaApi } from '../kernel/drivers.ts';
-import type { Scenario } from '../machines/scenario.ts';
-import type { DeviceState, SystemState } from '../machines/state.ts';
+import { scenarioGroups, type Scenario } from '../machines/scenario.ts';
+import { groupOf, type DeviceState, type GroupState, type SystemState } from '../machines/state.ts';
 
 /** The device is bound to a driver that uses the DMA API (counted by owner_cnt). */
 export const dmaApiBound = (d: DeviceState): boolean => !!d.driver && isDriverName(d.driver) && usesDmaApi(d.driver);
@@ -13,33 +13,56 @@ export function userOf(d: DeviceState): number | null {
   return d.iommufd ? d.iommufd.ctx : null;
 }
 
-/** The user context behind the group's owner cookie, or null. */
-export function ownerContext(s: SystemState): number | null {
-  const o = s.group.owner;
+/** The IOMMU group (struct iommu_group) device slot `i` belongs to. */
+export const groupOfDevice = (s: SystemState, scenario: Scenario, i: number): GroupState => s.groups[groupOf(scenario, i)]!;
+
+/** The user context behind group g's owner cookie, or null. */
+export function ownerContext(s: SystemState, g: number): number | null {
+  const o = s.groups[g]?.owner ?? null;
   if (o === null) return null;
-  if (o === 'vfio_group') return s.vfio_group.opened_by;
+  if (o === 'vfio_group') return s.vfio_groups[g]?.opened_by ?? null;
   return Number(o.slice('ictx:'.length));
 }
 
-/** Domains the owner may have the group on: blocking, or its own container/hwpt domains. */
-export function ownerMayUse(s: SystemState, domain: DomainName | null): boolean {
+/** Domains group g's owner may have it on: blocking, or its own container/hwpt domains. */
+export function ownerMayUse(s: SystemState, g: number, domain: DomainName | null): boolean {
   if (domain === BLOCKING_DOMAIN) return true;
-  const o = s.group.owner;
+  const o = s.groups[g]?.owner ?? null;
   if (o === null || domain === null) return false;
-  if (o === 'vfio_group') return s.vfio_group.opened_by !== null && domain === containerDomain(s.vfio_group.opened_by);
+  const opener = s.vfio_groups[g]?.opened_by ?? null;
+  if (o === 'vfio_group') return opener !== null && domain === containerDomain(opener);
   return domain.startsWith(`hwpt:${o.slice('ictx:'.length)}.`);
 }
 
-/** Is the domain still allocated? (kernel-semantics.md I17) */
-export function isLive(s: SystemState, domain: DomainName): boolean {
-  if (domain === DEFAULT_DOMAIN) return s.group.default_domain;
-  if (domain === BLOCKING_DOMAIN) return s.group.blocking_domain;
-  if (domain === 'sva') return s.devices.some((d) => d.sva);
+/** Is the domain, as seen from group g, still allocated? (kernel-semantics.md I17) */
+export function isLive(s: SystemState, g: number, domain: DomainName): boolean {
+  const group = s.groups[g];
+  if (domain === DEFAULT_DOMAIN) return !!group?.default_domain;
+  if (domain === BLOCKING_DOMAIN) return !!group?.blocking_domain;
+  if (domain === 'sva') return !!group?.devices.some((i) => s.devices[i]?.sva);
   let m = /^private:(\d+)$/.exec(domain);
   if (m) return !!s.devices[Number(m[1])]?.private_domain;
   m = /^container:(\d+)$/.exec(domain);
-  if (m) return s.vfio_group.iommu_set && s.vfio_group.opened_by === Number(m[1]);
+  if (m) return !!s.containers[Number(m[1])]?.iommu_set;
   return domain.startsWith('hwpt:'); // iommufd refuses to destroy a hwpt in use (-EBUSY)
+}
+
+/**
+ * " in group NAME" when the scenario has more than one IOMMU group, else "": reasons name the
+ * group only where there is a choice (one-group scenarios read as before).
+ */
+export function inGroup(scenario: Scenario, g: number): string {
+  const groups = scenarioGroups(scenario);
+  return groups.length > 1 ? ` in group ${groups[g]?.name ?? g}` : '';
+}
+
+/** The first reason `f` gives for any IOMMU group, in group order. */
+export function firstGroupReason(s: SystemState, f: (g: GroupState, gi: number) => string | null): string | null {
+  for (let gi = 0; gi < s.groups.length; gi++) {
+    const r = f(s.groups[gi]!, gi);
+    if (r !== null) return r;
+  }
+  return null;
 }
 
 /** Name of device `i` in the scenario, for reasons. */

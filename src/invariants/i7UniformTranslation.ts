@@ -1,6 +1,6 @@
 import { defineInvariant } from './defineInvariant.ts';
 import { firstReason } from './deviceScan.ts';
-import { devName } from './facts.ts';
+import { devName, groupOfDevice } from './facts.ts';
 
 /** I7: every member's RID is translated by group->domain. */
 export const i7UniformTranslation = defineInvariant({
@@ -11,7 +11,8 @@ export const i7UniformTranslation = defineInvariant({
   scan: firstReason({
     device(s, i, scenario) {
       const d = s.devices[i]!;
-      return d.present && d.hw !== s.group.domain ? `${devName(scenario, i)} uses ${d.hw} in hardware but group->domain is ${s.group.domain}` : null;
+      const domain = groupOfDevice(s, scenario, i).domain;
+      return d.present && d.hw !== domain ? `${devName(scenario, i)} uses ${d.hw} in hardware but group->domain is ${domain}` : null;
     },
   }),
 });

@@ -1,6 +1,7 @@
 import { defineInvariant } from './defineInvariant.ts';
 import { firstReason } from './deviceScan.ts';
-import { devName, ownerContext, userOf } from './facts.ts';
+import { devName, groupOfDevice, ownerContext, userOf } from './facts.ts';
+import { groupOf } from '../machines/state.ts';
 
 /** I8: every user-accessible device of the group belongs to the owner's one context. */
 export const i8OneSecurityContext = defineInvariant({
@@ -14,9 +15,10 @@ export const i8OneSecurityContext = defineInvariant({
       const d = s.devices[i]!;
       const u = userOf(d);
       if (u === null) return null;
-      const owner = ownerContext(s);
-      if (u !== owner) return `${devName(scenario, i)} is accessible to ctx${u} but the group owner is ${s.group.owner ?? 'NULL'}${owner !== null ? ` (ctx${owner})` : ''}`;
-      if (d.iommufd && s.vfio_group.opened_by !== null) return `${devName(scenario, i)} is bound through its cdev while the VFIO group file is open`;
+      const gi = groupOf(scenario, i);
+      const owner = ownerContext(s, gi);
+      if (u !== owner) return `${devName(scenario, i)} is accessible to ctx${u} but the group owner is ${groupOfDevice(s, scenario, i).owner ?? 'NULL'}${owner !== null ? ` (ctx${owner})` : ''}`;
+      if (d.iommufd && s.vfio_groups[gi]!.opened_by !== null) return `${devName(scenario, i)} is bound through its cdev while the VFIO group file is open`;
       return null;
     },
   }),

@@ -1,6 +1,7 @@
 import { defineInvariant } from './defineInvariant.ts';
 import { firstReason } from './deviceScan.ts';
 import { devName, ownerMayUse, userOf } from './facts.ts';
+import { groupOf } from '../machines/state.ts';
 
 /** I9: a device exposed to user space is isolated: owned group, blocking or owner's domain. */
 export const i9ExposureImpliesIsolation = defineInvariant({
@@ -13,8 +14,9 @@ export const i9ExposureImpliesIsolation = defineInvariant({
       const d = s.devices[i]!;
       const u = userOf(d);
       if (u === null) return null;
-      if (s.group.owner === null) return `${devName(scenario, i)} is accessible to ctx${u} but the group has no owner`;
-      if (!ownerMayUse(s, d.hw)) return `${devName(scenario, i)} is accessible to ctx${u} but its hardware uses ${d.hw ?? 'no domain (NULL)'}`;
+      const gi = groupOf(scenario, i);
+      if (s.groups[gi]!.owner === null) return `${devName(scenario, i)} is accessible to ctx${u} but the group has no owner`;
+      if (!ownerMayUse(s, gi, d.hw)) return `${devName(scenario, i)} is accessible to ctx${u} but its hardware uses ${d.hw ?? 'no domain (NULL)'}`;
       return null;
     },
   }),

@@ -2,22 +2,34 @@ import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
 import { defineInvariant } from './defineInvariant.ts';
 import type { DeviceScan, ScanValue } from './deviceScan.ts';
 import type { Scenario } from '../machines/scenario.ts';
-import type { SystemState } from '../machines/state.ts';
+import { groupOf, type SystemState } from '../machines/state.ts';
+import { scenarioGroups } from '../machines/scenario.ts';
+import { inGroup } from './facts.ts';
 
 /**
- * The scan's accumulator: the first reason found (or null), then what the device slots count for
- * the kernel's counters: VFIO drivers bound, cdevs bound to an iommufd, device fds open through
- * the group file, and per context the devices attached to a hwpt.
+ * The scan's accumulator: the first reason found (or null), then per IOMMU group what its device
+ * slots count for the kernel's counters (VFIO drivers bound, cdevs bound to an iommufd, device
+ * fds open through the group file), then per (context, group) the devices attached to a hwpt.
  */
-type Acc = readonly [string | null, number, number, number, ...number[]];
-/** Where the per-context counts start in Acc. */
-const CTX = 4;
+type Acc = readonly [string | null, ...number[]];
+/** Per-group counters in Acc: three each, from index 1. */
+const PER_GROUP = 3;
+const at = (g: number, k: 0 | 1 | 2): number => 1 + g * PER_GROUP + k;
+const attachedAt = (groups: number, ctx: number, g: number): number => 1 + groups * PER_GROUP + ctx * groups + g;
 
-function groupReason(s: SystemState): string | null {
-  const g = s.group;
-  if (!Number.isInteger(g.owner_cnt) || g.owner_cnt < 0) return `owner_cnt is ${g.owner_cnt}`;
-  if (g.owner_cnt > s.devices.length) return `owner_cnt is ${g.owner_cnt}, more than the ${s.devices.length} devices could account for`;
-  if (g.owner !== null && g.owner_cnt === 0) return `owner is ${g.owner} with owner_cnt 0`;
+const count = (acc: Acc, k: number): number => (acc[k] as number | undefined) ?? 0;
+
+function groupReason(s: SystemState, scenario: Scenario): string | null {
+  if (s.groups.length !== scenarioGroups(scenario).length || s.vfio_groups.length !== s.groups.length) {
+    return `the state has ${s.groups.length} groups and ${s.vfio_groups.length} VFIO groups, the scenario ${scenarioGroups(scenario).length}`;
+  }
+  for (let gi = 0; gi < s.groups.length; gi++) {
+    const g = s.groups[gi]!;
+    const where = inGroup(scenario, gi);
+    if (!Number.isInteger(g.owner_cnt) || g.owner_cnt < 0) return `owner_cnt${where} is ${g.owner_cnt}`;
+    if (g.owner_cnt > s.devices.length) return `owner_cnt${where} is ${g.owner_cnt}, more than the ${s.devices.length} devices could account for`;
+    if (g.owner !== null && g.owner_cnt === 0) return `owner${where} is ${g.owner} with owner_cnt 0`;
+  }
   return null;
 }
 
@@ -26,45 +38,52 @@ function deviceReason(s: SystemState, i: number, scenario: Scenario): string | n
   const spec = scenario.devices[i];
   if (!spec) return `device slot ${i} is not in the scenario`;
   if (!d.present && (d.driver || d.hw || d.group_fd !== null || d.iommufd)) return `${spec.name} is absent but still has state`;
-  if (d.present !== s.group.devices.includes(i)) return `${spec.name} is ${d.present ? 'present but not' : 'absent but'} in group->devices`;
+  if (d.present !== !!s.groups[groupOf(scenario, i)]?.devices.includes(i)) return `${spec.name} is ${d.present ? 'present but not' : 'absent but'} in group->devices`;
   if (d.driver && !spec.drivers.includes(d.driver)) return `${spec.name} is bound to ${d.driver}, not one of its drivers`;
   return null;
 }
 
 /** The kernel's counters against what the device slots count (the model keeps both, as the kernel does). */
 function counterReason(s: SystemState, acc: Acc, scenario: Scenario): string | null {
-  const v = s.vfio_group;
-  if (v.drivers !== acc[1]) return `vfio_group->drivers is ${v.drivers} but ${acc[1]} device(s) are bound to a VFIO driver`;
-  if (v.cdev_device_open_cnt !== acc[2]) return `vfio_group->cdev_device_open_cnt is ${v.cdev_device_open_cnt} but ${acc[2]} cdev(s) are bound to an iommufd`;
-  const users = (v.container ? 1 : 0) + acc[3];
-  if (v.container_users !== users) {
-    return `vfio_group->container_users is ${v.container_users} but the group ${v.container ? 'has a container and' : 'has no container and'} ${acc[3]} device fd(s) are open`;
+  const G = s.groups.length;
+  for (let g = 0; g < G; g++) {
+    const v = s.vfio_groups[g]!;
+    const where = inGroup(scenario, g);
+    const [drivers, cdevs, fds] = [count(acc, at(g, 0)), count(acc, at(g, 1)), count(acc, at(g, 2))];
+    if (v.drivers !== drivers) return `vfio_group->drivers${where} is ${v.drivers} but ${drivers} device(s) are bound to a VFIO driver`;
+    if (v.cdev_device_open_cnt !== cdevs) return `vfio_group->cdev_device_open_cnt${where} is ${v.cdev_device_open_cnt} but ${cdevs} cdev(s) are bound to an iommufd`;
+    const users = (v.container ? 1 : 0) + fds;
+    if (v.container_users !== users) {
+      return `vfio_group->container_users${where} is ${v.container_users} but the group ${v.container ? 'has a container and' : 'has no container and'} ${fds} device fd(s) are open`;
+    }
+    for (let ctx = 0; ctx < scenario.contexts.length; ctx++) {
+      const ig = s.iommufd_groups.find((x) => x.ctx === ctx && x.group === g);
+      const n = count(acc, attachedAt(G, ctx, g));
+      if ((ig?.devices ?? 0) !== n) return `ctx${ctx}'s iommufd group${where} lists ${ig?.devices ?? 0} attached device(s) but ${n} are attached`;
+    }
   }
-  for (let ctx = 0; ctx < scenario.contexts.length; ctx++) {
-    const ig = s.iommufd_groups.find((x) => x.ctx === ctx);
-    const n = acc[CTX + ctx] ?? 0;
-    if ((ig?.devices ?? 0) !== n) return `ctx${ctx}'s iommufd group lists ${ig?.devices ?? 0} attached device(s) but ${n} are attached`;
-  }
-  const stray = s.iommufd_groups.find((x) => x.ctx < 0 || x.ctx >= scenario.contexts.length || x.devices <= 0);
+  const stray = s.iommufd_groups.find((x) => x.ctx < 0 || x.ctx >= scenario.contexts.length || x.group < 0 || x.group >= G || x.devices <= 0);
   return stray ? `iommufd group entry ${JSON.stringify(stray)} is not a context's with attached devices` : null;
 }
 
 const scan: DeviceScan<Acc> = {
-  start: (s, scenario) => [groupReason(s), 0, 0, 0, ...scenario.contexts.map(() => 0)] as Acc,
+  start: (s, scenario) => [groupReason(s, scenario), ...new Array<number>(s.groups.length * (PER_GROUP + scenario.contexts.length)).fill(0)] as Acc,
   device(acc, s, i, scenario) {
     if (acc[0] !== null) return acc;
     const reason = deviceReason(s, i, scenario);
-    if (reason !== null) return [reason, 0, 0, 0];
+    if (reason !== null) return [reason];
     const d = s.devices[i]!;
     const vfio = d.present && !!d.driver && isDriverName(d.driver) && DRIVERS[d.driver].vfio;
     const b = d.iommufd;
     if (!vfio && !b && d.group_fd === null) return acc;
-    const next = [...acc] as [string | null, number, number, number, ...number[]];
-    if (vfio) next[1]++;
-    if (d.group_fd !== null) next[3]++;
+    const g = groupOf(scenario, i);
+    const next = [...acc] as [string | null, ...number[]];
+    const bump = (k: number) => (next[k] = ((next[k] as number | undefined) ?? 0) + 1);
+    if (vfio) bump(at(g, 0));
+    if (d.group_fd !== null) bump(at(g, 2));
     if (b) {
-      next[2]++;
-      if (b.hwpt !== null) next[CTX + b.ctx] = ((next[CTX + b.ctx] as number | undefined) ?? 0) + 1;
+      bump(at(g, 1));
+      if (b.hwpt !== null) bump(attachedAt(s.groups.length, b.ctx, g));
     }
     return next;
   },

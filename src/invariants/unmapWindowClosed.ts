@@ -1,7 +1,7 @@
 import { DEFAULT_DOMAIN } from '../kernel/domains.ts';
 import { defineInvariant } from './defineInvariant.ts';
 import { firstReason } from './deviceScan.ts';
-import { devName, dmaApiBound } from './facts.ts';
+import { devName, dmaApiBound, groupOfDevice } from './facts.ts';
 
 /**
  * UNMAP: a device's DMA after dma_unmap never reaches the freed page. Checked in every state in
@@ -26,7 +26,7 @@ export const unmapWindowClosed = defineInvariant({
     device(s, i, scenario) {
       const d = s.devices[i]!;
       const window = scenario.unmapWindow?.[i];
-      if (!window || s.group.domain !== DEFAULT_DOMAIN || !d.present || !dmaApiBound(d)) return null;
+      if (!window || groupOfDevice(s, scenario, i).domain !== DEFAULT_DOMAIN || !d.present || !dmaApiBound(d)) return null;
       return `${devName(scenario, i)} (${d.driver}, DMA API on the ${scenario.invalidation} default domain) can write a page after dma_unmap freed it: ${window.join(' | ')}`;
     },
   }),

@@ -11,7 +11,8 @@
 import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
 import type { IommuEvent } from './events.ts';
 import type { Scenario } from './scenario.ts';
-import type { SystemState } from './state.ts';
+import { groupOf, type SystemState } from './state.ts';
+import { scenarioGroups } from './scenario.ts';
 
 /** One block of the event list: the calls of one actor on (at most) one device slot. */
 export interface EventBlock {
@@ -45,24 +46,34 @@ function deviceBlock(scenario: Scenario, dev: number): EventBlock {
   return { slot: dev, events };
 }
 
-/** User context `ctx` on the legacy VFIO group path: the group file, then its device fds. */
+/**
+ * User context `ctx` on the legacy VFIO path: its container (VFIO_SET_IOMMU), then per IOMMU
+ * group the group file and the device fds of the group's devices.
+ */
 function vfioGroupBlocks(scenario: Scenario, ctx: number): EventBlock[] {
-  const slots = scenario.devices.map((_, dev) => dev);
-  const opened = (s: SystemState) => s.vfio_group.opened_by === ctx;
-  return [
-    { slot: null, events: (s) => (opened(s) ? [{ type: 'vfio_group_ioctl_set_container', ctx }, { type: 'vfio_ioctl_set_iommu', ctx }] : NONE) },
-    ...slots.map(
-      (dev): EventBlock => ({
-        slot: dev,
-        events: (s) => {
-          const d = s.devices[dev];
-          return opened(s) && d?.present && d.group_fd !== ctx ? [{ type: 'vfio_group_ioctl_get_device_fd', ctx, dev }] : NONE;
-        },
-      }),
-    ),
-    { slot: null, events: (s) => [opened(s) ? { type: 'vfio_group_fops_release', ctx } : { type: 'vfio_group_fops_open', ctx }] },
-    ...slots.map((dev): EventBlock => ({ slot: dev, events: (s) => (s.devices[dev]?.group_fd === ctx ? [{ type: 'vfio_device_fops_release', ctx, dev }] : NONE) })),
-  ];
+  const opened = (s: SystemState, group: number) => s.vfio_groups[group]?.opened_by === ctx;
+  const anyOpened = (s: SystemState) => s.vfio_groups.some((v) => v.opened_by === ctx);
+  const blocks: EventBlock[] = [];
+  scenarioGroups(scenario).forEach((_, group) => {
+    const slots = scenario.devices.flatMap((_, dev) => (groupOf(scenario, dev) === group ? [dev] : []));
+    blocks.push(
+      { slot: null, events: (s) => (opened(s, group) ? [{ type: 'vfio_group_ioctl_set_container', ctx, group }] : NONE) },
+      ...slots.map(
+        (dev): EventBlock => ({
+          slot: dev,
+          events: (s) => {
+            const d = s.devices[dev];
+            return opened(s, group) && d?.present && d.group_fd !== ctx ? [{ type: 'vfio_group_ioctl_get_device_fd', ctx, dev }] : NONE;
+          },
+        }),
+      ),
+      { slot: null, events: (s) => [opened(s, group) ? { type: 'vfio_group_fops_release', ctx, group } : { type: 'vfio_group_fops_open', ctx, group }] },
+      ...slots.map((dev): EventBlock => ({ slot: dev, events: (s) => (s.devices[dev]?.group_fd === ctx ? [{ type: 'vfio_device_fops_release', ctx, dev }] : NONE) })),
+    );
+  });
+  // VFIO_SET_IOMMU on the container: offered while the context holds some group file open.
+  blocks.splice(1, 0, { slot: null, events: (s) => (anyOpened(s) ? [{ type: 'vfio_ioctl_set_iommu', ctx }] : NONE) });
+  return blocks;
 }
 
 /** User context `ctx` on the VFIO cdev + iommufd path, one block per device. */

@@ -11,10 +11,12 @@ import type { DriverName } from '../kernel/drivers.ts';
 import { ok, type KernelResult } from '../kernel/errno.ts';
 import type { Env } from './semantics/kernel.ts';
 import type { SystemState } from './state.ts';
-import { updateDevice } from './state.ts';
+import { groupOf, updateDevice } from './state.ts';
 
 type Dev = { dev: number };
 type Ctx = { ctx: number };
+/** The IOMMU group whose VFIO group file the call acts on. */
+type Grp = { group: number };
 
 /** The event union: the kernel calls actors make. */
 export type IommuEvent =
@@ -28,12 +30,12 @@ export type IommuEvent =
   | ({ type: 'iommu_detach_group' } & Dev)
   | ({ type: 'iommu_sva_bind_device' } & Dev)
   | ({ type: 'iommu_sva_unbind_device' } & Dev)
-  | ({ type: 'vfio_group_fops_open' } & Ctx)
-  | ({ type: 'vfio_group_ioctl_set_container' } & Ctx)
+  | ({ type: 'vfio_group_fops_open' } & Ctx & Grp)
+  | ({ type: 'vfio_group_ioctl_set_container' } & Ctx & Grp)
   | ({ type: 'vfio_ioctl_set_iommu' } & Ctx)
   | ({ type: 'vfio_group_ioctl_get_device_fd' } & Ctx & Dev)
   | ({ type: 'vfio_device_fops_release' } & Ctx & Dev)
-  | ({ type: 'vfio_group_fops_release' } & Ctx)
+  | ({ type: 'vfio_group_fops_release' } & Ctx & Grp)
   | ({ type: 'vfio_df_ioctl_bind_iommufd' } & Ctx & Dev)
   | ({ type: 'vfio_df_ioctl_attach_pt'; hwpt: number } & Ctx & Dev)
   | ({ type: 'vfio_df_ioctl_detach_pt' } & Ctx & Dev)
@@ -65,12 +67,12 @@ const handlers: Handlers = {
     return r.ok ? env.k.iommu_domain_free(env, r.next, { domain }) : r;
   },
   iommu_attach_group: (env, s, { dev }) => {
-    const r = env.k.iommu_attach_group(env, s, { domain: privateDomain(dev) });
+    const r = env.k.iommu_attach_group(env, s, { group: groupOf(env.scenario, dev), domain: privateDomain(dev) });
     return r.ok ? ok(updateDevice(r.next, dev, { private_domain: true })) : r;
   },
   iommu_detach_group: (env, s, { dev }) => {
     const domain = privateDomain(dev);
-    const r = env.k.iommu_detach_group(env, s, { domain });
+    const r = env.k.iommu_detach_group(env, s, { group: groupOf(env.scenario, dev), domain });
     return r.ok ? env.k.iommu_domain_free(env, r.next, { domain }) : r;
   },
   iommu_sva_bind_device: (env, s, e) => env.k.iommu_sva_bind_device(env, s, e),
@@ -120,6 +122,7 @@ export function actorOf(e: IommuEvent): string {
 export function eventArgs(e: IommuEvent): [string, string | number][] {
   const out: [string, string | number][] = [];
   if ('ctx' in e) out.push(['ctx', e.ctx]);
+  if ('group' in e) out.push(['group', e.group]);
   if ('dev' in e) out.push(['dev', e.dev]);
   if ('driver' in e) out.push(['driver', e.driver]);
   if ('hwpt' in e) out.push(['hwpt', e.hwpt]);

@@ -22,19 +22,20 @@ export type IommuGroupMode = 'free' | 'kernel' | 'owned';
 /** Every iommu_group mode, in document order. */
 export const IOMMU_GROUP_MODES: readonly IommuGroupMode[] = ['free', 'kernel', 'owned'];
 
-/** The iommu_group region's state value for a model state. */
-export function modeOf(s: SystemState): IommuGroupMode {
-  if (s.group.owner !== null) return 'owned';
-  return s.group.owner_cnt !== 0 ? 'kernel' : 'free';
+/** The iommu_group region's state value for IOMMU group `group` of a model state. */
+export function modeOf(s: SystemState, group = 0): IommuGroupMode {
+  const g = s.groups[group]!;
+  if (g.owner !== null) return 'owned';
+  return g.owner_cnt !== 0 ? 'kernel' : 'free';
 }
 
 
 /** The guards the region's transitions name, implemented over a kernel call. */
 export const iommuGroupGuards = (call: KernelCall) => ({
-  /** The call has a successor and it puts the group in `mode`. */
-  iommuGroupLeadsTo: ({ context, event }: { context: SystemState; event: IommuEvent }, p: { mode: IommuGroupMode }) => {
+  /** The call has a successor and it puts IOMMU group `p.group` in `mode`. */
+  iommuGroupLeadsTo: ({ context, event }: { context: SystemState; event: IommuEvent }, p: { mode: IommuGroupMode; group: number }) => {
     const next = call(context, event);
-    return next !== null && modeOf(next) === p.mode;
+    return next !== null && modeOf(next, p.group) === p.mode;
   },
 });
 
@@ -43,11 +44,13 @@ export interface IommuGroupRegionOptions {
   readonly initial: IommuGroupMode;
   /** Exactly one region of a machine applies the call (action `applyKernelCall`). */
   readonly apply: boolean;
+  /** The IOMMU group the region follows (index into SystemState.groups); 0 when omitted. */
+  readonly group?: number;
 }
 
 /** The iommu_group region config: states `free`, `kernel`, `owned` and their kernel-call transitions. */
-export function iommuGroupRegion({ initial, apply }: IommuGroupRegionOptions) {
-  const { to, fallback } = regionTransitions('iommuGroupLeadsTo' as const, IOMMU_GROUP_MODES, (mode) => ({ mode }), apply);
+export function iommuGroupRegion({ initial, apply, group = 0 }: IommuGroupRegionOptions) {
+  const { to, fallback } = regionTransitions('iommuGroupLeadsTo' as const, IOMMU_GROUP_MODES, (mode) => ({ mode, group }), apply);
   return {
     initial,
     states: {

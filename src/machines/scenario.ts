@@ -1,6 +1,6 @@
 /**
- * A scenario: one IOMMU group of N device slots, K user contexts and the hardware facts the
- * ownership rules depend on. Built-in scenarios live in src/scenarios; users write their own
+ * A scenario: a machine's IOMMU groups and device slots, K user contexts and the hardware facts
+ * the ownership rules depend on. Built-in scenarios live in src/scenarios; users write their own
  * in JSON or YAML (validated by src/scenarios/scenarioFile.ts).
  */
 import type { DriverName } from '../kernel/drivers.ts';
@@ -22,6 +22,16 @@ export interface DeviceSpec {
   readonly pasidAcsPath: boolean;
   /** Firmware reports an IOMMU_RESV_DIRECT region (dev->iommu->require_direct). */
   readonly requireDirect: boolean;
+  /** The IOMMU group the device belongs to (index into Scenario.groups); 0 when omitted. */
+  readonly group?: number;
+}
+
+/** One IOMMU group of the scenario (struct iommu_group). */
+export interface GroupSpec {
+  /** A short name for traces: the derived or recorded group number, or any label. */
+  readonly name: string;
+  /** Why the grouping rule put these devices together (pci_device_group's reason), if known. */
+  readonly why?: string;
 }
 
 /**
@@ -47,10 +57,14 @@ export interface ContextSpec {
   readonly hwpts: number;
 }
 
-/** A scenario: the group, the user contexts, and which actors may act. */
+/** A scenario: the groups, their devices, the user contexts, and which actors may act. */
 export interface Scenario {
   readonly name: string;
   readonly description: string;
+  /** The IOMMU groups; one group named "0" when omitted (every device in it). */
+  readonly groups?: readonly GroupSpec[];
+  /** The grouping rule that made `groups` from the topology ('mainline', 'switch-groups', ...), if any. */
+  readonly grouping?: string;
   readonly devices: readonly DeviceSpec[];
   readonly contexts: readonly ContextSpec[];
   /** Devices may be hot-added (iommu_probe_device) and removed (iommu_release_device). */
@@ -89,3 +103,8 @@ export interface Scenario {
   /** The variants this scenario is checked against by default (all when omitted). */
   readonly variants?: readonly string[];
 }
+
+const ONE_GROUP: readonly GroupSpec[] = [{ name: '0' }];
+
+/** The scenario's IOMMU groups (one group when it names none). */
+export const scenarioGroups = (scenario: Scenario): readonly GroupSpec[] => scenario.groups ?? ONE_GROUP;

@@ -1,5 +1,6 @@
 /**
- * The model state: one IOMMU group, its device slots, the VFIO group file and the user contexts.
+ * The model state: every IOMMU group of a machine, the device slots, each group's VFIO group
+ * file, each context's VFIO container and the iommufd groups.
  * Plain, JSON-able data only (no Map/Set/class/bigint), so that one canonical serializer keys it.
  *
  * Modelled after struct iommu_group (drivers/iommu/iommu.c), struct vfio_group
@@ -7,7 +8,7 @@
  */
 import type { DomainName } from '../kernel/domains.ts';
 import type { DriverName } from '../kernel/drivers.ts';
-import type { Scenario } from './scenario.ts';
+import { scenarioGroups, type Scenario } from './scenario.ts';
 
 /** group->owner: NULL, the legacy vfio_group cookie, or an iommufd context `ictx:K`. */
 export type Owner = 'vfio_group' | `ictx:${number}`;
@@ -64,16 +65,17 @@ export interface DeviceState {
 }
 
 /**
- * The legacy VFIO group file /dev/vfio/$GROUP and its container, and the two counters of struct
+ * The legacy VFIO group file /dev/vfio/$GROUP of one IOMMU group, and the counters of struct
  * vfio_group (drivers/vfio/vfio.h) that the group-wide rules read.
  */
 export interface VfioGroupState {
   /** The context that opened the group file (single opener), or null. */
   readonly opened_by: number | null;
-  /** VFIO_GROUP_SET_CONTAINER done: iommu_group_claim_dma_owner succeeded. */
+  /**
+   * VFIO_GROUP_SET_CONTAINER done: iommu_group_claim_dma_owner succeeded and the group is on the
+   * group_list of its opener's container (containers[opened_by]).
+   */
   readonly container: boolean;
-  /** VFIO_SET_IOMMU done on the container: the group is attached to `container:K`. */
-  readonly iommu_set: boolean;
   /**
    * vfio_group->drivers: VFIO drivers bound in the group (vfio_register_group_dev increments,
    * vfio_device_remove_group decrements; at 0 the vfio_group loses its iommu_group).
@@ -95,42 +97,70 @@ export interface VfioGroupState {
 }
 
 /**
- * struct iommufd_group (drivers/iommu/iommufd/iommufd_private.h) of one iommufd context while
- * some device of the group is attached: igroup->hwpt and the length of igroup->device_list.
- * Simplification: the kernel keeps the igroup from the first bind on with hwpt NULL while no
- * device is attached; the model keeps an entry only while devices > 0.
+ * struct vfio_container (drivers/vfio/container.c) of one user context: the model gives each
+ * context with the legacy path one container (simplification). Its group_list is the set of
+ * vfio groups with `container` set and `opened_by` this context.
+ */
+export interface ContainerState {
+  /**
+   * container->iommu_driver is set (VFIO_SET_IOMMU): every group on the group_list is attached
+   * to the container's type1 domain `container:K`; the last group to leave releases it.
+   */
+  readonly iommu_set: boolean;
+}
+
+/**
+ * struct iommufd_group (drivers/iommu/iommufd/iommufd_private.h) of one iommufd context and one
+ * IOMMU group while some device of the group is attached: igroup->hwpt and the length of
+ * igroup->device_list. Simplification: the kernel keeps the igroup from the first bind on with
+ * hwpt NULL while no device is attached; the model keeps an entry only while devices > 0.
  */
 export interface IommufdGroupState {
   readonly ctx: number;
+  /** The IOMMU group (index into SystemState.groups). */
+  readonly group: number;
   readonly hwpt: number;
   readonly devices: number;
 }
 
-/** The whole model state. */
+/**
+ * The whole model state: every IOMMU group of the scenario's machine, its device slots, the
+ * VFIO group file of each group, each context's VFIO container, and the iommufd groups.
+ * `groups[g]`, `vfio_groups[g]` belong to IOMMU group g; a device's group is fixed by the
+ * scenario (DeviceSpec.group), as the IOMMU core fixes it at probe time (pci_device_group).
+ */
 export interface SystemState {
-  readonly group: GroupState;
+  readonly groups: readonly GroupState[];
   readonly devices: readonly DeviceState[];
-  readonly vfio_group: VfioGroupState;
-  /** The iommufd groups, one per context with attached devices, sorted by ctx. */
+  readonly vfio_groups: readonly VfioGroupState[];
+  /** One per user context (struct vfio_container; contexts without the legacy path keep it unset). */
+  readonly containers: readonly ContainerState[];
+  /** The iommufd groups, one per (context, IOMMU group) with attached devices, sorted by (ctx, group). */
   readonly iommufd_groups: readonly IommufdGroupState[];
   /** The first kernel WARN_ON that fired (sticky), or null: every WARN_ON is an invariant. */
   readonly warn: string | null;
 }
 
+const NO_VFIO_GROUP: VfioGroupState = { opened_by: null, container: false, drivers: 0, cdev_device_open_cnt: 0, container_users: 0 };
+
 /** The state before any actor acted: present devices probed by the IOMMU core, no drivers bound. */
 export function initialState(scenario: Scenario): SystemState {
-  const anyPresent = scenario.devices.some((d) => d.present);
-  return {
-    group: {
+  const groups = scenarioGroups(scenario).map((_, g) => {
+    const members = scenario.devices.flatMap((d, i) => (d.present && groupOf(scenario, i) === g ? [i] : []));
+    const any = members.length > 0;
+    return {
       owner: null,
       owner_cnt: 0,
-      domain: anyPresent ? 'default' : null,
-      default_domain: anyPresent,
+      domain: any ? 'default' : null,
+      default_domain: any,
       blocking_domain: false,
       pasid_array: [],
       singleton_lockdown: false,
-      devices: scenario.devices.flatMap((d, i) => (d.present ? [i] : [])),
-    },
+      devices: members,
+    } satisfies GroupState;
+  });
+  return {
+    groups,
     devices: scenario.devices.map((d) => ({
       present: d.present,
       driver: null,
@@ -140,19 +170,23 @@ export function initialState(scenario: Scenario): SystemState {
       private_domain: false,
       sva: false,
     })),
-    vfio_group: { opened_by: null, container: false, iommu_set: false, drivers: 0, cdev_device_open_cnt: 0, container_users: 0 },
+    vfio_groups: groups.map(() => NO_VFIO_GROUP),
+    containers: scenario.contexts.map(() => ({ iommu_set: false })),
     iommufd_groups: [],
     warn: null,
   };
 }
 
-/** Indices of the devices currently in the group (group->devices). */
-export const presentDevices = (s: SystemState): readonly number[] => s.group.devices;
+/** The IOMMU group (index into SystemState.groups) of device slot `dev`. */
+export const groupOf = (scenario: Scenario, dev: number): number => scenario.devices[dev]?.group ?? 0;
 
-/** group->devices with slot `dev` added (list_add_tail in iommu_group_add_device) or removed. */
-export const withGroupDevice = (s: SystemState, dev: number, member: boolean): SystemState => {
-  const rest = s.group.devices.filter((i) => i !== dev);
-  return updateGroup(s, { devices: member ? [...rest, dev].sort((a, b) => a - b) : rest });
+/** The devices currently in IOMMU group `g` (group->devices). */
+export const presentDevices = (s: SystemState, g: number): readonly number[] => s.groups[g]?.devices ?? [];
+
+/** group->devices of group `g` with slot `dev` added (list_add_tail in iommu_group_add_device) or removed. */
+export const withGroupDevice = (s: SystemState, g: number, dev: number, member: boolean): SystemState => {
+  const rest = presentDevices(s, g).filter((i) => i !== dev);
+  return updateGroup(s, g, { devices: member ? [...rest, dev].sort((a, b) => a - b) : rest });
 };
 
 /**
@@ -179,30 +213,41 @@ export function updateDevice(s: SystemState, i: number, change: Partial<DeviceSt
   return { ...s, devices };
 }
 
-/** Returns a copy of `s` with the group fields in `g` changed. */
-export const updateGroup = (s: SystemState, g: Partial<GroupState>): SystemState => ({
-  ...s,
-  group: { ...s.group, ...g },
-});
+/** `a` with element `i` replaced by `v` (a copy; `a` itself is never changed). */
+const withAt = <T>(a: readonly T[], i: number, v: T): readonly T[] => {
+  const out = a.slice();
+  out[i] = v;
+  return out;
+};
 
-/** Returns a copy of `s` with the VFIO group fields in `v` changed. */
-export const updateVfioGroup = (s: SystemState, v: Partial<VfioGroupState>): SystemState => ({
-  ...s,
-  vfio_group: { ...s.vfio_group, ...v },
-});
+/** Returns a copy of `s` with the fields in `patch` of IOMMU group `g` changed. */
+export const updateGroup = (s: SystemState, g: number, patch: Partial<GroupState>): SystemState =>
+  s.groups[g] ? { ...s, groups: withAt(s.groups, g, { ...s.groups[g], ...patch }) } : s;
 
-/** Returns a copy of `s` with a vfio_group counter moved by `delta` (the kernel's ++ / --). */
-export const addToVfioGroup = (s: SystemState, counter: 'drivers' | 'cdev_device_open_cnt' | 'container_users', delta: number): SystemState =>
-  updateVfioGroup(s, { [counter]: s.vfio_group[counter] + delta });
+/** Returns a copy of `s` with the fields in `patch` of group `g`'s VFIO group file changed. */
+export const updateVfioGroup = (s: SystemState, g: number, patch: Partial<VfioGroupState>): SystemState =>
+  s.vfio_groups[g] ? { ...s, vfio_groups: withAt(s.vfio_groups, g, { ...s.vfio_groups[g], ...patch }) } : s;
 
-/** The iommufd group of context `ctx` (an entry while some device is attached), or undefined. */
-export const iommufdGroupOf = (s: SystemState, ctx: number): IommufdGroupState | undefined =>
-  s.iommufd_groups.find((g) => g.ctx === ctx);
+/** Returns a copy of `s` with a vfio_group counter of group `g` moved by `delta` (the kernel's ++ / --). */
+export const addToVfioGroup = (s: SystemState, g: number, counter: 'drivers' | 'cdev_device_open_cnt' | 'container_users', delta: number): SystemState =>
+  updateVfioGroup(s, g, { [counter]: (s.vfio_groups[g]?.[counter] ?? 0) + delta });
 
-/** Returns a copy of `s` with ctx's iommufd group set to `g` (removed when null), kept sorted by ctx. */
-export function setIommufdGroup(s: SystemState, ctx: number, g: Omit<IommufdGroupState, 'ctx'> | null): SystemState {
-  const rest = s.iommufd_groups.filter((x) => x.ctx !== ctx);
-  const iommufd_groups = g === null ? rest : [...rest, { ctx, ...g }].sort((a, b) => a.ctx - b.ctx);
+/** Returns a copy of `s` with context `ctx`'s container changed. */
+export const updateContainer = (s: SystemState, ctx: number, patch: Partial<ContainerState>): SystemState =>
+  s.containers[ctx] ? { ...s, containers: withAt(s.containers, ctx, { ...s.containers[ctx], ...patch }) } : s;
+
+/** The groups on context `ctx`'s container group_list, ascending. */
+export const containerGroups = (s: SystemState, ctx: number): number[] =>
+  s.vfio_groups.flatMap((v, g) => (v.container && v.opened_by === ctx ? [g] : []));
+
+/** The iommufd group of context `ctx` and IOMMU group `g` (an entry while some device is attached), or undefined. */
+export const iommufdGroupOf = (s: SystemState, ctx: number, g: number): IommufdGroupState | undefined =>
+  s.iommufd_groups.find((x) => x.ctx === ctx && x.group === g);
+
+/** Returns a copy of `s` with (ctx, g)'s iommufd group set (removed when null), kept sorted by (ctx, group). */
+export function setIommufdGroup(s: SystemState, ctx: number, g: number, ig: Omit<IommufdGroupState, 'ctx' | 'group'> | null): SystemState {
+  const rest = s.iommufd_groups.filter((x) => x.ctx !== ctx || x.group !== g);
+  const iommufd_groups = ig === null ? rest : [...rest, { ctx, group: g, ...ig }].sort((a, b) => a.ctx - b.ctx || a.group - b.group);
   return { ...s, iommufd_groups };
 }
 

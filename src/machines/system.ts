@@ -31,8 +31,14 @@ import { modeOf as vfioGroupModeOf, vfioGroupGuards, vfioGroupRegion } from './v
 export type { KernelCall } from './lifecycleRegion.ts';
 import type { KernelCall } from './lifecycleRegion.ts';
 
-/** Region names of the system machine: `iommuGroup`, `vfioGroup`, then `deviceN` and `iommufdDeviceN` per slot. */
-export type RegionName = 'iommuGroup' | 'vfioGroup' | `device${number}` | `iommufdDevice${number}`;
+/**
+ * Region names of the system machine: `iommuGroup`, `vfioGroup` (with several IOMMU groups
+ * `iommuGroupG`, `vfioGroupG` per group), then `deviceN` and `iommufdDeviceN` per slot.
+ */
+export type RegionName = 'iommuGroup' | 'vfioGroup' | `iommuGroup${number}` | `vfioGroup${number}` | `device${number}` | `iommufdDevice${number}`;
+
+/** The region name of group `g`'s `base` region: unnumbered when the state has one group. */
+const groupRegion = (base: 'iommuGroup' | 'vfioGroup', g: number, groups: number): RegionName => (groups === 1 ? base : `${base}${g}`);
 
 /** The system machine's state value: one mode per region. */
 export type SystemStateValue = Record<RegionName, string>;
@@ -54,7 +60,11 @@ export function createKernelCall(env: Env): KernelCall {
 
 /** The state value every region must have for model state `s`: `modeOf` of each region. */
 export function stateValueOf(s: SystemState): SystemStateValue {
-  const value: Record<string, string> = { iommuGroup: iommuGroupModeOf(s), vfioGroup: vfioGroupModeOf(s) };
+  const value: Record<string, string> = {};
+  s.groups.forEach((_, g) => {
+    value[groupRegion('iommuGroup', g, s.groups.length)] = iommuGroupModeOf(s, g);
+    value[groupRegion('vfioGroup', g, s.groups.length)] = vfioGroupModeOf(s, g);
+  });
   s.devices.forEach((_, dev) => {
     value[`device${dev}`] = deviceModeOf(s, dev);
     value[`iommufdDevice${dev}`] = iommufdDeviceModeOf(s, dev);
@@ -66,6 +76,11 @@ export function stateValueOf(s: SystemState): SystemStateValue {
 export function createSystemMachine(scenario: Scenario, variant: Variant = currentVariant) {
   const call = createKernelCall({ k: kernelOf(variant), scenario });
   const init = initialState(scenario);
+  // Group 0's iommu_group region is the one that applies the call (it always has exactly one enabled transition).
+  const groupRegions = init.groups.flatMap((_, group) => [
+    [groupRegion('iommuGroup', group, init.groups.length), iommuGroupRegion({ initial: iommuGroupModeOf(init, group), apply: group === 0, group })] as const,
+    [groupRegion('vfioGroup', group, init.groups.length), vfioGroupRegion({ initial: vfioGroupModeOf(init, group), apply: false, group })] as const,
+  ]);
   const deviceRegions = scenario.devices.flatMap((_, dev) => [
     [`device${dev}`, deviceRegion(dev, { initial: deviceModeOf(init, dev), apply: false })] as const,
     [`iommufdDevice${dev}`, iommufdDeviceRegion(dev, { initial: iommufdDeviceModeOf(init, dev), apply: false })] as const,
@@ -82,8 +97,7 @@ export function createSystemMachine(scenario: Scenario, variant: Variant = curre
     type: 'parallel',
     context: init,
     states: {
-      iommuGroup: iommuGroupRegion({ initial: iommuGroupModeOf(init), apply: true }),
-      vfioGroup: vfioGroupRegion({ initial: vfioGroupModeOf(init), apply: false }),
+      ...Object.fromEntries(groupRegions),
       ...Object.fromEntries(deviceRegions),
     },
   });

@@ -22,21 +22,21 @@ export type VfioGroupMode = 'closed' | 'open' | 'container_set' | 'iommu_set';
 /** Every VFIO group mode, in document order. */
 export const VFIO_GROUP_MODES: readonly VfioGroupMode[] = ['closed', 'open', 'container_set', 'iommu_set'];
 
-/** The VFIO group region's state value for a model state. */
-export function modeOf(s: SystemState): VfioGroupMode {
-  const v = s.vfio_group;
+/** The VFIO group region's state value for IOMMU group `group`'s VFIO group file. */
+export function modeOf(s: SystemState, group = 0): VfioGroupMode {
+  const v = s.vfio_groups[group]!;
   if (v.opened_by === null) return 'closed';
   if (!v.container) return 'open';
-  return v.iommu_set ? 'iommu_set' : 'container_set';
+  return s.containers[v.opened_by]?.iommu_set ? 'iommu_set' : 'container_set';
 }
 
 
 /** The guards the region's transitions name, implemented over a kernel call. */
 export const vfioGroupGuards = (call: KernelCall) => ({
-  /** The call has a successor and it puts the VFIO group file in `mode`. */
-  vfioGroupLeadsTo: ({ context, event }: { context: SystemState; event: IommuEvent }, p: { mode: VfioGroupMode }) => {
+  /** The call has a successor and it puts group `p.group`'s VFIO group file in `mode`. */
+  vfioGroupLeadsTo: ({ context, event }: { context: SystemState; event: IommuEvent }, p: { mode: VfioGroupMode; group: number }) => {
     const next = call(context, event);
-    return next !== null && modeOf(next) === p.mode;
+    return next !== null && modeOf(next, p.group) === p.mode;
   },
 });
 
@@ -45,11 +45,13 @@ export interface VfioGroupRegionOptions {
   readonly initial: VfioGroupMode;
   /** Exactly one region of a machine applies the call (action `applyKernelCall`). */
   readonly apply: boolean;
+  /** The IOMMU group whose VFIO group file the region follows; 0 when omitted. */
+  readonly group?: number;
 }
 
 /** The VFIO group region config: the group file's states and the kernel calls that move it. */
-export function vfioGroupRegion({ initial, apply }: VfioGroupRegionOptions) {
-  const { to, fallback } = regionTransitions('vfioGroupLeadsTo' as const, VFIO_GROUP_MODES, (mode) => ({ mode }), apply);
+export function vfioGroupRegion({ initial, apply, group = 0 }: VfioGroupRegionOptions) {
+  const { to, fallback } = regionTransitions('vfioGroupLeadsTo' as const, VFIO_GROUP_MODES, (mode) => ({ mode, group }), apply);
   return {
     initial,
     states: {

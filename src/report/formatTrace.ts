@@ -7,6 +7,7 @@ import type { Violation } from '../engine/types.ts';
 import { findInvariant } from '../invariants/index.ts';
 import type { Model } from '../machines/model.ts';
 import type { SystemState } from '../machines/state.ts';
+import { scenarioGroups } from '../machines/scenario.ts';
 import { recordCalls, type CallRecord } from './callTree.ts';
 import { traceRows, type TraceRow } from './traceRows.ts';
 import { builtinScenarioTopology } from '../scenarios/fromTopology.ts';
@@ -30,16 +31,19 @@ export function pasidRoute(v: Violation, model: Model): string | null {
   return outside && a >= 0 ? describeRoute(bt.topology, bt.deviceMap[a]!, outside.name, pasid) : null;
 }
 
-/** A short summary of a state: the group fields and each device's driver and domain. */
+/** A short summary of a state: each group's fields and each device's driver and domain. */
 export function summarizeState(s: SystemState, model: Model): string {
-  const g = s.group;
+  const groups = s.groups.map((g, gi) => {
+    const at = s.groups.length > 1 ? `group ${scenarioGroups(model.scenario)[gi]?.name ?? gi}: ` : '';
+    return `${at}owner ${g.owner ?? 'NULL'}, owner_cnt ${g.owner_cnt}, domain ${g.domain ?? 'NULL'}, pasid_array [${g.pasid_array.map((p) => p.pasid).join(',')}]`;
+  });
   const devs = s.devices
     .map((d, i) => {
       const name = model.scenario.devices[i]?.name ?? `dev${i}`;
       return d.present ? `${name}: ${d.driver ?? 'no driver'}, hw ${d.hw ?? 'NULL'}` : `${name}: absent`;
     })
     .join('; ');
-  return `owner ${g.owner ?? 'NULL'}, owner_cnt ${g.owner_cnt}, domain ${g.domain ?? 'NULL'}, pasid_array [${g.pasid_array.map((p) => p.pasid).join(',')}]; ${devs}`;
+  return `${groups.join('; ')}; ${devs}`;
 }
 
 /** The kernel functions a step's call ran below the entry point itself. */

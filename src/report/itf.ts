@@ -39,7 +39,7 @@ export function fromItfValue(v: ItfValue): unknown {
   return v;
 }
 
-const VARS = ['group', 'devices', 'vfio_group', 'iommufd_groups', 'warn'] as const;
+const VARS = ['groups', 'devices', 'vfio_groups', 'containers', 'iommufd_groups', 'warn'] as const;
 
 const itfState = (s: SystemState, index: number, action: string, picks: Record<string, ItfValue>): Record<string, ItfValue> => ({
   '#meta': { index },

@@ -1,5 +1,5 @@
 /** What one step changed in the state, in kernel field names: `group.owner_cnt 0 -> 1`. */
-import type { Scenario } from '../machines/scenario.ts';
+import { scenarioGroups, type Scenario } from '../machines/scenario.ts';
 import type { SystemState } from '../machines/state.ts';
 
 export interface FieldChange {
@@ -12,10 +12,19 @@ export interface FieldChange {
 function flatten(s: SystemState, scenario: Scenario): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const leaf = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
-  for (const [k, v] of Object.entries(s.group)) out.set(`group.${k}`, leaf(v));
-  for (const [k, v] of Object.entries(s.vfio_group)) out.set(`vfio_group.${k}`, leaf(v));
+  const many = s.groups.length > 1;
+  const groupName = (g: number) => scenarioGroups(scenario)[g]?.name ?? String(g);
+  const ctxName = (c: number) => scenario.contexts[c]?.name ?? `ctx${c}`;
+  s.groups.forEach((g, gi) => {
+    const at = many ? `(${groupName(gi)})` : '';
+    for (const [k, v] of Object.entries(g)) out.set(`group${at}.${k}`, leaf(v));
+    for (const [k, v] of Object.entries(s.vfio_groups[gi] ?? {})) out.set(`vfio_group${at}.${k}`, leaf(v));
+  });
+  s.containers.forEach((c, ci) => {
+    for (const [k, v] of Object.entries(c)) out.set(`container(${ctxName(ci)}).${k}`, leaf(v));
+  });
   for (const ig of s.iommufd_groups) {
-    const name = `igroup(${scenario.contexts[ig.ctx]?.name ?? `ctx${ig.ctx}`})`;
+    const name = `igroup(${ctxName(ig.ctx)}${many ? `, ${groupName(ig.group)}` : ''})`;
     out.set(`${name}.hwpt`, ig.hwpt);
     out.set(`${name}.devices`, ig.devices);
   }

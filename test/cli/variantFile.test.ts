@@ -21,7 +21,7 @@ const write = (name: string, text: string): string => {
 /** The worked example of docs/writing-variants.md, in the factory form (no import path needed). */
 const proposal = (breaks: string) => `import type { VariantApi } from ${JSON.stringify(API)};
 
-export default ({ defineVariant, currentKernel, ok, updateGroup }: VariantApi) =>
+export default ({ defineVariant, currentKernel, ok, updateGroup, groupOf }: VariantApi) =>
   defineVariant({
     name: 'use-default-domain-when-owned',
     kind: 'proposed',
@@ -31,8 +31,9 @@ export default ({ defineVariant, currentKernel, ok, updateGroup }: VariantApi) =
     showcase: 'pci-stub-neighbour',
     overrides: {
       iommu_device_use_default_domain(env, s, a) {
-        const g = s.group;
-        if (g.default_domain && g.owner !== null) return ok(updateGroup(s, { owner_cnt: g.owner_cnt + 1 }));
+        const gi = groupOf(env.scenario, a.dev);
+        const g = s.groups[gi];
+        if (g.default_domain && g.owner !== null) return ok(updateGroup(s, gi, { owner_cnt: g.owner_cnt + 1 }));
         return currentKernel.iommu_device_use_default_domain(env, s, a);
       },
     },
@@ -57,12 +58,13 @@ describe('check --variant-file', { timeout: 30_000 }, () => {
   it('the import form and `export const variant` work too; --json reports the verdicts', () => {
     const file = write(
       'named.ts',
-      `import { defineVariant, currentKernel, ok, updateGroup } from ${JSON.stringify(API)};
+      `import { defineVariant, currentKernel, ok, updateGroup, groupOf } from ${JSON.stringify(API)};
 export const variant = defineVariant({
   name: 'named-export', kind: 'proposed', description: 'd', source: 's', breaks: ['WARN', 'I1', 'I3', 'I4', 'P2P'],
   overrides: {
     iommu_device_use_default_domain(env, s, a) {
-      if (s.group.owner !== null) return ok(updateGroup(s, { owner_cnt: s.group.owner_cnt + 1 }));
+      const gi = groupOf(env.scenario, a.dev);
+      if (s.groups[gi]!.owner !== null) return ok(updateGroup(s, gi, { owner_cnt: s.groups[gi]!.owner_cnt + 1 }));
       return currentKernel.iommu_device_use_default_domain(env, s, a);
     },
   },

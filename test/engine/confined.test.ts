@@ -33,7 +33,7 @@ describe('ConfinedStates', () => {
     const { code, confined } = confinedInit();
     const s = confined.state(code, 1);
     const next = updateDevice(s, 1, { driver: 'e1000e' });
-    expect([s.group.owner_cnt, s.devices[1]!.driver, s.devices.length, next.devices[1]!.driver]).toEqual([0, null, 3, 'e1000e']);
+    expect([s.groups[0]!.owner_cnt, s.devices[1]!.driver, s.devices.length, next.devices[1]!.driver]).toEqual([0, null, 3, 'e1000e']);
     expect(confined.strayed).toBe(false);
   });
 
@@ -61,7 +61,7 @@ describe('ConfinedStates', () => {
 
   it('a group-wide block strays where VFIO_GROUP_SET_CONTAINER runs the pre-5.19 viability check (w1), which reads every device', () => {
     const m = builtin('vfio-vs-dma-api', 'w1-vfio-viability');
-    const opened = expectOk(m, expectOk(m, m.init, { type: 'really_probe', dev: 0, driver: 'vfio-pci' }), { type: 'vfio_group_fops_open', ctx: 0 });
+    const opened = expectOk(m, expectOk(m, m.init, { type: 'really_probe', dev: 0, driver: 'vfio-pci' }), { type: 'vfio_group_fops_open', ctx: 0, group: 0 });
     const codec = new StateCodec(m.init);
     const code = new Int32Array(codec.extLength);
     codec.encode(opened, code);

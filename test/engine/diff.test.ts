@@ -104,8 +104,8 @@ describe('diff: details', () => {
     expect(d.a.onlyInvariants).toEqual([]);
     const dv = d.divergence!;
     expect(dv.kind).toBe('different-state');
-    expect(dv.a.state?.group.domain).toBe('blocking');
-    expect(dv.b.state?.group.domain).toBeNull();
+    expect(dv.a.state?.groups[0]!.domain).toBe('blocking');
+    expect(dv.b.state?.groups[0]!.domain).toBeNull();
     expect(d.b.examples.length).toBeGreaterThan(0);
     expect(d.b.examples.length).toBeLessThanOrEqual(3);
   });

@@ -31,7 +31,7 @@ describe('ReadRecorder', () => {
     const { codec, code, rec } = setup();
     const view = rec.begin(code);
     void view.state.devices[2]!.driver;
-    void view.state.group.owner;
+    void view.state.groups[0]!.owner;
     void view.state.devices[2]!.driver;
     void view.state.devices[0];
     const path = rec.end();

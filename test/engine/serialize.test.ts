@@ -8,10 +8,11 @@ describe('canonicalKey', () => {
     const s = initialState(findScenario('vfio-vs-dma-api')!);
     const reordered = {
       warn: s.warn,
-      vfio_group: Object.fromEntries(Object.entries(s.vfio_group).reverse()),
+      containers: s.containers,
+      vfio_groups: s.vfio_groups.map((v) => Object.fromEntries(Object.entries(v).reverse())),
       iommufd_groups: s.iommufd_groups,
       devices: s.devices.map((d) => Object.fromEntries(Object.entries(d).reverse())),
-      group: Object.fromEntries(Object.entries(s.group).reverse()),
+      groups: s.groups.map((g) => Object.fromEntries(Object.entries(g).reverse())),
     };
     expect(JSON.stringify(reordered)).not.toBe(JSON.stringify(s));
     expect(canonicalKey(reordered)).toBe(canonicalKey(s));
@@ -19,7 +20,7 @@ describe('canonicalKey', () => {
 
   it('gives different states different keys', () => {
     const s = initialState(findScenario('vfio-vs-dma-api')!);
-    expect(canonicalKey({ ...s, group: { ...s.group, owner_cnt: 1 } })).not.toBe(canonicalKey(s));
+    expect(canonicalKey({ ...s, group: { ...s.groups[0], owner_cnt: 1 } })).not.toBe(canonicalKey(s));
   });
 
   it.each([

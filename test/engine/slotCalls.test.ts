@@ -52,7 +52,7 @@ describe('SlotCalls', () => {
 
   it('leaves generic a block whose call reads every device (pre-5.19 viability check at SET_CONTAINER)', () => {
     const m = model('vfio-vs-dma-api', 'w1-vfio-viability');
-    const opened = expectOk(m, expectOk(m, m.init, { type: 'really_probe', dev: 0, driver: 'vfio-pci' }), { type: 'vfio_group_fops_open', ctx: 0 });
+    const opened = expectOk(m, expectOk(m, m.init, { type: 'really_probe', dev: 0, driver: 'vfio-pci' }), { type: 'vfio_group_fops_open', ctx: 0, group: 0 });
     const global = entryOf(m, opened, opened.devices.length);
     // The first group-wide block holds VFIO_GROUP_SET_CONTAINER, whose claim reads every driver.
     expect(global[0]!.calls).toBe(GENERIC);

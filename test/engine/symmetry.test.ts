@@ -106,7 +106,7 @@ describe('symmetry reduction', () => {
       const r = JSON.parse(json) as SystemState;
       const devices = [...r.devices];
       r.devices.forEach((d, i) => (devices[perm[i]!] = d));
-      return { ...r, devices, group: { ...r.group, devices: r.group.devices.map((i) => perm[i]!).sort((a, b) => a - b) } };
+      return { ...r, devices, groups: r.groups.map((g) => ({ ...g, devices: g.devices.map((i) => perm[i]!).sort((a, b) => a - b) })) };
     };
     const code = (s: SystemState) => {
       const c = new Int32Array(codec.k);
@@ -120,7 +120,7 @@ describe('symmetry reduction', () => {
     while (queue.length > 0 && seen.size < 3000) {
       const s = queue.shift()!;
       if (JSON.stringify(s).includes('private:')) privateSeen++;
-      if (s.group.devices.length < 3) partialSeen++;
+      if (s.groups[0]!.devices.length < 3) partialSeen++;
       const c = new Int32Array(codec.k);
       codec.encode(s, c);
       sym.canonicalize(c);

@@ -31,24 +31,24 @@ function forgets(fn: KernelFnName, description: string, forget: (before: SystemS
 
 /** vfio_df_unbind_iommufd without vfio_device_unblock_group: cdev_device_open_cnt leaks. */
 const unblockSkipped = forgets('vfio_df_unbind_iommufd', 'vfio_df_unbind_iommufd forgets vfio_device_unblock_group (cdev_device_open_cnt leaks).', (_, next) =>
-  addToVfioGroup(next, 'cdev_device_open_cnt', 1),
+  addToVfioGroup(next, 0, 'cdev_device_open_cnt', 1),
 );
 
 /** A VFIO probe that does not register the device with its vfio_group (drivers not counted). */
 const registerSkipped = forgets('really_probe', 'really_probe of a VFIO driver skips vfio_register_group_dev (vfio_group->drivers not incremented).', (s, next) =>
-  updateVfioGroup(next, { drivers: s.vfio_group.drivers }),
+  updateVfioGroup(next, 0, { drivers: s.vfio_groups[0]!.drivers }),
 );
 
 /** vfio_device_fops_release without vfio_group_unuse_container: the group file reference leaks. */
 const unuseSkipped = forgets(
   'vfio_device_fops_release',
   'vfio_device_fops_release forgets vfio_group_unuse_container (container_users and the group file reference leak).',
-  (_, next) => addToVfioGroup(next, 'container_users', 1),
+  (_, next) => addToVfioGroup(next, 0, 'container_users', 1),
 );
 
 /** iommu_release_device that does not unlink the device from group->devices. */
 const unlinkSkipped = forgets('iommu_release_device', '__iommu_group_remove_device forgets to unlink the device from group->devices.', (s, next) =>
-  updateGroup(next, { devices: s.group.devices }),
+  updateGroup(next, 0, { devices: s.groups[0]!.devices }),
 );
 
 describe('TypeOK: the kernel counters agree with the devices', () => {
@@ -82,13 +82,13 @@ describe('TypeOK: the kernel counters agree with the devices', () => {
 
   it('a device missing from group->devices while present breaks TypeOK', () => {
     const m = model('vfio-vs-dma-api');
-    const s = { ...m.init, group: { ...m.init.group, devices: m.init.group.devices.slice(1) } };
+    const s = updateGroup(m.init, 0, { devices: m.init.groups[0]!.devices.slice(1) });
     expect(typeOk.check!(s, m.scenario)).toMatch(/is present but not in group->devices/);
   });
 
   it('an iommufd group whose count drifts from the attached devices breaks TypeOK', () => {
     const m = model('iommufd-two-contexts');
-    const s = { ...m.init, iommufd_groups: [{ ctx: 0, hwpt: 0, devices: 1 }] };
+    const s = { ...m.init, iommufd_groups: [{ ctx: 0, group: 0, hwpt: 0, devices: 1 }] };
     expect(typeOk.check!(s, m.scenario)).toMatch(/ctx0's iommufd group lists 1 attached device\(s\) but 0 are attached/);
   });
 });

@@ -25,8 +25,8 @@ describe('device machine (dev->driver and group membership)', () => {
   it('device stays managed_driver when device_release_driver returns EBUSY while a VFIO device fd is open', () => {
     const values = valuesAfter(createDeviceMachine(findScenario('pci-stub-neighbour')!, 0), [
       { type: 'really_probe', dev: 0, driver: 'vfio-pci' },
-      { type: 'vfio_group_fops_open', ctx: 0 },
-      { type: 'vfio_group_ioctl_set_container', ctx: 0 },
+      { type: 'vfio_group_fops_open', ctx: 0, group: 0 },
+      { type: 'vfio_group_ioctl_set_container', ctx: 0, group: 0 },
       { type: 'vfio_ioctl_set_iommu', ctx: 0 },
       { type: 'vfio_group_ioctl_get_device_fd', ctx: 0, dev: 0 },
       { type: 'device_release_driver', dev: 0 },

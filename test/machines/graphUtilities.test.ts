@@ -91,11 +91,11 @@ describe('getAdjacencyMap over createSystemMachine', () => {
       [
         "really_probe(dev=0,driver=vfio-pci) ; really_probe(dev=1,driver=vfio-pci) ; vfio_df_ioctl_bind_iommufd(ctx=1,dev=0)",
         "really_probe(dev=0,driver=vfio-pci) ; really_probe(dev=1,driver=vfio-pci) ; vfio_df_ioctl_bind_iommufd(ctx=1,dev=1)",
-        "really_probe(dev=0,driver=vfio-pci) ; really_probe(dev=1,driver=vfio-pci) ; vfio_group_fops_open(ctx=0) ; vfio_group_ioctl_set_container(ctx=0)",
+        "really_probe(dev=0,driver=vfio-pci) ; really_probe(dev=1,driver=vfio-pci) ; vfio_group_fops_open(ctx=0,group=0) ; vfio_group_ioctl_set_container(ctx=0,group=0)",
         "really_probe(dev=0,driver=vfio-pci) ; vfio_df_ioctl_bind_iommufd(ctx=1,dev=0)",
-        "really_probe(dev=0,driver=vfio-pci) ; vfio_group_fops_open(ctx=0) ; vfio_group_ioctl_set_container(ctx=0)",
+        "really_probe(dev=0,driver=vfio-pci) ; vfio_group_fops_open(ctx=0,group=0) ; vfio_group_ioctl_set_container(ctx=0,group=0)",
         "really_probe(dev=1,driver=vfio-pci) ; vfio_df_ioctl_bind_iommufd(ctx=1,dev=1)",
-        "really_probe(dev=1,driver=vfio-pci) ; vfio_group_fops_open(ctx=0) ; vfio_group_ioctl_set_container(ctx=0)",
+        "really_probe(dev=1,driver=vfio-pci) ; vfio_group_fops_open(ctx=0,group=0) ; vfio_group_ioctl_set_container(ctx=0,group=0)",
       ]
     `);
   });

@@ -11,8 +11,8 @@ describe('iommuGroup machine (struct iommu_group)', () => {
   it('iommuGroup goes from free to owned on vfio_group_ioctl_set_container', () => {
     const values = valuesAfter(createIommuGroupMachine(vfioVsDmaApi), [
       { type: 'really_probe', dev: 0, driver: 'vfio-pci' },
-      { type: 'vfio_group_fops_open', ctx: 0 },
-      { type: 'vfio_group_ioctl_set_container', ctx: 0 },
+      { type: 'vfio_group_fops_open', ctx: 0, group: 0 },
+      { type: 'vfio_group_ioctl_set_container', ctx: 0, group: 0 },
     ]);
     expect(values).toEqual(['free', 'free', 'owned']);
   });
@@ -31,9 +31,9 @@ describe('iommuGroup machine (struct iommu_group)', () => {
     const actor = createActor(createIommuGroupMachine(vfioVsDmaApi)).start();
     actor.send({ type: 'really_probe', dev: 0, driver: 'e1000e' });
     actor.send({ type: 'really_probe', dev: 1, driver: 'vfio-pci' });
-    actor.send({ type: 'vfio_group_fops_open', ctx: 0 });
+    actor.send({ type: 'vfio_group_fops_open', ctx: 0, group: 0 });
     const before = actor.getSnapshot();
-    actor.send({ type: 'vfio_group_ioctl_set_container', ctx: 0 });
+    actor.send({ type: 'vfio_group_ioctl_set_container', ctx: 0, group: 0 });
     expect(actor.getSnapshot().value).toBe('kernel');
     expect(actor.getSnapshot().context).toBe(before.context);
   });

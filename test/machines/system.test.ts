@@ -55,7 +55,7 @@ describe('createSystemMachine', () => {
   it('vfio_group_ioctl_set_container that returns EBADFD leaves the snapshot as it was', () => {
     const machine = createSystemMachine(vfioVsDmaApi);
     const snapshot = systemSnapshotOf(machine, initialState(vfioVsDmaApi));
-    const [next] = transition(machine, snapshot, { type: 'vfio_group_ioctl_set_container', ctx: 0 });
+    const [next] = transition(machine, snapshot, { type: 'vfio_group_ioctl_set_container', ctx: 0, group: 0 });
     expect(next.context).toBe(snapshot.context);
     expect(next.value).toEqual(snapshot.value);
   });
@@ -65,14 +65,14 @@ describe('createSystemMachine', () => {
     const machine = createSystemMachine(scenario, findVariant('w8-probe-error-leak')!);
     const snapshot = systemSnapshotOf(machine, initialState(scenario));
     const [next] = transition(machine, snapshot, { type: 'really_probe', dev: 0, driver: 'probe-fails' });
-    expect(next.context.group.owner_cnt).toBe(1);
+    expect(next.context.groups[0]!.owner_cnt).toBe(1);
     expect(next.value).toMatchObject({ iommuGroup: 'kernel', device0: 'no_driver' });
   });
 
   it('machineStateKey is canonicalKey of the context, whatever order its keys were built in', () => {
     const machine = createSystemMachine(vfioVsDmaApi);
     const s = initialState(vfioVsDmaApi);
-    const reordered = { warn: s.warn, iommufd_groups: s.iommufd_groups, vfio_group: s.vfio_group, devices: s.devices, group: s.group };
+    const reordered = { warn: s.warn, iommufd_groups: s.iommufd_groups, containers: s.containers, vfio_groups: s.vfio_groups, devices: s.devices, groups: s.groups };
     expect(machineStateKey(systemSnapshotOf(machine, reordered))).toBe(machineStateKey(systemSnapshotOf(machine, s)));
     expect(machineStateKey(systemSnapshotOf(machine, s))).toBe(canonicalKey(s));
   });

@@ -1,17 +1,18 @@
 /**
  * Canonical encoding of SystemState for one scenario: a state is 1 + N small integers,
- * the id of its global part (group, VFIO group file, iommufd groups, WARN) and the id of each device slot's
- * tuple. Ids come from intern tables (./internTable.ts) equal exactly when canonicalKey is, so
+ * the id of its global part (every IOMMU group, VFIO group file and container, the iommufd
+ * groups, WARN) and the id of each device slot's tuple. Ids come from intern tables (./internTable.ts) equal exactly when canonicalKey is, so
  * two states get the same code exactly when they get the same canonicalKey; the tables grow as
  * exploration meets new values, so every field's domain is the finite set the scenario reaches.
  *
  * Decoding returns the interned (deep-frozen) objects themselves, so the structural sharing of
  * the semantic functions makes most later lookups identity hits (a WeakMap), not serializations.
  */
-import type { DeviceState, GroupState, SystemState, VfioGroupState } from '../../machines/state.ts';
+import type { ContainerState, DeviceState, GroupState, SystemState, VfioGroupState } from '../../machines/state.ts';
 import { canonicalKey } from '../serialize.ts';
 import { IdTable } from './idTable.ts';
 import { InternTable } from './internTable.ts';
+import { TupleTable } from './tupleTable.ts';
 
 /**
  * A state code: the global id, then one device-tuple id per slot (unpacked; ./packedStore.ts
@@ -19,14 +20,17 @@ import { InternTable } from './internTable.ts';
  */
 export type Code = Int32Array;
 
-const TOP_KEYS = 'devices,group,iommufd_groups,vfio_group,warn';
+const TOP_KEYS = 'containers,devices,groups,iommufd_groups,vfio_groups,warn';
 
 /** The global part of a state: everything but the device slots. */
-export type GlobalPart = Pick<SystemState, 'group' | 'vfio_group' | 'iommufd_groups' | 'warn'>;
+export type GlobalPart = Pick<SystemState, 'groups' | 'vfio_groups' | 'containers' | 'iommufd_groups' | 'warn'>;
+
+/** The keys of the global part, in the order the recorder's getters and decode use them. */
+export const GLOBAL_KEYS = ['groups', 'vfio_groups', 'containers', 'iommufd_groups', 'warn'] as const;
 
 /** The global part of `next` differs from that of `s` (the semantic functions share unchanged parts). */
 export const globalChanged = (next: GlobalPart, s: GlobalPart): boolean =>
-  next.group !== s.group || next.vfio_group !== s.vfio_group || next.iommufd_groups !== s.iommufd_groups || next.warn !== s.warn;
+  next.groups !== s.groups || next.vfio_groups !== s.vfio_groups || next.containers !== s.containers || next.iommufd_groups !== s.iommufd_groups || next.warn !== s.warn;
 
 export class StateCodec {
   /** Device slots, and elements per state: the global part, then one per device slot. */
@@ -47,16 +51,21 @@ export class StateCodec {
     return Object.freeze({ ...p });
   });
   private readonly igroups = new IdTable<string, SystemState['iommufd_groups']>((v) => Object.freeze(v));
-  /** Global tuple (group id, vfio id, iommufd-groups id, warn id) -> global id, and back. */
-  private readonly globals = new Map<number, number>();
-  readonly globalParts: [number, number, number, number][] = [];
+  private readonly containerLists = new IdTable<string, SystemState['containers']>((v) => Object.freeze(v));
+  /** IOMMU groups G; a global tuple is (group id per group, vfio id per group, containers id, iommufd-groups id, warn id). */
+  readonly nGroups: number;
+  /** Global tuple -> global id (no fixed-width packing: any number of distinct values), and back. */
+  private readonly globals = new TupleTable();
+  readonly globalParts: Int32Array[] = [];
   constructor(init: SystemState) {
     StateCodec.assertShape(init);
     this.n = init.devices.length;
     this.k = 1 + this.n;
     const fields = (o: object | undefined) => Object.keys(o ?? {}).sort();
-    this.groups = new InternTable(fields(init.group));
-    this.vfios = new InternTable(fields(init.vfio_group));
+    this.nGroups = init.groups.length;
+    this.scratch = new Int32Array(2 * this.nGroups + 3);
+    this.groups = new InternTable(fields(init.groups[0]));
+    this.vfios = new InternTable(fields(init.vfio_groups[0]));
     this.deviceKeyOrder = Object.keys(init.devices[0] ?? {});
     this.devices = new InternTable(fields(init.devices[0]), () => this.created++, true);
   }
@@ -148,23 +157,27 @@ export class StateCodec {
   /** The id of a global part; `like` (optional) the global id it was copied from. */
   globalId(s: GlobalPart, like = -1): number {
     const parts = like >= 0 ? this.globalParts[like]! : null;
-    const g = this.groups.id(s.group, parts ? parts[0] : -1);
-    const v = this.vfios.id(s.vfio_group, parts ? parts[1] : -1);
-    const i = parts && this.igroups.values[parts[2]] === s.iommufd_groups ? parts[2] : this.igroupsId(s.iommufd_groups);
-    const w = this.warnId(s.warn);
-    if (g >= 1 << 21 || v >= 1024 || i >= 1024 || w >= 1024) {
-      throw new Error('exploreFast: more than 2^21 group values, or 1024 distinct VFIO-group, iommufd-group or WARN values');
+    const G = this.nGroups;
+    const t = this.scratch;
+    for (let k = 0; k < G; k++) {
+      t[k] = this.groups.id(s.groups[k]!, parts ? parts[k]! : -1);
+      t[G + k] = this.vfios.id(s.vfio_groups[k]!, parts ? parts[G + k]! : -1);
     }
-    const key = ((g * 1024 + v) * 1024 + i) * 1024 + w;
-    let id = this.globals.get(key);
-    if (id === undefined) {
-      id = this.globalParts.length;
-      this.globalParts.push([g, v, i, w]);
-      this.created++;
-      this.globals.set(key, id);
-    }
+    const c = 2 * G;
+    t[c] = parts && this.containerLists.values[parts[c]!] === s.containers ? parts[c]! : this.containerLists.idOf(canonicalKey(s.containers), s.containers);
+    t[c + 1] = parts && this.igroups.values[parts[c + 1]!] === s.iommufd_groups ? parts[c + 1]! : this.igroupsId(s.iommufd_groups);
+    t[c + 2] = this.warnId(s.warn);
+    const found = this.globals.find(t, this.globalParts);
+    if (found >= 0) return found;
+    const id = this.globalParts.length;
+    this.globalParts.push(t.slice());
+    this.created++;
+    this.globals.add(t, id);
     return id;
   }
+
+  /** The global tuple being built (2G + 3 ids). */
+  private readonly scratch: Int32Array;
 
   /** The id of device tuple d; `like` (optional) the id of the tuple it was copied from. */
   deviceId(d: DeviceState, like = -1): number {
@@ -173,8 +186,29 @@ export class StateCodec {
 
   /** The global part of global id `id`. */
   globalOf(id: number): GlobalPart {
-    const [g, v, i, w] = this.globalParts[id]!;
-    return { group: this.groups.values[g]!, vfio_group: this.vfios.values[v]!, iommufd_groups: this.igroups.values[i]!, warn: this.warns.values[w]! };
+    return (this.globalObjs[id] ??= this.buildGlobal(id));
+  }
+
+  /** The decoded global parts, by id: the same (frozen) arrays every time, so identity checks hit. */
+  private readonly globalObjs: GlobalPart[] = [];
+
+  private buildGlobal(id: number): GlobalPart {
+    const t = this.globalParts[id]!;
+    const G = this.nGroups;
+    const groups: GroupState[] = new Array(G);
+    const vfio_groups: VfioGroupState[] = new Array(G);
+    for (let k = 0; k < G; k++) {
+      groups[k] = this.groups.values[t[k]!]!;
+      vfio_groups[k] = this.vfios.values[t[G + k]!]!;
+    }
+    const c = 2 * G;
+    return {
+      groups: Object.freeze(groups),
+      vfio_groups: Object.freeze(vfio_groups),
+      containers: this.containerLists.values[t[c]!]! as readonly ContainerState[],
+      iommufd_groups: this.igroups.values[t[c + 1]!]!,
+      warn: this.warns.values[t[c + 2]!]!,
+    };
   }
 
   /** Writes the code of `s` into out[at .. at+k). */
@@ -189,6 +223,6 @@ export class StateCodec {
     const devices: DeviceState[] = new Array(this.n);
     for (let i = 0; i < this.n; i++) devices[i] = this.devices.values[code[at + 1 + i]!]!;
     const g = this.globalOf(code[at]!);
-    return { group: g.group, devices, vfio_group: g.vfio_group, iommufd_groups: g.iommufd_groups, warn: g.warn };
+    return { groups: g.groups, devices, vfio_groups: g.vfio_groups, containers: g.containers, iommufd_groups: g.iommufd_groups, warn: g.warn };
   }
 }

@@ -71,6 +71,6 @@ export class ConfinedStates {
     }
     const g = codec.globalOf(code[0]!);
     this.strayed = false;
-    return { group: g.group, devices: Object.freeze(devices), vfio_group: g.vfio_group, iommufd_groups: g.iommufd_groups, warn: g.warn };
+    return { groups: g.groups, devices: Object.freeze(devices), vfio_groups: g.vfio_groups, containers: g.containers, iommufd_groups: g.iommufd_groups, warn: g.warn };
   }
 }

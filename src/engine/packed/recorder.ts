@@ -48,7 +48,7 @@ export class ReadRecorder {
   private code: Code = new Int32Array(0);
   /** The current state's parts, read by the getters. */
   private readonly raw: DeviceState[];
-  private global: GlobalPart = { group: null!, vfio_group: null!, iommufd_groups: [], warn: null };
+  private global: GlobalPart = { groups: [], vfio_groups: [], containers: [], iommufd_groups: [], warn: null };
   private readonly view: View;
   /** The traps of every slot view (see viewHandler). */
   private readonly handler: ProxyHandler<ViewTarget>;
@@ -68,9 +68,10 @@ export class ReadRecorder {
         return this.global[key];
       },
     });
-    Object.defineProperty(state, 'group', globalGetter('group'));
+    Object.defineProperty(state, 'groups', globalGetter('groups'));
     Object.defineProperty(state, 'devices', { enumerable: true, value: Object.freeze(devices) });
-    Object.defineProperty(state, 'vfio_group', globalGetter('vfio_group'));
+    Object.defineProperty(state, 'vfio_groups', globalGetter('vfio_groups'));
+    Object.defineProperty(state, 'containers', globalGetter('containers'));
     Object.defineProperty(state, 'iommufd_groups', globalGetter('iommufd_groups'));
     Object.defineProperty(state, 'warn', globalGetter('warn'));
     this.view = { state: Object.freeze(state), code: this.code, devices: state.devices };

@@ -125,14 +125,15 @@ export class DeviceSymmetry {
     return renamed(this.renamedTuples, t, slots, perm, () => this.codec.deviceId(renameDeep(this.codec.devices.values[t]!, perm)));
   }
 
-  /** The id of global part `g` renamed by `perm`: `private:D` domains, and the group's device list (kept sorted). */
+  /** The id of global part `g` renamed by `perm`: `private:D` domains, and each group's device list (kept sorted). */
   private renamedGlobal(g: number, perm: readonly number[]): number {
     const slots = (this.globalSlots[g] ??= this.globalSlotsOf(g));
     return renamed(this.renamedGlobals, g, slots, perm, () => {
       const part = this.codec.globalOf(g);
       return this.codec.globalId({
-        group: { ...renameDeep(part.group, perm), devices: part.group.devices.map((i) => perm[i]!).sort((a, b) => a - b) },
-        vfio_group: renameDeep(part.vfio_group, perm),
+        groups: part.groups.map((grp) => ({ ...renameDeep(grp, perm), devices: grp.devices.map((i) => perm[i]!).sort((a, b) => a - b) })),
+        vfio_groups: renameDeep(part.vfio_groups, perm),
+        containers: part.containers,
         iommufd_groups: part.iommufd_groups,
         warn: part.warn,
       });
@@ -146,9 +147,10 @@ export class DeviceSymmetry {
    */
   private globalSlotsOf(g: number): number[] {
     const part = this.codec.globalOf(g);
-    const members = new Set(part.group.devices);
-    const closed = this.classes.every((cls) => cls.every((d) => members.has(d)) || cls.every((d) => !members.has(d)));
-    return uniq(privateRefs([part.group, part.vfio_group], closed ? [] : [...part.group.devices]));
+    const lists = part.groups.map((grp) => new Set(grp.devices));
+    const closedIn = (members: Set<number>) => this.classes.every((cls) => cls.every((d) => members.has(d)) || cls.every((d) => !members.has(d)));
+    const named = part.groups.flatMap((grp, k) => (closedIn(lists[k]!) ? [] : [...grp.devices]));
+    return uniq(privateRefs([part.groups, part.vfio_groups], named));
   }
 
   /**

@@ -14,7 +14,7 @@
 import { DEFAULT_DOMAIN, BLOCKING_DOMAIN, SVA_DOMAIN, SVA_PASID, privateDomain } from '../../kernel/domains.ts';
 import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, errAfter, ok } from '../../kernel/errno.ts';
-import { addToVfioGroup, presentDevices, updateDevice, updateGroup, warnOn, withGroupDevice } from '../state.ts';
+import { addToVfioGroup, groupOf, presentDevices, updateDevice, updateGroup, warnOn, withGroupDevice } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 
 type DriverCoreFns = Pick<
@@ -68,7 +68,7 @@ export const driverCore: DriverCoreFns = {
       const after = updateDevice(c.ok ? c.next : r.next, dev, { driver: null });
       return errAfter('ENXIO', `${driver}: probe() failed; error path ran dma_cleanup`, after);
     }
-    if (DRIVERS[driver].vfio) return ok(addToVfioGroup(r.next, 'drivers', 1));
+    if (DRIVERS[driver].vfio) return ok(addToVfioGroup(r.next, groupOf(env.scenario, dev), 'drivers', 1));
     return ok(r.next);
   },
 
@@ -95,7 +95,7 @@ export const driverCore: DriverCoreFns = {
       const domain = privateDomain(dev);
       const r =
         drv.privateDomain === 'group'
-          ? env.k.iommu_detach_group(env, cur, { domain })
+          ? env.k.iommu_detach_group(env, cur, { group: groupOf(env.scenario, dev), domain })
           : env.k.iommu_detach_device(env, cur, { dev, domain });
       if (r.ok) cur = r.next;
       const f = env.k.iommu_domain_free(env, cur, { domain });
@@ -105,9 +105,11 @@ export const driverCore: DriverCoreFns = {
     if (c.ok) cur = c.next;
     cur = updateDevice(cur, dev, { driver: null });
     if (drv.vfio) {
-      cur = addToVfioGroup(cur, 'drivers', -1);
-      if (cur.vfio_group.drivers === 0 && cur.vfio_group.container) {
-        const r = env.k.vfio_group_detach_container(env, cur, {});
+      const group = groupOf(env.scenario, dev);
+      cur = addToVfioGroup(cur, group, 'drivers', -1);
+      const v = cur.vfio_groups[group]!;
+      if (v.drivers === 0 && v.container) {
+        const r = env.k.vfio_group_detach_container(env, cur, { group });
         if (r.ok) cur = r.next;
       }
     }
@@ -125,15 +127,16 @@ export const driverCore: DriverCoreFns = {
     const d = s.devices[dev];
     if (!d) return err('ENODEV', 'no such device slot');
     if (d.present) return ok(s);
-    const g = s.group;
+    const group = groupOf(env.scenario, dev);
+    const g = s.groups[group]!;
     if (!g.default_domain) {
-      const set = updateGroup(s, { default_domain: true, domain: DEFAULT_DOMAIN });
-      return ok(withGroupDevice(updateDevice(set, dev, { present: true, hw: DEFAULT_DOMAIN }), dev, true));
+      const set = updateGroup(s, group, { default_domain: true, domain: DEFAULT_DOMAIN });
+      return ok(withGroupDevice(updateDevice(set, dev, { present: true, hw: DEFAULT_DOMAIN }), group, dev, true));
     }
     if (g.domain === BLOCKING_DOMAIN && env.scenario.devices[dev]?.requireDirect) {
       return err('EINVAL', 'require_direct device cannot join a group on the blocking domain');
     }
-    return ok(withGroupDevice(updateDevice(s, dev, { present: true, hw: g.domain }), dev, true));
+    return ok(withGroupDevice(updateDevice(s, dev, { present: true, hw: g.domain }), group, dev, true));
   },
 
   /**
@@ -141,17 +144,18 @@ export const driverCore: DriverCoreFns = {
    * group becomes empty, WARN if owner_cnt != 0 or domain != default_domain, then free the
    * default and blocking domains (group->domain = NULL).
    */
-  iommu_release_device(_env, s, { dev }) {
+  iommu_release_device(env, s, { dev }) {
     const d = s.devices[dev];
     if (!d?.present) return ok(s);
     if (d.driver) return err('EBUSY', 'a driver is bound: device_del releases it first');
-    let next = withGroupDevice(updateDevice(s, dev, { present: false, hw: null, group_fd: null, iommufd: null }), dev, false);
-    if (presentDevices(next).length === 0) {
-      const g = next.group;
+    const group = groupOf(env.scenario, dev);
+    let next = withGroupDevice(updateDevice(s, dev, { present: false, hw: null, group_fd: null, iommufd: null }), group, dev, false);
+    if (presentDevices(next, group).length === 0) {
+      const g = next.groups[group]!;
       if (g.owner_cnt !== 0 || g.domain !== DEFAULT_DOMAIN) {
         next = warnOn(next, '__iommu_group_remove_device: WARN_ON(owner_cnt != 0 || domain != default_domain) on the last device');
       }
-      next = updateGroup(next, { default_domain: false, blocking_domain: false, domain: null });
+      next = updateGroup(next, group, { default_domain: false, blocking_domain: false, domain: null });
     }
     return ok(next);
   },
@@ -166,7 +170,7 @@ export const driverCore: DriverCoreFns = {
     const d = s.devices[dev];
     if (!d?.present) return err('ENODEV', 'the device has no IOMMU group');
     if (!env.scenario.devices[dev]?.pasid) return err('ENOSPC', 'max_pasids == 0: no PASID can be allocated');
-    const existing = s.group.pasid_array.find((e) => e.pasid === SVA_PASID);
+    const existing = s.groups[groupOf(env.scenario, dev)]!.pasid_array.find((e) => e.pasid === SVA_PASID);
     if (existing && existing.domain !== SVA_DOMAIN) return err('EBUSY', `PASID ${SVA_PASID} is used by ${existing.domain}`);
     let cur = s;
     if (!existing) {
@@ -181,7 +185,8 @@ export const driverCore: DriverCoreFns = {
   iommu_sva_unbind_device(env, s, { dev }) {
     if (!s.devices[dev]?.sva) return ok(s);
     const next = updateDevice(s, dev, { sva: false });
-    if (next.devices.some((x) => x.sva)) return ok(next);
+    // The SVA domain stays attached to the group's PASID while another bond in the group holds it.
+    if (presentDevices(next, groupOf(env.scenario, dev)).some((i) => next.devices[i]!.sva)) return ok(next);
     return env.k.iommu_detach_device_pasid(env, next, { dev, pasid: SVA_PASID });
   },
 };

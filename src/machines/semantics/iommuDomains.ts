@@ -7,7 +7,7 @@
  */
 import { BLOCKING_DOMAIN, DEFAULT_DOMAIN, privateDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
-import { patchDevice, presentDevices, updateGroup, warnOn } from '../state.ts';
+import { groupOf, patchDevice, presentDevices, updateGroup, warnOn } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 
 type DomainFns = Pick<
@@ -39,23 +39,24 @@ export const domains: DomainFns = {
    * for a require_direct device with -EINVAL (and the group is left as it was); on success every
    * member's RID is attached to the new domain and group->domain is updated.
    */
-  __iommu_group_set_domain(env, s, { domain }) {
-    if (s.group.domain === domain) return ok(s);
-    for (const i of presentDevices(s)) {
+  __iommu_group_set_domain(env, s, { group, domain }) {
+    const g = s.groups[group]!;
+    if (g.domain === domain) return ok(s);
+    for (const i of presentDevices(s, group)) {
       if (domain === BLOCKING_DOMAIN && env.scenario.devices[i]?.requireDirect) {
         return err('EINVAL', `${env.scenario.devices[i]?.name} has IOMMU_RESV_DIRECT regions (require_direct)`);
       }
     }
     // for_each_group_device: the group's list, not every slot.
     const devices = s.devices.slice();
-    for (const i of presentDevices(s)) devices[i] = patchDevice(devices[i]!, { hw: domain });
-    return ok({ ...s, devices, group: { ...s.group, domain } });
+    for (const i of presentDevices(s, group)) devices[i] = patchDevice(devices[i]!, { hw: domain });
+    return ok(updateGroup({ ...s, devices }, group, { domain }));
   },
 
   /** __iommu_group_set_core_domain (iommu.c): blocking domain if owned, else default domain. */
-  __iommu_group_set_core_domain(env, s) {
-    const domain = s.group.owner ? BLOCKING_DOMAIN : DEFAULT_DOMAIN;
-    const r = env.k.__iommu_group_set_domain(env, s, { domain });
+  __iommu_group_set_core_domain(env, s, { group }) {
+    const domain = s.groups[group]!.owner ? BLOCKING_DOMAIN : DEFAULT_DOMAIN;
+    const r = env.k.__iommu_group_set_domain(env, s, { group, domain });
     return r.ok ? r : ok(warnOn(s, `__iommu_group_set_core_domain: must-succeed attach failed: -${r.errno}`));
   },
 
@@ -63,12 +64,12 @@ export const domains: DomainFns = {
    * __iommu_attach_group (iommu.c): -EBUSY when group->domain is set and is neither the default
    * nor the blocking domain (replace must be used instead). No ownership check.
    */
-  __iommu_attach_group(env, s, { domain }) {
-    const cur = s.group.domain;
+  __iommu_attach_group(env, s, { group, domain }) {
+    const cur = s.groups[group]!.domain;
     if (cur !== null && cur !== DEFAULT_DOMAIN && cur !== BLOCKING_DOMAIN) {
       return err('EBUSY', `group->domain is ${cur}`);
     }
-    return env.k.__iommu_group_set_domain(env, s, { domain });
+    return env.k.__iommu_group_set_domain(env, s, { group, domain });
   },
 
   /**
@@ -77,9 +78,10 @@ export const domains: DomainFns = {
    */
   iommu_attach_device(env, s, { dev, domain }) {
     if (!s.devices[dev]?.present) return err('ENODEV', 'the device has no IOMMU group');
-    const n = presentDevices(s).length;
+    const group = groupOf(env.scenario, dev);
+    const n = presentDevices(s, group).length;
     if (n !== 1) return err('EINVAL', `the group has ${n} devices (list_count_nodes != 1)`);
-    return env.k.__iommu_attach_group(env, s, { domain });
+    return env.k.__iommu_attach_group(env, s, { group, domain });
   },
 
   /**
@@ -88,51 +90,52 @@ export const domains: DomainFns = {
    */
   iommu_detach_device(env, s, { dev, domain }) {
     if (!s.devices[dev]?.present) return ok(s);
-    if (s.group.domain !== domain || presentDevices(s).length !== 1) {
+    const group = groupOf(env.scenario, dev);
+    if (s.groups[group]!.domain !== domain || presentDevices(s, group).length !== 1) {
       return ok(warnOn(s, 'iommu_detach_device: WARN_ON(domain != group->domain || count != 1), detach skipped'));
     }
-    return env.k.__iommu_group_set_core_domain(env, s, {});
+    return env.k.__iommu_group_set_core_domain(env, s, { group });
   },
 
   /** iommu_attach_group (iommu.c): __iommu_attach_group; no device-count or owner check (W16). */
-  iommu_attach_group(env, s, { domain }) {
-    return env.k.__iommu_attach_group(env, s, { domain });
+  iommu_attach_group(env, s, { group, domain }) {
+    return env.k.__iommu_attach_group(env, s, { group, domain });
   },
 
   /** iommu_detach_group (iommu.c): back to the core domain; the domain argument is ignored. */
-  iommu_detach_group(env, s) {
-    return env.k.__iommu_group_set_core_domain(env, s, {});
+  iommu_detach_group(env, s, { group }) {
+    return env.k.__iommu_group_set_core_domain(env, s, { group });
   },
 
   /**
    * iommu_attach_group_handle (iommu.c): reserves pasid_array[IOMMU_NO_PASID] (-EBUSY if taken),
    * then __iommu_attach_group; on error the slot is released.
    */
-  iommu_attach_group_handle(env, s, { domain }) {
-    if (s.group.pasid_array.some((e) => e.pasid === IOMMU_NO_PASID)) {
+  iommu_attach_group_handle(env, s, { group, domain }) {
+    if (s.groups[group]!.pasid_array.some((e) => e.pasid === IOMMU_NO_PASID)) {
       return err('EBUSY', 'pasid_array[IOMMU_NO_PASID] is in use');
     }
-    const r = env.k.__iommu_attach_group(env, s, { domain });
+    const r = env.k.__iommu_attach_group(env, s, { group, domain });
     if (!r.ok) return r;
-    return ok(updateGroup(r.next, { pasid_array: sortPasids([...r.next.group.pasid_array, { pasid: IOMMU_NO_PASID, domain }]) }));
+    return ok(updateGroup(r.next, group, { pasid_array: sortPasids([...r.next.groups[group]!.pasid_array, { pasid: IOMMU_NO_PASID, domain }]) }));
   },
 
   /** iommu_detach_group_handle (iommu.c): core domain, erase pasid_array[IOMMU_NO_PASID]. */
-  iommu_detach_group_handle(env, s) {
-    const r = env.k.__iommu_group_set_core_domain(env, s, {});
+  iommu_detach_group_handle(env, s, { group }) {
+    const r = env.k.__iommu_group_set_core_domain(env, s, { group });
     if (!r.ok) return r;
-    return ok(updateGroup(r.next, { pasid_array: r.next.group.pasid_array.filter((e) => e.pasid !== IOMMU_NO_PASID) }));
+    return ok(updateGroup(r.next, group, { pasid_array: r.next.groups[group]!.pasid_array.filter((e) => e.pasid !== IOMMU_NO_PASID) }));
   },
 
   /**
    * iommu_replace_group_handle (iommu.c): switches the group with no "current must be a core
    * domain" precondition (user domain to user domain without passing through blocking).
    */
-  iommu_replace_group_handle(env, s, { domain }) {
-    const r = env.k.__iommu_group_set_domain(env, s, { domain });
+  iommu_replace_group_handle(env, s, { group, domain }) {
+    const r = env.k.__iommu_group_set_domain(env, s, { group, domain });
     if (!r.ok) return r;
-    const rest = r.next.group.pasid_array.filter((e) => e.pasid !== IOMMU_NO_PASID);
-    return ok(updateGroup(r.next, { pasid_array: sortPasids([...rest, { pasid: IOMMU_NO_PASID, domain }]) }));
+    const rest = r.next.groups[group]!.pasid_array.filter((e) => e.pasid !== IOMMU_NO_PASID);
+    return ok(updateGroup(r.next, group, { pasid_array: sortPasids([...rest, { pasid: IOMMU_NO_PASID, domain }]) }));
   },
 
   /**
@@ -144,19 +147,21 @@ export const domains: DomainFns = {
    */
   iommu_attach_device_pasid(env, s, { dev, pasid, domain }) {
     if (!s.devices[dev]?.present) return err('ENODEV', 'the device has no IOMMU group');
-    if (s.group.pasid_array.some((e) => e.pasid === pasid)) return err('EBUSY', `PASID ${pasid} is in use`);
-    for (const i of presentDevices(s)) {
+    const group = groupOf(env.scenario, dev);
+    if (s.groups[group]!.pasid_array.some((e) => e.pasid === pasid)) return err('EBUSY', `PASID ${pasid} is in use`);
+    for (const i of presentDevices(s, group)) {
       const spec = env.scenario.devices[i];
       if (spec?.pasid && !pasidEnabled(spec)) {
         return err('EINVAL', `${spec.name}: PASID not enabled (pci_enable_pasid: no ACS RR+UF on the path)`);
       }
     }
-    return ok(updateGroup(s, { pasid_array: sortPasids([...s.group.pasid_array, { pasid, domain }]) }));
+    return ok(updateGroup(s, group, { pasid_array: sortPasids([...s.groups[group]!.pasid_array, { pasid, domain }]) }));
   },
 
   /** iommu_detach_device_pasid (iommu.c): parks the PASID on the blocked domain; erases the entry. */
-  iommu_detach_device_pasid(_env, s, { pasid }) {
-    return ok(updateGroup(s, { pasid_array: s.group.pasid_array.filter((e) => e.pasid !== pasid) }));
+  iommu_detach_device_pasid(env, s, { dev, pasid }) {
+    const group = groupOf(env.scenario, dev);
+    return ok(updateGroup(s, group, { pasid_array: s.groups[group]!.pasid_array.filter((e) => e.pasid !== pasid) }));
   },
 
   /** iommu_domain_free: a driver frees its private domain (it is no longer live). */

@@ -10,7 +10,7 @@
 import { hwptDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
 import type { SystemState } from '../state.ts';
-import { addToVfioGroup, ictxOwner, iommufdGroupOf, patchDevice, setIommufdGroup, updateDevice } from '../state.ts';
+import { addToVfioGroup, groupOf, ictxOwner, iommufdGroupOf, patchDevice, presentDevices, setIommufdGroup, updateDevice } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 import { isVfioBound } from './vfioGroup.ts';
 
@@ -39,11 +39,12 @@ export const iommufd: IommufdFns = {
    */
   vfio_df_ioctl_bind_iommufd(env, s, { ctx, dev }) {
     if (!isVfioBound(s, dev)) return err('ENODEV', 'the device has no VFIO cdev (no VFIO driver bound)');
-    if (s.vfio_group.opened_by !== null) return err('EBUSY', 'vfio_device_block_group: the VFIO group file is open');
+    const group = groupOf(env.scenario, dev);
+    if (s.vfio_groups[group]!.opened_by !== null) return err('EBUSY', 'vfio_device_block_group: the VFIO group file is open');
     if (s.devices[dev]?.iommufd) return err('EINVAL', 'the device is already bound to an iommufd');
     const r = env.k.iommufd_device_bind(env, s, { ctx, dev });
     if (!r.ok) return r;
-    return ok(addToVfioGroup(r.next, 'cdev_device_open_cnt', 1));
+    return ok(addToVfioGroup(r.next, group, 'cdev_device_open_cnt', 1));
   },
 
   /**
@@ -72,18 +73,20 @@ export const iommufd: IommufdFns = {
   /**
    * iommufd_device_attach -> iommufd_hw_pagetable_attach (iommufd/device.c): -EINVAL when
    * igroup->hwpt is another hwpt (one hwpt per group); only the first device of the group (an
-   * empty igroup->device_list) attaches the hardware, with iommu_attach_group_handle.
+   * empty igroup->device_list) attaches the hardware, with iommu_attach_group_handle. Devices of
+   * other groups may attach to the same hwpt (each group has its own iommufd_group).
    */
   iommufd_device_attach(env, s, { ctx, dev, hwpt }) {
-    const ig = iommufdGroupOf(s, ctx);
+    const group = groupOf(env.scenario, dev);
+    const ig = iommufdGroupOf(s, ctx, group);
     if (ig && ig.hwpt !== hwpt) return err('EINVAL', `the group is attached to hwpt ${ig.hwpt}: one hwpt per group`);
     let cur = s;
     if (!ig) {
-      const r = env.k.iommu_attach_group_handle(env, s, { domain: hwptDomain(ctx, hwpt) });
+      const r = env.k.iommu_attach_group_handle(env, s, { group, domain: hwptDomain(ctx, hwpt) });
       if (!r.ok) return r;
       cur = r.next;
     }
-    cur = setIommufdGroup(cur, ctx, { hwpt, devices: (ig?.devices ?? 0) + 1 });
+    cur = setIommufdGroup(cur, ctx, group, { hwpt, devices: (ig?.devices ?? 0) + 1 });
     return ok(updateDevice(cur, dev, { iommufd: { ctx, hwpt } }));
   },
 
@@ -96,13 +99,17 @@ export const iommufd: IommufdFns = {
     const old = s.devices[dev]?.iommufd?.hwpt;
     if (old === null || old === undefined) return err('EINVAL', 'the device is not attached');
     if (old === hwpt) return ok(s);
-    const r = env.k.iommu_replace_group_handle(env, s, { domain: hwptDomain(ctx, hwpt) });
+    const group = groupOf(env.scenario, dev);
+    const r = env.k.iommu_replace_group_handle(env, s, { group, domain: hwptDomain(ctx, hwpt) });
     if (!r.ok) return r;
-    const devices = r.next.devices.map((d) =>
-      d.iommufd && d.iommufd.ctx === ctx && d.iommufd.hwpt === old ? patchDevice(d, { iommufd: { ctx, hwpt } }) : d,
-    );
-    const ig = iommufdGroupOf(r.next, ctx);
-    return ok(setIommufdGroup({ ...r.next, devices }, ctx, { hwpt, devices: ig?.devices ?? 1 }));
+    // igroup->device_list: the group's devices attached through this context move with it.
+    const devices = r.next.devices.slice();
+    for (const i of presentDevices(r.next, group)) {
+      const d = devices[i]!;
+      if (d.iommufd && d.iommufd.ctx === ctx && d.iommufd.hwpt === old) devices[i] = patchDevice(d, { iommufd: { ctx, hwpt } });
+    }
+    const ig = iommufdGroupOf(r.next, ctx, group);
+    return ok(setIommufdGroup({ ...r.next, devices }, ctx, group, { hwpt, devices: ig?.devices ?? 1 }));
   },
 
   /**
@@ -123,12 +130,13 @@ export const iommufd: IommufdFns = {
    */
   iommufd_device_detach(env, s, { ctx, dev }) {
     const hwpt = s.devices[dev]?.iommufd?.hwpt ?? 0;
-    const ig = iommufdGroupOf(s, ctx);
+    const group = groupOf(env.scenario, dev);
+    const ig = iommufdGroupOf(s, ctx, group);
     const left = (ig?.devices ?? 1) - 1;
     let cur = updateDevice(s, dev, { iommufd: { ctx, hwpt: null } });
-    cur = setIommufdGroup(cur, ctx, ig && left > 0 ? { hwpt: ig.hwpt, devices: left } : null);
+    cur = setIommufdGroup(cur, ctx, group, ig && left > 0 ? { hwpt: ig.hwpt, devices: left } : null);
     if (left === 0) {
-      const r = env.k.iommu_detach_group_handle(env, cur, { domain: hwptDomain(ctx, hwpt) });
+      const r = env.k.iommu_detach_group_handle(env, cur, { group, domain: hwptDomain(ctx, hwpt) });
       if (!r.ok) return r;
       cur = r.next;
     }
@@ -150,7 +158,7 @@ export const iommufd: IommufdFns = {
     }
     const r = env.k.iommufd_device_unbind(env, cur, { ctx, dev });
     if (!r.ok) return r;
-    return ok(addToVfioGroup(r.next, 'cdev_device_open_cnt', -1));
+    return ok(addToVfioGroup(r.next, groupOf(env.scenario, dev), 'cdev_device_open_cnt', -1));
   },
 
   /**

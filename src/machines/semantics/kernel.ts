@@ -30,29 +30,38 @@ export interface CtxDevArg {
   readonly dev: number;
 }
 export type NoArg = Record<string, never>;
+/** The IOMMU group a group-level function acts on (the kernel's `struct iommu_group *group`). */
+export interface GroupArg {
+  readonly group: number;
+}
+/** A context acting on one group's VFIO group file. */
+export interface CtxGroupArg {
+  readonly ctx: number;
+  readonly group: number;
+}
 
 /** Every modelled kernel function, named verbatim; the file each lives in is given per group. */
 export interface Kernel {
   // drivers/iommu/iommu.c: DMA ownership
   iommu_device_use_default_domain: KernelFn<DevArg>;
   iommu_device_unuse_default_domain: KernelFn<DevArg>;
-  __iommu_take_dma_ownership: KernelFn<{ owner: Owner }>;
-  iommu_group_claim_dma_owner: KernelFn<{ owner: Owner }>;
+  __iommu_take_dma_ownership: KernelFn<GroupArg & { owner: Owner }>;
+  iommu_group_claim_dma_owner: KernelFn<GroupArg & { owner: Owner }>;
   iommu_device_claim_dma_owner: KernelFn<{ dev: number; owner: Owner }>;
-  __iommu_release_dma_ownership: KernelFn<NoArg>;
-  iommu_group_release_dma_owner: KernelFn<NoArg>;
+  __iommu_release_dma_ownership: KernelFn<GroupArg>;
+  iommu_group_release_dma_owner: KernelFn<GroupArg>;
   iommu_device_release_dma_owner: KernelFn<DevArg>;
   // drivers/iommu/iommu.c: domains
-  __iommu_group_set_domain: KernelFn<{ domain: string }>;
-  __iommu_group_set_core_domain: KernelFn<NoArg>;
-  __iommu_attach_group: KernelFn<{ domain: string }>;
+  __iommu_group_set_domain: KernelFn<GroupArg & { domain: string }>;
+  __iommu_group_set_core_domain: KernelFn<GroupArg>;
+  __iommu_attach_group: KernelFn<GroupArg & { domain: string }>;
   iommu_attach_device: KernelFn<{ dev: number; domain: string }>;
   iommu_detach_device: KernelFn<{ dev: number; domain: string }>;
-  iommu_attach_group: KernelFn<{ domain: string }>;
-  iommu_detach_group: KernelFn<{ domain: string }>;
-  iommu_attach_group_handle: KernelFn<{ domain: string }>;
-  iommu_detach_group_handle: KernelFn<{ domain: string }>;
-  iommu_replace_group_handle: KernelFn<{ domain: string }>;
+  iommu_attach_group: KernelFn<GroupArg & { domain: string }>;
+  iommu_detach_group: KernelFn<GroupArg & { domain: string }>;
+  iommu_attach_group_handle: KernelFn<GroupArg & { domain: string }>;
+  iommu_detach_group_handle: KernelFn<GroupArg & { domain: string }>;
+  iommu_replace_group_handle: KernelFn<GroupArg & { domain: string }>;
   iommu_attach_device_pasid: KernelFn<{ dev: number; pasid: number; domain: string }>;
   iommu_detach_device_pasid: KernelFn<{ dev: number; pasid: number }>;
   /** Frees a driver's private domain (the driver's side; the core only frees what it owns). */
@@ -70,13 +79,13 @@ export interface Kernel {
   really_probe: KernelFn<{ dev: number; driver: DriverName }>;
   device_release_driver: KernelFn<DevArg>;
   // drivers/vfio/group.c, drivers/vfio/container.c
-  vfio_group_fops_open: KernelFn<CtxArg>;
-  vfio_group_ioctl_set_container: KernelFn<CtxArg>;
+  vfio_group_fops_open: KernelFn<CtxGroupArg>;
+  vfio_group_ioctl_set_container: KernelFn<CtxGroupArg>;
   vfio_ioctl_set_iommu: KernelFn<CtxArg>;
   vfio_group_ioctl_get_device_fd: KernelFn<CtxDevArg>;
   vfio_device_fops_release: KernelFn<CtxDevArg>;
-  vfio_group_fops_release: KernelFn<CtxArg>;
-  vfio_group_detach_container: KernelFn<NoArg>;
+  vfio_group_fops_release: KernelFn<CtxGroupArg>;
+  vfio_group_detach_container: KernelFn<GroupArg>;
   // drivers/vfio/device_cdev.c, drivers/iommu/iommufd/device.c
   vfio_df_ioctl_bind_iommufd: KernelFn<CtxDevArg>;
   vfio_df_ioctl_attach_pt: KernelFn<CtxDevArg & { hwpt: number }>;

@@ -7,19 +7,21 @@ import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, errAfter, ok } from '../../kernel/errno.ts';
 import { currentKernel } from '../semantics/index.ts';
 import type { DevArg, Env, KernelFn } from '../semantics/kernel.ts';
-import { patchDevice, presentDevices, updateDevice, updateGroup, warnOn, type Owner, type SystemState } from '../state.ts';
+import { groupOf, patchDevice, presentDevices, updateDevice, updateGroup, warnOn, type Owner, type SystemState } from '../state.ts';
 import { defineVariant } from './defineVariant.ts';
 
 /** Before v5.19 there was no ownership API: a DMA-API driver could bind anywhere. */
-const useDefaultDomainUnchecked: KernelFn<DevArg> = (_env, s) => {
-  if (!s.group.default_domain) return err('EPROBE_DEFER', 'group->default_domain is not set up yet');
-  return ok(updateGroup(s, { owner_cnt: s.group.owner_cnt + 1 }));
+const useDefaultDomainUnchecked: KernelFn<DevArg> = (env, s, { dev }) => {
+  const group = groupOf(env.scenario, dev);
+  const g = s.groups[group]!;
+  if (!g.default_domain) return err('EPROBE_DEFER', 'group->default_domain is not set up yet');
+  return ok(updateGroup(s, group, { owner_cnt: g.owner_cnt + 1 }));
 };
 
 /** __iommu_take_dma_ownership as if owner_cnt were 0: the claim ignores bound DMA-API drivers, which keep their count. */
-const takeBesideKernelUsers = (env: Env, s: SystemState, owner: Owner) => {
-  const r = env.k.__iommu_take_dma_ownership(env, updateGroup(s, { owner_cnt: 0 }), { owner });
-  return r.ok ? ok(updateGroup(r.next, { owner_cnt: s.group.owner_cnt + 1 })) : r;
+const takeBesideKernelUsers = (env: Env, s: SystemState, group: number, owner: Owner) => {
+  const r = env.k.__iommu_take_dma_ownership(env, updateGroup(s, group, { owner_cnt: 0 }), { group, owner });
+  return r.ok ? ok(updateGroup(r.next, group, { owner_cnt: s.groups[group]!.owner_cnt + 1 })) : r;
 };
 
 /** VFIO viability (old vfio.c): every device driverless, bound to a VFIO driver or pci-stub. */
@@ -36,15 +38,15 @@ export const w1PreViability = defineVariant({
   showcase: 'pci-stub-neighbour',
   overrides: {
     iommu_device_use_default_domain: useDefaultDomainUnchecked,
-    iommu_group_claim_dma_owner(env, s, { owner }) {
-      if (s.group.owner !== null) return err('EBUSY', 'the group is already in use');
-      const bad = presentDevices(s).find((i) => !viable(s.devices[i]?.driver ?? null));
+    iommu_group_claim_dma_owner(env, s, { group, owner }) {
+      if (s.groups[group]!.owner !== null) return err('EBUSY', 'the group is already in use');
+      const bad = presentDevices(s, group).find((i) => !viable(s.devices[i]?.driver ?? null));
       if (bad !== undefined) return err('EBUSY', `group not viable: ${s.devices[bad]?.driver} is bound`);
-      return takeBesideKernelUsers(env, s, owner);
+      return takeBesideKernelUsers(env, s, group, owner);
     },
     really_probe(env, s, a) {
       const r = currentKernel.really_probe(env, s, a);
-      if (!r.ok || s.group.owner === null || viable(a.driver)) return r;
+      if (!r.ok || s.groups[groupOf(env.scenario, a.dev)]!.owner === null || viable(a.driver)) return r;
       return ok(warnOn(r.next, 'BUG_ON in vfio_iommu_group_notifier: non-viable driver bound in a group in use'));
     },
   },
@@ -71,22 +73,24 @@ export const w4SvaDeviceCount = defineVariant({
   breaks: ['I12'],
   overrides: {
     iommu_sva_bind_device(env, s, a) {
-      const n = presentDevices(s).length;
+      const n = presentDevices(s, groupOf(env.scenario, a.dev)).length;
       if (n !== 1) return err('EINVAL', `SVA doesn't support groups with more than one device (${n})`);
       return currentKernel.iommu_sva_bind_device(env, s, a);
     },
-    iommu_attach_device_pasid(_env, s, { pasid, domain }) {
-      if (s.group.pasid_array.some((e) => e.pasid === pasid)) return err('EBUSY', `PASID ${pasid} is in use`);
-      return ok(updateGroup(s, { pasid_array: [...s.group.pasid_array, { pasid, domain }].sort((x, y) => x.pasid - y.pasid) }));
+    iommu_attach_device_pasid(env, s, { dev, pasid, domain }) {
+      const group = groupOf(env.scenario, dev);
+      const pasids = s.groups[group]!.pasid_array;
+      if (pasids.some((e) => e.pasid === pasid)) return err('EBUSY', `PASID ${pasid} is in use`);
+      return ok(updateGroup(s, group, { pasid_array: [...pasids, { pasid, domain }].sort((x, y) => x.pasid - y.pasid) }));
     },
   },
 });
 
 /** RFC v2 02/11 iommu_group_singleton_lockdown(): true iff one DMA-API driver and no owner. */
-const lockdown = (s: Parameters<KernelFn<DevArg>>[1]) => {
-  const g = s.group;
+const lockdown = (s: SystemState, group: number) => {
+  const g = s.groups[group]!;
   if (g.owner_cnt !== 1 || g.domain !== DEFAULT_DOMAIN || g.owner) return null;
-  return updateGroup(s, { singleton_lockdown: true });
+  return updateGroup(s, group, { singleton_lockdown: true });
 };
 
 export const w5SingletonLockdown = defineVariant({
@@ -99,27 +103,36 @@ export const w5SingletonLockdown = defineVariant({
   showcase: 'sva-driverless-peer',
   overrides: {
     iommu_device_use_default_domain(env, s, a) {
-      if (s.group.singleton_lockdown) return err('EBUSY', 'the group is locked down for a singleton driver');
+      if (s.groups[groupOf(env.scenario, a.dev)]!.singleton_lockdown) return err('EBUSY', 'the group is locked down for a singleton driver');
       return currentKernel.iommu_device_use_default_domain(env, s, a);
     },
     iommu_device_unuse_default_domain(env, s, a) {
       const r = currentKernel.iommu_device_unuse_default_domain(env, s, a);
-      return r.ok && r.next.group.owner_cnt === 0 ? ok(updateGroup(r.next, { singleton_lockdown: false })) : r;
+      const group = groupOf(env.scenario, a.dev);
+      return r.ok && r.next.groups[group]!.owner_cnt === 0 ? ok(updateGroup(r.next, group, { singleton_lockdown: false })) : r;
     },
     iommu_attach_device(env, s, { dev, domain }) {
       if (!s.devices[dev]?.present) return err('ENODEV', 'the device has no IOMMU group');
-      const locked = lockdown(s);
+      const group = groupOf(env.scenario, dev);
+      const locked = lockdown(s, group);
       if (!locked) return err('EINVAL', 'iommu_group_singleton_lockdown() failed');
-      return env.k.__iommu_attach_group(env, locked, { domain });
+      return env.k.__iommu_attach_group(env, locked, { group, domain });
     },
     iommu_sva_bind_device(env, s, a) {
-      const locked = lockdown(s);
+      const locked = lockdown(s, groupOf(env.scenario, a.dev));
       if (!locked) return err('EINVAL', 'iommu_group_singleton_lockdown() failed');
       return currentKernel.iommu_sva_bind_device(env, locked, a);
     },
     iommu_attach_device_pasid: w4SvaDeviceCount.overrides.iommu_attach_device_pasid!,
   },
 });
+
+/** Every member of group `group` detached to no domain (NULL). */
+const detachToNull = (s: SystemState, group: number): SystemState => {
+  const devices = s.devices.slice();
+  for (const i of presentDevices(s, group)) devices[i] = patchDevice(devices[i]!, { hw: null });
+  return { ...s, devices };
+};
 
 export const w7ClaimDetachToNull = defineVariant({
   name: 'w7-claim-detach-to-null',
@@ -129,16 +142,14 @@ export const w7ClaimDetachToNull = defineVariant({
   source: 'commit 1ea2a07a532b; fixed by "iommu: iommu_group_claim_dma_owner() must always assign a domain" (May 2022)',
   breaks: ['I6', 'I9'],
   overrides: {
-    __iommu_take_dma_ownership(_env, s, { owner }) {
-      const g = s.group;
+    __iommu_take_dma_ownership(_env, s, { group, owner }) {
+      const g = s.groups[group]!;
       if (g.domain !== null && g.domain !== DEFAULT_DOMAIN) return err('EBUSY', `group->domain is ${g.domain}`);
-      const devices = s.devices.map((d) => (d.present ? patchDevice(d, { hw: null }) : d));
-      return ok({ ...s, devices, group: { ...g, domain: null, owner, owner_cnt: g.owner_cnt + 1 } });
+      return ok(updateGroup(detachToNull(s, group), group, { domain: null, owner, owner_cnt: g.owner_cnt + 1 }));
     },
-    __iommu_group_set_core_domain(env, s) {
-      if (s.group.owner === null) return currentKernel.__iommu_group_set_core_domain(env, s, {});
-      const devices = s.devices.map((d) => (d.present ? patchDevice(d, { hw: null }) : d));
-      return ok({ ...s, devices, group: { ...s.group, domain: null } });
+    __iommu_group_set_core_domain(env, s, { group }) {
+      if (s.groups[group]!.owner === null) return currentKernel.__iommu_group_set_core_domain(env, s, { group });
+      return ok(updateGroup(detachToNull(s, group), group, { domain: null }));
     },
   },
 });
@@ -174,7 +185,8 @@ export const v519HotAddDefault = defineVariant({
   overrides: {
     iommu_probe_device(env, s, a) {
       const r = currentKernel.iommu_probe_device(env, s, a);
-      if (!r.ok || s.group.owner !== null || !s.group.default_domain) return r;
+      const g = s.groups[groupOf(env.scenario, a.dev)]!;
+      if (!r.ok || g.owner !== null || !g.default_domain) return r;
       return ok({ ...r.next, devices: r.next.devices.map((d, i) => (i === a.dev ? patchDevice(d, { hw: DEFAULT_DOMAIN }) : d)) });
     },
   },
@@ -189,13 +201,16 @@ export const claimIgnoresDmaApiUsers = defineVariant({
   breaks: ['I1', 'I3', 'I4'],
   showcase: 'vfio-vs-dma-api',
   overrides: {
-    iommu_group_claim_dma_owner(env, s, { owner }) {
-      if (s.group.owner !== null) return err('EPERM', `the group is owned by ${s.group.owner}`);
-      return takeBesideKernelUsers(env, s, owner);
+    iommu_group_claim_dma_owner(env, s, { group, owner }) {
+      const o = s.groups[group]!.owner;
+      if (o !== null) return err('EPERM', `the group is owned by ${o}`);
+      return takeBesideKernelUsers(env, s, group, owner);
     },
     iommu_device_claim_dma_owner(env, s, a) {
       if (!s.devices[a.dev]?.present) return err('ENODEV', 'the device has no IOMMU group');
-      if (s.group.owner === null && s.group.owner_cnt !== 0) return takeBesideKernelUsers(env, s, a.owner);
+      const group = groupOf(env.scenario, a.dev);
+      const g = s.groups[group]!;
+      if (g.owner === null && g.owner_cnt !== 0) return takeBesideKernelUsers(env, s, group, a.owner);
       return currentKernel.iommu_device_claim_dma_owner(env, s, a);
     },
   },
@@ -209,11 +224,11 @@ export const claimKeepsDefaultDomain = defineVariant({
   source: 'rejected by Jason Gunthorpe, 12 Jun 2021 (seed 003): "a device under VFIO control should immediately have it\'s IOMMU programmed to block all DMA"',
   breaks: ['I6', 'I9', 'I10'],
   overrides: {
-    __iommu_take_dma_ownership(_env, s, { owner }) {
-      const g = s.group;
+    __iommu_take_dma_ownership(_env, s, { group, owner }) {
+      const g = s.groups[group]!;
       if (g.domain !== null && g.domain !== DEFAULT_DOMAIN) return err('EBUSY', `group->domain is ${g.domain}`);
       if (g.pasid_array.length > 0) return err('EBUSY', 'group->pasid_array is not empty');
-      return ok(updateGroup(s, { owner, owner_cnt: g.owner_cnt + 1 }));
+      return ok(updateGroup(s, group, { owner, owner_cnt: g.owner_cnt + 1 }));
     },
   },
 });
@@ -222,8 +237,8 @@ export const claimKeepsDefaultDomain = defineVariant({
 const stubLike = (driver: string | null): boolean => !!driver && isDriverName(driver) && DRIVERS[driver].driverManagedDma && !DRIVERS[driver].vfio;
 
 /** -EPERM while pci-stub or pcieport is bound in the group (counted as a kernel DMA user), else null. */
-const refuseBesideStub = (s: SystemState) => {
-  const stub = presentDevices(s).find((i) => stubLike(s.devices[i]?.driver ?? null));
+const refuseBesideStub = (s: SystemState, group: number) => {
+  const stub = presentDevices(s, group).find((i) => stubLike(s.devices[i]?.driver ?? null));
   return stub === undefined ? null : err('EPERM', `${s.devices[stub]?.driver} is bound and counts as a kernel DMA user`);
 };
 
@@ -235,10 +250,11 @@ export const pciStubNotManaged = defineVariant({
   source: 'the DMA-ownership series without "PCI: pci_stub: Suppress kernel DMA ownership auto-claiming" (v1-v5, Nov 2021; seed 002)',
   breaks: [],
   overrides: {
-    iommu_group_claim_dma_owner: (env, s, a) => refuseBesideStub(s) ?? currentKernel.iommu_group_claim_dma_owner(env, s, a),
-    iommu_device_claim_dma_owner: (env, s, a) => refuseBesideStub(s) ?? currentKernel.iommu_device_claim_dma_owner(env, s, a),
+    iommu_group_claim_dma_owner: (env, s, a) => refuseBesideStub(s, a.group) ?? currentKernel.iommu_group_claim_dma_owner(env, s, a),
+    iommu_device_claim_dma_owner: (env, s, a) => refuseBesideStub(s, groupOf(env.scenario, a.dev)) ?? currentKernel.iommu_device_claim_dma_owner(env, s, a),
     pci_dma_configure(env, s, a) {
-      if (stubLike(s.devices[a.dev]?.driver ?? null) && s.group.owner !== null) return err('EBUSY', `the group is owned by ${s.group.owner}`);
+      const o = s.groups[groupOf(env.scenario, a.dev)]!.owner;
+      if (stubLike(s.devices[a.dev]?.driver ?? null) && o !== null) return err('EBUSY', `the group is owned by ${o}`);
       return currentKernel.pci_dma_configure(env, s, a);
     },
   },
@@ -253,7 +269,10 @@ export const w6ImmutableSingleton = defineVariant({
   breaks: [],
   overrides: {
     iommu_attach_device(env, s, a) {
-      if (env.scenario.devices.length !== 1) return err('EINVAL', 'group->immutable_singleton is false: the group can gain members');
+      const group = groupOf(env.scenario, a.dev);
+      if (env.scenario.devices.filter((_, i) => groupOf(env.scenario, i) === group).length !== 1) {
+        return err('EINVAL', 'group->immutable_singleton is false: the group can gain members');
+      }
       return currentKernel.iommu_attach_device(env, s, a);
     },
   },

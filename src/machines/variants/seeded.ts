@@ -6,7 +6,7 @@ import { DEFAULT_DOMAIN, hwptDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
 import { currentKernel } from '../semantics/index.ts';
 import { openDeviceFd } from '../semantics/vfioGroup.ts';
-import { iommufdGroupOf, setIommufdGroup, updateDevice, updateGroup } from '../state.ts';
+import { groupOf, iommufdGroupOf, setIommufdGroup, updateDevice, updateGroup } from '../state.ts';
 import { defineVariant } from './defineVariant.ts';
 
 export const bugDeviceClaimNoCount = defineVariant({
@@ -17,7 +17,8 @@ export const bugDeviceClaimNoCount = defineVariant({
   breaks: ['I3'],
   overrides: {
     iommu_device_claim_dma_owner(env, s, a) {
-      if (s.group.owner_cnt !== 0 && s.group.owner === a.owner) return ok(s);
+      const g = s.groups[groupOf(env.scenario, a.dev)]!;
+      if (g.owner_cnt !== 0 && g.owner === a.owner) return ok(s);
       return currentKernel.iommu_device_claim_dma_owner(env, s, a);
     },
   },
@@ -30,9 +31,10 @@ export const bugReleaseKeepsBlocking = defineVariant({
   source: 'seeded bug',
   breaks: ['I5', 'I14'],
   overrides: {
-    __iommu_release_dma_ownership(_env, s) {
-      if (s.group.owner_cnt === 0 || s.group.owner === null) return ok(s);
-      return ok(updateGroup(s, { owner: null, owner_cnt: 0 }));
+    __iommu_release_dma_ownership(_env, s, { group }) {
+      const g = s.groups[group]!;
+      if (g.owner_cnt === 0 || g.owner === null) return ok(s);
+      return ok(updateGroup(s, group, { owner: null, owner_cnt: 0 }));
     },
   },
 });
@@ -45,7 +47,9 @@ export const bugClaimIgnoresOwner = defineVariant({
   breaks: ['I8'],
   overrides: {
     iommu_device_claim_dma_owner(env, s, a) {
-      if (s.group.owner !== null) return ok(updateGroup(s, { owner_cnt: s.group.owner_cnt + 1 }));
+      const group = groupOf(env.scenario, a.dev);
+      const g = s.groups[group]!;
+      if (g.owner !== null) return ok(updateGroup(s, group, { owner_cnt: g.owner_cnt + 1 }));
       return currentKernel.iommu_device_claim_dma_owner(env, s, a);
     },
   },
@@ -59,9 +63,10 @@ export const bugIommufdAnyHwpt = defineVariant({
   breaks: ['I10'],
   overrides: {
     iommufd_device_attach(env, s, { ctx, dev, hwpt }) {
-      const r = env.k.iommu_replace_group_handle(env, s, { domain: hwptDomain(ctx, hwpt) });
+      const group = groupOf(env.scenario, dev);
+      const r = env.k.iommu_replace_group_handle(env, s, { group, domain: hwptDomain(ctx, hwpt) });
       if (!r.ok) return r;
-      const ig = setIommufdGroup(r.next, ctx, { hwpt, devices: (iommufdGroupOf(s, ctx)?.devices ?? 0) + 1 });
+      const ig = setIommufdGroup(r.next, ctx, group, { hwpt, devices: (iommufdGroupOf(s, ctx, group)?.devices ?? 0) + 1 });
       return ok(updateDevice(ig, dev, { iommufd: { ctx, hwpt } }));
     },
   },
@@ -76,7 +81,7 @@ export const bugHotAddIgnoresOwner = defineVariant({
   overrides: {
     iommu_probe_device(env, s, a) {
       const r = currentKernel.iommu_probe_device(env, s, a);
-      if (!r.ok || s.group.owner === null) return r;
+      if (!r.ok || s.groups[groupOf(env.scenario, a.dev)]!.owner === null) return r;
       return ok(updateDevice(r.next, a.dev, { hw: DEFAULT_DOMAIN }));
     },
   },
@@ -90,10 +95,11 @@ export const bugDeviceFdBeforeClaim = defineVariant({
   breaks: ['I19'],
   overrides: {
     vfio_group_ioctl_get_device_fd(env, s, a) {
-      if (s.vfio_group.opened_by !== a.ctx) return currentKernel.vfio_group_ioctl_get_device_fd(env, s, a);
+      const group = groupOf(env.scenario, a.dev);
+      if (s.vfio_groups[group]!.opened_by !== a.ctx) return currentKernel.vfio_group_ioctl_get_device_fd(env, s, a);
       const d = s.devices[a.dev];
       if (!d?.present || d.driver !== 'vfio-pci') return err('ENODEV', 'not a VFIO device of this group');
-      return ok(openDeviceFd(s, a.dev, a.ctx));
+      return ok(openDeviceFd(s, group, a.dev, a.ctx));
     },
   },
 });
@@ -107,7 +113,10 @@ export const bugUnuseUnderflow = defineVariant({
   breaks: ['TypeOK'],
   overrides: {
     iommu_device_use_default_domain: (_env, s) => ok(s),
-    iommu_device_unuse_default_domain: (_env, s) => ok(updateGroup(s, { owner_cnt: s.group.owner_cnt - 1 })),
+    iommu_device_unuse_default_domain: (env, s, { dev }) => {
+      const group = groupOf(env.scenario, dev);
+      return ok(updateGroup(s, group, { owner_cnt: s.groups[group]!.owner_cnt - 1 }));
+    },
   },
 });
 

@@ -12,11 +12,11 @@ const bind = (ctx: number, dev: number) => ({ type: 'vfio_df_ioctl_bind_iommufd'
 describe('iommu_device_use_default_domain / iommu_device_unuse_default_domain', () => {
   it('binding a DMA-API driver increments owner_cnt and keeps the default domain', () => {
     const s = expectOk(m, m.init, e1000e0);
-    expect(s.group).toMatchObject({ owner: null, owner_cnt: 1, domain: 'default' });
+    expect(s.groups[0]).toMatchObject({ owner: null, owner_cnt: 1, domain: 'default' });
   });
 
   it('binding a driver_managed_dma driver (vfio-pci) does not touch owner_cnt', () => {
-    expect(expectOk(m, m.init, vfio0).group.owner_cnt).toBe(0);
+    expect(expectOk(m, m.init, vfio0).groups[0]!.owner_cnt).toBe(0);
   });
 
   it('use_default_domain returns EBUSY while an iommufd context owns the group', () => {
@@ -26,14 +26,14 @@ describe('iommu_device_use_default_domain / iommu_device_unuse_default_domain', 
 
   it('unbinding the DMA-API driver returns owner_cnt to 0', () => {
     const s = run(m, [e1000e0, { type: 'device_release_driver', dev: 0 }]);
-    expect(s.group.owner_cnt).toBe(0);
+    expect(s.groups[0]!.owner_cnt).toBe(0);
     expect(s.warn).toBeNull();
   });
 });
 
 describe('iommu_group_claim_dma_owner (legacy VFIO container path)', () => {
-  const open = { type: 'vfio_group_fops_open', ctx: 0 } as const;
-  const setContainer = { type: 'vfio_group_ioctl_set_container', ctx: 0 } as const;
+  const open = { type: 'vfio_group_fops_open', ctx: 0, group: 0 } as const;
+  const setContainer = { type: 'vfio_group_ioctl_set_container', ctx: 0, group: 0 } as const;
 
   it('claim returns EPERM while a DMA-API driver is bound in the group', () => {
     const s = run(m, [vfio0, e1000e1, open]);
@@ -42,7 +42,7 @@ describe('iommu_group_claim_dma_owner (legacy VFIO container path)', () => {
 
   it('claim moves the whole group to the blocking domain', () => {
     const s = run(m, [vfio0, open, setContainer]);
-    expect(s.group).toMatchObject({ owner: 'vfio_group', owner_cnt: 1, domain: 'blocking' });
+    expect(s.groups[0]).toMatchObject({ owner: 'vfio_group', owner_cnt: 1, domain: 'blocking' });
     expect(s.devices.map((d) => d.hw)).toEqual(['blocking', 'blocking']);
   });
 
@@ -52,8 +52,8 @@ describe('iommu_group_claim_dma_owner (legacy VFIO container path)', () => {
   });
 
   it('closing the group file releases ownership back to the default domain', () => {
-    const s = run(m, [vfio0, open, setContainer, { type: 'vfio_ioctl_set_iommu', ctx: 0 }, { type: 'vfio_group_fops_release', ctx: 0 }]);
-    expect(s.group).toMatchObject({ owner: null, owner_cnt: 0, domain: 'default' });
+    const s = run(m, [vfio0, open, setContainer, { type: 'vfio_ioctl_set_iommu', ctx: 0 }, { type: 'vfio_group_fops_release', ctx: 0, group: 0 }]);
+    expect(s.groups[0]).toMatchObject({ owner: null, owner_cnt: 0, domain: 'default' });
   });
 
   it('opening the group file returns EBUSY while a device of the group is bound through its cdev', () => {
@@ -71,7 +71,7 @@ describe('iommu_device_claim_dma_owner (iommufd / VFIO cdev path)', () => {
 
   it('a second claim by the same iommufd increments owner_cnt without changing the domain', () => {
     const s = run(m2, [...both, bind(0, 0), { type: 'vfio_df_ioctl_attach_pt', ctx: 0, dev: 0, hwpt: 0 }, bind(0, 1)]);
-    expect(s.group).toMatchObject({ owner: 'ictx:0', owner_cnt: 2, domain: 'hwpt:0.0' });
+    expect(s.groups[0]).toMatchObject({ owner: 'ictx:0', owner_cnt: 2, domain: 'hwpt:0.0' });
   });
 
   it('a claim by another iommufd returns EPERM', () => {
@@ -86,12 +86,12 @@ describe('iommu_device_claim_dma_owner (iommufd / VFIO cdev path)', () => {
 
   it('detaching the last device returns the group to the blocking domain, not the default', () => {
     const s = run(m2, [...both, bind(0, 0), { type: 'vfio_df_ioctl_attach_pt', ctx: 0, dev: 0, hwpt: 0 }, { type: 'vfio_df_ioctl_detach_pt', ctx: 0, dev: 0 }]);
-    expect(s.group).toMatchObject({ owner: 'ictx:0', domain: 'blocking', pasid_array: [] });
+    expect(s.groups[0]).toMatchObject({ owner: 'ictx:0', domain: 'blocking', pasid_array: [] });
   });
 
   it('replace moves the group from one hwpt to another without passing through blocking', () => {
     const s = run(m2, [...both, bind(0, 0), { type: 'vfio_df_ioctl_attach_pt', ctx: 0, dev: 0, hwpt: 0 }, { type: 'vfio_df_ioctl_attach_pt', ctx: 0, dev: 0, hwpt: 1 }]);
-    expect(s.group.domain).toBe('hwpt:0.1');
+    expect(s.groups[0]!.domain).toBe('hwpt:0.1');
     expect(s.devices[0]!.iommufd).toEqual({ ctx: 0, hwpt: 1 });
   });
 });
@@ -115,7 +115,7 @@ describe('iommu_attach_device and hot-plug', () => {
     const mh = model('hot-add-owned-group');
     const s = run(mh, [{ type: 'really_probe', dev: 0, driver: 'vfio-pci' }, bind(1, 0), { type: 'iommu_probe_device', dev: 1 }]);
     expect(s.devices[1]!.hw).toBe('blocking');
-    expect(s.group.owner_cnt).toBe(1);
+    expect(s.groups[0]!.owner_cnt).toBe(1);
   });
 });
 
@@ -129,7 +129,7 @@ describe('iommu_sva_bind_device', () => {
   it('succeeds below a switch with ACS RR+UF, and the PASID then blocks claims', () => {
     const ms = model('sva-acs-switch');
     const s = run(ms, [{ type: 'really_probe', dev: 0, driver: 'idxd' }, { type: 'iommu_sva_bind_device', dev: 0 }]);
-    expect(s.group.pasid_array).toEqual([{ pasid: 1, domain: 'sva' }]);
+    expect(s.groups[0]!.pasid_array).toEqual([{ pasid: 1, domain: 'sva' }]);
     expect(ms.apply(s, { type: 'really_probe', dev: 0, driver: 'idxd' }).ok).toBe(false);
   });
 });
@@ -140,12 +140,12 @@ describe('really_probe error path', () => {
     const r = mf.apply(mf.init, { type: 'really_probe', dev: 0, driver: 'probe-fails' });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.errno).toBe('ENXIO');
-    expect(!r.ok && r.after?.group.owner_cnt).toBe(0);
+    expect(!r.ok && r.after?.groups[0]!.owner_cnt).toBe(0);
   });
 
   it('w8-probe-error-leak leaks the count: owner_cnt stays 1 with no driver bound', () => {
     const mf = model('probe-failure', 'w8-probe-error-leak');
     const r = mf.apply(mf.init, { type: 'really_probe', dev: 0, driver: 'probe-fails' });
-    expect(!r.ok && r.after?.group.owner_cnt).toBe(1);
+    expect(!r.ok && r.after?.groups[0]!.owner_cnt).toBe(1);
   });
 });
