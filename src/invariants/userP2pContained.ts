@@ -1,7 +1,8 @@
 import { defineInvariant } from './defineInvariant.ts';
 import { firstReason } from './deviceScan.ts';
 import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
-import { devName, managedDriver, userOf } from './facts.ts';
+import { devName, inGroup, managedDriver, ownerContext, userOf } from './facts.ts';
+import { groupOf } from '../machines/state.ts';
 
 /**
  * P2P: a device a user context can access reaches no present peer's MMIO BAR peer-to-peer (the
@@ -15,7 +16,7 @@ export const userP2pContained = defineInvariant({
   id: 'P2P',
   name: 'UserP2pContained',
   description:
-    "A user-accessible device cannot reach, peer-to-peer past the IOMMU, the BAR of a present peer held by the kernel or another context (accepted exception: a driver_managed_dma peer, W12).",
+    "A user-accessible device cannot reach, peer-to-peer past the IOMMU, the BAR of a present peer held by the kernel or another context, in its own IOMMU group or any other (accepted exception: a driver_managed_dma peer, W12).",
   kernelRef: 'pci_device_group + __iommu_take_dma_ownership (drivers/iommu/iommu.c); driver_managed_dma (include/linux/pci.h, drivers/pci/pci-stub.c); kernel-semantics.md I13, W12',
   scan: firstReason({
     device(s, a, scenario) {
@@ -30,10 +31,16 @@ export const userP2pContained = defineInvariant({
         const db = s.devices[b];
         if (x !== a || !db?.present) continue;
         const peerUser = userOf(db);
-        // The group's owner holds a driverless peer, or one bound to vfio-pci and not yet opened.
-        const ownersToo = peerUser === null && (!db.driver || (isDriverName(db.driver) && DRIVERS[db.driver].vfio));
+        // The group's owner holds a driverless peer, or one bound to vfio-pci and not yet opened:
+        // the user's own when the peer is in its group, or in another group the same context owns.
+        const gb = groupOf(scenario, b);
+        const sameOwner = gb === groupOf(scenario, a) || ownerContext(s, gb) === u;
+        const ownersToo = sameOwner && peerUser === null && (!db.driver || (isDriverName(db.driver) && DRIVERS[db.driver].vfio));
         if (peerUser === u || ownersToo) continue;
         const peer = devName(scenario, b);
+        if (gb !== groupOf(scenario, a) && peerUser === null && !db.driver) {
+          return `${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU; ${peer} is in another IOMMU group${inGroup(scenario, gb)}, not owned by ctx${u}`;
+        }
         if (managedDriver(db) && peerUser === null) {
           return `accepted exception driver_managed_dma (${db.driver}): ${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU; ${peer} is bound to ${db.driver}, which does no DMA (W12, seed thread)`;
         }

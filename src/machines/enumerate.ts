@@ -12,7 +12,7 @@ import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
 import type { IommuEvent } from './events.ts';
 import type { Scenario } from './scenario.ts';
 import { groupOf, type SystemState } from './state.ts';
-import { scenarioGroups } from './scenario.ts';
+import { contextDevices, scenarioGroups } from './scenario.ts';
 
 /** One block of the event list: the calls of one actor on (at most) one device slot. */
 export interface EventBlock {
@@ -54,8 +54,10 @@ function vfioGroupBlocks(scenario: Scenario, ctx: number): EventBlock[] {
   const opened = (s: SystemState, group: number) => s.vfio_groups[group]?.opened_by === ctx;
   const anyOpened = (s: SystemState) => s.vfio_groups.some((v) => v.opened_by === ctx);
   const blocks: EventBlock[] = [];
+  const mine = contextDevices(scenario, ctx);
   scenarioGroups(scenario).forEach((_, group) => {
-    const slots = scenario.devices.flatMap((_, dev) => (groupOf(scenario, dev) === group ? [dev] : []));
+    const slots = mine.filter((dev) => groupOf(scenario, dev) === group);
+    if (slots.length === 0) return;
     blocks.push(
       { slot: null, events: (s) => (opened(s, group) ? [{ type: 'vfio_group_ioctl_set_container', ctx, group }] : NONE) },
       ...slots.map(
@@ -102,7 +104,7 @@ export function eventBlocks(scenario: Scenario): readonly EventBlock[] {
   const out: EventBlock[] = scenario.devices.map((_, dev) => deviceBlock(scenario, dev));
   scenario.contexts.forEach((c, ctx) => {
     if (c.paths.includes('vfio-group')) out.push(...vfioGroupBlocks(scenario, ctx));
-    if (c.paths.includes('iommufd')) out.push(...scenario.devices.map((_, dev) => iommufdBlock(ctx, c.hwpts, dev)));
+    if (c.paths.includes('iommufd')) out.push(...contextDevices(scenario, ctx).map((dev) => iommufdBlock(ctx, c.hwpts, dev)));
   });
   blocks = out;
   blocksOf.set(scenario, blocks);

@@ -55,7 +55,18 @@ export interface ContextSpec {
   readonly paths: readonly UserPath[];
   /** How many iommufd hardware page tables (IOAS-backed hwpts) the context may attach. */
   readonly hwpts: number;
+  /**
+   * The device slots the context may take (a plan's exclusive list); every device when omitted.
+   * On the legacy path it opens the group files of the groups these devices are in.
+   */
+  readonly devices?: readonly number[];
 }
+
+/** The device slots context `ctx` may take. */
+export const contextDevices = (scenario: Scenario, ctx: number): readonly number[] => {
+  const c = scenario.contexts[ctx];
+  return c?.devices ?? scenario.devices.map((_, i) => i);
+};
 
 /** A scenario: the groups, their devices, the user contexts, and which actors may act. */
 export interface Scenario {

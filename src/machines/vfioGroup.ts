@@ -65,7 +65,10 @@ export function vfioGroupRegion({ initial, apply, group = 0 }: VfioGroupRegionOp
       open: {
         description: 'a context opened it (vfio_group_fops_open), no container yet',
         on: {
-          vfio_group_ioctl_set_container: to('container_set', 'vfio_group_ioctl_set_container (group.c) -> vfio_container_attach_group (container.c).'),
+          vfio_group_ioctl_set_container: [
+            to('container_set', 'vfio_group_ioctl_set_container (group.c) -> vfio_container_attach_group (container.c).'),
+            to('iommu_set', 'vfio_group_ioctl_set_container (group.c) -> vfio_container_attach_group (container.c): the container already has its type1 backend (another group ran VFIO_SET_IOMMU), so attach_group runs at once.'),
+          ],
           vfio_group_fops_release: to('closed', 'vfio_group_fops_release (group.c).'),
           '*': fallback('open'),
         },

@@ -151,6 +151,26 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     p2p: allPairs(2),
     topology: 'multifunction-no-acs',
   },
+  {
+    name: 'vfio-container-two-groups',
+    description:
+      'Two NICs below an ACS switch, each in its own IOMMU group, handed to one VM through one legacy VFIO container: the second group joins a container whose type1 backend is already set (attached at once), and only the last group to leave releases the backend.',
+    devices: [dev('03:00.0', ['vfio-pci']), dev('04:00.0', ['vfio-pci', 'e1000e'])],
+    contexts: [ctx('qemu-legacy', ['vfio-group'])],
+    hotplug: false,
+    p2p: [],
+    topology: 'switch-acs',
+  },
+  {
+    name: 'iommufd-two-groups-one-hwpt',
+    description:
+      'Two NICs below an ACS switch, each in its own IOMMU group, bound to one iommufd context and attached to one hwpt (one iommufd_group per IOMMU group); replacing one group\'s hwpt moves that group only.',
+    devices: [dev('03:00.0', ['vfio-pci']), dev('04:00.0', ['vfio-pci'])],
+    contexts: [ctx('vmm', ['iommufd'], 2)],
+    hotplug: false,
+    p2p: [],
+    topology: 'switch-acs',
+  },
   unmapScenario(
     'strict',
     'A NIC below an ACS switch port, bound to e1000e (DMA API) or handed to a VFIO user; iommu.strict=1: dma_unmap syncs the IOTLB before it returns, so the NIC\'s DMA to the unmapped IOVA faults.',

@@ -28,6 +28,10 @@ export interface ScenarioFacts {
   readonly pasidAcsPath: boolean[];
   /** Every named device is in one derived IOMMU group. */
   readonly sameGroup: boolean;
+  /** Per named device, the index of its derived group among `groups` (first appearance order). */
+  readonly groupIndex: number[];
+  /** The derived groups of the named devices, in first appearance order: name (group id) and why. */
+  readonly groups: { name: string; why: string }[];
   /**
    * The topology's other DMA-capable functions with a memory BAR that some named device reaches
    * peer-to-peer (plain or PASID-tagged) without the IOMMU, in bdf order.
@@ -69,11 +73,19 @@ export function scenarioFactsFromTopology(topology: Topology, deviceNames: reado
     .filter((o) => o.reachedFrom.length > 0);
   const pasidAcsPath = devs.map((d) => pciEnablePasid(topology, [], d.bdf).ok);
   const grouping = deriveGroups(topology);
-  const groups = new Set(devs.map((d) => grouping.groupOf[d.bdf]));
+  const ids: number[] = [];
+  const groupIndex = devs.map((d) => {
+    const id = grouping.groupOf[d.bdf]!;
+    if (!ids.includes(id)) ids.push(id);
+    return ids.indexOf(id);
+  });
+  const groups = ids.map((id, k) => ({ name: String(id), why: grouping.why[devs[groupIndex.indexOf(k)]!.bdf] ?? '' }));
   return {
     p2p,
     pasidAcsPath,
-    sameGroup: groups.size <= 1,
+    sameGroup: ids.length <= 1,
+    groupIndex,
+    groups,
     outsidePeers,
     route(a: number, b: number, pasid: boolean): string[] {
       const from = devs[a];
@@ -98,7 +110,9 @@ export function applyTopology(scenario: Scenario, topology: Topology, deviceMap:
   const mode = scenario.invalidation;
   return {
     ...scenario,
-    devices: scenario.devices.map((d, i) => ({ ...d, pasidAcsPath: facts.pasidAcsPath[i]! })),
+    groups: facts.groups,
+    grouping: 'mainline',
+    devices: scenario.devices.map((d, i) => ({ ...d, pasidAcsPath: facts.pasidAcsPath[i]!, group: facts.groupIndex[i]! })),
     p2p: facts.p2p,
     ...(facts.outsidePeers.length ? { outsidePeers: facts.outsidePeers } : {}),
     topology: topology.name,

@@ -70,9 +70,10 @@ describe('region lifecycles', () => {
     expect([...named].filter((e) => !taken.has(e)).sort()).toEqual([]);
   });
 
-  it('only the mixture variant leaves the lifecycle from a state that holds every invariant: its claim beside a DMA-API driver is the step that breaks I1', () => {
+  it('only the mixture variant and the container-release bug leave the lifecycle from a state that holds every invariant: the claim beside a DMA-API driver breaks I1, the other group dropping to container_set breaks I17', () => {
     const report = Object.fromEntries(VARIANTS.map((v) => [v.name, offLifecycle(v, true)] as const).filter(([, e]) => e.length > 0));
     expect(report).toEqual({
+      'bug-container-release-on-any-detach': ['vfioGroup: iommu_set -> container_set on device_release_driver', 'vfioGroup: iommu_set -> container_set on vfio_group_fops_release'],
       'claim-ignores-dma-api-users': ['iommuGroup: kernel -> owned on vfio_df_ioctl_bind_iommufd', 'iommuGroup: kernel -> owned on vfio_group_ioctl_set_container'],
     });
   });
@@ -81,6 +82,10 @@ describe('region lifecycles', () => {
     const report = Object.fromEntries(VARIANTS.map((v) => [v.name, offLifecycle(v)] as const).filter(([, e]) => e.length > 0));
     expect(report).toMatchInlineSnapshot(`
       {
+        "bug-container-release-on-any-detach": [
+          "vfioGroup: iommu_set -> container_set on device_release_driver",
+          "vfioGroup: iommu_set -> container_set on vfio_group_fops_release",
+        ],
         "bug-unuse-underflow": [
           "iommuGroup: free -> kernel on device_release_driver",
         ],

@@ -6,7 +6,7 @@ import { DEFAULT_DOMAIN, hwptDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
 import { currentKernel } from '../semantics/index.ts';
 import { openDeviceFd } from '../semantics/vfioGroup.ts';
-import { groupOf, iommufdGroupOf, setIommufdGroup, updateDevice, updateGroup } from '../state.ts';
+import { groupOf, iommufdGroupOf, patchDevice, setIommufdGroup, updateContainer, updateDevice, updateGroup } from '../state.ts';
 import { defineVariant } from './defineVariant.ts';
 
 export const bugDeviceClaimNoCount = defineVariant({
@@ -120,6 +120,42 @@ export const bugUnuseUnderflow = defineVariant({
   },
 });
 
+export const bugContainerReleaseOnAnyDetach = defineVariant({
+  name: 'bug-container-release-on-any-detach',
+  kind: 'seeded',
+  description:
+    'vfio_group_detach_container releases the container\'s type1 backend when any group leaves, not only the last one: the groups still on the container keep walking its freed domain.',
+  source: 'seeded bug (drivers/vfio/container.c: "Detaching the last group deprivileges a container")',
+  breaks: ['I17', 'I19'],
+  showcase: 'vfio-container-two-groups',
+  overrides: {
+    vfio_group_detach_container(env, s, a) {
+      const ctx = s.vfio_groups[a.group]!.opened_by;
+      const r = currentKernel.vfio_group_detach_container(env, s, a);
+      return r.ok && ctx !== null ? ok(updateContainer(r.next, ctx, { iommu_set: false })) : r;
+    },
+  },
+});
+
+export const bugIommufdReplaceEveryGroup = defineVariant({
+  name: 'bug-iommufd-replace-every-group',
+  kind: 'seeded',
+  description:
+    "iommufd_device_replace moves every device of the context on the old hwpt, in every IOMMU group, but replaces the domain of the caller's group only.",
+  source: 'seeded bug (drivers/iommu/iommufd/device.c: the move walks igroup->device_list, one group)',
+  breaks: ['I10'],
+  showcase: 'iommufd-two-groups-one-hwpt',
+  overrides: {
+    iommufd_device_replace(env, s, a) {
+      const old = s.devices[a.dev]?.iommufd?.hwpt ?? null;
+      const r = currentKernel.iommufd_device_replace(env, s, a);
+      if (!r.ok || old === null || old === a.hwpt) return r;
+      const devices = r.next.devices.map((d) => (d.iommufd && d.iommufd.ctx === a.ctx && d.iommufd.hwpt === old ? patchDevice(d, { iommufd: { ctx: a.ctx, hwpt: a.hwpt } }) : d));
+      return ok({ ...r.next, devices });
+    },
+  },
+});
+
 /** The seeded bugs, in registry order. */
 export const SEEDED_VARIANTS = [
   bugDeviceClaimNoCount,
@@ -129,4 +165,6 @@ export const SEEDED_VARIANTS = [
   bugHotAddIgnoresOwner,
   bugDeviceFdBeforeClaim,
   bugUnuseUnderflow,
+  bugContainerReleaseOnAnyDetach,
+  bugIommufdReplaceEveryGroup,
 ] as const;
