@@ -35,3 +35,5 @@ export { compareGroupings } from './compareGroupings.ts';
 export { builtinTopologies, BUILTIN_TOPOLOGY_NAMES, BUILTIN_TOPOLOGY_SPECS, getBuiltinTopology } from './builtinTopologies.ts';
 export type { IotlbAction, IotlbWindowOptions, IotlbWindowResult } from './iotlbWindow.ts';
 export { IOTLB_ACTIONS, findUnmapWindow, runIotlbSequence } from './iotlbWindow.ts';
+export * from './requesterIds.ts';
+export * from './switchGroups.ts';
