@@ -37,3 +37,4 @@ export type { IotlbAction, IotlbWindowOptions, IotlbWindowResult } from './iotlb
 export { IOTLB_ACTIONS, findUnmapWindow, runIotlbSequence } from './iotlbWindow.ts';
 export * from './requesterIds.ts';
 export * from './switchGroups.ts';
+export * from './groupingRules.ts';

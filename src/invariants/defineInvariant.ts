@@ -25,6 +25,12 @@ export interface Invariant {
   readonly scan?: DeviceScan;
   /** A step predicate over one kernel call: the reason it is broken, or null. */
   readonly step?: (prev: SystemState, event: IommuEvent, next: SystemState, scenario: Scenario) => string | null;
+  /**
+   * Why the scenario gives this invariant nothing to judge (no topology for a route, no
+   * invalidation mode, no PASID-capable device, ...), or null when it is judged. A check that
+   * can never fail on a scenario is reported "not judged" with this reason, never a silent pass.
+   */
+  readonly notJudged?: (scenario: Scenario) => string | null;
 }
 
 /** Declares an invariant; a `scan` gives it its `check`. */

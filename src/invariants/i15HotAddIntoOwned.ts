@@ -8,6 +8,7 @@ export const i15HotAddIntoOwned = defineInvariant({
   name: 'HotAddIntoOwnedGroup',
   description: 'A device joining an owned group is attached to group->domain, and owner/owner_cnt do not change.',
   kernelRef: '__iommu_probe_device (drivers/iommu/iommu.c)',
+  notJudged: (scenario) => (scenario.hotplug ? null : 'hot-plug is off in the scenario (`hotplug: true`): no device is ever hot-added'),
   step(prev, event, next, scenario) {
     if (event.type !== 'iommu_probe_device') return null;
     const gi = groupOf(scenario, event.dev);

@@ -1,4 +1,4 @@
-/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19, then the hardware-backed UNMAP and P2P. */
+/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19, then the hardware-backed UNMAP, P2P and RID. */
 import type { Invariant } from './defineInvariant.ts';
 import { i1OwnershipExclusivity } from './i1OwnershipExclusivity.ts';
 import { i2KernelOwnerCount } from './i2KernelOwnerCount.ts';
@@ -19,6 +19,7 @@ import { noKernelWarn } from './noKernelWarn.ts';
 import { typeOk } from './typeOk.ts';
 import { unmapWindowClosed } from './unmapWindowClosed.ts';
 import { userP2pContained } from './userP2pContained.ts';
+import { requesterIdContained } from './requesterIdContained.ts';
 
 export const INVARIANTS: readonly Invariant[] = [
   typeOk,
@@ -40,6 +41,7 @@ export const INVARIANTS: readonly Invariant[] = [
   i19FdAfterOwnership,
   unmapWindowClosed,
   userP2pContained,
+  requesterIdContained,
 ];
 
 export const findInvariant = (id: string): Invariant | undefined => INVARIANTS.find((i) => i.id === id);

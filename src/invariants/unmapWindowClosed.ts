@@ -22,6 +22,12 @@ export const unmapWindowClosed = defineInvariant({
   description:
     "A device bound to a DMA-API driver on the group's default domain cannot reach a page after dma_unmap freed it: the IOTLB entry is gone before the page is reused.",
   kernelRef: '__iommu_dma_unmap / iommu_iotlb_sync vs the DMA-FQ flush queue (queue_iova, fq_flush_timeout), drivers/iommu/dma-iommu.c; iommu.strict=0',
+  notJudged: (scenario) =>
+    !scenario.invalidation
+      ? 'the scenario sets no IOTLB invalidation mode (`invalidation: strict|lazy`, iommu.strict)'
+      : !scenario.unmapWindow
+        ? 'the scenario names no topology: the DMA route through the IOTLB cannot be derived'
+        : null,
   scan: firstReason({
     device(s, i, scenario) {
       const d = s.devices[i]!;

@@ -1,7 +1,8 @@
 import { defineInvariant } from './defineInvariant.ts';
 import { firstReason } from './deviceScan.ts';
 import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
-import { devName, inGroup, managedDriver, ownerContext, userOf } from './facts.ts';
+import { devName, managedDriver, ownerContext, userOf } from './facts.ts';
+import { scenarioGroups } from '../machines/scenario.ts';
 import { groupOf } from '../machines/state.ts';
 
 /**
@@ -18,6 +19,8 @@ export const userP2pContained = defineInvariant({
   description:
     "A user-accessible device cannot reach, peer-to-peer past the IOMMU, the BAR of a present peer held by the kernel or another context, in its own IOMMU group or any other (accepted exception: a driver_managed_dma peer, W12).",
   kernelRef: 'pci_device_group + __iommu_take_dma_ownership (drivers/iommu/iommu.c); driver_managed_dma (include/linux/pci.h, drivers/pci/pci-stub.c); kernel-semantics.md I13, W12',
+  notJudged: (scenario) =>
+    scenario.topology === null ? 'the scenario names no topology: there are no PCIe routes to judge peer-to-peer reach on (add `topology:`)' : null,
   scan: firstReason({
     device(s, a, scenario) {
       // Only scenarios whose p2p pairs come from a topology (the hardware model gives the route
@@ -39,7 +42,7 @@ export const userP2pContained = defineInvariant({
         if (peerUser === u || ownersToo) continue;
         const peer = devName(scenario, b);
         if (gb !== groupOf(scenario, a) && peerUser === null && !db.driver) {
-          return `${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU; ${peer} is in another IOMMU group${inGroup(scenario, gb)}, not owned by ctx${u}`;
+          return `${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU; ${peer} is in another IOMMU group (${scenarioGroups(scenario)[gb]?.name ?? gb}), not owned by ctx${u}`;
         }
         if (managedDriver(db) && peerUser === null) {
           return `accepted exception driver_managed_dma (${db.driver}): ${who} can reach ${peer}'s BAR peer-to-peer without the IOMMU; ${peer} is bound to ${db.driver}, which does no DMA (W12, seed thread)`;

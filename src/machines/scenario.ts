@@ -4,6 +4,7 @@
  * in JSON or YAML (validated by src/scenarios/scenarioFile.ts).
  */
 import type { DriverName } from '../kernel/drivers.ts';
+import type { Topology } from '../hardware/types.ts';
 
 /** One device slot of the group. */
 export interface DeviceSpec {
@@ -44,6 +45,28 @@ export interface OutsidePeer {
   readonly name: string;
   /** Indices of the group's devices whose plain or PASID-tagged memory request lands on its BAR without the IOMMU. */
   readonly reachedFrom: readonly number[];
+}
+
+/**
+ * A requester ID a device of the scenario can put on the wire that belongs to a device of another
+ * IOMMU group (a DMA alias, or a forged ID below a port without ACS Source Validation). The IOMMU
+ * translates such a request with the other group's domain.
+ */
+export interface ForeignRid {
+  /** The device slot that can emit it. */
+  readonly from: number;
+  readonly rid: string;
+  readonly how: 'alias' | 'forged';
+  /** Why it can, in kernel words (quirk, bridge, port without SV). */
+  readonly note: string;
+  /** The device the RID belongs to (bdf or name). */
+  readonly owner: string;
+  /** The owner's device slot, or null when the owner is not a device of the scenario. */
+  readonly device: number | null;
+  /** The owner's scenario group, or null when its group has no device of the scenario (a kernel-held group). */
+  readonly group: number | null;
+  /** The owner's derived group, for reasons. */
+  readonly ownerGroup: string;
 }
 
 /** The user-space paths a context may use. */
@@ -93,6 +116,18 @@ export interface Scenario {
   readonly outsidePeers?: readonly OutsidePeer[];
   /** Name of the built-in or file topology the hardware facts came from, if any. */
   readonly topology: string | null;
+  /**
+   * Requester IDs of other IOMMU groups the scenario's devices can emit (derived from the
+   * topology; omitted when there are none).
+   */
+  readonly foreignRids?: readonly ForeignRid[];
+  /** The grouping assumption the groups depend on (switch-groups: assumeNoLoopbackWithoutAcsCap), if any. */
+  readonly groupingAssumption?: string;
+  /**
+   * The PCIe tree the facts came from (plain data) and the topology device of each slot, kept
+   * so that reports can draw DMA routes for scenarios whose topology is a file or an lspci dump.
+   */
+  readonly hardware?: { readonly topology: Topology; readonly deviceMap: readonly string[] };
   /**
    * How dma_unmap invalidates the IOTLB of the DMA-API default domain: 'strict' (iommu.strict=1,
    * the IOTLB is synced before dma_unmap returns) or 'lazy' (iommu.strict=0: a DMA-FQ domain, the

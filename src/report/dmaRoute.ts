@@ -10,7 +10,7 @@
  * else the last. The second line appears only when a device has a name other than its bdf.
  */
 import type { DeviceKind, Hop, PciDevice, Topology } from '../hardware/index.ts';
-import { findDevice, getDevice, hex, peerReach } from '../hardware/index.ts';
+import { findDevice, getDevice, hex, peerReach, routeMemoryRequest } from '../hardware/index.ts';
 
 /** PASID used when `pasid` is asked for (routing does not depend on its value). */
 const ROUTE_PASID = 1;
@@ -98,4 +98,21 @@ export function describeRoute(topology: Topology, fromDevice: string, toDevice: 
   const line1 = `${parts.join(' -> ')}; ${verdict}`;
   const named = [from, to].filter((d: PciDevice, i, all) => d.name !== d.bdf && all.indexOf(d) === i);
   return named.length ? `${line1}\n(${named.map((d) => `${d.bdf} = ${d.name}`).join(', ')})` : line1;
+}
+
+/** A system-memory address no BAR claims: where a forged or aliased DMA write goes. */
+const SYSTEM_MEMORY = 0x1000;
+
+/**
+ * The route of a DMA write to system memory that `fromDevice` puts on the wire with requester ID
+ * `rid` (an alias, or one it forges below a port without ACS SV), and the requester ID the IOMMU
+ * sees: one line, as describeRoute.
+ */
+export function describeRidRoute(topology: Topology, fromDevice: string, rid: string): string {
+  const from = getDevice(topology, fromDevice);
+  const r = routeMemoryRequest(topology, { requester: from.bdf, address: SYSTEM_MEMORY, requesterId: rid });
+  const parts = [`${from.bdf} [requester ID ${rid}]`, ...r.hops.slice(1).filter((h) => h.at !== 'iommu').map((h) => hopText(topology, h))];
+  const o = r.outcome;
+  const verdict = o.kind === 'iommu' ? `IOMMU looks up requester ${o.rid}'s context entry and translates ${hex(o.address)} with its domain` : o.kind === 'blocked' ? `blocked by ACS ${o.bit} at ${o.at}` : 'never reaches the IOMMU';
+  return `${parts.join(' -> ')} -> ${verdict}`;
 }

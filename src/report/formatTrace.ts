@@ -11,13 +11,14 @@ import { scenarioGroups } from '../machines/scenario.ts';
 import { recordCalls, type CallRecord } from './callTree.ts';
 import { traceRows, type TraceRow } from './traceRows.ts';
 import { builtinScenarioTopology } from '../scenarios/fromTopology.ts';
-import { describeRoute } from './dmaRoute.ts';
+import { describeRidRoute, describeRoute } from './dmaRoute.ts';
 
 /**
  * For a PASID-safety violation in a scenario with a topology: the route the PASID-tagged DMA
  * takes from the bound device to the peer's BAR, from the hardware model.
  */
 export function pasidRoute(v: Violation, model: Model): string | null {
+  if (v.invariant === 'RID') return ridRoute(v, model);
   if (v.invariant !== 'I12' && v.invariant !== 'P2P') return null;
   const bt = builtinScenarioTopology(model.scenario);
   const last = v.steps.length ? v.steps[v.steps.length - 1]!.state : v.init;
@@ -29,6 +30,15 @@ export function pasidRoute(v: Violation, model: Model): string | null {
   if (pair) return describeRoute(bt.topology, bt.deviceMap[pair[0]]!, bt.deviceMap[pair[1]]!, pasid);
   const outside = model.scenario.outsidePeers?.find((o) => o.reachedFrom.includes(a));
   return outside && a >= 0 ? describeRoute(bt.topology, bt.deviceMap[a]!, outside.name, pasid) : null;
+}
+
+/** For a RID violation: the route of the write that carries the other group's requester ID. */
+function ridRoute(v: Violation, model: Model): string | null {
+  const bt = builtinScenarioTopology(model.scenario);
+  const m = /requester ID (\S+) /.exec(v.reason);
+  const f = model.scenario.foreignRids?.find((x) => x.rid === m?.[1] && v.reason.startsWith(`${model.scenario.devices[x.from]?.name} `));
+  if (!bt || !f) return null;
+  return describeRidRoute(bt.topology, bt.deviceMap[f.from]!, f.rid);
 }
 
 /** A short summary of a state: each group's fields and each device's driver and domain. */

@@ -19,8 +19,24 @@ export const dev = (name: string, drivers: DriverName[], o: DevOpts = {}): Devic
   requireDirect: o.requireDirect ?? false,
 });
 
-/** A user context. */
-export const ctx = (name: string, paths: UserPath[], hwpts = 1): ContextSpec => ({ name, paths, hwpts });
+/** A user context; `devices` (slots) are the ones it may take, all when omitted. */
+export const ctx = (name: string, paths: UserPath[], hwpts = 1, devices?: number[]): ContextSpec => ({ name, paths, hwpts, ...(devices ? { devices } : {}) });
+
+/**
+ * A VM takes 03:00.0 while 04:00.0, below another port of the same switch, stays on a host
+ * DMA-API driver; the groups come from `grouping` applied to `topology`.
+ */
+const vmBesideHost = (name: string, topology: string, grouping: 'mainline' | 'switch-groups', description: string): Scenario => ({
+  name,
+  description,
+  grouping,
+  devices: [dev('03:00.0', ['vfio-pci']), dev('04:00.0', ['e1000e'])],
+  contexts: [ctx('vm', ['iommufd'], 1, [0])],
+  hotplug: false,
+  // As written; re-derived from the topology below (no ACS at all: both ways).
+  p2p: topology === 'switch-no-acs' ? allPairs(2) : [],
+  topology,
+});
 
 /** Every ordered pair of distinct devices: a non-ACS switch or multifunction device. */
 export const allPairs = (n: number): [number, number][] =>
@@ -171,6 +187,30 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     p2p: [],
     topology: 'switch-acs',
   },
+  vmBesideHost(
+    'switch-split-mainline',
+    'switch-no-acs',
+    'mainline',
+    'Acceptance (a), today: two endpoints below a switch whose downstream ports lack ACS; mainline pci_device_group gives each port its own group, so the VM gets 03:00.0 while 04:00.0 stays on e1000e, and 03:00.0 reaches its BAR peer-to-peer (the I13 gap the pcie_switch_groups series fixes).',
+  ),
+  vmBesideHost(
+    'switch-split-switch-groups',
+    'switch-no-acs',
+    'switch-groups',
+    'Acceptance (a) under the pending v3 switch-grouping rule: the non-isolated switch bus makes one group of everything below it, so VFIO_DEVICE_BIND_IOMMUFD gets -EPERM while e1000e is bound to the group-mate.',
+  ),
+  vmBesideHost(
+    'forged-rid-mainline',
+    'switch-no-acs-sv',
+    'mainline',
+    'Acceptance (e), today: an IDT switch whose downstream ports have ACS RR+CR+UF but no SV; mainline gives each port its own group, yet the VM\'s 03:00.0 can put 04:00.0\'s requester ID on the wire, which the IOMMU translates with the host group\'s default domain.',
+  ),
+  vmBesideHost(
+    'forged-rid-switch-groups',
+    'switch-no-acs-sv',
+    'switch-groups',
+    'Acceptance (e) under the v3 switch-grouping rule: a downstream port without isolating ACS (SV missing) makes the switch bus PCIE_SWITCH_DSP_NON_ISOLATED, one group below the ports, so 04:00.0\'s forged requester ID stays in the VM\'s own group. The upstream port is left out of that group, yet its requester ID can still be forged from below (no SV): RID reports it, a question for the series (with iommu.passthrough its default domain is identity).',
+  ),
   unmapScenario(
     'strict',
     'A NIC below an ACS switch port, bound to e1000e (DMA API) or handed to a VFIO user; iommu.strict=1: dma_unmap syncs the IOTLB before it returns, so the NIC\'s DMA to the unmapped IOVA faults.',

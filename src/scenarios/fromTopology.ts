@@ -17,8 +17,8 @@
  * name their devices by the topology's bdfs, so traces and routes use one name per device.
  */
 import type { Topology } from '../hardware/index.ts';
-import { BRIDGE_KINDS, deriveGroups, findDevice, findUnmapWindow, getBuiltinTopology, peerReach, pciEnablePasid } from '../hardware/index.ts';
-import type { OutsidePeer, Scenario } from '../machines/scenario.ts';
+import { BRIDGE_KINDS, findDevice, findUnmapWindow, getBuiltinTopology, groupingBy, peerReach, pciEnablePasid, ridsIntoOtherGroups, type GroupingRule } from '../hardware/index.ts';
+import type { ForeignRid, OutsidePeer, Scenario } from '../machines/scenario.ts';
 
 /** What the topology says about the scenario's devices (indices as in `deviceNames`). */
 export interface ScenarioFacts {
@@ -32,6 +32,10 @@ export interface ScenarioFacts {
   readonly groupIndex: number[];
   /** The derived groups of the named devices, in first appearance order: name (group id) and why. */
   readonly groups: { name: string; why: string }[];
+  /** Requester IDs of other groups each named device can emit. */
+  readonly foreignRids: ForeignRid[];
+  /** The grouping assumption the groups depend on, or null. */
+  readonly assumption: string | null;
   /**
    * The topology's other DMA-capable functions with a memory BAR that some named device reaches
    * peer-to-peer (plain or PASID-tagged) without the IOMMU, in bdf order.
@@ -55,7 +59,7 @@ function resolve(topology: Topology, deviceNames: readonly string[]) {
 }
 
 /** Derives p2p pairs, the PASID gate per device, and whether the devices share one group. */
-export function scenarioFactsFromTopology(topology: Topology, deviceNames: readonly string[]): ScenarioFacts {
+export function scenarioFactsFromTopology(topology: Topology, deviceNames: readonly string[], rule: GroupingRule = 'mainline'): ScenarioFacts {
   const devs = resolve(topology, deviceNames);
   const reaches = (a: { bdf: string }, b: { bdf: string }) =>
     peerReach(topology, a.bdf, b.bdf).bypassesIommu || peerReach(topology, a.bdf, b.bdf, { pasid: PROBE_PASID }).bypassesIommu;
@@ -72,7 +76,7 @@ export function scenarioFactsFromTopology(topology: Topology, deviceNames: reado
     .map((o) => ({ name: o.name, reachedFrom: devs.flatMap((d, i) => (reaches(d, o) ? [i] : [])) }))
     .filter((o) => o.reachedFrom.length > 0);
   const pasidAcsPath = devs.map((d) => pciEnablePasid(topology, [], d.bdf).ok);
-  const grouping = deriveGroups(topology);
+  const grouping = groupingBy(topology, rule);
   const ids: number[] = [];
   const groupIndex = devs.map((d) => {
     const id = grouping.groupOf[d.bdf]!;
@@ -80,7 +84,22 @@ export function scenarioFactsFromTopology(topology: Topology, deviceNames: reado
     return ids.indexOf(id);
   });
   const groups = ids.map((id, k) => ({ name: String(id), why: grouping.why[devs[groupIndex.indexOf(k)]!.bdf] ?? '' }));
+  const slotOf = (bdf: string) => devs.findIndex((d) => d.bdf === bdf);
+  const foreignRids: ForeignRid[] = devs.flatMap((d, from) =>
+    ridsIntoOtherGroups(topology, grouping, d.bdf).map((c) => {
+      const ownerBdf = findDevice(topology, c.owner)?.bdf ?? c.owner;
+      const slot = slotOf(ownerBdf);
+      const gid = grouping.groupOf[ownerBdf];
+      const g = gid === undefined ? -1 : ids.indexOf(gid);
+      return { from, rid: c.rid, how: c.how, note: c.note, owner: ownerBdf, device: slot >= 0 ? slot : null, group: g >= 0 ? g : null, ownerGroup: gid === undefined ? '?' : String(gid) };
+    }),
+  );
+  // Per device: IDs of the scenario's own devices first, then of its groups, then of groups outside it.
+  const rank = (f: ForeignRid) => (f.device !== null ? 0 : f.group !== null ? 1 : 2);
+  foreignRids.sort((x, y) => x.from - y.from || rank(x) - rank(y));
   return {
+    foreignRids,
+    assumption: grouping.assumption,
     p2p,
     pasidAcsPath,
     sameGroup: ids.length <= 1,
@@ -106,12 +125,16 @@ export function applyTopology(scenario: Scenario, topology: Topology, deviceMap:
   if (deviceMap.length !== scenario.devices.length) {
     throw new Error(`scenario ${scenario.name}: device map has ${deviceMap.length} entries for ${scenario.devices.length} devices`);
   }
-  const facts = scenarioFactsFromTopology(topology, deviceMap);
+  const rule = (scenario.grouping ?? 'mainline') as GroupingRule;
+  const facts = scenarioFactsFromTopology(topology, deviceMap, rule);
   const mode = scenario.invalidation;
   return {
     ...scenario,
     groups: facts.groups,
-    grouping: 'mainline',
+    grouping: rule,
+    ...(facts.foreignRids.length ? { foreignRids: facts.foreignRids } : {}),
+    ...(facts.assumption ? { groupingAssumption: facts.assumption } : {}),
+    hardware: { topology, deviceMap },
     devices: scenario.devices.map((d, i) => ({ ...d, pasidAcsPath: facts.pasidAcsPath[i]!, group: facts.groupIndex[i]! })),
     p2p: facts.p2p,
     ...(facts.outsidePeers.length ? { outsidePeers: facts.outsidePeers } : {}),
@@ -126,6 +149,7 @@ export function applyTopology(scenario: Scenario, topology: Topology, deviceMap:
  * one that is not built in.
  */
 export function builtinScenarioTopology(scenario: Scenario): { topology: Topology; deviceMap: readonly string[] } | null {
+  if (scenario.hardware) return scenario.hardware;
   if (scenario.topology === null) return null;
   const topology = getBuiltinTopology(scenario.topology);
   return topology ? { topology, deviceMap: scenario.devices.map((d) => d.name) } : null;

@@ -36,6 +36,12 @@ export const KNOWN_WEAKNESSES: Record<string, string> = {
     'W16: iommu_attach_group has no device-count or ownership check; a DMA-API group-mate is moved off the default domain.',
   'pci-stub-neighbour':
     'accepted: driver_managed_dma (pci-stub), see seed thread (W12): the user-owned function reaches its pci-stub group-mate\'s BAR peer-to-peer; pci-stub does no DMA, so the kernel keeps it beside a user.',
+  'switch-split-mainline':
+    'I13 gap of mainline pci_device_group: endpoints below a switch whose downstream ports lack ACS get a group each although they reach each other peer-to-peer (and can forge each other\'s requester IDs); the pending pcie_switch_groups series closes it (switch-split-switch-groups holds).',
+  'forged-rid-mainline':
+    'mainline pci_device_group splits the endpoints below downstream ports that have ACS RR+CR+UF but no SV (an IDT switch whose SV the kernel cannot enable): a device handed to a VM can forge a host device\'s requester ID, which the IOMMU translates with the host group\'s default domain.',
+  'forged-rid-switch-groups':
+    'finding on the pending v3 switch-groups rule: under PCIE_SWITCH_DSP_NON_ISOLATED the upstream port stays out of the group below, yet without ACS SV a device below can forge its requester ID (translated with that port\'s default domain; identity under iommu.passthrough).',
   'dma-api-unmap-lazy':
     'accepted by design: iommu.strict=0 (DMA-FQ, drivers/iommu/dma-iommu.c flush queue) trades a window in which a device can still write an unmapped, freed page for unmap speed; the documented lazy-mode trade-off.',
 };

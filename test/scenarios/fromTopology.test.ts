@@ -146,6 +146,10 @@ const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
   // Two IOMMU groups on purpose: the scenario's groups come from the topology.
   'vfio-container-two-groups': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
   'iommufd-two-groups-one-hwpt': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'switch-split-mainline': { topology: 'switch-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'switch-split-switch-groups': { topology: 'switch-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'forged-rid-mainline': { topology: 'switch-no-acs-sv', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'forged-rid-switch-groups': { topology: 'switch-no-acs-sv', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
 };
 
 describe('built-in scenarios against their topologies', () => {
