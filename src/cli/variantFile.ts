@@ -29,10 +29,9 @@ import type { SystemState } from '../machines/state.ts';
 import type { ShownTrace } from '../report/traces.ts';
 import { BUILTIN_SCENARIOS, findScenario } from '../scenarios/builtin.ts';
 import { manifestEntry } from '../scenarios/manifest.ts';
-import { parseScenarioFile, ScenarioFileError } from '../scenarios/scenarioFile.ts';
+import { loadScenarioFile } from './scenarioInput.ts';
 import { INVARIANT_IDS, KERNEL_FUNCTIONS, VARIANTS, variantApi, type Variant } from '../variantApi.ts';
 import { UsageError } from './errors.ts';
-import { readTextFile } from './files.ts';
 import { oneOf } from './options.ts';
 
 /** A file name the loader accepts. */
@@ -225,15 +224,10 @@ export async function variantFileJobs(files: readonly string[], o: { scenario?: 
   let scenarios: Scenario[];
   if (o.scenarioFile) {
     if (o.scenario?.length) throw new UsageError('--scenario and --scenario-file cannot be combined');
-    try {
-      const f = parseScenarioFile(readTextFile(o.scenarioFile), o.scenarioFile);
-      const cur = f.expect.current;
-      baselines.set(f.scenario, cur === undefined || cur === 'holds' ? [] : cur);
-      scenarios = [f.scenario];
-    } catch (e) {
-      if (e instanceof ScenarioFileError) throw new UsageError(e.message);
-      throw e;
-    }
+    const f = loadScenarioFile(o.scenarioFile);
+    const cur = f.expect.current;
+    baselines.set(f.scenario, cur === undefined || cur === 'holds' ? [] : cur);
+    scenarios = [f.scenario];
   } else {
     const names = BUILTIN_SCENARIOS.map((s) => s.name);
     scenarios = o.scenario?.length ? o.scenario.map((n) => findScenario(oneOf('--scenario', n, names))!) : [...BUILTIN_SCENARIOS];

@@ -7,6 +7,7 @@ import type { Scenario } from '../machines/scenario.ts';
 import type { Variant } from '../machines/variants/index.ts';
 import { exploreFast, type ExploreFastOptions } from './packed/exploreFast.ts';
 import type { ExplorationResult, Status } from './types.ts';
+import { judgement, type Judgement } from '../invariants/judged.ts';
 
 /** What a job is expected to find. */
 export interface Expectation {
@@ -46,6 +47,8 @@ export interface CheckResult {
   /** Invariants found broken that were not expected / expected but not found. */
   unexpected: string[];
   missing: string[];
+  /** The invariants this scenario judges, and those it gives no data for, with the reason. */
+  judgement: Judgement;
 }
 
 /** Compares an exploration result with an expectation. */
@@ -74,6 +77,7 @@ export function runJob(job: Job, options: ExploreFastOptions = {}): CheckResult 
     collisionProbability: result.fast.collisionProbability,
     threads: result.fast.threads,
     expectation: job.expectation,
+    judgement: judgement(job.scenario, options.invariants),
     ...judge(result, job.expectation),
   };
 }

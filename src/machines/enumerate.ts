@@ -26,6 +26,8 @@ const NONE: IommuEvent[] = [];
 /** The driver core's, hot-plug's and the bound driver's calls on device `dev`. */
 function deviceBlock(scenario: Scenario, dev: number): EventBlock {
   const spec = scenario.devices[dev]!;
+  // A fixed group-mate (outside the plan) keeps its host driver: no actor touches it.
+  if (spec.fixed) return { slot: dev, events: () => NONE };
   const events = (s: SystemState): IommuEvent[] => {
     const d = s.devices[dev];
     if (!d) return NONE;

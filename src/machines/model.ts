@@ -20,6 +20,22 @@ export interface Model {
   apply(s: SystemState, e: IommuEvent): KernelResult<SystemState>;
 }
 
+/**
+ * The initial state with every fixed device's host driver bound (really_probe under the
+ * variant's rules, as the host did before the plan starts); a probe the rules refuse leaves the
+ * device driverless.
+ */
+export function withFixedDrivers(env: Env, s: SystemState): SystemState {
+  let cur = s;
+  env.scenario.devices.forEach((d, dev) => {
+    const driver = d.fixed ? d.drivers[0] : undefined;
+    if (!driver || !cur.devices[dev]?.present) return;
+    const r = env.k.really_probe(env, cur, { dev, driver });
+    if (r.ok) cur = r.next;
+  });
+  return cur;
+}
+
 /** Builds the model of `scenario` under `variant`. */
 export function buildModel(scenario: Scenario, variant: Variant): Model {
   const env: Env = { k: kernelOf(variant), scenario };
@@ -27,7 +43,7 @@ export function buildModel(scenario: Scenario, variant: Variant): Model {
     scenario,
     variant,
     env,
-    init: initialState(scenario),
+    init: withFixedDrivers(env, initialState(scenario)),
     events: (s) => enumerateEvents(scenario, s),
     apply: (s, e) => applyEvent(env, s, e),
   };

@@ -25,6 +25,13 @@ export interface DeviceSpec {
   readonly requireDirect: boolean;
   /** The IOMMU group the device belongs to (index into Scenario.groups); 0 when omitted. */
   readonly group?: number;
+  /**
+   * A group-mate the plan leaves out: its driver (drivers[0], if any) is bound before any actor
+   * acts and never unbound, and it is never hot-plugged (simplification: the host keeps it).
+   */
+  readonly fixed?: boolean;
+  /** The host driver a dump shows for a fixed device (drivers[0] is its archetype). */
+  readonly hostDriver?: string;
 }
 
 /** One IOMMU group of the scenario (struct iommu_group). */

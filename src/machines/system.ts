@@ -25,6 +25,7 @@ import { iommuGroupGuards, iommuGroupRegion, modeOf as iommuGroupModeOf } from '
 import type { Scenario } from './scenario.ts';
 import type { Env } from './semantics/kernel.ts';
 import { initialState, type SystemState } from './state.ts';
+import { withFixedDrivers } from './model.ts';
 import { currentVariant, kernelOf, type Variant } from './variants/index.ts';
 import { modeOf as vfioGroupModeOf, vfioGroupGuards, vfioGroupRegion } from './vfioGroup.ts';
 
@@ -74,8 +75,9 @@ export function stateValueOf(s: SystemState): SystemStateValue {
 
 /** The parallel machine of `scenario` under `variant`'s rules (the current kernel by default). */
 export function createSystemMachine(scenario: Scenario, variant: Variant = currentVariant) {
-  const call = createKernelCall({ k: kernelOf(variant), scenario });
-  const init = initialState(scenario);
+  const env: Env = { k: kernelOf(variant), scenario };
+  const call = createKernelCall(env);
+  const init = withFixedDrivers(env, initialState(scenario));
   // Group 0's iommu_group region is the one that applies the call (it always has exactly one enabled transition).
   const groupRegions = init.groups.flatMap((_, group) => [
     [groupRegion('iommuGroup', group, init.groups.length), iommuGroupRegion({ initial: iommuGroupModeOf(init, group), apply: group === 0, group })] as const,

@@ -8,6 +8,7 @@ import type { Model } from '../machines/model.ts';
 import { KERNEL_PIN } from '../kernel/version.ts';
 import { diffStates, formatChanges } from './stateDiff.ts';
 import { actorName } from './formatEvent.ts';
+import { scenarioGroups, type Scenario } from '../machines/scenario.ts';
 
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
 
@@ -82,6 +83,70 @@ export function stepsJson(v: Violation, model: Model) {
   });
 }
 
+/** The scenario's IOMMU groups: name, grouping rule and its assumption, and the devices of each. */
+function groupsJson(model: Model) {
+  const s = model.scenario;
+  return {
+    rule: s.grouping ?? null,
+    assumption: s.groupingAssumption ?? null,
+    groups: scenarioGroups(s).map((g, gi) => ({
+      name: g.name,
+      why: g.why ?? null,
+      devices: s.devices.filter((d) => (d.group ?? 0) === gi).map((d) => ({ name: d.name, fixed: !!d.fixed, drivers: d.drivers, hostDriver: d.hostDriver ?? null })),
+    })),
+  };
+}
+
+/** One device of a scenario header: what may happen to it. */
+function deviceLine(d: Scenario['devices'][number]): string {
+  if (!d.fixed) return `${d.name} (${d.drivers.join(' or ')}${d.present ? '' : ', hot-added'})`;
+  if (!d.hostDriver && d.drivers.length === 0) return `${d.name} (not in the plan: no driver)`;
+  const host = d.hostDriver && d.hostDriver !== d.drivers[0] ? `${d.hostDriver}, modelled as ${d.drivers[0]}` : d.drivers[0];
+  return `${d.name} (not in the plan: keeps ${host})`;
+}
+
+/**
+ * What a scenario file made of a machine: the topology and grouping rule, each modelled IOMMU
+ * group with its devices (planned, or kept as the host has them), and the contexts' devices.
+ */
+export function formatScenarioHeader(s: Scenario): string {
+  const lines = [`${s.name}: ${s.topology ? `topology ${s.topology}, grouping ${s.grouping ?? 'mainline'}${s.groupingAssumption ? ` (depends on ${s.groupingAssumption})` : ''}` : 'no topology (hand-written hardware facts)'}`];
+  scenarioGroups(s).forEach((g, gi) => {
+    const devs = s.devices.filter((d) => (d.group ?? 0) === gi).map(deviceLine);
+    lines.push(`  group ${g.name}: ${devs.join(', ')}`);
+  });
+  s.contexts.forEach((c) => {
+    const devs = c.devices ? c.devices.map((i) => s.devices[i]?.name ?? i).join(', ') : 'any device';
+    lines.push(`  context ${c.name} (${c.paths.join(', ')}): ${devs}`);
+  });
+  if (s.outsidePeers?.length) lines.push(`  outside the modelled groups, reached peer-to-peer and held by the host: ${s.outsidePeers.map((o) => o.name).join(', ')}`);
+  return lines.join('\n');
+}
+
+/**
+ * The invariants some check did not judge, grouped by invariant and reason: one line each, with
+ * the scenarios it applies to (a check that cannot fail is said so, never counted silently).
+ */
+export function formatNotJudged(results: readonly CheckResult[]): string {
+  const by = new Map<string, Set<string>>();
+  for (const r of results) {
+    for (const n of r.judgement.notJudged) {
+      const key = `${n.id}\u0000${n.why}`;
+      const set = by.get(key) ?? new Set<string>();
+      set.add(r.scenario);
+      by.set(key, set);
+    }
+  }
+  if (by.size === 0) return '';
+  const lines = [...by.entries()].map(([key, scenarios]) => {
+    const [id, why] = key.split('\u0000') as [string, string];
+    const names = [...scenarios];
+    const list = names.length > 4 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+    return `  ${id} on ${names.length} scenario${names.length === 1 ? '' : 's'} (${list}): ${why}`;
+  });
+  return `Not judged (the scenario gives the invariant nothing to check; it cannot fail there):\n${lines.join('\n')}`;
+}
+
 /** The `--json` object. */
 export function checkJson(results: readonly CheckResult[], exitCode: number) {
   return {
@@ -106,6 +171,9 @@ export function checkJson(results: readonly CheckResult[], exitCode: number) {
       transitions: r.result.transitions,
       depth: r.result.depth,
       seconds: Number(r.result.seconds.toFixed(3)),
+      judged: r.judgement.judged,
+      notJudged: r.judgement.notJudged,
+      groups: groupsJson(r.model),
       violations: r.result.violations.map((v) => ({ invariant: v.invariant, kind: v.kind, reason: v.reason, steps: stepsJson(v, r.model) })),
       coverage: r.result.coverage,
     })),

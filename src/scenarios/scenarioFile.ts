@@ -1,15 +1,29 @@
 /**
  * A user's own scenario in JSON or YAML, validated with zod. Errors name the file, the field
  * path inside it and what was expected, on one line.
+ *
+ * Two forms:
+ *  - a machine and a plan: `topology:` (a built-in topology, a topology file or an lspci dump,
+ *    a path relative to the scenario file) and `plan:` keyed by BDF; every IOMMU group holding a
+ *    planned device is modelled whole (src/scenarios/plan.ts);
+ *  - a device list: `devices:` (with or without `topology:`; with one, the devices are named by
+ *    the topology's BDFs or names and the hardware facts are derived, as for built-ins).
+ * `grouping: mainline | switch-groups` picks the grouping rule the groups come from.
+ *
+ * The file system is the caller's: `loadTopology` resolves a `topology:` reference (the CLI reads
+ * the file relative to the scenario file).
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { DRIVER_NAMES } from '../kernel/drivers.ts';
+import { GROUPING_RULES, type GroupingRule, type Topology } from '../hardware/index.ts';
+import { DRIVER_NAMES, type DriverName } from '../kernel/drivers.ts';
 import type { Scenario } from '../machines/scenario.ts';
 import { declaredSymmetryProblem } from '../machines/scenarioSymmetry.ts';
 import { VARIANTS } from '../machines/variants/index.ts';
 import { INVARIANTS } from '../invariants/index.ts';
 import { allPairs } from './builtin.ts';
+import { applyTopology } from './fromTopology.ts';
+import { PlanError, scenarioFromPlan } from './plan.ts';
 
 const driver = z.enum(DRIVER_NAMES as [string, ...string[]]);
 const variantName = z.enum(VARIANTS.map((v) => v.name) as [string, ...string[]]);
@@ -19,14 +33,23 @@ const deviceSchema = z.strictObject({
   drivers: z.array(driver).min(1),
   present: z.boolean().default(true),
   pasid: z.boolean().default(false),
-  pasidAcsPath: z.boolean().default(false),
+  pasidAcsPath: z.boolean().optional(),
   requireDirect: z.boolean().default(false),
+});
+
+const planDeviceSchema = z.strictObject({
+  drivers: z.array(driver).min(1),
+  present: z.boolean().optional(),
+  pasid: z.boolean().optional(),
+  requireDirect: z.boolean().optional(),
 });
 
 const contextSchema = z.strictObject({
   name: z.string().min(1),
   paths: z.array(z.enum(['vfio-group', 'iommufd'])).min(1),
   hwpts: z.number().int().min(1).max(4).default(1),
+  /** The devices the context may take (names, or BDFs of the plan); each in one context's list. */
+  devices: z.array(z.string().min(1)).min(1).optional(),
 });
 
 const expectSchema = z.union([z.literal('holds'), z.array(z.enum(INVARIANTS.map((i) => i.id) as [string, ...string[]])).min(1)], {
@@ -36,10 +59,14 @@ const expectSchema = z.union([z.literal('holds'), z.array(z.enum(INVARIANTS.map(
 export const scenarioFileSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'a kebab-case name'),
   description: z.string().default(''),
-  devices: z.array(deviceSchema).min(1).max(12),
+  topology: z.string().min(1).optional(),
+  grouping: z.enum(GROUPING_RULES).optional(),
+  plan: z.record(z.string().min(1), planDeviceSchema).optional(),
+  devices: z.array(deviceSchema).min(1).max(12).optional(),
   contexts: z.array(contextSchema).max(3).default([]),
   hotplug: z.boolean().default(false),
-  p2p: z.union([z.enum(['all', 'none']), z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)]))]).default('all'),
+  invalidation: z.enum(['strict', 'lazy']).optional(),
+  p2p: z.union([z.enum(['all', 'none']), z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)]))]).optional(),
   /** Classes of device names declared interchangeable (checked; reduced by default). */
   symmetry: z.array(z.array(z.string().min(1)).min(2, 'a class needs at least two device names')).optional(),
   variants: z.array(variantName).min(1).default(['current']),
@@ -57,43 +84,123 @@ export interface LoadedScenario {
 /** A located, one-line validation error. */
 export class ScenarioFileError extends Error {}
 
+/** Resolves a `topology:` reference, or throws an Error whose message says what is wrong (one line). */
+export type TopologyLoader = (ref: string) => Topology;
+
+/** The most slots one scenario may have (every group of a plan counts whole). */
+export const MAX_SLOTS = 16;
+
 const pathOf = (p: readonly PropertyKey[]): string =>
   p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(top level)';
 
-/** Parses and validates a scenario file's text; throws ScenarioFileError with file, field and expectation. */
-export function parseScenarioFile(text: string, file: string): LoadedScenario {
+function parseData(text: string, file: string): unknown {
   if (text.trim() === '') throw new ScenarioFileError(`${file}: the file is empty; expected a scenario (JSON or YAML)`);
-  let data: unknown;
+  const json = /\.json$/i.test(file);
   try {
-    data = /\.json$/i.test(file) ? JSON.parse(text) : parseYaml(text);
+    return json ? JSON.parse(text.replace(/^\uFEFF/, '')) : parseYaml(text, { logLevel: 'silent' });
   } catch (e) {
-    throw new ScenarioFileError(`${file}: not valid ${/\.json$/i.test(file) ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+    throw new ScenarioFileError(`${file}: not valid ${json ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
   }
-  const r = scenarioFileSchema.safeParse(data);
+}
+
+/** The topology a file names, through the caller's loader; failures become located one-line errors. */
+function loadTopologyOf(f: ScenarioFile, file: string, load: TopologyLoader | undefined): Topology | null {
+  if (f.topology === undefined) return null;
+  if (!load) throw new ScenarioFileError(`${file}: topology: no topology loader given; expected a built-in topology name`);
+  try {
+    return load(f.topology);
+  } catch (e) {
+    throw new ScenarioFileError(`${file}: topology: ${(e as Error).message}`);
+  }
+}
+
+/** The device-list form: the slots as written; contexts' device names to slots. */
+function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
+  const devices = f.devices!;
+  const n = devices.length;
+  const p2pSpec = f.p2p ?? 'all';
+  for (const [i, pair] of (Array.isArray(p2pSpec) ? p2pSpec : []).entries()) {
+    if (pair[0] >= n || pair[1] >= n) throw new ScenarioFileError(`${file}: p2p[${i}]: expected device indices below ${n}, got [${pair.join(', ')}]`);
+  }
+  const slot = (name: string, path: string) => {
+    const i = devices.findIndex((d) => d.name === name);
+    if (i < 0) throw new ScenarioFileError(`${file}: ${path}: expected a device of the scenario (${devices.map((d) => d.name).join(', ')}), got "${name}"`);
+    return i;
+  };
+  const taken = new Map<number, number>();
+  const contexts = f.contexts.map((c, ci) => {
+    if (!c.devices) return { name: c.name, paths: c.paths, hwpts: c.hwpts };
+    const slots = c.devices.map((name, k) => {
+      const i = slot(name, `contexts[${ci}].devices[${k}]`);
+      const other = taken.get(i);
+      if (other !== undefined) throw new ScenarioFileError(`${file}: contexts[${ci}].devices[${k}]: "${name}" is already in contexts[${other}].devices; expected each device in one context's list`);
+      taken.set(i, ci);
+      return i;
+    });
+    return { name: c.name, paths: c.paths, hwpts: c.hwpts, devices: slots };
+  });
+  return {
+    name: f.name,
+    description: f.description,
+    devices: devices.map((d) => ({ ...d, pasidAcsPath: d.pasidAcsPath ?? false, drivers: d.drivers as DriverName[] })),
+    contexts,
+    hotplug: f.hotplug,
+    p2p: p2pSpec === 'all' ? allPairs(n) : p2pSpec === 'none' ? [] : p2pSpec.map(([a, b]) => [a, b] as [number, number]),
+    topology: null,
+    ...(f.grouping ? { grouping: f.grouping } : {}),
+    ...(f.invalidation ? { invalidation: f.invalidation } : {}),
+  };
+}
+
+/** Checks the fields that depend on the form: one of devices/plan; topology facts not written by hand. */
+function checkForm(f: ScenarioFile, file: string): void {
+  if (f.plan && f.devices) throw new ScenarioFileError(`${file}: plan: expected either "plan" (with "topology") or "devices", not both`);
+  if (!f.plan && !f.devices) throw new ScenarioFileError(`${file}: (top level): expected "devices" (a list) or "topology" with a "plan" keyed by BDF`);
+  if (f.plan && !f.topology) throw new ScenarioFileError(`${file}: topology: a plan names devices by BDF; expected "topology" (a built-in name, a topology file or an lspci dump)`);
+  if (f.grouping && !f.topology) throw new ScenarioFileError(`${file}: grouping: the groups come from a topology; expected "topology" too`);
+  if (f.topology && f.p2p !== undefined) throw new ScenarioFileError(`${file}: p2p: derived from the topology; expected no hand-written p2p pairs with "topology"`);
+  if (f.topology && f.devices?.some((d) => d.pasidAcsPath !== undefined)) {
+    const i = f.devices.findIndex((d) => d.pasidAcsPath !== undefined);
+    throw new ScenarioFileError(`${file}: devices[${i}].pasidAcsPath: derived from the topology (pci_enable_pasid); expected none with "topology"`);
+  }
+  for (const v of Object.keys(f.expect)) {
+    if (!f.variants.includes(v)) throw new ScenarioFileError(`${file}: expect.${v}: expected a variant listed in "variants" (${f.variants.join(', ')})`);
+  }
+}
+
+/** The scenario of a validated file: from the plan or the device list, then the topology's facts. */
+function buildScenario(f: ScenarioFile, file: string, topology: Topology | null): Scenario {
+  const grouping: GroupingRule = f.grouping ?? 'mainline';
+  let base: Scenario;
+  try {
+    base = f.plan
+      ? scenarioFromPlan({ name: f.name, description: f.description, topology: topology!, grouping, plan: f.plan as never, contexts: f.contexts, hotplug: f.hotplug, ...(f.invalidation ? { invalidation: f.invalidation } : {}) })
+      : scenarioFromDevices(f, file);
+  } catch (e) {
+    if (e instanceof PlanError) throw new ScenarioFileError(`${file}: ${e.path}: ${e.message}`);
+    throw e;
+  }
+  if (base.devices.length > MAX_SLOTS) {
+    throw new ScenarioFileError(`${file}: plan: the planned devices' groups hold ${base.devices.length} devices; expected at most ${MAX_SLOTS} (plan fewer groups per scenario)`);
+  }
+  if (!topology) return base;
+  try {
+    return applyTopology({ ...base, grouping, topology: topology.name }, topology);
+  } catch (e) {
+    throw new ScenarioFileError(`${file}: devices: ${(e as Error).message}`);
+  }
+}
+
+/** Parses and validates a scenario file's text; throws ScenarioFileError with file, field and expectation. */
+export function parseScenarioFile(text: string, file: string, loadTopology?: TopologyLoader): LoadedScenario {
+  const r = scenarioFileSchema.safeParse(parseData(text, file));
   if (!r.success) {
     const issue = r.error.issues[0]!;
     throw new ScenarioFileError(`${file}: ${pathOf(issue.path)}: ${issue.message}`);
   }
   const f = r.data;
-  const n = f.devices.length;
-  for (const [i, pair] of (Array.isArray(f.p2p) ? f.p2p : []).entries()) {
-    if (pair[0] >= n || pair[1] >= n) throw new ScenarioFileError(`${file}: p2p[${i}]: expected device indices below ${n}, got [${pair.join(', ')}]`);
-  }
-  for (const v of Object.keys(f.expect)) {
-    if (!f.variants.includes(v)) throw new ScenarioFileError(`${file}: expect.${v}: expected a variant listed in "variants" (${f.variants.join(', ')})`);
-  }
-  const p2p = f.p2p === 'all' ? allPairs(n) : f.p2p === 'none' ? [] : f.p2p.map(([a, b]) => [a, b] as [number, number]);
-  const scenario: Scenario = {
-    name: f.name,
-    description: f.description,
-    devices: f.devices.map((d) => ({ ...d, drivers: d.drivers as Scenario['devices'][number]['drivers'] })),
-    contexts: f.contexts,
-    hotplug: f.hotplug,
-    p2p,
-    topology: null,
-    variants: f.variants,
-    ...(f.symmetry ? { symmetry: f.symmetry } : {}),
-  };
+  checkForm(f, file);
+  const scenario = { ...buildScenario(f, file, loadTopologyOf(f, file, loadTopology)), variants: f.variants, ...(f.symmetry ? { symmetry: f.symmetry } : {}) };
   const sym = declaredSymmetryProblem(scenario);
   if (sym) throw new ScenarioFileError(`${file}: symmetry[${sym.index}]: ${sym.message}; expected names of interchangeable devices`);
   return { scenario, expect: f.expect };

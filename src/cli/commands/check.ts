@@ -4,13 +4,13 @@ import pc from 'picocolors';
 import { getExitCode, runJob, type CheckResult, type Expectation, type Job } from '../../engine/check.ts';
 import { findVariant, VARIANTS, type Variant } from '../../machines/variants/index.ts';
 import type { Scenario } from '../../machines/scenario.ts';
-import { checkJson, formatCheckTable, formatCoverage, formatSummary } from '../../report/checkReport.ts';
+import { checkJson, formatCheckTable, formatCoverage, formatNotJudged, formatScenarioHeader, formatSummary } from '../../report/checkReport.ts';
 import { traceFiles, selectTraces, renderTrace, type TraceFormat } from '../../report/traces.ts';
 import { BUILTIN_SCENARIOS, findScenario } from '../../scenarios/builtin.ts';
 import { MANIFEST, manifestEntry, KNOWN_WEAKNESSES } from '../../scenarios/manifest.ts';
-import { parseScenarioFile, ScenarioFileError } from '../../scenarios/scenarioFile.ts';
+import { loadScenarioFile } from '../scenarioInput.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { readTextFile, writeFileAtomically, writeFilesAtomically } from '../files.ts';
+import { writeFileAtomically, writeFilesAtomically } from '../files.ts';
 import { collect, intInRange, oneOf, positiveInt, positiveNumber } from '../options.ts';
 import { startProgress } from '../progress.ts';
 import { rejudgeVariantFiles, variantFileJobs, variantFileTraces } from '../variantFile.ts';
@@ -49,13 +49,7 @@ function buildJobs(o: CheckOpts): Job[] {
   const variants = o.variant?.map((n) => findVariant(oneOf('--variant', n, variantNames))!);
   if (o.scenarioFile) {
     if (o.scenario?.length) throw new UsageError('--scenario and --scenario-file cannot be combined');
-    let loaded;
-    try {
-      loaded = parseScenarioFile(readTextFile(o.scenarioFile), o.scenarioFile);
-    } catch (e) {
-      if (e instanceof ScenarioFileError) throw new UsageError(e.message);
-      throw e;
-    }
+    const loaded = loadScenarioFile(o.scenarioFile);
     const vs = variants ?? (loaded.scenario.variants ?? ['current']).map((n) => findVariant(n)!);
     return vs.map((variant) => {
       const x = loaded.expect[variant.name];
@@ -126,10 +120,13 @@ async function runCheck(o: CheckOpts): Promise<number> {
     return exit;
   }
   const color = o.color && !!process.stdout.isTTY;
+  if (o.scenarioFile && results[0]) process.stdout.write(`${formatScenarioHeader(results[0].model.scenario)}\n\n`);
   process.stdout.write(`${formatCheckTable(results, color)}\n\n`);
   const shown = o.traces === 'none' ? [] : [...selectTraces(results, o.traces === 'all'), ...(o.traces === 'auto' ? variantFileTraces(results) : [])];
   for (const t of shown) process.stdout.write(`${t.heading}\n${renderTrace(t.violation, t.model, o.traceFormat, color)}\n\n`);
   if (o.stats) process.stdout.write(`Coverage (all checks of this run)\n${formatCoverage(results)}\n\n`);
+  const notJudged = formatNotJudged(results);
+  if (notJudged) process.stdout.write(`${notJudged}\n\n`);
   process.stdout.write(`${formatSummary(results, color)}\n`);
   if (o.out) process.stdout.write(`Traces written to ${o.out}\n`);
   if (exit === EXIT.INCOMPLETE) process.stdout.write(`${color ? pc.yellow('incomplete') : 'incomplete'}: a bound cut exploration short; raise --max-states/--max-seconds/--max-memory.\n`);

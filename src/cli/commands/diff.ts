@@ -6,9 +6,8 @@ import type { Scenario } from '../../machines/scenario.ts';
 import { VARIANTS } from '../../machines/variants/index.ts';
 import { diffJson, formatDiffSummary, formatScenarioDiff, type DiffModels } from '../../report/diffReport.ts';
 import { BUILTIN_SCENARIOS, findScenario } from '../../scenarios/builtin.ts';
-import { parseScenarioFile, ScenarioFileError } from '../../scenarios/scenarioFile.ts';
+import { loadScenarioFile } from '../scenarioInput.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { readTextFile } from '../files.ts';
 import { collect, oneOf, positiveInt } from '../options.ts';
 import { resolveVariant } from '../variantFile.ts';
 import type { CommandFactory } from './index.ts';
@@ -25,12 +24,7 @@ interface DiffOpts {
 function scenariosOf(o: DiffOpts): Scenario[] {
   if (o.scenarioFile) {
     if (o.scenario?.length) throw new UsageError('--scenario and --scenario-file cannot be combined');
-    try {
-      return [parseScenarioFile(readTextFile(o.scenarioFile), o.scenarioFile).scenario];
-    } catch (e) {
-      if (e instanceof ScenarioFileError) throw new UsageError(e.message);
-      throw e;
-    }
+    return [loadScenarioFile(o.scenarioFile).scenario];
   }
   const names = BUILTIN_SCENARIOS.map((s) => s.name);
   return o.scenario?.length ? o.scenario.map((n) => findScenario(oneOf('--scenario', n, names))!) : [...BUILTIN_SCENARIOS];

@@ -1,0 +1,28 @@
+/**
+ * A scenario written back in the scenario-file form (the device-list form with `topology:`), so
+ * that any built-in scenario can be copied, edited and checked with `--scenario-file`.
+ */
+import type { Scenario } from '../machines/scenario.ts';
+
+/** The scenario-file object of `s` (JSON/YAML-ready); hardware facts are left to the topology. */
+export function scenarioToFile(s: Scenario): Record<string, unknown> {
+  return {
+    name: s.name,
+    description: s.description,
+    ...(s.topology ? { topology: s.topology, grouping: s.grouping ?? 'mainline' } : {}),
+    devices: s.devices.map((d) => ({
+      name: d.name,
+      drivers: d.drivers,
+      present: d.present,
+      pasid: d.pasid,
+      requireDirect: d.requireDirect,
+      ...(s.topology ? {} : { pasidAcsPath: d.pasidAcsPath }),
+    })),
+    contexts: s.contexts.map((c) => ({ name: c.name, paths: c.paths, hwpts: c.hwpts, ...(c.devices ? { devices: c.devices.map((i) => s.devices[i]!.name) } : {}) })),
+    hotplug: s.hotplug,
+    ...(s.invalidation ? { invalidation: s.invalidation } : {}),
+    ...(s.topology ? {} : { p2p: s.p2p.map(([a, b]) => [a, b]) }),
+    ...(s.symmetry ? { symmetry: s.symmetry } : {}),
+    ...(s.variants ? { variants: s.variants } : {}),
+  };
+}
