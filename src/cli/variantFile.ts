@@ -21,7 +21,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { tsImport } from 'tsx/esm/api';
 import { z } from 'zod';
-import { judge, type CheckResult, type Expectation, type Job } from '../engine/check.ts';
+import { judge, modelFor, type CheckResult, type Expectation, type Job } from '../engine/check.ts';
 import { ERRNO } from '../kernel/errno.ts';
 import type { Scenario } from '../machines/scenario.ts';
 import type { KernelFn } from '../machines/semantics/kernel.ts';
@@ -296,7 +296,7 @@ export function variantFileTraces(results: readonly CheckResult[]): ShownTrace[]
   return [...best.values()].map(({ r, v }) => ({
     heading: `── ${r.variant} breaks ${v.invariant} in ${r.scenario} (expected; variant file ${loaded.get(r.model.variant)}) ──`,
     violation: v,
-    model: r.model,
+    model: modelFor(r, v),
   }));
 }
 

@@ -4,9 +4,11 @@
  */
 import { buildModel, type Model } from '../machines/model.ts';
 import type { Scenario } from '../machines/scenario.ts';
-import type { Variant } from '../machines/variants/index.ts';
+import { VARIANTS, type Variant } from '../machines/variants/index.ts';
 import { exploreFast, type ExploreFastOptions } from './packed/exploreFast.ts';
-import type { ExplorationResult, Status } from './types.ts';
+import type { ExplorationResult, Status, Violation } from './types.ts';
+import { decompose } from '../scenarios/decompose.ts';
+import { scenarioGroups } from '../machines/scenario.ts';
 import { judgement, type Judgement } from '../invariants/judged.ts';
 
 /** What a job is expected to find. */
@@ -49,7 +51,18 @@ export interface CheckResult {
   missing: string[];
   /** The invariants this scenario judges, and those it gives no data for, with the reason. */
   judgement: Judgement;
+  /**
+   * With decomposition: each component (its scenario's name, its groups, what it explored), and
+   * the model each violation's states belong to (a component's model: its own slot numbering).
+   */
+  components?: { name: string; groups: string[]; states: number; transitions: number; status: Status }[];
+  violationModels?: Map<Violation, Model>;
+  /** With decomposition: the product of the components' state counts (the undecomposed run's, exact when every component holds). */
+  productStates?: number;
 }
+
+/** The model whose states a violation of `r` is written in. */
+export const modelFor = (r: Pick<CheckResult, 'model' | 'violationModels'>, v: Violation): Model => r.violationModels?.get(v) ?? r.model;
 
 /** Compares an exploration result with an expectation. */
 export function judge(result: ExplorationResult, e: Expectation): Pick<CheckResult, 'status' | 'matchesExpectation' | 'complete' | 'unexpected' | 'missing'> {
@@ -80,6 +93,76 @@ export function runJob(job: Job, options: ExploreFastOptions = {}): CheckResult 
     judgement: judgement(job.scenario, options.invariants),
     ...judge(result, job.expectation),
   };
+}
+
+/** True when a component's initial state already breaks an invariant (the whole would not be expanded at all). */
+const brokenAtInit = (r: CheckResult): boolean => r.result.violations.some((v) => v.steps.length === 0);
+
+/**
+ * Runs one job by decomposition (src/scenarios/decompose.ts): each independent component of
+ * IOMMU groups explored apart, the verdicts composed. The counts are the components' sums; the
+ * product of their state counts is the undecomposed state space, reported, not explored.
+ */
+export function runJobDecomposed(job: Job, options: ExploreFastOptions = {}): CheckResult {
+  // Only rules known to be group-local split: a built-in variant that does not cross groups. A
+  // variant file's code is not known to be, so its runs explore the whole scenario.
+  if (job.variant.crossesGroups || !VARIANTS.includes(job.variant)) return runJob(job, options);
+  const parts = decompose(job.scenario);
+  if (parts.length <= 1) return runJob(job, options);
+  const runs = parts.map((scenario) => runJob({ ...job, scenario }, options));
+  if (runs.some(brokenAtInit)) return runJob(job, options);
+  const model = buildModel(job.scenario, job.variant);
+  const violationModels = new Map<Violation, Model>();
+  for (const r of runs) for (const v of r.result.violations) violationModels.set(v, r.model);
+  const bound = runs.find((r) => r.result.bound !== null)?.result.bound ?? null;
+  // One counterexample per invariant, as the whole exploration gives: the shortest over the components.
+  const violations: Violation[] = [];
+  for (const v of runs.flatMap((r) => r.result.violations)) {
+    const at = violations.findIndex((x) => x.invariant === v.invariant);
+    if (at < 0) violations.push(v);
+    else if (v.steps.length < violations[at]!.steps.length) violations[at] = v;
+  }
+  const result: ExplorationResult & { fast?: unknown } = {
+    ...runs[0]!.result,
+    status: violations.length ? 'violated' : bound ? 'incomplete' : 'holds',
+    bound,
+    distinctStates: runs.reduce((a, r) => a + r.result.distinctStates, 0),
+    transitions: runs.reduce((a, r) => a + r.result.transitions, 0),
+    depth: Math.max(...runs.map((r) => r.result.depth)),
+    seconds: runs.reduce((a, r) => a + r.result.seconds, 0),
+    violations,
+    coverage: mergeCoverage(runs.map((r) => r.result.coverage)),
+  };
+  return {
+    scenario: job.scenario.name,
+    variant: job.variant.name,
+    model,
+    result,
+    symmetry: runs.some((r) => r.symmetry),
+    collisionProbability: runs.some((r) => r.collisionProbability !== null) ? runs.reduce((a, r) => a + (r.collisionProbability ?? 0), 0) : null,
+    threads: Math.max(...runs.map((r) => r.threads)),
+    expectation: job.expectation,
+    judgement: judgement(job.scenario, options.invariants),
+    components: runs.map((r) => ({ name: r.scenario, groups: scenarioGroups(r.model.scenario).map((g) => g.name), states: r.result.distinctStates, transitions: r.result.transitions, status: r.status })),
+    violationModels,
+    productStates: runs.reduce((a, r) => a * r.result.distinctStates, 1),
+    ...judge(result, job.expectation),
+  };
+}
+
+/** Coverage of several runs added up per kernel call. */
+function mergeCoverage(all: readonly ExplorationResult['coverage'][]): ExplorationResult['coverage'] {
+  const out: ExplorationResult['coverage'] = {};
+  for (const cov of all) {
+    for (const [ev, c] of Object.entries(cov)) {
+      const a = (out[ev] ??= { enabled: 0, ok: 0, changed: 0, errnos: {} });
+      a.enabled += c.enabled;
+      a.ok += c.ok;
+      a.changed += c.changed;
+      for (const [e, n] of Object.entries(c.errnos)) a.errnos[e as keyof typeof a.errnos] = (a.errnos[e as keyof typeof a.errnos] ?? 0) + (n ?? 0);
+    }
+  }
+  return out;
 }
 
 /** The exit code of a whole check: 1 on any mismatch, else 3 when a bound cut a run short, else 0. */

@@ -63,14 +63,12 @@ const intelPch: AcsQuirkFn = (_t, dev, flags) => {
 
 // quirks.c pci_quirk_intel_spt_pch_acs_match(): Sunrise/Union Point and 7th/8th gen
 // mobile root ports whose ACS control register sits at offset 8 (dword) not 6.
+const INTEL_SPT_ACS_IDS: readonly number[] = [
+  ...range(0xa110, 0xa11f), ...range(0xa167, 0xa16a), ...range(0xa290, 0xa29f), ...range(0xa2e7, 0xa2ee), ...range(0x9d10, 0x9d1b),
+];
+
 function isSptRootPort(dev: PciDevice): boolean {
-  if (!isPcie(dev) || dev.kind !== 'root_port') return false;
-  const d = dev.device;
-  return (
-    (d >= 0xa110 && d <= 0xa11f) || (d >= 0xa167 && d <= 0xa16a) ||
-    (d >= 0xa290 && d <= 0xa29f) || (d >= 0xa2e7 && d <= 0xa2ee) ||
-    (d >= 0x9d10 && d <= 0x9d1b)
-  );
+  return isPcie(dev) && dev.kind === 'root_port' && INTEL_SPT_ACS_IDS.includes(dev.device);
 }
 
 // quirks.c pci_quirk_intel_spt_pch_acs(). lspci reads the control word at the
@@ -92,10 +90,10 @@ const intelSpt: AcsQuirkFn = (_t, dev, flags) => {
 const isolatedPort: AcsQuirkFn = (_t, _dev, flags) => ctrlEnabled(flags, SV_RR_CR_UF);
 
 // quirks.c pci_quirk_cavium_acs(): ThunderX root ports.
+const CAVIUM_RP_IDS: readonly number[] = [...range(0xa000, 0xa7ff), 0xaf84, 0xb884];
 const cavium: AcsQuirkFn = (_t, dev, flags) => {
   if (!isPcie(dev) || dev.kind !== 'root_port') return -1;
-  const d = dev.device;
-  if (!((d >= 0xa000 && d <= 0xa7ff) || d === 0xaf84 || d === 0xb884)) return -1;
+  if (!CAVIUM_RP_IDS.includes(dev.device)) return -1;
   return ctrlEnabled(flags, SV_RR_CR_UF);
 };
 
@@ -107,18 +105,16 @@ const annapurna: AcsQuirkFn = (_t, dev, flags) => {
 
 // quirks.c pci_quirk_zhaoxin_pcie_ports_acs(): returns false (0), not -ENOTTY, for
 // other device IDs of a matching port type.
+const ZHAOXIN_PORT_IDS: readonly number[] = [...range(0x0710, 0x071e), 0x0721, ...range(0x0723, 0x0732)];
 const zhaoxinPorts: AcsQuirkFn = (_t, dev, flags) => {
   if (!isPcie(dev) || (dev.kind !== 'root_port' && dev.kind !== 'downstream_port')) return -1;
-  const d = dev.device;
-  if ((d >= 0x0710 && d <= 0x071e) || d === 0x0721 || (d >= 0x0723 && d <= 0x0732)) return ctrlEnabled(flags, SV_RR_CR_UF);
-  return 0;
+  return ZHAOXIN_PORT_IDS.includes(dev.device) ? ctrlEnabled(flags, SV_RR_CR_UF) : 0;
 };
 
 // quirks.c pci_quirk_wangxun_nic_acs(): also returns 0 for other devices.
+const WANGXUN_NIC_IDS: readonly number[] = [...range(0x0100, 0x010f), 0x1001, 0x2001];
 const wangxun: AcsQuirkFn = (_t, dev, flags) => {
-  const d = dev.device;
-  if ((d >= 0x0100 && d <= 0x010f) || d === 0x1001 || d === 0x2001) return ctrlEnabled(flags, SV_RR_CR_UF);
-  return 0;
+  return WANGXUN_NIC_IDS.includes(dev.device) ? ctrlEnabled(flags, SV_RR_CR_UF) : 0;
 };
 
 function range(a: number, b: number): number[] {
@@ -165,6 +161,18 @@ export const ACS_QUIRKS: readonly AcsQuirk[] = [
   ),
   row(V.ZHAOXIN, ANY, 'pci_quirk_zhaoxin_pcie_ports_acs', zhaoxinPorts),
   row(V.WANGXUN, ANY, 'pci_quirk_wangxun_nic_acs', wangxun),
+];
+
+/**
+ * The device IDs that the callbacks of vendor-wide rows (device PCI_ANY_ID) test, per
+ * vendor: what a name lookup (pciIdNames.ts) must know to recover those IDs.
+ */
+export const ACS_QUIRK_CALLBACK_IDS: readonly { readonly vendor: number; readonly name: string; readonly devices: readonly number[] }[] = [
+  { vendor: V.INTEL, name: 'pci_quirk_intel_pch_acs', devices: INTEL_PCH_ACS_IDS },
+  { vendor: V.INTEL, name: 'pci_quirk_intel_spt_pch_acs', devices: INTEL_SPT_ACS_IDS },
+  { vendor: V.CAVIUM, name: 'pci_quirk_cavium_acs', devices: CAVIUM_RP_IDS },
+  { vendor: V.ZHAOXIN, name: 'pci_quirk_zhaoxin_pcie_ports_acs', devices: ZHAOXIN_PORT_IDS },
+  { vendor: V.WANGXUN, name: 'pci_quirk_wangxun_nic_acs', devices: WANGXUN_NIC_IDS },
 ];
 
 /**

@@ -32,3 +32,39 @@ export function compareGroupings(derived: Grouping, recorded: readonly RecordedG
   }
   return { matches: differences.length === 0, differences };
 }
+
+/** Group mates (sorted, restricted to `common`) of every device of `common` under a bdf → group map. */
+function matesOf(groupOf: Readonly<Record<string, number>>, common: readonly string[]): Map<string, string> {
+  const byGroup = new Map<number, string[]>();
+  for (const d of common) byGroup.set(groupOf[d]!, [...(byGroup.get(groupOf[d]!) ?? []), d]);
+  return new Map(common.map((d) => [d, byGroup.get(groupOf[d]!)!.join(',')]));
+}
+
+/** The devices (known to both) whose derived group mates differ from their recorded ones. */
+export function mismatchedDevices(derived: Grouping, recorded: readonly RecordedGroup[]): string[] {
+  const recordedOf: Record<string, number> = {};
+  for (const g of recorded) for (const d of g.devices) recordedOf[d] = g.id;
+  const common = Object.keys(recordedOf).filter((d) => derived.groupOf[d] !== undefined).sort();
+  const a = matesOf(derived.groupOf, common);
+  const b = matesOf(recordedOf, common);
+  return common.filter((d) => a.get(d) !== b.get(d));
+}
+
+/**
+ * Derived group id → the recorded group id with the same devices (both restricted to the
+ * devices both know), for the groups that agree. Numbers differ because the kernel numbers
+ * groups in its own probe order and counts devices the dump leaves out.
+ */
+export function recordedIdsOfGroups(derived: Grouping, recorded: readonly RecordedGroup[]): Record<number, number> {
+  const known = (d: string) => derived.groupOf[d] !== undefined;
+  const key = (ds: readonly string[]) => ds.filter(known).sort().join(',');
+  const recordedByKey = new Map(recorded.map((g) => [key(g.devices), g.id]));
+  const recordedDevices = new Set(recorded.flatMap((g) => g.devices));
+  const out: Record<number, number> = {};
+  for (const g of derived.groups) {
+    const k = g.devices.filter((d) => recordedDevices.has(d)).sort().join(',');
+    const id = k === '' ? undefined : recordedByKey.get(k);
+    if (id !== undefined) out[g.id] = id;
+  }
+  return out;
+}

@@ -7,12 +7,16 @@
  * Only the first device's PCI segment is modelled (groups never span segments); devices
  * on other segments are skipped with a warning.
  * Lines starting with `#` before the first device are a header (fixture provenance).
+ * Without -n the device lines carry names, not IDs: the IDs the quirk tables match are read
+ * back from the names (pciIdFromName.ts), and each such device is reported in the warnings.
  */
 import type { AcsState, DeviceKind, MemRange, PciDevice, Topology } from './types.ts';
 import { ACS } from './types.ts';
 import type { TopologyError } from './parseTopology.ts';
 import { dmaAliasQuirksFor } from './dmaAlias.ts';
 import { formatBdf } from './pciTree.ts';
+import type { IdFromName, IdFromNameHow } from './pciIdFromName.ts';
+import { PCI_ID_NAMES_VERSION, deviceNameText, pciIdFromName } from './pciIdFromName.ts';
 
 /** One `IOMMU group:` as recorded by lspci. */
 export interface RecordedGroup {
@@ -29,7 +33,19 @@ export interface LspciParse {
   readonly unknownAcs: readonly string[];
   /** bdfs whose port type was inferred from position. */
   readonly inferredKinds: readonly string[];
+  /** Devices whose vendor:device ID was read from their names (lspci without -n). */
+  readonly idsFromNames: readonly IdRecovered[];
   readonly warnings: readonly string[];
+}
+
+/** One device whose ID came from its name: `id` is `vvvv:dddd`, or `vvvv:????` when only the vendor is known. */
+export interface IdRecovered {
+  readonly bdf: string;
+  readonly id: string;
+  readonly how: IdFromNameHow;
+  readonly text: string;
+  /** Other quirk IDs printed with the same text (matched by the same quirks). */
+  readonly sameText: readonly string[];
 }
 
 interface Raw {
@@ -52,6 +68,7 @@ interface Raw {
   pasid: boolean;
   eetlp?: boolean;
   driver?: string;
+  fromName?: IdFromName;
 }
 
 // `lspci -PP` prefixes the path from the root: 00:1c.4/07:00.0/08:00.0 — we keep the last element.
@@ -84,18 +101,39 @@ function acsWord(text: string): number {
   return m;
 }
 
-function parseHeader(rest: string): { classCode: number; vendor: number; device: number } {
+function parseHeader(rest: string): { classCode: number; vendor: number; device: number; fromName?: IdFromName } {
   // lspci -n: "0604: 8086:1901 (rev 07)"
   const numeric = /^([0-9a-fA-F]{4}): ([0-9a-fA-F]{4}):([0-9a-fA-F]{4})/.exec(rest);
   if (numeric) return { classCode: parseInt(numeric[1]!, 16) << 8, vendor: parseInt(numeric[2]!, 16), device: parseInt(numeric[3]!, 16) };
   // lspci -nn: "PCI bridge [0604]: Intel Corporation ... [8086:1901] (rev 03)"
   const cls = /\[([0-9a-fA-F]{4})\]:/.exec(rest);
   const ids = [...rest.matchAll(/\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]/g)].pop();
-  return {
-    classCode: cls ? parseInt(cls[1]!, 16) << 8 : -1,
-    vendor: ids ? parseInt(ids[1]!, 16) : -1,
-    device: ids ? parseInt(ids[2]!, 16) : -1,
-  };
+  const classCode = cls ? parseInt(cls[1]!, 16) << 8 : -1;
+  if (ids) return { classCode, vendor: parseInt(ids[1]!, 16), device: parseInt(ids[2]!, 16) };
+  // lspci -vvv: "PCI bridge: Intel Corporation 200 Series PCH PCI Express Root Port #17 (rev f0)"
+  const fromName = pciIdFromName(deviceNameText(rest));
+  return fromName ? { classCode, vendor: fromName.vendor, device: fromName.device, fromName } : { classCode, vendor: -1, device: -1 };
+}
+
+const hex4 = (n: number) => (n < 0 ? '????' : n.toString(16).padStart(4, '0'));
+
+/** The devices whose IDs were read from names, and the warnings that say so. */
+function idsFromNames(raws: readonly Raw[]): { recovered: IdRecovered[]; warnings: string[] } {
+  const recovered = raws.flatMap((r) =>
+    r.fromName ? [{ bdf: r.bdf, id: `${hex4(r.fromName.vendor)}:${hex4(r.fromName.device)}`, how: r.fromName.how, text: r.fromName.text, sameText: r.fromName.sameText }] : [],
+  );
+  const warnings: string[] = [];
+  const full = recovered.filter((x) => x.how !== 'vendor name');
+  for (const x of full) {
+    const same = x.sameText.length ? ` (pci.ids prints ${x.sameText.join(', ')} the same way; the same quirks match them)` : '';
+    warnings.push(`${x.bdf}: ID ${x.id} read from its name "${x.text}" (${x.how}, pci.ids ${PCI_ID_NAMES_VERSION})${same}`);
+  }
+  const vendorOnly = recovered.filter((x) => x.how === 'vendor name');
+  for (const v of [...new Set(vendorOnly.map((x) => x.id.slice(0, 4)))].sort()) {
+    const at = vendorOnly.filter((x) => x.id.startsWith(v)).map((x) => x.bdf);
+    warnings.push(`vendor ${v} read from the names of ${at.length} device(s), device ID unknown (no quirk ID of pci.ids ${PCI_ID_NAMES_VERSION} prints that name): ${at.join(' ')}`);
+  }
+  return { recovered, warnings };
 }
 
 /** Parses lspci -vvv text; `fileName` is used in errors and as the topology name. */
@@ -216,7 +254,10 @@ export function parseLspci(text: string, fileName: string): { ok: true; value: L
       ...(r.group !== undefined ? { recordedGroup: r.group } : {}),
     };
   });
-  if (devices.some((d) => d.vendor < 0)) warnings.push('no vendor:device IDs (run lspci -nnvvv): ACS and DMA alias quirks cannot match');
+  const fromNames = idsFromNames(raws);
+  warnings.push(...fromNames.warnings);
+  const noId = devices.filter((d) => d.vendor < 0 || d.device < 0).length;
+  if (noId > 0) warnings.push(`${noId} device(s) without a full vendor:device ID (run lspci -nnvvv): device-specific ACS and DMA alias quirks cannot match them`);
   devices.sort((a, b) => (a.bdf < b.bdf ? -1 : a.bdf > b.bdf ? 1 : 0));
   const withGroup = devices.filter((d) => d.recordedGroup !== undefined);
   const recordedGroups: RecordedGroup[] | null = withGroup.length
@@ -226,5 +267,5 @@ export function parseLspci(text: string, fileName: string): { ok: true; value: L
   // the machine is AMD and has IOMMU groups.
   const ivrs = recordedGroups !== null && devices.some((d) => d.vendor === 0x1022 || d.vendor === 0x1002);
   const topology: Topology = { name: fileName, devices, ivrs, rcPeerToPeer: false };
-  return { ok: true, value: { topology, recordedGroups, unknownAcs, inferredKinds, warnings } };
+  return { ok: true, value: { topology, recordedGroups, unknownAcs, inferredKinds, idsFromNames: fromNames.recovered, warnings } };
 }

@@ -1,7 +1,7 @@
 /** Derived facts about a model state that several invariants read. */
 import { BLOCKING_DOMAIN, DEFAULT_DOMAIN, containerDomain, type DomainName } from '../kernel/domains.ts';
 import { DRIVERS, isDriverName, usesDmaApi } from '../kernel/drivers.ts';
-import { scenarioGroups, type Scenario } from '../machines/scenario.ts';
+import { namesGroups, scenarioGroups, type Scenario } from '../machines/scenario.ts';
 import { groupOf, type DeviceState, type GroupState, type SystemState } from '../machines/state.ts';
 
 /** The device is bound to a driver that uses the DMA API (counted by owner_cnt). */
@@ -52,9 +52,11 @@ export function isLive(s: SystemState, g: number, domain: DomainName): boolean {
  * group only where there is a choice (one-group scenarios read as before).
  */
 export function inGroup(scenario: Scenario, g: number): string {
-  const groups = scenarioGroups(scenario);
-  return groups.length > 1 ? ` in group ${groups[g]?.name ?? g}` : '';
+  return namesGroups(scenario) ? ` in group ${scenarioGroups(scenario)[g]?.name ?? g}` : '';
 }
+
+/** "group NAME" when the scenario has several groups, else "group". */
+export const groupLabel = (scenario: Scenario, g: number): string => (namesGroups(scenario) ? `group ${scenarioGroups(scenario)[g]?.name ?? g}` : 'group');
 
 /** The first reason `f` gives for any IOMMU group, in group order. */
 export function firstGroupReason(s: SystemState, f: (g: GroupState, gi: number) => string | null): string | null {

@@ -1,7 +1,7 @@
 import { DEFAULT_DOMAIN } from '../kernel/domains.ts';
 import { defineInvariant } from './defineInvariant.ts';
 import { firstReason } from './deviceScan.ts';
-import { firstGroupReason, inGroup } from './facts.ts';
+import { firstGroupReason, groupLabel } from './facts.ts';
 
 /** I6: an owned group is never on the default domain or on NULL. */
 export const i6OwnedNeverDefault = defineInvariant({
@@ -13,8 +13,8 @@ export const i6OwnedNeverDefault = defineInvariant({
     first: (s, scenario) =>
       firstGroupReason(s, (g, gi) => {
         if (g.owner === null) return null;
-        if (g.domain === null) return `group${inGroup(scenario, gi)} owned by ${g.owner} but group->domain is NULL`;
-        if (g.domain === DEFAULT_DOMAIN) return `group${inGroup(scenario, gi)} owned by ${g.owner} but on the default domain`;
+        if (g.domain === null) return `${groupLabel(scenario, gi)} owned by ${g.owner} but group->domain is NULL`;
+        if (g.domain === DEFAULT_DOMAIN) return `${groupLabel(scenario, gi)} owned by ${g.owner} but on the default domain`;
         return null;
       }),
   }),

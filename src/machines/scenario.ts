@@ -104,6 +104,8 @@ export interface Scenario {
   readonly description: string;
   /** The IOMMU groups; one group named "0" when omitted (every device in it). */
   readonly groups?: readonly GroupSpec[];
+  /** For a component of a decomposed scenario: how many groups the whole scenario has (reports name groups when > 1). */
+  readonly wholeGroups?: number;
   /** The grouping rule that made `groups` from the topology ('mainline', 'switch-groups', ...), if any. */
   readonly grouping?: string;
   readonly devices: readonly DeviceSpec[];
@@ -161,3 +163,6 @@ const ONE_GROUP: readonly GroupSpec[] = [{ name: '0' }];
 
 /** The scenario's IOMMU groups (one group when it names none). */
 export const scenarioGroups = (scenario: Scenario): readonly GroupSpec[] => scenario.groups ?? ONE_GROUP;
+
+/** Reports name groups when the machine has several (a component of a decomposed scenario counts the whole machine's). */
+export const namesGroups = (scenario: Scenario): boolean => (scenario.wholeGroups ?? scenarioGroups(scenario).length) > 1;

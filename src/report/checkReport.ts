@@ -1,6 +1,6 @@
 /** The check command's outputs: the text table a person reads at a glance, and the JSON object. */
 import pc from 'picocolors';
-import type { CheckResult } from '../engine/check.ts';
+import { modelFor, type CheckResult } from '../engine/check.ts';
 import type { Violation } from '../engine/types.ts';
 import { PARALLEL_FROM } from '../engine/packed/exploreFast.ts';
 import { eventArgs } from '../machines/events.ts';
@@ -39,7 +39,7 @@ export function formatCheckTable(results: readonly CheckResult[], color = false)
     r.variant,
     verdict(r, color),
     expectedText(r),
-    fmtInt(r.result.distinctStates) + (r.symmetry ? ' (sym)' : '') + (r.collisionProbability !== null ? ' (fp)' : ''),
+    fmtInt(r.result.distinctStates) + (r.components ? ` (${r.components.length} parts)` : '') + (r.symmetry ? ' (sym)' : '') + (r.collisionProbability !== null ? ' (fp)' : ''),
     fmtInt(r.result.transitions),
     String(r.result.depth),
     `${r.result.seconds.toFixed(2)}s`,
@@ -124,6 +124,22 @@ export function formatScenarioHeader(s: Scenario): string {
 }
 
 /**
+ * The scenarios explored by decomposition, one line each (from the first check of the scenario):
+ * the components, their state counts, and the product the undecomposed run would have explored.
+ */
+export function formatComponents(results: readonly CheckResult[]): string {
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const r of results) {
+    if (!r.components || seen.has(r.scenario)) continue;
+    seen.add(r.scenario);
+    const parts = r.components.map((c) => `{group ${c.groups.join(', ')}}: ${fmtInt(c.states)}`).join('; ');
+    lines.push(`  ${r.scenario} (${r.variant}): ${r.components.length} independent components ${parts}; ${fmtInt(r.result.distinctStates)} states explored instead of the ${fmtInt(r.productStates ?? 0)} of the whole`);
+  }
+  return lines.length ? `Decomposed (IOMMU groups that share no legacy container, peer-to-peer route or requester ID; --no-decompose explores them together):\n${lines.join('\n')}` : '';
+}
+
+/**
  * The invariants some check did not judge, grouped by invariant and reason: one line each, with
  * the scenarios it applies to (a check that cannot fail is said so, never counted silently).
  */
@@ -174,7 +190,8 @@ export function checkJson(results: readonly CheckResult[], exitCode: number) {
       judged: r.judgement.judged,
       notJudged: r.judgement.notJudged,
       groups: groupsJson(r.model),
-      violations: r.result.violations.map((v) => ({ invariant: v.invariant, kind: v.kind, reason: v.reason, steps: stepsJson(v, r.model) })),
+      ...(r.components ? { components: r.components, productStates: r.productStates } : {}),
+      violations: r.result.violations.map((v) => ({ invariant: v.invariant, kind: v.kind, reason: v.reason, steps: stepsJson(v, modelFor(r, v)) })),
       coverage: r.result.coverage,
     })),
   };

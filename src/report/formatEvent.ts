@@ -1,13 +1,13 @@
 /** Kernel-call rendering of an event with the scenario's device and context names. */
 import { actorOf, eventArgs, type IommuEvent } from '../machines/events.ts';
-import { scenarioGroups, type Scenario } from '../machines/scenario.ts';
+import { namesGroups, scenarioGroups, type Scenario } from '../machines/scenario.ts';
 
 /** `vfio_df_ioctl_bind_iommufd(qemu, 01:00.0)`; a group argument shows only when the scenario has several groups. */
 export function formatCall(e: IommuEvent, scenario: Scenario): string {
   const args = eventArgs(e).map(([k, v]) => {
     if (k === 'dev') return `${scenario.devices[v as number]?.name ?? v}`;
     if (k === 'ctx') return `${scenario.contexts[v as number]?.name ?? `ctx${v}`}`;
-    if (k === 'group') return scenarioGroups(scenario).length > 1 ? `group ${scenarioGroups(scenario)[v as number]?.name ?? v}` : null;
+    if (k === 'group') return namesGroups(scenario) ? `group ${scenarioGroups(scenario)[v as number]?.name ?? v}` : null;
     return `${k}=${v}`;
   });
   return `${e.type}(${args.filter((a) => a !== null).join(', ')})`;

@@ -7,7 +7,7 @@ import type { Violation } from '../engine/types.ts';
 import { findInvariant } from '../invariants/index.ts';
 import type { Model } from '../machines/model.ts';
 import type { SystemState } from '../machines/state.ts';
-import { scenarioGroups } from '../machines/scenario.ts';
+import { namesGroups, scenarioGroups } from '../machines/scenario.ts';
 import { recordCalls, type CallRecord } from './callTree.ts';
 import { traceRows, type TraceRow } from './traceRows.ts';
 import { builtinScenarioTopology } from '../scenarios/fromTopology.ts';
@@ -44,7 +44,7 @@ function ridRoute(v: Violation, model: Model): string | null {
 /** A short summary of a state: each group's fields and each device's driver and domain. */
 export function summarizeState(s: SystemState, model: Model): string {
   const groups = s.groups.map((g, gi) => {
-    const at = s.groups.length > 1 ? `group ${scenarioGroups(model.scenario)[gi]?.name ?? gi}: ` : '';
+    const at = namesGroups(model.scenario) ? `group ${scenarioGroups(model.scenario)[gi]?.name ?? gi}: ` : '';
     return `${at}owner ${g.owner ?? 'NULL'}, owner_cnt ${g.owner_cnt}, domain ${g.domain ?? 'NULL'}, pasid_array [${g.pasid_array.map((p) => p.pasid).join(',')}]`;
   });
   const devs = s.devices

@@ -1,5 +1,5 @@
 /** What one step changed in the state, in kernel field names: `group.owner_cnt 0 -> 1`. */
-import { scenarioGroups, type Scenario } from '../machines/scenario.ts';
+import { namesGroups, scenarioGroups, type Scenario } from '../machines/scenario.ts';
 import type { SystemState } from '../machines/state.ts';
 
 export interface FieldChange {
@@ -12,7 +12,7 @@ export interface FieldChange {
 function flatten(s: SystemState, scenario: Scenario): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const leaf = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
-  const many = s.groups.length > 1;
+  const many = namesGroups(scenario);
   const groupName = (g: number) => scenarioGroups(scenario)[g]?.name ?? String(g);
   const ctxName = (c: number) => scenario.contexts[c]?.name ?? `ctx${c}`;
   s.groups.forEach((g, gi) => {

@@ -1,17 +1,44 @@
 /**
- * Pure rendering of a topology: the tree, the derived IOMMU groups (and how they
- * compare with recorded ones), I13 grouping soundness, and the reachability matrix;
- * as a JSON-plain report object and as text.
+ * Pure rendering of a topology: the tree, the derived IOMMU groups (mainline
+ * `pci_device_group()` or the pending switch-groups rule) and how they compare with recorded
+ * ones, the ACS assumptions that reproduce recorded groups when lspci could not read ACS, I13
+ * grouping soundness, the reachability matrix and the verdict; as a JSON-plain report object
+ * and as text.
  */
 import pc from 'picocolors';
-import type { Grouping, RecordedGroup, ReachCell, Topology, PciDevice, AcsState } from '../hardware/index.ts';
-import { ACS_BITS, ACS, KIND_LABEL, checkGroupingSoundness, compareGroupings, deriveGroups, hex, reachabilityMatrix } from '../hardware/index.ts';
+import type { AcsInference, AcsState, GroupingRule, Grouping, IdRecovered, PciDevice, ReachCell, RecordedGroup, Topology } from '../hardware/index.ts';
+import {
+  ACS,
+  ACS_BITS,
+  KIND_LABEL,
+  SWITCH_GROUPS_V3,
+  checkGroupingSoundness,
+  compareGroupings,
+  deriveGroups,
+  deriveGroupsSwitchGroups,
+  hex,
+  inferAcs,
+  reachabilityMatrix,
+  recordedIdsOfGroups,
+} from '../hardware/index.ts';
+
+/** Which rule derived the groups, and (switch-groups) its disputed assumption. */
+export interface GroupingInfo {
+  readonly rule: GroupingRule;
+  /** switch-groups: the value of the parameter; null for mainline. */
+  readonly assumeNoLoopbackWithoutAcsCap: boolean | null;
+  /** switch-groups: some group split rests only on the assumption, so every verdict here depends on it; null for mainline. */
+  readonly assumptionUsed: boolean | null;
+  /** switch-groups: `pci_bus_isolated()` of each bus (2-digit hex); null for mainline. */
+  readonly busIsolation: Readonly<Record<string, string>> | null;
+}
 
 /** The JSON report of `iommu-mc topology`. */
 export interface TopologyReport {
   readonly topology: string;
   readonly description: string | null;
   readonly source: 'builtin' | 'file' | 'lspci';
+  readonly grouping: GroupingInfo;
   readonly devices: readonly {
     readonly bdf: string;
     readonly name: string;
@@ -23,69 +50,109 @@ export interface TopologyReport {
     readonly bars: readonly { readonly index: number; readonly start: string; readonly end: string }[];
     readonly bus: { readonly secondary: number; readonly subordinate: number } | null;
     readonly group: number;
+    readonly recordedGroup: number | null;
     readonly why: string;
     readonly driver: string | null;
   }[];
-  readonly groups: readonly { readonly id: number; readonly devices: readonly string[] }[];
+  /** Derived groups; `recordedId`: the recorded group with exactly these devices, if any. */
+  readonly groups: readonly { readonly id: number; readonly devices: readonly string[]; readonly recordedId: number | null }[];
   readonly recordedGroups: readonly RecordedGroup[] | null;
   readonly matchesRecorded: boolean | null;
   readonly differences: readonly string[];
   readonly unknownAcs: readonly string[];
+  /** lspci without root but with recorded groups: the ACS assumptions that reproduce them (mainline rule). */
+  readonly acsInference: AcsInference | null;
+  /** lspci without -n: devices whose vendor:device ID was read from their names. */
+  readonly idsFromNames: readonly IdRecovered[];
   /** I13: null when sound, else the reason. */
   readonly groupingSoundness: string | null;
   readonly reachability: readonly ReachCell[];
   readonly warnings: readonly string[];
+  /** Exit 0 when ok: I13 holds and the groups equal the recorded ones (when recorded); else exit 1. */
+  readonly verdict: { readonly ok: boolean; readonly reasons: readonly string[] };
 }
 
 /** What the report is built from. */
 export interface TopologyReportInput {
   readonly topology: Topology;
   readonly source: TopologyReport['source'];
+  readonly grouping?: GroupingRule;
   readonly recordedGroups?: readonly RecordedGroup[] | null;
   readonly unknownAcs?: readonly string[];
+  readonly idsFromNames?: readonly IdRecovered[];
   readonly warnings?: readonly string[];
 }
 
 const bits = (m: number) => ACS_BITS.filter((b) => m & ACS[b]);
 const acsJson = (a: AcsState) => (a === null || a === 'unknown' ? a : { cap: bits(a.cap), ctrl: bits(a.ctrl) });
+const hex4 = (n: number) => (n < 0 ? '????' : n.toString(16).padStart(4, '0'));
+
+/** The groups of the chosen rule, with what the report shows about the rule. */
+function derive(topology: Topology, rule: GroupingRule): { grouping: Grouping; info: GroupingInfo } {
+  if (rule === 'mainline') return { grouping: deriveGroups(topology), info: { rule, assumeNoLoopbackWithoutAcsCap: null, assumptionUsed: null, busIsolation: null } };
+  const g = deriveGroupsSwitchGroups(topology, SWITCH_GROUPS_V3);
+  const info = { rule, assumeNoLoopbackWithoutAcsCap: SWITCH_GROUPS_V3.assumeNoLoopbackWithoutAcsCap, assumptionUsed: g.assumptionUsed, busIsolation: g.busIsolation };
+  return { grouping: g, info };
+}
+
+/** A route as printed: a hop at the same device as the one before (issue, then peer-internal) once. */
+const dedupeRoute = (route: readonly string[]) => route.filter((at, i) => i === 0 || route[i - 1] !== at);
+
+function deviceJson(d: PciDevice, grouping: Grouping): TopologyReport['devices'][number] {
+  return {
+    bdf: d.bdf,
+    name: d.name,
+    kind: d.kind,
+    kindKnown: d.kindKnown,
+    id: d.vendor >= 0 ? `${hex4(d.vendor)}:${hex4(d.device)}` : null,
+    multifunction: d.multifunction,
+    acs: acsJson(d.acs),
+    bars: d.bars.map((b) => ({ index: b.index, start: hex(b.start), end: hex(b.end) })),
+    bus: d.secondary !== undefined ? { secondary: d.secondary, subordinate: d.subordinate ?? d.secondary } : null,
+    group: grouping.groupOf[d.bdf]!,
+    recordedGroup: d.recordedGroup ?? null,
+    why: grouping.why[d.bdf]!,
+    driver: d.driver ?? null,
+  };
+}
+
+function verdictOf(soundness: string | null, matches: boolean | null): TopologyReport['verdict'] {
+  const reasons: string[] = [];
+  if (soundness !== null) reasons.push('I13 broken: two groups reach each other without the IOMMU');
+  if (matches === false) reasons.push('the derived groups differ from the IOMMU groups the dump recorded');
+  return { ok: reasons.length === 0, reasons };
+}
 
 /** Builds the JSON report (pure). */
 export function buildTopologyReport(input: TopologyReportInput): TopologyReport {
   const { topology } = input;
-  const grouping: Grouping = deriveGroups(topology);
+  const { grouping, info } = derive(topology, input.grouping ?? 'mainline');
   const recorded = input.recordedGroups ?? null;
   const cmp = recorded ? compareGroupings(grouping, recorded) : null;
+  const recordedIds = recorded ? recordedIdsOfGroups(grouping, recorded) : {};
   const unknownAcs = input.unknownAcs ?? [];
   const warnings = [...(input.warnings ?? [])];
   if (unknownAcs.length > 0) {
     warnings.push(`ACS unknown (lspci <access denied>) for ${unknownAcs.length} device(s); derived groups assume no ACS capability there (run lspci as root)`);
   }
+  const groupingSoundness = checkGroupingSoundness(topology, grouping);
   return {
     topology: topology.name,
     description: topology.description ?? null,
     source: input.source,
-    devices: topology.devices.map((d) => ({
-      bdf: d.bdf,
-      name: d.name,
-      kind: d.kind,
-      kindKnown: d.kindKnown,
-      id: d.vendor >= 0 ? `${d.vendor.toString(16).padStart(4, '0')}:${d.device.toString(16).padStart(4, '0')}` : null,
-      multifunction: d.multifunction,
-      acs: acsJson(d.acs),
-      bars: d.bars.map((b) => ({ index: b.index, start: hex(b.start), end: hex(b.end) })),
-      bus: d.secondary !== undefined ? { secondary: d.secondary, subordinate: d.subordinate ?? d.secondary } : null,
-      group: grouping.groupOf[d.bdf]!,
-      why: grouping.why[d.bdf]!,
-      driver: d.driver ?? null,
-    })),
-    groups: grouping.groups.map((g) => ({ id: g.id, devices: [...g.devices] })),
+    grouping: info,
+    devices: topology.devices.map((d) => deviceJson(d, grouping)),
+    groups: grouping.groups.map((g) => ({ id: g.id, devices: [...g.devices], recordedId: recordedIds[g.id] ?? null })),
     recordedGroups: recorded,
     matchesRecorded: cmp ? cmp.matches : null,
     differences: cmp ? cmp.differences : [],
     unknownAcs,
-    groupingSoundness: checkGroupingSoundness(topology, grouping),
-    reachability: reachabilityMatrix(topology),
+    acsInference: recorded && unknownAcs.length > 0 ? inferAcs(topology, recorded) : null,
+    idsFromNames: input.idsFromNames ?? [],
+    groupingSoundness,
+    reachability: reachabilityMatrix(topology).map((c) => ({ ...c, route: dedupeRoute(c.route) })),
     warnings,
+    verdict: verdictOf(groupingSoundness, cmp ? cmp.matches : null),
   };
 }
 
@@ -100,55 +167,90 @@ interface Palette {
 }
 const plain: Palette = { dim: (s) => s, bold: (s) => s, red: (s) => s, green: (s) => s, yellow: (s) => s, cyan: (s) => s };
 const colored: Palette = { dim: pc.dim, bold: pc.bold, red: pc.red, green: pc.green, yellow: pc.yellow, cyan: pc.cyan };
+type Dev = TopologyReport['devices'][number];
 
-function acsText(a: TopologyReport['devices'][number]['acs']): string {
+function acsText(a: Dev['acs']): string {
   if (a === null) return 'no ACS';
   if (a === 'unknown') return 'ACS unknown';
   return `ACS ctl ${ACS_BITS.map((b) => `${b}${a.ctrl.includes(b) ? '+' : a.cap.includes(b) ? '-' : '.'}`).join(' ')}`;
 }
 
-/** Renders the report as text; `color` adds picocolors. */
-export function renderTopologyText(report: TopologyReport, color = false): string {
-  const p = color ? colored : plain;
-  const out: string[] = [];
-  out.push(`${p.bold(`topology ${report.topology}`)}${report.description ? ` ${p.dim(`— ${report.description}`)}` : ''}`);
-  out.push('');
-  out.push(p.bold('tree'));
-  const bySecondary = new Map<number, typeof report.devices[number]>();
+function deviceLine(d: Dev, p: Palette): string {
+  const name = d.name !== d.bdf ? ` ${p.cyan(d.name)}` : '';
+  const kind = `[${KIND_LABEL[d.kind as PciDevice['kind']] ?? d.kind}${d.kindKnown ? '' : '?'}]`;
+  const id = d.id ? ` ${p.dim(d.id)}` : '';
+  const bars = d.bars.map((b) => ` BAR${b.index} ${b.start}-${b.end}`).join('');
+  const acs = d.bus || d.multifunction ? ` ${acsText(d.acs)}` : '';
+  const rec = d.recordedGroup !== null && d.recordedGroup !== d.group ? ` (recorded ${d.recordedGroup})` : '';
+  return `${d.bdf}${name} ${kind}${id}${acs}${p.dim(bars)} ${p.yellow(`group ${d.group}${rec}`)}`;
+}
+
+function renderTree(report: TopologyReport, p: Palette): string[] {
+  const out = [p.bold('tree')];
+  const bySecondary = new Map<number, Dev>();
   for (const d of report.devices) if (d.bus) bySecondary.set(d.bus.secondary, d);
-  const busOf = (d: (typeof report.devices)[number]) => parseInt(d.bdf.slice(0, 2), 16);
-  const roots = report.devices.filter((d) => !bySecondary.has(busOf(d)));
-  const line = (d: (typeof report.devices)[number]) => {
-    const name = d.name !== d.bdf ? ` ${p.cyan(d.name)}` : '';
-    const kind = `[${KIND_LABEL[d.kind as PciDevice['kind']] ?? d.kind}${d.kindKnown ? '' : '?'}]`;
-    const id = d.id ? ` ${p.dim(d.id)}` : '';
-    const bars = d.bars.map((b) => ` BAR${b.index} ${b.start}-${b.end}`).join('');
-    const acs = d.bus || d.multifunction ? ` ${acsText(d.acs)}` : '';
-    return `${d.bdf}${name} ${kind}${id}${acs}${p.dim(bars)} ${p.yellow(`group ${d.group}`)}`;
-  };
-  const walk = (d: (typeof report.devices)[number], prefix: string, last: boolean, top: boolean) => {
-    out.push(`${prefix}${top ? '' : last ? '└─ ' : '├─ '}${line(d)}`);
+  const busOf = (d: Dev) => parseInt(d.bdf.slice(0, 2), 16);
+  const walk = (d: Dev, prefix: string, last: boolean, top: boolean) => {
+    out.push(`${prefix}${top ? '' : last ? '└─ ' : '├─ '}${deviceLine(d, p)}`);
     if (!d.bus) return;
     const kids = report.devices.filter((k) => busOf(k) === d.bus!.secondary);
     const next = top ? '' : prefix + (last ? '   ' : '│  ');
     kids.forEach((k, i) => walk(k, top ? '   ' : next, i === kids.length - 1, false));
   };
-  roots.forEach((r) => walk(r, '', true, true));
-  out.push('');
-  out.push(p.bold('derived IOMMU groups (pci_device_group)'));
-  for (const g of report.groups) out.push(`  group ${g.id}: ${g.devices.join(' ')}`);
-  if (report.recordedGroups) {
-    out.push('');
-    out.push(p.bold('recorded IOMMU groups (lspci)'));
-    for (const g of report.recordedGroups) out.push(`  group ${g.id}: ${g.devices.join(' ')}`);
-    out.push(report.matchesRecorded ? p.green('  derived grouping matches the recorded one') : p.red('  derived grouping differs from the recorded one:'));
-    for (const d of report.differences) out.push(`    ${d}`);
+  report.devices.filter((d) => !bySecondary.has(busOf(d))).forEach((r) => walk(r, '', true, true));
+  return out;
+}
+
+function ruleTitle(g: GroupingInfo): string {
+  if (g.rule === 'mainline') return 'derived IOMMU groups (pci_device_group)';
+  return `derived IOMMU groups (switch-groups: pcie_switch_groups v3 pci_device_group/pci_bus_isolated, assumeNoLoopbackWithoutAcsCap=${g.assumeNoLoopbackWithoutAcsCap})`;
+}
+
+function renderAssumption(g: GroupingInfo, p: Palette): string[] {
+  if (g.rule !== 'switch-groups') return [];
+  const buses = Object.entries(g.busIsolation ?? {}).map(([b, iso]) => `${b} ${iso}`).join(', ');
+  const used = g.assumptionUsed
+    ? p.yellow('  assumptionUsed: yes: a multifunction function or root port without an ACS capability got a group apart only because of assumeNoLoopbackWithoutAcsCap; the verdicts below depend on it')
+    : '  assumptionUsed: no: no group split rests on assumeNoLoopbackWithoutAcsCap';
+  return [used, `  pci_bus_isolated: ${buses}`];
+}
+
+function renderGroups(report: TopologyReport, p: Palette): string[] {
+  const out = [p.bold(ruleTitle(report.grouping)), ...renderAssumption(report.grouping, p)];
+  for (const g of report.groups) {
+    const rec = !report.recordedGroups ? '' : g.recordedId !== null ? ` (recorded group ${g.recordedId})` : ' (no recorded group has exactly these devices)';
+    out.push(`  group ${g.id}${rec}: ${g.devices.join(' ')}`);
   }
-  out.push('');
-  out.push(p.bold('I13 grouping soundness'));
-  out.push(report.groupingSoundness === null ? p.green('  holds: no two groups reach each other without the IOMMU') : p.red(`  ${report.groupingSoundness}`));
-  out.push('');
-  out.push(p.bold('reachability (request at the target BAR: p2p = lands without the IOMMU, iommu = translated first, blocked = ACS)'));
+  return out;
+}
+
+function renderRecorded(report: TopologyReport, p: Palette): string[] {
+  if (!report.recordedGroups) return [];
+  const out = ['', p.bold('recorded IOMMU groups (lspci)')];
+  for (const g of report.recordedGroups) out.push(`  group ${g.id}: ${g.devices.join(' ')}`);
+  if (report.matchesRecorded) {
+    const renumbered = report.groups.filter((g) => g.recordedId !== null && g.recordedId !== g.id).length;
+    const numbers = renumbered > 0 ? `; the numbers differ for ${renumbered} group(s) (the kernel numbers in its own probe order), recorded numbers are shown beside the derived ones` : '';
+    out.push(p.green(`  derived grouping matches the recorded one: the same devices share a group${numbers}`));
+  } else out.push(p.red('  derived grouping differs from the recorded one:'));
+  for (const d of report.differences) out.push(`    ${d}`);
+  return out;
+}
+
+function renderInference(report: TopologyReport, p: Palette): string[] {
+  const inf = report.acsInference;
+  if (!inf) return [];
+  const list = (xs: readonly string[]) => (xs.length ? xs.join(' ') : '(none)');
+  const out = ['', p.bold('ACS assumptions that reproduce the recorded groups (ACS unreadable: lspci without root)')];
+  out.push(inf.reproduced ? p.green('  reproduced: mainline pci_device_group gives the recorded groups when') : p.red(`  not reproduced by any assignment tried; still grouped unlike the record: ${list(inf.unexplained)}; best assignment:`));
+  out.push(`  isolating (ACS SV|RR|CR|UF enabled): ${list(inf.isolating)}`);
+  out.push(`  not isolating (no ACS capability): ${list(inf.notIsolating)}`);
+  if (inf.either.length) out.push(`  either (each on its own leaves the groups as recorded): ${list(inf.either)}`);
+  return out;
+}
+
+function renderReachability(report: TopologyReport, p: Palette): string[] {
+  const out = [p.bold('reachability (request at the target BAR: p2p = lands without the IOMMU, iommu = translated first, blocked = ACS)')];
   const targets = [...new Set(report.reachability.map((c) => c.to))].sort();
   const sources = [...new Set(report.reachability.map((c) => c.from))];
   if (targets.length > 0 && targets.length <= 12 && sources.length <= 40) {
@@ -168,9 +270,30 @@ export function renderTopologyText(report: TopologyReport, color = false): strin
   out.push(`  ${p2p.length} peer-to-peer path(s) that bypass the IOMMU`);
   for (const c of p2p.slice(0, 40)) out.push(`    ${c.from} -> ${c.to}: ${c.route.join(' -> ')}`);
   if (p2p.length > 40) out.push(`    ... ${p2p.length - 40} more`);
-  if (report.warnings.length > 0) {
-    out.push('');
-    for (const w of report.warnings) out.push(p.yellow(`warning: ${w}`));
-  }
-  return out.join('\n');
+  return out;
+}
+
+/** Renders the report as text; `color` adds picocolors. */
+export function renderTopologyText(report: TopologyReport, color = false): string {
+  const p = color ? colored : plain;
+  const title = `${p.bold(`topology ${report.topology}`)}${report.description ? ` ${p.dim(`— ${report.description}`)}` : ''}`;
+  const sound = report.groupingSoundness === null ? p.green('  holds: no two groups reach each other without the IOMMU') : p.red(`  ${report.groupingSoundness}`);
+  const verdict = report.verdict.ok ? p.green('verdict: ok (exit 0)') : p.red(`verdict: ${report.verdict.reasons.join('; ')} (exit 1)`);
+  return [
+    title,
+    '',
+    ...renderTree(report, p),
+    '',
+    ...renderGroups(report, p),
+    ...renderRecorded(report, p),
+    ...renderInference(report, p),
+    '',
+    p.bold('I13 grouping soundness'),
+    sound,
+    '',
+    ...renderReachability(report, p),
+    ...(report.warnings.length ? ['', ...report.warnings.map((w) => p.yellow(`warning: ${w}`))] : []),
+    '',
+    verdict,
+  ].join('\n');
 }

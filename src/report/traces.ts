@@ -1,5 +1,5 @@
 /** Choosing which counterexamples to show, and rendering them in the three formats. */
-import type { CheckResult } from '../engine/check.ts';
+import { modelFor, type CheckResult } from '../engine/check.ts';
 import { knownWeaknessKind } from '../scenarios/manifest.ts';
 import type { Violation } from '../engine/types.ts';
 import type { Model } from '../machines/model.ts';
@@ -32,11 +32,11 @@ export function selectTraces(results: readonly CheckResult[], all: boolean): Sho
   const out: ShownTrace[] = [];
   const head = (r: CheckResult, v: Violation, why: string) => `── ${r.variant} breaks ${v.invariant} in ${r.scenario} (${why}) ──`;
   if (all) {
-    for (const r of results) for (const v of r.result.violations) out.push({ heading: head(r, v, r.matchesExpectation ? 'expected' : 'UNEXPECTED'), violation: v, model: r.model });
+    for (const r of results) for (const v of r.result.violations) out.push({ heading: head(r, v, r.matchesExpectation ? 'expected' : 'UNEXPECTED'), violation: v, model: modelFor(r, v) });
     return out;
   }
   for (const r of results) {
-    for (const v of r.result.violations) if (r.unexpected.includes(v.invariant)) out.push({ heading: head(r, v, 'UNEXPECTED'), violation: v, model: r.model });
+    for (const v of r.result.violations) if (r.unexpected.includes(v.invariant)) out.push({ heading: head(r, v, 'UNEXPECTED'), violation: v, model: modelFor(r, v) });
   }
   const best = new Map<string, { r: CheckResult; v: Violation }>();
   for (const r of results) {
@@ -55,7 +55,7 @@ export function selectTraces(results: readonly CheckResult[], all: boolean): Sho
   }
   for (const { r, v } of best.values()) {
     const why = r.model.variant.kind !== 'kernel' ? 'expected' : knownWeaknessKind(r.scenario) === 'accepted' ? 'accepted trade-off of today\'s kernel' : 'known weakness of today\'s kernel';
-    out.push({ heading: head(r, v, why), violation: v, model: r.model });
+    out.push({ heading: head(r, v, why), violation: v, model: modelFor(r, v) });
   }
   return out;
 }
@@ -67,7 +67,7 @@ export function traceFiles(results: readonly CheckResult[], format: TraceFormat)
   return results.flatMap((r) =>
     r.result.violations.map((v) => ({
       name: `${r.scenario}/${r.variant}/${v.invariant}.${EXT[format]}`,
-      text: `${renderTrace(v, r.model, format)}\n`,
+      text: `${renderTrace(v, modelFor(r, v), format)}\n`,
     })),
   );
 }

@@ -5,7 +5,7 @@
  * complex and IOMMU functions, Arm functions no driver was bound to) are not compared.
  */
 import { describe, expect, it } from 'vitest';
-import { compareGroupings, deriveGroups, getDevice, pciAcsEnabled, REQ_ACS_FLAGS } from '../../src/hardware/index.ts';
+import { compareGroupings, deriveGroups, getDevice, mismatchedDevices, pciAcsEnabled, recordedIdsOfGroups, REQ_ACS_FLAGS } from '../../src/hardware/index.ts';
 import { loadLspciFixture } from './helpers.ts';
 
 /** fixture, devices in the dump, recorded groups: the table in src/hardware/README.md. */
@@ -73,5 +73,18 @@ describe('Qualcomm sc7280 with a KIOXIA NVMe (Arm SMMU, lspci -vvv as root, all 
     const g = deriveGroups(t);
     expect(g.groupOf['01:00.0']).toBe(g.groupOf['00:00.0']);
     expect(g.why['01:00.0']).toMatch(/00:00\.0/);
+  });
+});
+
+describe('group numbers: the kernel numbers IOMMU groups in its own probe order', () => {
+  const dump = loadLspciFixture('asus-b350-ryzen-promontory.kvv.txt');
+  const g = deriveGroups(dump.topology);
+
+  it('ASUS B350: every derived group but the root complex one (00:00.0, 00:00.2: no recorded group) is a recorded group under a number one lower', () => {
+    const ids = recordedIdsOfGroups(g, dump.recordedGroups!);
+    expect(Object.keys(ids)).toHaveLength(21);
+    expect(ids[0]).toBeUndefined();
+    for (const [derived, recorded] of Object.entries(ids)) expect(recorded).toBe(Number(derived) - 1);
+    expect(mismatchedDevices(g, dump.recordedGroups!)).toEqual([]);
   });
 });

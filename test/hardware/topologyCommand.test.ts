@@ -1,4 +1,7 @@
-/** `iommu-mc topology` end to end (spawns bin/iommu-mc.mjs): output, --json shape, exit codes. */
+/**
+ * `iommu-mc topology` end to end (spawns bin/iommu-mc.mjs): output, --json shape, exit codes
+ * (0: I13 holds and the groups equal the recorded ones; 1: I13 broken or the groups differ; 2: bad input).
+ */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,26 +12,73 @@ const bin = new URL('../../bin/iommu-mc.mjs', import.meta.url).pathname;
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'topology', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
 describe('iommu-mc topology', () => {
-  it('prints the tree, groups, I13 and the reachability matrix of a builtin', () => {
+  it('switch-no-acs: mainline pci_device_group gives each downstream port its own group though the endpoints reach each other peer-to-peer, so I13 breaks and topology exits 1', () => {
     const r = run('switch-no-acs');
-    expect(r.status).toBe(0);
+    expect(r.status).toBe(1);
     expect(r.stdout).toContain('derived IOMMU groups (pci_device_group)');
     expect(r.stdout).toContain('I13 broken: 03:00.0');
     expect(r.stdout).toContain('03:00.0 -> 04:00.0: 03:00.0 -> 02:08.0 -> 02:10.0 -> 04:00.0');
+    expect(r.stdout).toContain('verdict: I13 broken');
   }, 20000);
-  it('--json has groups, recordedGroups and matchesRecorded', () => {
+  it('switch-acs --json: pci_acs_path_enabled holds, I13 holds, exit 0; groups carry recordedId null when nothing was recorded', () => {
     const r = run('--json', 'switch-acs');
     expect(r.status).toBe(0);
     const j = JSON.parse(r.stdout);
-    expect(j.groups[0]).toEqual({ id: 0, devices: ['00:01.0'] });
+    expect(j.groups[0]).toEqual({ id: 0, devices: ['00:01.0'], recordedId: null });
     expect(j.recordedGroups).toBeNull();
     expect(j.matchesRecorded).toBeNull();
     expect(j.groupingSoundness).toBeNull();
+    expect(j.grouping).toEqual({ rule: 'mainline', assumeNoLoopbackWithoutAcsCap: null, assumptionUsed: null, busIsolation: null });
+    expect(j.verdict).toEqual({ ok: true, reasons: [] });
   }, 20000);
-  it('--lspci compares with the recorded groups', () => {
+  it('multifunction-no-acs: a peer-internal route (no ACS RR inside the device) prints its source function once', () => {
+    const r = run('multifunction-no-acs');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('01:00.0 -> 01:00.1: 01:00.0 -> 01:00.1');
+    expect(r.stdout).not.toContain('01:00.0 -> 01:00.0');
+  }, 20000);
+  it('--lspci on the iMac dump: the groups equal the recorded IOMMU groups, numbered alike, exit 0', () => {
     const r = run('--lspci', '--json', new URL('../fixtures/lspci/imac-cometlake-titanridge.nnvvv.txt', import.meta.url).pathname);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).matchesRecorded).toBe(true);
+    const j = JSON.parse(r.stdout);
+    expect(j.matchesRecorded).toBe(true);
+    expect(j.groups.every((g: { id: number; recordedId: number }) => g.recordedId === g.id)).toBe(true);
+  }, 20000);
+  it('--lspci on the ASUS B350 dump: same groups under other numbers (the kernel gave the AMD root complex and IOMMU 00:00.x no group), so the recorded number is printed beside the derived one', () => {
+    const r = run('--lspci', new URL('../fixtures/lspci/asus-b350-ryzen-promontory.kvv.txt', import.meta.url).pathname);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('derived grouping matches the recorded one: the same devices share a group; the numbers differ');
+    expect(r.stdout).toContain('group 14 (recorded group 13): 01:00.0');
+    expect(r.stdout).toContain('05:00.0: ID 1b21:1080 read from its name');
+  }, 20000);
+  it('--lspci on the MSI Z370 dump without root: the groups differ from the record (exit 1) and the report names the ACS assumptions that reproduce it', () => {
+    const file = new URL('../fixtures/lspci/msi-z370-coffeelake.vvn-nonroot.txt', import.meta.url).pathname;
+    const r = run('--lspci', '--json', file);
+    expect(r.status).toBe(1);
+    const j = JSON.parse(r.stdout);
+    expect(j.acsInference).toMatchObject({ reproduced: true, isolating: ['00:1b.4', '00:1c.3'], notIsolating: ['00:01.0', '03:00.0', '03:00.1'] });
+    expect(j.verdict.reasons).toEqual(['the derived groups differ from the IOMMU groups the dump recorded']);
+    const text = run('--lspci', file).stdout;
+    expect(text).toContain('isolating (ACS SV|RR|CR|UF enabled): 00:1b.4 00:1c.3');
+  }, 30000);
+  it('--grouping switch-groups: the v3 per-bus rule puts switch-no-acs below the upstream port in one group (I13 holds, exit 0) and reports assumeNoLoopbackWithoutAcsCap', () => {
+    const r = run('--grouping', 'switch-groups', '--json', 'switch-no-acs');
+    expect(r.status).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.grouping).toMatchObject({ rule: 'switch-groups', assumeNoLoopbackWithoutAcsCap: true, assumptionUsed: false });
+    expect(j.groupingSoundness).toBeNull();
+  }, 20000);
+  it('--grouping switch-groups on multifunction-no-acs: functions without an ACS capability are split only by the no-loopback assumption, I13 breaks, exit 1, and the text says the verdict depends on it', () => {
+    const r = run('--grouping', 'switch-groups', 'multifunction-no-acs');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('assumeNoLoopbackWithoutAcsCap=true');
+    expect(r.stdout).toContain('assumptionUsed: yes');
+  }, 20000);
+  it('an unknown --grouping value exits 2 with one line naming the option and the expected values', () => {
+    const r = run('--grouping', 'acs-override', 'switch-acs');
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--grouping: expected one of mainline, switch-groups, got "acs-override"');
   }, 20000);
   it('a missing file, an empty file and a wrong field exit 2 with one line', () => {
     const dir = mkdtempSync(join(tmpdir(), 'imc-'));

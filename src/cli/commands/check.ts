@@ -1,10 +1,10 @@
 /** `iommu-mc check`: explore scenarios under variants, compare with expectations, print traces. */
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
-import { getExitCode, runJob, type CheckResult, type Expectation, type Job } from '../../engine/check.ts';
+import { getExitCode, runJob, runJobDecomposed, type CheckResult, type Expectation, type Job } from '../../engine/check.ts';
 import { findVariant, VARIANTS, type Variant } from '../../machines/variants/index.ts';
 import type { Scenario } from '../../machines/scenario.ts';
-import { checkJson, formatCheckTable, formatCoverage, formatNotJudged, formatScenarioHeader, formatSummary } from '../../report/checkReport.ts';
+import { checkJson, formatCheckTable, formatComponents, formatCoverage, formatNotJudged, formatScenarioHeader, formatSummary } from '../../report/checkReport.ts';
 import { traceFiles, selectTraces, renderTrace, type TraceFormat } from '../../report/traces.ts';
 import { BUILTIN_SCENARIOS, findScenario } from '../../scenarios/builtin.ts';
 import { MANIFEST, manifestEntry, KNOWN_WEAKNESSES } from '../../scenarios/manifest.ts';
@@ -34,6 +34,7 @@ interface CheckOpts {
   workers?: number;
   writeManifest?: string;
   stats?: boolean;
+  decompose: boolean;
   color: boolean;
 }
 
@@ -93,8 +94,9 @@ async function runCheck(o: CheckOpts): Promise<number> {
   const results: CheckResult[] = [];
   for (const job of jobs) {
     progress.job(`${job.scenario.name} × ${job.variant.name}`);
+    const run = o.decompose && !o.writeManifest ? runJobDecomposed : runJob;
     results.push(
-      runJob(job, {
+      run(job, {
         maxStates: o.maxStates ?? 2_000_000,
         maxSeconds: o.maxSeconds,
         maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
@@ -125,6 +127,8 @@ async function runCheck(o: CheckOpts): Promise<number> {
   const shown = o.traces === 'none' ? [] : [...selectTraces(results, o.traces === 'all'), ...(o.traces === 'auto' ? variantFileTraces(results) : [])];
   for (const t of shown) process.stdout.write(`${t.heading}\n${renderTrace(t.violation, t.model, o.traceFormat, color)}\n\n`);
   if (o.stats) process.stdout.write(`Coverage (all checks of this run)\n${formatCoverage(results)}\n\n`);
+  const components = formatComponents(results);
+  if (components) process.stdout.write(`${components}\n\n`);
   const notJudged = formatNotJudged(results);
   if (notJudged) process.stdout.write(`${notJudged}\n\n`);
   process.stdout.write(`${formatSummary(results, color)}\n`);
@@ -153,6 +157,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     .option('--fingerprints', 'keep 64-bit fingerprints of the states instead of comparing them exactly, as TLC does: faster lookups, more memory per state; a collision could hide states, and the report gives the probability of one')
     .option('--workers <n>', 'threads per run: 1 (the default) explores in one; N > 1 splits the visited set over N - 1 worker threads while one expands states. Same verdicts, counts and counterexamples; pays off on large runs', intInRange('--workers', 1, 256))
     .option('--stats', 'print coverage per kernel call: enabled, succeeded, changed the state, errnos')
+    .option('--no-decompose', 'explore the IOMMU groups of a scenario together even where they are independent (by default groups that share no legacy container, peer-to-peer route or requester ID are explored apart and their verdicts composed)')
     .option('--write-manifest <file>', 'write the expected results of this run to FILE (src/scenarios/manifest.json)')
     .option('--no-color', 'no colours')
     .addHelpText('after', `\nExit codes: 0 every result matches its expectation; 1 a mismatch; 2 bad usage or input; 3 incomplete.\nScenarios: ${BUILTIN_SCENARIOS.map((s) => s.name).join(', ')}\nVariants: ${VARIANTS.map((v) => v.name).join(', ')}`)

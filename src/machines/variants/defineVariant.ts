@@ -21,6 +21,12 @@ export interface Variant {
   readonly showcase?: string;
   /** The kernel functions this variant replaces. */
   readonly overrides: Partial<Kernel>;
+  /**
+   * The variant's rules change state of an IOMMU group other than the one the call is made on
+   * (beyond the calling context's container). Such a variant is never explored by decomposition:
+   * independent groups are independent only under group-local rules.
+   */
+  readonly crossesGroups?: boolean;
 }
 
 /** Declares a variant (identity; gives type checking and one place to add validation). */

@@ -145,6 +145,7 @@ export const bugIommufdReplaceEveryGroup = defineVariant({
   source: 'seeded bug (drivers/iommu/iommufd/device.c: the move walks igroup->device_list, one group)',
   breaks: ['I10'],
   showcase: 'iommufd-two-groups-one-hwpt',
+  crossesGroups: true,
   overrides: {
     iommufd_device_replace(env, s, a) {
       const old = s.devices[a.dev]?.iommufd?.hwpt ?? null;
