@@ -103,6 +103,8 @@ class Column {
 
 const fmt = (x: number | null | undefined, digits = 0) => (x === null || x === undefined ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
+import { formatMachineCase, runMachineCase } from './machine.ts';
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   let graphAvailable = args.graph;
@@ -186,8 +188,10 @@ async function main() {
       if (!args.json) printTable(rows, true);
     }
   }
-  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable, cases }, null, 2));
+  const machine = runMachineCase(args.budget);
+  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable, cases, machine }, null, 2));
   else {
+    log(formatMachineCase(machine));
     printTable(rows, false);
     log('fast = exploreFast without symmetry (exact); fp = the same with 64-bit fingerprints; 2 thr = exact on two threads (--workers 2; from 2^18 states); sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');
     log('B/st: the engine\'s typed arrays as allocated (packed codes, hash table, parent ids; the first 64k-state chunk dominates small N)');

@@ -47,7 +47,11 @@ export function componentScenario(s: Scenario, part: readonly number[], label: s
   const slots = s.devices.flatMap((_, i) => (part.includes(groupOf(s, i)) ? [i] : []));
   const slot = (i: number) => slots.indexOf(i);
   const group = (g: number) => part.indexOf(g);
-  const keep = <T>(xs: readonly T[] | undefined, f: (x: T) => T | null): T[] => (xs ?? []).flatMap((x) => f(x) ?? []);
+  const keep = <T>(xs: readonly T[] | undefined, f: (x: T) => T | null): T[] =>
+    (xs ?? []).flatMap((x) => {
+      const y = f(x);
+      return y === null ? [] : [y];
+    });
   const names = new Set(slots.map((i) => s.devices[i]!.name));
   return {
     ...s,
