@@ -5,7 +5,7 @@
  * `lspci -vvv` (with or without -nn).
  */
 import { dirname, extname, resolve } from 'node:path';
-import { getBuiltinTopology, parseLspci, parseTopology, type Topology } from '../hardware/index.ts';
+import { getBuiltinTopology, parseLspci, parseTopology, type GroupingRule, type Topology } from '../hardware/index.ts';
 import { parseScenarioFile, ScenarioFileError, type LoadedScenario } from '../scenarios/scenarioFile.ts';
 import { UsageError } from './errors.ts';
 import { readTextFile } from './files.ts';
@@ -32,9 +32,9 @@ export function loadTopologyRef(ref: string, from: string): Topology {
 }
 
 /** Reads and validates a scenario file; any problem is a one-line UsageError (exit 2). */
-export function loadScenarioFile(file: string): LoadedScenario {
+export function loadScenarioFile(file: string, grouping?: GroupingRule): LoadedScenario {
   try {
-    return parseScenarioFile(readTextFile(file), file, (ref) => loadTopologyRef(ref, file));
+    return parseScenarioFile(readTextFile(file), file, (ref) => loadTopologyRef(ref, file), grouping);
   } catch (e) {
     if (e instanceof ScenarioFileError) throw new UsageError(e.message);
     throw e;

@@ -93,6 +93,11 @@ export interface ScenarioDiff {
   complete: boolean;
   /** No difference at all: same invariants, same reachable states, no divergence. */
   identical: boolean;
+  /**
+   * Both models start from the same state. False when the two sides are the same machine grouped
+   * by two rules (diff --grouping-b): no common call sequence, so no divergence or replays.
+   */
+  sameStart: boolean;
 }
 
 const stateInvariants = INVARIANTS.filter((i) => i.check);
@@ -238,7 +243,11 @@ function firstDivergence(a: Model, b: Model, maxStates: number): { divergence: D
   return { divergence: null, complete: true };
 }
 
-/** Compares one scenario under two variants. `a` and `b` must be models of the same scenario. */
+/**
+ * Compares one scenario under two variants, or (diff --grouping-b) one machine grouped by two
+ * rules: then the two models start from different states and only invariants, counts and
+ * example states are compared.
+ */
 export function diffModels(a: Model, b: Model, options: DiffOptions = {}): ScenarioDiff {
   const maxStates = options.maxStates ?? 2_000_000;
   const nExamples = options.examples ?? 3;
@@ -248,7 +257,8 @@ export function diffModels(a: Model, b: Model, options: DiffOptions = {}): Scena
   const invB = resB.violations.map((v) => v.invariant);
   const ra = reach(a, maxStates);
   const rb = reach(b, maxStates);
-  const { divergence, complete: divComplete } = firstDivergence(a, b, maxStates);
+  const sameStart = canonicalKey(a.init) === canonicalKey(b.init);
+  const { divergence, complete: divComplete } = sameStart ? firstDivergence(a, b, maxStates) : { divergence: null, complete: true };
 
   const side = (m: Model, res: ExplorationResult, mine: Reach, theirs: Reach, other: Model, myInv: string[], theirInv: string[]): SideDiff => {
     const only: number[] = [];
@@ -256,7 +266,7 @@ export function diffModels(a: Model, b: Model, options: DiffOptions = {}): Scena
       if (!theirs.index.has(k)) only.push(i);
     });
     let witness: Witness | null = null;
-    if (only.length > 0) {
+    if (only.length > 0 && sameStart) {
       const steps = pathTo(m, mine, only[0]!);
       witness = { steps, other: replayOn(other, steps.map((s) => s.event)) };
     }
@@ -283,6 +293,7 @@ export function diffModels(a: Model, b: Model, options: DiffOptions = {}): Scena
     commonStates,
     divergence,
     complete,
-    identical: !divergence && sa.onlyInvariants.length === 0 && sb.onlyInvariants.length === 0 && sa.onlyStates === 0 && sb.onlyStates === 0,
+    sameStart,
+    identical: sameStart && !divergence && sa.onlyInvariants.length === 0 && sb.onlyInvariants.length === 0 && sa.onlyStates === 0 && sb.onlyStates === 0,
   };
 }

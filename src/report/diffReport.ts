@@ -8,6 +8,7 @@ import type { TraceStep } from '../engine/types.ts';
 import { eventArgs, eventKey, type IommuEvent } from '../machines/events.ts';
 import type { Model } from '../machines/model.ts';
 import type { SystemState } from '../machines/state.ts';
+import { scenarioGroups } from '../machines/scenario.ts';
 import { recordCalls } from './callTree.ts';
 import { actorName, formatCall } from './formatEvent.ts';
 import { summarizeState } from './formatTrace.ts';
@@ -97,26 +98,32 @@ function witnessLines(w: Witness, mine: Model, other: Model, d: Divergence | nul
 export function formatScenarioDiff(d: ScenarioDiff, models: DiffModels, color = false): string {
   const c = color ? pc : plain;
   const { a, b } = models;
-  const A = a.variant.name;
-  const B = b.variant.name;
+  // Two grouping rules on one machine: name each side by its rule too.
+  const rule = (m: Model) => (d.sameStart ? '' : ` (${m.scenario.grouping ?? 'mainline'})`);
+  const A = a.variant.name + rule(a);
+  const B = b.variant.name + rule(b);
   const lines = [c.bold(`── ${d.scenario}: ${A} vs ${B} ──`)];
   if (!d.complete) lines.push(c.red('  incomplete: a bound cut exploration short; raise --max-states'));
   if (d.identical) {
     lines.push(`  no difference: same invariants (${list(d.a.result.violations.map((v) => v.invariant))} broken), the same ${plural(d.a.states, 'reachable state')}, every call behaves alike`);
     return lines.join('\n');
   }
-  const invLine = (x: ScenarioDiff['a'], other: string) => (x.onlyInvariants.length ? `${x.variant} breaks ${x.onlyInvariants.join(', ')} (${other} keeps ${x.onlyInvariants.length === 1 ? 'it' : 'them'})` : null);
-  const inv = [invLine(d.a, B), invLine(d.b, A)].filter((x): x is string => x !== null);
+  const invLine = (x: ScenarioDiff['a'], me: string, other: string) => (x.onlyInvariants.length ? `${me} breaks ${x.onlyInvariants.join(', ')} (${other} keeps ${x.onlyInvariants.length === 1 ? 'it' : 'them'})` : null);
+  const inv = [invLine(d.a, A, B), invLine(d.b, B, A)].filter((x): x is string => x !== null);
   lines.push(`  invariants: ${inv.length ? inv.join('; ') : `the same (${list(d.a.result.violations.map((v) => v.invariant))} broken in both)`}`);
   lines.push(`  states:     ${A} ${d.a.states}, ${B} ${d.b.states}, ${d.commonStates} in both; only ${A} ${d.a.onlyStates}, only ${B} ${d.b.onlyStates}`);
-  for (const [x, m, other] of [[d.a, a, B], [d.b, b, A]] as const) {
+  for (const [x, m, me, other] of [[d.a, a, A, B], [d.b, b, B, A]] as const) {
     if (!x.examples.length) continue;
-    lines.push(`  e.g. only ${x.variant}:`);
+    lines.push(`  e.g. only ${me}:`);
     x.examples.forEach((s, i) => {
       lines.push(`     ${summarizeState(s, m)}`);
-      const near = x.nearest[i];
+      const near = d.sameStart ? x.nearest[i] : null;
       if (near) lines.push(c.dim(`       closest ${other} state → this one: ${formatChanges(diffStates(near, s, m.scenario))}`));
     });
+  }
+  if (!d.sameStart) {
+    lines.push(`  the two sides start from different states: ${scenarioGroups(a.scenario).length} IOMMU group(s) under ${a.scenario.grouping ?? 'mainline'}, ${scenarioGroups(b.scenario).length} under ${b.scenario.grouping ?? 'mainline'}; no call sequence is common to both`);
+    return lines.join('\n');
   }
   if (d.divergence) lines.push(formatDivergence(d.divergence, models, color));
   else lines.push('  no divergence: every call sequence behaves alike in both (the differences above come from states past a broken invariant)');

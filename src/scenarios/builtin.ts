@@ -6,6 +6,7 @@
 import type { DriverName } from '../kernel/drivers.ts';
 import type { ContextSpec, DeviceSpec, Scenario, UserPath } from '../machines/scenario.ts';
 import { applyTopology, builtinScenarioTopology } from './fromTopology.ts';
+import type { GroupingRule } from '../hardware/index.ts';
 
 type DevOpts = Partial<Omit<DeviceSpec, 'name' | 'drivers'>>;
 
@@ -233,3 +234,15 @@ export const BUILTIN_SCENARIOS: readonly Scenario[] = BUILTIN_SCENARIO_SPECS.map
 
 /** Looks a scenario up by name. */
 export const findScenario = (name: string): Scenario | undefined => BUILTIN_SCENARIOS.find((s) => s.name === name);
+
+/**
+ * The built-in scenario `name` with its groups derived by `grouping` instead of its own rule
+ * (`check --grouping`, `diff --grouping`); the scenario itself when it names no topology or
+ * already uses that rule.
+ */
+export function scenarioWithGrouping(scenario: Scenario, grouping: GroupingRule | undefined): Scenario {
+  if (!grouping || (scenario.grouping ?? 'mainline') === grouping) return scenario;
+  const spec = BUILTIN_SCENARIO_SPECS.find((s) => s.name === scenario.name);
+  const bt = spec ? builtinScenarioTopology(spec) : null;
+  return spec && bt ? applyTopology({ ...spec, grouping }, bt.topology, bt.deviceMap) : scenario;
+}

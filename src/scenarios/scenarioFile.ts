@@ -192,13 +192,14 @@ function buildScenario(f: ScenarioFile, file: string, topology: Topology | null)
 }
 
 /** Parses and validates a scenario file's text; throws ScenarioFileError with file, field and expectation. */
-export function parseScenarioFile(text: string, file: string, loadTopology?: TopologyLoader): LoadedScenario {
+export function parseScenarioFile(text: string, file: string, loadTopology?: TopologyLoader, grouping?: GroupingRule): LoadedScenario {
   const r = scenarioFileSchema.safeParse(parseData(text, file));
   if (!r.success) {
     const issue = r.error.issues[0]!;
     throw new ScenarioFileError(`${file}: ${pathOf(issue.path)}: ${issue.message}`);
   }
-  const f = r.data;
+  // A grouping rule given on the command line replaces the file's (for files with a topology).
+  const f = grouping && r.data.topology ? { ...r.data, grouping } : r.data;
   checkForm(f, file);
   const scenario = { ...buildScenario(f, file, loadTopologyOf(f, file, loadTopology)), variants: f.variants, ...(f.symmetry ? { symmetry: f.symmetry } : {}) };
   const sym = declaredSymmetryProblem(scenario);

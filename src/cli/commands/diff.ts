@@ -1,11 +1,12 @@
 /** `iommu-mc diff A B`: differential checking of two variants (built-in names or variant files). */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { GROUPING_RULES, type GroupingRule } from '../../hardware/index.ts';
 import { diffModels, type ScenarioDiff } from '../../engine/diff.ts';
 import { buildModel } from '../../machines/model.ts';
 import type { Scenario } from '../../machines/scenario.ts';
 import { VARIANTS } from '../../machines/variants/index.ts';
 import { diffJson, formatDiffSummary, formatScenarioDiff, type DiffModels } from '../../report/diffReport.ts';
-import { BUILTIN_SCENARIOS, findScenario } from '../../scenarios/builtin.ts';
+import { BUILTIN_SCENARIOS, findScenario, scenarioWithGrouping } from '../../scenarios/builtin.ts';
 import { loadScenarioFile } from '../scenarioInput.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { collect, oneOf, positiveInt } from '../options.ts';
@@ -13,6 +14,8 @@ import { resolveVariant } from '../variantFile.ts';
 import type { CommandFactory } from './index.ts';
 
 interface DiffOpts {
+  grouping?: GroupingRule;
+  groupingB?: GroupingRule;
   scenario?: string[];
   scenarioFile?: string;
   json?: boolean;
@@ -21,21 +24,25 @@ interface DiffOpts {
   color: boolean;
 }
 
-function scenariosOf(o: DiffOpts): Scenario[] {
+/** The scenarios to compare on, with their groups derived by `grouping` where given. */
+function scenariosOf(o: DiffOpts, grouping: GroupingRule | undefined): Scenario[] {
   if (o.scenarioFile) {
     if (o.scenario?.length) throw new UsageError('--scenario and --scenario-file cannot be combined');
-    return [loadScenarioFile(o.scenarioFile).scenario];
+    return [loadScenarioFile(o.scenarioFile, grouping).scenario];
   }
   const names = BUILTIN_SCENARIOS.map((s) => s.name);
-  return o.scenario?.length ? o.scenario.map((n) => findScenario(oneOf('--scenario', n, names))!) : [...BUILTIN_SCENARIOS];
+  const builtins = o.scenario?.length ? o.scenario.map((n) => findScenario(oneOf('--scenario', n, names))!) : [...BUILTIN_SCENARIOS];
+  return builtins.map((s) => scenarioWithGrouping(s, grouping));
 }
 
 async function runDiff(nameA: string, nameB: string, o: DiffOpts): Promise<number> {
-  const scenarios = scenariosOf(o);
+  const scenarios = scenariosOf(o, o.grouping);
+  // Side B on its own grouping rule: the same machine and plan, grouped another way.
+  const scenariosB = o.groupingB ? scenariosOf(o, o.groupingB) : scenarios;
   const a = await resolveVariant(nameA, 'VARIANT_A');
   const b = await resolveVariant(nameB, 'VARIANT_B');
-  const pairs: { diff: ScenarioDiff; models: DiffModels }[] = scenarios.map((s) => {
-    const models = { a: buildModel(s, a), b: buildModel(s, b) };
+  const pairs: { diff: ScenarioDiff; models: DiffModels }[] = scenarios.map((s, i) => {
+    const models = { a: buildModel(s, a), b: buildModel(scenariosB[i]!, b) };
     return { diff: diffModels(models.a, models.b, { maxStates: o.maxStates ?? 2_000_000, examples: o.examples ?? 3 }), models };
   });
   const exit = pairs.every((p) => p.diff.complete) ? EXIT.OK : EXIT.INCOMPLETE;
@@ -57,6 +64,8 @@ export const diffCommand: CommandFactory = (setExit) =>
     .option('-s, --scenario <name>', 'a built-in scenario (repeatable; default: all)', collect)
     .option('--scenario-file <file>', 'a scenario of your own, in JSON or YAML')
     .option('--json', 'one JSON object on stdout')
+    .addOption(new Option('--grouping <rule>', 'derive the groups of scenarios with a topology by this rule: mainline or switch-groups').choices([...GROUPING_RULES]))
+    .addOption(new Option('--grouping-b <rule>', 'derive side B\'s groups by this rule (compare two grouping rules on one machine: diff current current --grouping mainline --grouping-b switch-groups)').choices([...GROUPING_RULES]))
     .option('--examples <n>', 'example states to show per side', positiveInt('--examples'))
     .option('--max-states <n>', 'stop each exploration after this many distinct states (exit 3)', positiveInt('--max-states'))
     .option('--no-color', 'no colours')
