@@ -101,6 +101,30 @@ export const variant = defineVariant({
     expect(r.stdout).toMatch(/private-domain-hot-add\s+same-rules\s+✓ violated WARN,I5,I17/);
   });
 
+  it('group-level and container-level calls take the group and context: a vfio_group_detach_container that releases the container backend for any group breaks I17 and I19 in the other group', () => {
+    const file = write(
+      'container.ts',
+      `export default ({ defineVariant, currentKernel, ok, updateContainer }: any) => defineVariant({
+  name: 'release-on-any-detach', kind: 'proposed', description: 'd', source: 's', breaks: ['I17', 'I19'], showcase: 'vfio-container-two-groups',
+  overrides: {
+    vfio_group_detach_container(env: any, s: any, { group }: any) {
+      const ctx = s.vfio_groups[group].opened_by;
+      const r = currentKernel.vfio_group_detach_container(env, s, { group });
+      return r.ok && ctx !== null ? ok(updateContainer(r.next, ctx, { iommu_set: false })) : r;
+    },
+    iommu_group_claim_dma_owner: (env: any, s: any, a: any) => currentKernel.iommu_group_claim_dma_owner(env, s, { group: a.group, owner: a.owner }),
+  },
+});
+`,
+    );
+    const r = cli(['check', '--variant-file', file, '--scenario', 'vfio-container-two-groups', '--scenario', 'vfio-vs-dma-api']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/vfio-container-two-groups\s+release-on-any-detach\s+✓ violated I17,I19/);
+    expect(r.stdout).toMatch(/✗ I17: group->domain in group 5 is container:0, which was freed/);
+    expect(r.stdout).toMatch(/vfio-vs-dma-api\s+release-on-any-detach\s+✓ holds/);
+  });
+
   it('a missing file: exit 2, one line naming it', () => {
     const r = cli(['check', '--variant-file', join(dir, 'nope.ts')]);
     expect(r.code).toBe(2);
