@@ -12,7 +12,8 @@ const NO_CTRL: AcsSpec = { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: [] };
 const MB = 0x100000;
 const rp = (name: string, bdf: string, acs: AcsSpec = ISOLATED) => ({ name, bdf, acs, id: '8086:1901' });
 
-const switchWith = (name: string, description: string, dpAcs: AcsSpec, sva: boolean): TopologySpec => ({
+/** A switch (Broadcom/PLX 8747 unless `switchId` says otherwise) with two endpoints below two downstream ports. */
+const switchWith = (name: string, description: string, dpAcs: AcsSpec, sva: boolean, switchId = '10b5:8747'): TopologySpec => ({
   name,
   description,
   rootPorts: [rp('rp0', '00:01.0')],
@@ -20,10 +21,10 @@ const switchWith = (name: string, description: string, dpAcs: AcsSpec, sva: bool
     {
       name: 'sw0',
       parent: 'rp0',
-      upstream: { bdf: '01:00.0', name: 'sw0-usp', id: '10b5:8747' },
+      upstream: { bdf: '01:00.0', name: 'sw0-usp', id: switchId },
       ports: [
-        { name: 'sw0-dp0', bdf: '02:08.0', id: '10b5:8747', acs: dpAcs },
-        { name: 'sw0-dp1', bdf: '02:10.0', id: '10b5:8747', acs: dpAcs },
+        { name: 'sw0-dp0', bdf: '02:08.0', id: switchId, acs: dpAcs },
+        { name: 'sw0-dp1', bdf: '02:10.0', id: switchId, acs: dpAcs },
       ],
     },
   ],
@@ -123,26 +124,13 @@ export const BUILTIN_TOPOLOGY_SPECS: Readonly<Record<string, TopologySpec>> = {
       { name: 'nic', parent: 'rp1', functions: [{ bdf: '02:00.0', id: '8086:1533', bars: [{ base: 0xe0100000, size: 0x20000 }] }] },
     ],
   },
-  'switch-no-acs-sv': {
-    name: 'switch-no-acs-sv',
-    description: 'An IDT 89H32H8G3 (111d:80b5) switch whose downstream ports have ACS RR+CR+UF on but SV off (ACSCap SrcValid+, ACSCtl SrcValid-: what the 2026 quirk pci_disable_broken_acs_cap leaves), below a root port with SV. Mainline pci_device_group gives each downstream port and its endpoint their own group and peer requests go to the IOMMU, yet nic-a can forge nic-b\'s requester ID: the root port\'s SV passes buses 01-04.',
-    rootPorts: [rp('rp0', '00:01.0')],
-    switches: [
-      {
-        name: 'sw0',
-        parent: 'rp0',
-        upstream: { bdf: '01:00.0', name: 'sw0-usp', id: '111d:80b5' },
-        ports: [
-          { name: 'sw0-dp0', bdf: '02:08.0', id: '111d:80b5', acs: { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: ['RR', 'CR', 'UF'] } },
-          { name: 'sw0-dp1', bdf: '02:10.0', id: '111d:80b5', acs: { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: ['RR', 'CR', 'UF'] } },
-        ],
-      },
-    ],
-    endpoints: [
-      { name: 'nic-a', parent: 'sw0-dp0', functions: [{ bdf: '03:00.0', id: '15b3:1017', bars: [{ base: 0xa0000000, size: MB }] }] },
-      { name: 'nic-b', parent: 'sw0-dp1', functions: [{ bdf: '04:00.0', id: '15b3:1017', bars: [{ base: 0xa0200000, size: MB }] }] },
-    ],
-  },
+  'switch-no-acs-sv': switchWith(
+    'switch-no-acs-sv',
+    'An IDT 89H32H8G3 (111d:80b5) switch whose downstream ports have ACS RR+CR+UF on but SV off (ACSCap SrcValid+, ACSCtl SrcValid-: what the 2026 quirk pci_disable_broken_acs_cap leaves), below a root port with SV. Mainline pci_device_group gives each downstream port and its endpoint their own group and peer requests go to the IOMMU, yet nic-a can forge nic-b\'s requester ID: the root port\'s SV passes buses 01-04.',
+    { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: ['RR', 'CR', 'UF'] },
+    false,
+    '111d:80b5',
+  ),
 };
 
 function buildOrThrow(name: string, spec: TopologySpec): Topology {
