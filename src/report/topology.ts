@@ -6,10 +6,12 @@
  * and as text.
  */
 import pc from 'picocolors';
-import type { AcsInference, AcsState, GroupingRule, Grouping, IdRecovered, PciDevice, ReachCell, RecordedGroup, Topology } from '../hardware/index.ts';
+import type { AcsInference, AcsState, GroupingRule, Grouping, IdRecovered, PciDevice, ReachCell, RecordedGroup, RidCrossing, Topology } from '../hardware/index.ts';
 import {
   ACS,
   ACS_BITS,
+  BRIDGE_KINDS,
+  ridsIntoOtherGroups,
   KIND_LABEL,
   SWITCH_GROUPS_V3,
   checkGroupingSoundness,
@@ -66,6 +68,12 @@ export interface TopologyReport {
   readonly idsFromNames: readonly IdRecovered[];
   /** I13: null when sound, else the reason. */
   readonly groupingSoundness: string | null;
+  /**
+   * Requester IDs a device can put on the wire that belong to a device of another group (DMA
+   * aliases, IDs forged below a port without ACS SV): what `check` judges as RID once a device is
+   * handed to a user. Reported, not part of the exit code.
+   */
+  readonly ridCrossings: readonly RidCrossing[];
   readonly reachability: readonly ReachCell[];
   readonly warnings: readonly string[];
   /** Exit 0 when ok: I13 holds and the groups equal the recorded ones (when recorded); else exit 1. */
@@ -136,7 +144,9 @@ export function buildTopologyReport(input: TopologyReportInput): TopologyReport 
     warnings.push(`ACS unknown (lspci <access denied>) for ${unknownAcs.length} device(s); derived groups assume no ACS capability there (run lspci as root)`);
   }
   const groupingSoundness = checkGroupingSoundness(topology, grouping);
+  const ridCrossings = topology.devices.filter((d) => !BRIDGE_KINDS.includes(d.kind)).flatMap((d) => ridsIntoOtherGroups(topology, grouping, d.bdf));
   return {
+    ridCrossings,
     topology: topology.name,
     description: topology.description ?? null,
     source: input.source,
@@ -274,6 +284,15 @@ function renderReachability(report: TopologyReport, p: Palette): string[] {
 }
 
 /** Renders the report as text; `color` adds picocolors. */
+/** The requester IDs that cross groups, a line each (at most 12, then a count). */
+function renderRidCrossings(report: TopologyReport, p: Palette): string[] {
+  const x = report.ridCrossings;
+  if (x.length === 0) return ['', p.bold('Requester IDs'), p.green('  no device can emit the requester ID of a device in another group')];
+  const shown = x.slice(0, 12).map((c) => `  ${c.from} can emit ${c.rid} (${c.how}), ${c.owner}'s: ${c.note}`);
+  const more = x.length > 12 ? [`  ... and ${x.length - 12} more (--json lists them all)`] : [];
+  return ['', p.bold('Requester IDs of other groups (judged by check as RID once a device is handed to a user)'), ...shown.map(p.yellow), ...more];
+}
+
 export function renderTopologyText(report: TopologyReport, color = false): string {
   const p = color ? colored : plain;
   const title = `${p.bold(`topology ${report.topology}`)}${report.description ? ` ${p.dim(`— ${report.description}`)}` : ''}`;
@@ -292,6 +311,7 @@ export function renderTopologyText(report: TopologyReport, color = false): strin
     sound,
     '',
     ...renderReachability(report, p),
+    ...renderRidCrossings(report, p),
     ...(report.warnings.length ? ['', ...report.warnings.map((w) => p.yellow(`warning: ${w}`))] : []),
     '',
     verdict,

@@ -20,6 +20,15 @@ describe('iommu-mc topology', () => {
     expect(r.stdout).toContain('03:00.0 -> 04:00.0: 03:00.0 -> 02:08.0 -> 02:10.0 -> 04:00.0');
     expect(r.stdout).toContain('verdict: I13 broken');
   }, 20000);
+  it('switch-no-acs-sv: groups are sound (peer requests go to the IOMMU) but each NIC can forge the other\'s requester ID, which the report lists without failing the exit code', () => {
+    const r = run('switch-no-acs-sv');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/03:00\.0 can emit 04:00\.0 \(forged\), 04:00\.0's: no ACS SV at 02:08\.0/);
+    const j = JSON.parse(run('switch-no-acs-sv', '--json').stdout);
+    expect(j.ridCrossings.filter((c: { from: string }) => c.from === '03:00.0').map((c: { rid: string }) => c.rid)).toEqual(['01:00.0', '02:10.0', '04:00.0']);
+    expect(JSON.parse(run('switch-acs', '--json').stdout).ridCrossings).toEqual([]);
+  });
+
   it('switch-acs --json: pci_acs_path_enabled holds, I13 holds, exit 0; groups carry recordedId null when nothing was recorded', () => {
     const r = run('--json', 'switch-acs');
     expect(r.status).toBe(0);
