@@ -17,7 +17,7 @@ export interface SpecProblem {
   readonly got: string;
 }
 
-type AnyFn = FunctionSpec & { windows?: { base: number | string; size: number | string }[]; kind?: string };
+type AnyFn = FunctionSpec & { windows?: { base: number | string; size: number | string }[]; kind?: string; physfn?: string };
 
 interface Entry {
   readonly path: string;
@@ -86,6 +86,36 @@ function collect(spec: TopologySpec): Entry[] {
   return out;
 }
 
+const normBdf = (text: string): string => {
+  const p = parseBdf(text)!;
+  return formatBdf(p.bus, p.devfn);
+};
+
+/**
+ * SR-IOV VFs (`physfn` set) → the normalised bdf of their PF. The PF must be another function
+ * of the same endpoint (so on the same bus), a PCIe endpoint and not itself a VF; the VF is an
+ * endpoint too (VFs are PCIe functions) with the PF's vendor ID (`pci_iov_add_virtfn()`,
+ * drivers/pci/iov.c: `virtfn->vendor = dev->vendor`; the device ID is the PF's VF Device ID).
+ */
+function sriovPhysfns(entries: readonly Entry[]): Map<Entry, string> {
+  const out = new Map<Entry, string>();
+  for (const e of entries) {
+    if (e.spec.physfn === undefined) continue;
+    const want = normBdf(e.spec.physfn);
+    const pf = entries.find((x) => x !== e && x.parentPath === e.parentPath && normBdf(x.spec.bdf) === want);
+    if (!pf) throw new Problem({ path: `${e.path}.physfn`, expected: 'the bdf of a function of the same endpoint', got: show(e.spec.physfn) });
+    if (pf.spec.physfn !== undefined) throw new Problem({ path: `${e.path}.physfn`, expected: 'the bdf of a physical function of the same endpoint (it is itself a VF)', got: show(e.spec.physfn) });
+    if (pf.kind !== 'endpoint' && pf.kind !== 'legacy_endpoint') throw new Problem({ path: `${e.path}.physfn`, expected: 'the bdf of a PCIe endpoint function of the same endpoint (SR-IOV needs PCIe)', got: show(e.spec.physfn) });
+    if (e.kind !== 'endpoint') throw new Problem({ path: `${e.path}.kind`, expected: 'endpoint (an SR-IOV VF, physfn set, is a PCIe endpoint)', got: show(e.kind) });
+    const vendor = (x: Entry) => x.spec.id?.slice(0, 4).toLowerCase();
+    if (vendor(e) !== undefined && vendor(pf) !== undefined && vendor(e) !== vendor(pf)) {
+      throw new Problem({ path: `${e.path}.id`, expected: `the PF's vendor ${vendor(pf)} (pci_iov_add_virtfn(): virtfn->vendor = dev->vendor)`, got: show(e.spec.id) });
+    }
+    out.set(e, want);
+  }
+  return out;
+}
+
 /** Builds the flat Topology from a parsed file, or returns the first located problem. */
 export function buildTopology(spec: TopologySpec): { ok: true; topology: Topology } | { ok: false; problem: SpecProblem } {
   try {
@@ -146,8 +176,10 @@ function build(spec: TopologySpec): Topology {
       if (size <= 0) throw new Problem({ path: `${e.path}.bars[${i}].size`, expected: 'a positive size', got: show(b.size) });
       return { index: b.index ?? i, start: num(b.base), end: num(b.base) + size - 1 };
     });
+  const physfnOf = sriovPhysfns(entries);
+  // Header-type multifunction is a property of the PF's own slot: VFs do not count.
   const slotCount = new Map<string, number>();
-  for (const e of entries) {
+  for (const e of entries.filter((x) => !physfnOf.has(x))) {
     const key = `${bus(e)}:${parseBdf(e.spec.bdf)!.devfn >> 3}`;
     slotCount.set(key, (slotCount.get(key) ?? 0) + 1);
   }
@@ -171,7 +203,8 @@ function build(spec: TopologySpec): Topology {
       name: e.name,
       kind: e.kind,
       kindKnown: true,
-      multifunction: e.multifunction ?? (slotCount.get(`${b}:${devfn >> 3}`) ?? 0) > 1,
+      // pci_iov_add_virtfn() (drivers/pci/iov.c): `virtfn->multifunction = 0`.
+      multifunction: physfnOf.has(e) ? false : (e.multifunction ?? (slotCount.get(`${b}:${devfn >> 3}`) ?? 0) > 1),
       acs: acsOf(e.path, e.spec.acs),
       bars: barsOf(e),
       ...(isBr ? { secondary: secondary.get(e.name)!, subordinate, windows } : {}),
@@ -186,6 +219,7 @@ function build(spec: TopologySpec): Topology {
       quirkBroken: e.spec.quirkBroken ?? false,
       untrusted: e.spec.untrusted ?? false,
       ...(e.spec.driver ? { driver: e.spec.driver } : {}),
+      ...(physfnOf.has(e) ? { physfn: physfnOf.get(e)! } : {}),
     };
     return dev;
   });

@@ -34,6 +34,28 @@ const switchWith = (name: string, description: string, dpAcs: AcsSpec, sva: bool
   ],
 });
 
+/**
+ * An Intel X710 (8086:1572) SR-IOV NIC below an isolated root port: the PF 01:00.0 and two VFs
+ * (8086:154c, "Ethernet Virtual Function 700 Series") at 01:02.0 and 01:02.1 (First VF Offset
+ * 16, VF Stride 1: pci_iov_virtfn_devfn()). `pfAcs` is the PF's ACS capability; the VFs have none.
+ */
+const sriovNic = (name: string, description: string, pfAcs: AcsSpec): TopologySpec => ({
+  name,
+  description,
+  rootPorts: [rp('rp0', '00:01.0')],
+  endpoints: [
+    {
+      name: 'x710',
+      parent: 'rp0',
+      functions: [
+        { bdf: '01:00.0', name: 'x710-pf', id: '8086:1572', acs: pfAcs, bars: [{ base: 0xc0000000, size: MB }] },
+        { bdf: '01:02.0', name: 'x710-vf0', id: '8086:154c', physfn: '01:00.0', bars: [{ base: 0xc0100000, size: 0x10000 }] },
+        { bdf: '01:02.1', name: 'x710-vf1', id: '8086:154c', physfn: '01:00.0', bars: [{ base: 0xc0110000, size: 0x10000 }] },
+      ],
+    },
+  ],
+});
+
 /** The topology files behind the builtins, by name. */
 export const BUILTIN_TOPOLOGY_SPECS: Readonly<Record<string, TopologySpec>> = {
   'switch-no-acs': switchWith('switch-no-acs', 'A PCIe switch whose downstream ports have no ACS capability, with two endpoints that reach each other peer-to-peer. Mainline pci_device_group still gives each downstream port (with its endpoint) its own group, so I13 fails: the gap described in the 2025 pcie_switch_groups series.', null, false),
@@ -130,6 +152,16 @@ export const BUILTIN_TOPOLOGY_SPECS: Readonly<Record<string, TopologySpec>> = {
     { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: ['RR', 'CR', 'UF'] },
     false,
     '111d:80b5',
+  ),
+  'sriov-nic': sriovNic(
+    'sriov-nic',
+    'An SR-IOV NIC (Intel X710 PF 01:00.0 without an ACS capability, VFs 01:02.0 and 01:02.1) below an isolated root port. Mainline pci_device_group gives the PF and each VF a group of its own (a VF has multifunction = 0, so pci_acs_enabled() is true), yet without ACS RR at the PF the VFs and the PF reach each other\'s BARs inside the device (PCIe r6.0 6.12.1.2), so I13 fails.',
+    null,
+  ),
+  'sriov-nic-acs': sriovNic(
+    'sriov-nic-acs',
+    'The same SR-IOV NIC with the PF\'s ACS capability (RR, CR, UF) enabled: peer requests among the PF and its VFs are redirected upstream to the IOMMU, the separate groups are sound and I13 holds.',
+    { cap: ['RR', 'CR', 'UF'], ctrl: ['RR', 'CR', 'UF'] },
   ),
 };
 

@@ -3,6 +3,24 @@
  * `get_pci_alias_or_group()`, `get_pci_alias_group()` and
  * `get_pci_function_alias_group()` (drivers/iommu/iommu.c, gregkh/linux @ 17194cd0),
  * run over the devices in the order the IOMMU core probes them.
+ *
+ * SR-IOV VFs need no rule of their own here, because mainline has none: `pci_iov_add_virtfn()`
+ * (drivers/pci/iov.c) sets `virtfn->multifunction = 0`, and `pci_acs_enabled()`
+ * (drivers/pci/pci.c) never looks at `is_virtfn` or at the PF: for PCI_EXP_TYPE_ENDPOINT it
+ * "break"s to "return true" when `!pdev->multifunction` ("PCIe 3.0, 6.12.1.3 specifies no ACS
+ * capabilities are applicable to single function devices"). So a VF is ACS-isolated by
+ * definition, and `get_pci_function_alias_group()` returns NULL for it at once
+ * (`!pdev->multifunction`) and skips it as `tmp` when its PF is a multifunction device
+ * (`pci_acs_enabled(tmp, REQ_ACS_FLAGS)` is true). The VF's own ACS capability, if any, is
+ * never read, nor the PF's on the VF's behalf; no entry of `pci_dev_acs_enabled[]`
+ * (drivers/pci/quirks.c) is VF-specific. Hence, below a path where
+ * `pci_acs_path_enabled(bus->self, NULL, REQ_ACS_FLAGS)` holds, each VF gets a group of its
+ * own, apart from its PF and its sibling VFs; below a non-isolating path it shares the group
+ * of the topmost non-isolating bridge like any function. (On a virtual bus with no
+ * `bus->self`, pci_device_group() and pci_for_each_dma_alias() `continue` past it: not
+ * modelled, VFs sit on their PF's bus here.) Whether the hardware keeps PF and VFs apart is
+ * another matter: routeMemoryRequest.ts routes VF↔PF peer requests inside the device unless
+ * the PF has ACS RR, so a PF without ACS RR breaks I13 (see README, Findings).
  */
 import type { PciDevice, Topology } from './types.ts';
 import { REQ_ACS_FLAGS } from './types.ts';
@@ -91,7 +109,8 @@ export function deriveGroups(topology: Topology, policy: AcsPolicy = KERNEL_ACS_
     const gf = functionAliasGroup(pdev, devfns);
     if (gf !== undefined) return [gf, `multifunction ${pdev.bdf} without ACS: shares group ${gf} with its slot`];
     // Step 5: iommu_group_alloc().
-    return [next++, pdev === dev ? 'new group (isolated)' : `new group at ${pdev.bdf} (no ACS above ${dev.bdf})`];
+    const vf = dev.physfn !== undefined ? `; SR-IOV VF of ${dev.physfn}: multifunction = 0, so pci_acs_enabled() is true and its PF's group is not joined` : '';
+    return [next++, pdev === dev ? `new group (isolated)${vf}` : `new group at ${pdev.bdf} (no ACS above ${dev.bdf})`];
   };
 
   for (const dev of kernelAddOrder(topology)) {

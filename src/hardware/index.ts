@@ -5,7 +5,7 @@
  * Plain data and pure functions; no XState.
  */
 export * from './types.ts';
-export { parseBdf, formatBdf, findDevice, getDevice, kernelAddOrder, bridgesToRoot, hex, KIND_LABEL } from './pciTree.ts';
+export { parseBdf, formatBdf, findDevice, getDevice, kernelAddOrder, bridgesToRoot, hex, KIND_LABEL, isVirtfn, pciPhysfn, sameSriovDevice } from './pciTree.ts';
 export type { AcsPolicy } from './acs.ts';
 export { KERNEL_ACS_POLICY, pciAcsFlagsEnabled, pciAcsEnabled, pciAcsPathEnabled, acsBitActive, effectiveAcsRegs, formatAcsMask } from './acs.ts';
 export { ACS_QUIRKS, ACS_QUIRK_CALLBACK_IDS, pciDevSpecificAcsEnabled } from './acsQuirks.ts';

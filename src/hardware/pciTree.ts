@@ -101,7 +101,9 @@ export function isBelow(dev: PciDevice, bridge: PciDevice): boolean {
 /**
  * The order the PCI core adds devices and therefore the order the IOMMU core probes
  * them: every device of a bus first, then each bridge's child bus in turn
- * (drivers/pci/bus.c `pci_bus_add_devices`).
+ * (drivers/pci/bus.c `pci_bus_add_devices`). SR-IOV VFs come last, in bdf order: they
+ * are added only when the PF driver enables SR-IOV (sriov_enable() → sriov_add_vfs() →
+ * pci_iov_add_virtfn() → pci_bus_add_device(virtfn), drivers/pci/iov.c).
  */
 export function kernelAddOrder(topology: Topology): PciDevice[] {
   const out: PciDevice[] = [];
@@ -109,14 +111,15 @@ export function kernelAddOrder(topology: Topology): PciDevice[] {
   const visit = (bus: number) => {
     if (seen.has(bus)) return;
     seen.add(bus);
-    const devs = devicesOnBus(topology, bus);
+    const devs = devicesOnBus(topology, bus).filter((d) => d.physfn === undefined);
     out.push(...devs);
     for (const d of devs) if (isBridge(d) && d.secondary !== undefined) visit(d.secondary);
   };
   const rootBuses = [...new Set(topology.devices.filter((d) => onRootBus(topology, d)).map(busOf))].sort((a, b) => a - b);
   for (const b of rootBuses) visit(b);
-  // Anything unreachable (malformed bus numbers) goes last, in bdf order.
-  for (const d of topology.devices) if (!out.includes(d)) out.push(d);
+  // Anything unreachable (malformed bus numbers) goes next, in bdf order; then the VFs.
+  for (const d of topology.devices) if (!out.includes(d) && d.physfn === undefined) out.push(d);
+  for (const d of topology.devices) if (d.physfn !== undefined) out.push(d);
   return out;
 }
 
@@ -144,3 +147,22 @@ export const KIND_LABEL: Record<DeviceKind, string> = {
   pci_device: 'conventional PCI',
   pci_bridge: 'conventional PCI bridge',
 };
+
+/** `pdev->is_virtfn`: an SR-IOV Virtual Function. */
+export function isVirtfn(dev: PciDevice): boolean {
+  return dev.physfn !== undefined;
+}
+
+/** `pci_physfn(dev)`: the PF of a VF, or the device itself (drivers/pci/iov.c, include/linux/pci.h). */
+export function pciPhysfn(topology: Topology, dev: PciDevice): PciDevice {
+  return dev.physfn === undefined ? dev : (topology.devices.find((d) => d.bdf === dev.physfn) ?? dev);
+}
+
+/**
+ * True when `a` and `b` are functions of one SR-IOV device: a PF and one of its VFs, or two VFs
+ * of the same PF (a PF alone, with no VF of it involved, is not an SR-IOV pair).
+ */
+export function sameSriovDevice(topology: Topology, a: PciDevice, b: PciDevice): boolean {
+  if (a === b || (a.physfn === undefined && b.physfn === undefined)) return false;
+  return pciPhysfn(topology, a) === pciPhysfn(topology, b);
+}

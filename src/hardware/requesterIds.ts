@@ -27,8 +27,13 @@
  *    pci_disable_broken_acs_cap() (<20260102-pci_acs-v3-3-72280b94d288@oss.qualcomm.com>)
  *    shows SrcValid+ in ACSCap and SrcValid- in ACSCtl; the kernel's cached
  *    acs_capabilities without SV is not modelled (acs.ts reads the register).
- *  - SV checks the bus number only: other functions (and ARI functions) on a bus the port
- *    passes are always forgeable, even when every port has SV.
+ *  - SV checks the bus number only, so it cannot separate the functions that share a link.
+ *    Those belong to one physical device (a PCIe link below a port carries one device: its
+ *    functions, ARI functions and SR-IOV VFs), and a function is not taken to forge the IDs of
+ *    its own device: the kernel's grouping trusts a device's functions not to present each
+ *    other's IDs (pci_acs_enabled() treats a single-function device and a VF as isolated; a
+ *    multifunction device's own ACS P2P bits govern its functions), and a device that did would
+ *    be compromised whole. Root-bus functions in the same slot count as one device too.
  *  - Upstream ports do no SV. The root complex does none of its own: past a root port
  *    without SV, and for root-bus functions (RCiEPs, integrated functions) with no port
  *    above them, every RID is taken to pass (real root complexes may tag integrated
@@ -165,7 +170,13 @@ export function emittableRequesterIds(topology: Topology, device: string, policy
     where = `${above}the root complex does no source validation of its own and sees any requester ID`;
   }
   const owners = ridOwners(topology);
-  const targets = [...owners.keys()].filter((rid) => inRange(parseBdf(rid)!.bus)).sort((x, y) => {
+  const mine = parseBdf(dev.bdf)!;
+  const ownDevice = (rid: string) => {
+    const r = parseBdf(rid)!;
+    if (r.bus !== mine.bus) return false;
+    return bridgesToRoot(topology, dev).length > 0 || r.devfn >> 3 === mine.devfn >> 3;
+  };
+  const targets = [...owners.keys()].filter((rid) => inRange(parseBdf(rid)!.bus) && !ownDevice(rid)).sort((x, y) => {
     const px = parseBdf(x)!;
     const py = parseBdf(y)!;
     return px.bus - py.bus || px.devfn - py.devfn;

@@ -20,12 +20,20 @@
  *    their own, i.e. it assumes the root complex keeps them apart. Everything else
  *    goes to the IOMMU.
  *  - Bridges and ports do not master DMA of their own.
+ *  - SR-IOV: a PF and its VFs are one device. A request from a VF to the BAR of its PF or
+ *    of a sibling VF, or from a PF to one of its VFs' BARs, is routed inside the device
+ *    (`peer-internal`) unless the PF has ACS RR active, per PCIe r6.0 sec 6.12.1.2 (ACS for
+ *    SR-IOV, SIOV and Multi-Function Devices: the PF's ACS capability governs peer requests
+ *    among the PF and its VFs); a VF that has an ACS capability of its own with RR active
+ *    redirects its own requests too (ACS is an egress control). Redirected requests go
+ *    upstream like any other. Requests from a VF to other functions (another PF of a
+ *    multifunction device, its VFs) are not routed internally.
  */
 import type { AcsPolicy } from './acs.ts';
 import { KERNEL_ACS_POLICY, acsBitActive } from './acs.ts';
 import { requesterIdAtRoot } from './dmaAlias.ts';
 import type { PciDevice, Topology } from './types.ts';
-import { busOf, devicesOnBus, getDevice, hex, inRange, isBridge, isPcie, parseBdf, slotOf, upstreamBridge } from './pciTree.ts';
+import { busOf, devicesOnBus, getDevice, hex, inRange, isBridge, isPcie, parseBdf, pciPhysfn, sameSriovDevice, slotOf, upstreamBridge } from './pciTree.ts';
 
 /** One upstream memory request TLP. */
 export interface MemoryRequest {
@@ -130,9 +138,22 @@ export function routeMemoryRequest(topology: Topology, request: MemoryRequest, p
       }
     }
   }
-  // Inside a multifunction device: without RR the functions talk directly.
+  // Inside an SR-IOV device: the PF's ACS RR decides (PCIe r6.0 sec 6.12.1.2).
+  const sriovPeer = sameBus.find((s) => sameSriovDevice(topology, dev, s) && barHit(s, addr));
+  if (sriovPeer) {
+    const pf = pciPhysfn(topology, dev);
+    const target = sriovPeer.physfn === undefined ? `PF ${sriovPeer.bdf}` : `VF ${sriovPeer.bdf}`;
+    const by = redirects(pf) ? `PF ${pf.bdf}` : dev !== pf && redirects(dev) ? `VF ${dev.bdf} (its own ACS capability)` : null;
+    if (by === null) {
+      hops.push({ at: dev.bdf, action: 'peer-internal', note: `SR-IOV: PF ${pf.bdf} has no ACS RR (PCIe r6.0 6.12.1.2): routed to ${target} inside the device` });
+      return finishClaim(sriovPeer, addr, hops);
+    }
+    hops.push({ at: dev.bdf, action: 'redirect-upstream', note: `SR-IOV: ACS RR at ${by}: the request to ${target} is redirected upstream` });
+  }
+  // Inside a multifunction device: without RR the functions talk directly (VFs are not
+  // functions of the multifunction device in this sense; the SR-IOV rule above covers them).
   if (dev.multifunction) {
-    const sib = sameBus.find((s) => slotOf(s) === slotOf(dev) && barHit(s, addr));
+    const sib = sameBus.find((s) => slotOf(s) === slotOf(dev) && s.physfn === undefined && barHit(s, addr));
     if (sib && !redirects(dev)) {
       hops.push({ at: dev.bdf, action: 'peer-internal', note: `multifunction device without ACS RR: routed to function ${sib.bdf} inside the device` });
       return finishClaim(sib, addr, hops);

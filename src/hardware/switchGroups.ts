@@ -28,7 +28,17 @@
  *  - `pci_has_mmio()` looks at the modelled memory BARs (no I/O BARs, no expansion ROM).
  *  - As in the series: ACS EC is ignored and the root bus is PCIE_ISOLATED (so a topology
  *    with `rcPeerToPeer` breaks I13 here exactly as with mainline).
- *  - No SR-IOV (`pci_physfn()` is the device), no `pci_real_dma_dev()` (VMD), no
+ *  - SR-IOV VFs sit on their PF's bus here, so `pci_physfn(pdev)->bus` (03/11
+ *    `pci_hierarchy_group()`, `pci_bus_isolated()`: "SRIOV functions may reside on a virtual
+ *    bus, jump directly to the PFs bus") is the VF's own bus. 06/11 keeps VFs out of the MFD
+ *    rule (`if (deva->is_virtfn || devb->is_virtfn) return false;`) and says "SRIOV VFs will
+ *    use the group of the PF if it has BUS_DATA_PCI_NON_ISOLATED"; both are modelled. Beyond
+ *    the series (a choice, stated): a PF and its VFs count as functions of one MFD whose ACS
+ *    is the PF's (PCIe r6.0 6.12.1.2), so a PF that is not isolated (`pci_acs_enabled()` on
+ *    the PF taken as multifunction) puts its VFs in its reachable set, under the same
+ *    `assumeNoLoopbackWithoutAcsCap` reading as any MFD (v3: only a PF with an ACS
+ *    capability loops back; a PF without one keeps its VFs apart and sets `assumptionUsed`).
+ *  - No `pci_real_dma_dev()` (VMD), no
  *    `PCI_DEV_FLAGS_PCI_BRIDGE_NO_ALIAS` (a 2026 flag the series predates); probe order is
  *    never wrong here, so `-EPROBE_DEFER` cannot happen (a missing bus->self group is skipped).
  *  - `assumeNoLoopbackWithoutAcsCap` (default true = v3) switches the two places where the
@@ -52,7 +62,7 @@ import type { AcsPolicy } from './acs.ts';
 import { KERNEL_ACS_POLICY, effectiveAcsRegs, pciAcsEnabled } from './acs.ts';
 import type { DerivedGroup, Grouping } from './deriveGroups.ts';
 import { pciDevsAreDmaAliases } from './dmaAlias.ts';
-import { busOf, busSelf, devicesOnBus, isPcie, kernelAddOrder, slotOf, upstreamBridge } from './pciTree.ts';
+import { busOf, busSelf, devicesOnBus, isPcie, kernelAddOrder, pciPhysfn, sameSriovDevice, slotOf, upstreamBridge } from './pciTree.ts';
 
 /** `enum pci_bus_isolation` (include/linux/pci.h in the series). */
 export type PciBusIsolation =
@@ -177,8 +187,23 @@ function alloc(ctx: Ctx, nonIsolated: boolean): number {
   return g;
 }
 
+/**
+ * A PF and its VF, or two VFs of one PF, as functions of one MFD whose ACS is the PF's (see the
+ * header; not in the series): same group when the PF, taken as multifunction, is not isolated.
+ */
+function sriovSameGroup(ctx: Ctx, a: PciDevice, b: PciDevice): boolean {
+  const pf = pciPhysfn(ctx.topology, a);
+  const open = !pciAcsEnabled(ctx.topology, { ...pf, multifunction: true }, REQ_ACS_FLAGS, ctx.policy);
+  if (!ctx.options.assumeNoLoopbackWithoutAcsCap) return open;
+  const v3 = open && acsCapPresent(pf, ctx.policy);
+  if (open && !v3) ctx.assumed.push([a.bdf, b.bdf]);
+  return v3;
+}
+
 /** `pci_mfds_are_same_group()` (06/11), with the pre-v3 reading when the option is off. */
 function pciMfdsAreSameGroup(ctx: Ctx, a: PciDevice, b: PciDevice): boolean {
+  // 06/11: "if (deva->is_virtfn || devb->is_virtfn) return false;" except, here, within one SR-IOV device.
+  if (a.physfn !== undefined || b.physfn !== undefined) return sameSriovDevice(ctx.topology, a, b) && sriovSameGroup(ctx, a, b);
   if (slotOf(a) !== slotOf(b)) return false;
   if (a.multifunction !== b.multifunction) return true; // "be conservative"
   if (!a.multifunction) return false;
@@ -219,13 +244,18 @@ function pciHierarchyGroup(ctx: Ctx, dev: PciDevice): Decision | undefined {
 /** `pci_get_function_group()` on a PCIE_ISOLATED bus: DMA aliases and MFD ACS. */
 function pciGetFunctionGroup(ctx: Ctx, dev: PciDevice): Decision {
   const at = `bus ${hex2(busOf(dev))} PCIE_ISOLATED`;
+  // 06/11: "SRIOV VFs will use the group of the PF if it has BUS_DATA_PCI_NON_ISOLATED."
+  const pfGroup = dev.physfn === undefined ? undefined : ctx.groupOf[dev.physfn];
+  if (pfGroup !== undefined && ctx.nonIsolated.has(pfGroup)) {
+    return [pfGroup, `${at}: SR-IOV VF of ${dev.physfn}, whose group ${pfGroup} carries BUS_DATA_PCI_NON_ISOLATED: joins it`];
+  }
   const others = pciReachableSet(ctx, dev).filter((d) => d !== dev);
   if (others.length === 0) {
     const apart = [...new Set(ctx.assumed.filter((p) => p.includes(dev.bdf)).map((p) => (p[0] === dev.bdf ? p[1] : p[0])))];
     const note = apart.length > 0 ? `; no loopback assumed with ${apart.join(', ')} (no ACS capability: assumeNoLoopbackWithoutAcsCap)` : '';
     return [alloc(ctx, false), `${at}: iommu_group_alloc() (isolated)${note}`];
   }
-  const set = `pci_reachable_set() {${others.map((d) => d.bdf).join(', ')}} (DMA alias or MFD without ACS isolation)`;
+  const set = `pci_reachable_set() {${others.map((d) => d.bdf).join(', ')}} (DMA alias, or MFD or SR-IOV PF without ACS isolation)`;
   const owner = others.find((d) => ctx.groupOf[d.bdf] !== undefined);
   if (owner) {
     const g = ctx.groupOf[owner.bdf]!;

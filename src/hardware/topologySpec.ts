@@ -51,6 +51,12 @@ const fn = z.strictObject({
     error: 'one of endpoint, legacy_endpoint, rc_endpoint, rc_event_collector, pci_device',
   }).optional(),
 });
+/**
+ * A function of an endpoint: may be an SR-IOV Virtual Function, `physfn` naming the bdf of its
+ * Physical Function in the same endpoint (buildTopology checks that). Only endpoint functions
+ * take `physfn`; elsewhere it is an unknown key.
+ */
+const endpointFn = z.strictObject({ ...fn.shape, physfn: bdf.optional() });
 const port = z.strictObject({ ...functionFields, windows: z.array(range).optional() });
 const namedPort = z.strictObject({ ...functionFields, name: z.string().min(1), windows: z.array(range).optional() });
 const parent = z.string({ error: 'the name of a root port, switch downstream port or bridge' }).min(1);
@@ -66,7 +72,7 @@ export const topologySpecSchema = z.strictObject({
     .array(z.strictObject({ name: z.string().min(1), parent, upstream: port, ports: z.array(namedPort).min(1) }))
     .optional(),
   endpoints: z
-    .array(z.strictObject({ name: z.string().min(1), parent, multifunction: z.boolean().optional(), functions: z.array(fn).min(1) }))
+    .array(z.strictObject({ name: z.string().min(1), parent, multifunction: z.boolean().optional(), functions: z.array(endpointFn).min(1) }))
     .optional(),
   bridges: z
     .array(
@@ -87,5 +93,7 @@ export const topologySpecSchema = z.strictObject({
 export type TopologySpec = z.infer<typeof topologySpecSchema>;
 /** One function entry of a topology file. */
 export type FunctionSpec = z.infer<typeof fn>;
+/** One function of an endpoint (may carry `physfn`: an SR-IOV VF). */
+export type EndpointFunctionSpec = z.infer<typeof endpointFn>;
 /** One port entry of a topology file. */
 export type PortSpec = z.infer<typeof port>;

@@ -96,8 +96,17 @@ export interface PciDevice {
   readonly kind: DeviceKind;
   /** False when the kind was inferred from position (lspci `<access denied>`). */
   readonly kindKnown: boolean;
-  /** `pdev->multifunction` (header type bit 7), or inferred from sibling functions. */
+  /**
+   * `pdev->multifunction` (header type bit 7), or inferred from sibling functions. Always false
+   * for an SR-IOV VF: `pci_iov_add_virtfn()` (drivers/pci/iov.c) sets `virtfn->multifunction = 0`.
+   */
   readonly multifunction: boolean;
+  /**
+   * SR-IOV: the bdf of this Virtual Function's Physical Function (`pdev->physfn`; present means
+   * `pdev->is_virtfn`). The PF is a function of the same endpoint, on the same bus (VFs on a
+   * virtual bus of their own, `pci_iov_virtfn_bus() > PF bus`, are not modelled).
+   */
+  readonly physfn?: string;
   readonly acs: AcsState;
   /** Memory BARs (I/O BARs are not modelled). */
   readonly bars: readonly Bar[];

@@ -19,9 +19,11 @@ export interface DriverInfo {
   readonly sva: boolean;
   /** The driver's probe() fails after dma_configure ran, so really_probe takes its error path. */
   readonly probeFails: boolean;
+  /** An SR-IOV PF driver: it enables and disables the PF's VFs (sriov_configure -> pci_enable_sriov / pci_disable_sriov). */
+  readonly sriovPf: boolean;
 }
 
-const base = { driverManagedDma: false, vfio: false, privateDomain: null, sva: false, probeFails: false } as const;
+const base = { driverManagedDma: false, vfio: false, privateDomain: null, sva: false, probeFails: false, sriovPf: false } as const;
 
 /** The driver catalogue; names are real drivers whose behaviour the entry stands for. */
 export const DRIVERS = {
@@ -56,6 +58,11 @@ export const DRIVERS = {
     ...base,
     sva: true,
     description: 'DMA-API driver that binds process address spaces with iommu_sva_bind_device',
+  },
+  'sriov-pf': {
+    ...base,
+    sriovPf: true,
+    description: 'DMA-API SR-IOV PF driver (ixgbe, i40e, mlx5_core): enables its VFs with pci_enable_sriov, disables them on remove',
   },
   'probe-fails': {
     ...base,

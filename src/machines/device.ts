@@ -47,6 +47,9 @@ export interface DeviceRegionOptions {
   readonly apply: boolean;
 }
 
+const VF_ADD = 'pci_enable_sriov (drivers/pci/iov.c) -> pci_iov_add_virtfn: the PF driver adds its VFs; each is probed into its IOMMU group.';
+const VF_REMOVE = 'pci_disable_sriov (drivers/pci/iov.c) -> pci_iov_remove_virtfn -> pci_stop_and_remove_bus_device: the VF\'s driver is released and the VF leaves its group.';
+const PF_REMOVE = '__device_release_driver (dd.c) of the PF: its remove() disables SR-IOV first (pci_disable_sriov), so the VF leaves its group.';
 const PROBE = 'really_probe (drivers/base/dd.c): dev->driver is set; pci_dma_configure (drivers/pci/pci-driver.c) decides which kind by driver_managed_dma.';
 
 /** Device `dev`'s region config: its binding states and the kernel calls that move it. */
@@ -59,6 +62,7 @@ export function deviceRegion(dev: number, { initial, apply }: DeviceRegionOption
         description: 'the device is not in the group (not probed by the IOMMU core, or released)',
         on: {
           iommu_probe_device: to('no_driver', 'iommu_probe_device -> __iommu_probe_device (drivers/iommu/iommu.c): hot-add joins the group.'),
+          pci_enable_sriov: to('no_driver', VF_ADD),
           '*': fallback('absent'),
         },
       },
@@ -67,20 +71,24 @@ export function deviceRegion(dev: number, { initial, apply }: DeviceRegionOption
         on: {
           really_probe: [to('dma_api_driver', PROBE), to('managed_driver', PROBE)],
           iommu_release_device: to('absent', 'iommu_release_device -> __iommu_group_remove_device (iommu.c): the device leaves the group.'),
+          pci_disable_sriov: to('absent', VF_REMOVE),
+          device_release_driver: to('absent', PF_REMOVE),
           '*': fallback('no_driver'),
         },
       },
       dma_api_driver: {
         description: 'a driver without driver_managed_dma is bound (it counts in owner_cnt)',
         on: {
-          device_release_driver: to('no_driver', '__device_release_driver (dd.c): remove(), pci_dma_cleanup, dev->driver = NULL.'),
+          device_release_driver: [to('no_driver', '__device_release_driver (dd.c): remove(), pci_dma_cleanup, dev->driver = NULL.'), to('absent', PF_REMOVE)],
+          pci_disable_sriov: to('absent', VF_REMOVE),
           '*': fallback('dma_api_driver'),
         },
       },
       managed_driver: {
         description: 'a driver_managed_dma driver is bound (vfio-pci, pci-stub, pcieport)',
         on: {
-          device_release_driver: to('no_driver', '__device_release_driver (dd.c); for vfio-pci, vfio_unregister_group_dev waits for fds.'),
+          device_release_driver: [to('no_driver', '__device_release_driver (dd.c); for vfio-pci, vfio_unregister_group_dev waits for fds.'), to('absent', PF_REMOVE)],
+          pci_disable_sriov: to('absent', VF_REMOVE),
           '*': fallback('managed_driver'),
         },
       },

@@ -26,13 +26,15 @@ const NONE: IommuEvent[] = [];
 /** The driver core's, hot-plug's and the bound driver's calls on device `dev`. */
 function deviceBlock(scenario: Scenario, dev: number): EventBlock {
   const spec = scenario.devices[dev]!;
+  const hasVfs = scenario.devices.some((x) => x.pf === dev);
   // A fixed group-mate (outside the plan) keeps its host driver: no actor touches it.
   if (spec.fixed) return { slot: dev, events: () => NONE };
   const events = (s: SystemState): IommuEvent[] => {
     const d = s.devices[dev];
     if (!d) return NONE;
     const out: IommuEvent[] = [];
-    if (scenario.hotplug) out.push({ type: d.present ? 'iommu_release_device' : 'iommu_probe_device', dev });
+    // A VF comes and goes with its PF's SR-IOV (pci_enable_sriov / pci_disable_sriov), not by hot-plug.
+    if (scenario.hotplug && spec.pf === undefined) out.push({ type: d.present ? 'iommu_release_device' : 'iommu_probe_device', dev });
     if (!d.present) return out;
     if (d.driver === null) {
       for (const driver of spec.drivers) out.push({ type: 'really_probe', dev, driver });
@@ -43,6 +45,7 @@ function deviceBlock(scenario: Scenario, dev: number): EventBlock {
     if (drv?.privateDomain === 'device') out.push({ type: d.private_domain ? 'iommu_detach_device' : 'iommu_attach_device', dev });
     if (drv?.privateDomain === 'group') out.push({ type: d.private_domain ? 'iommu_detach_group' : 'iommu_attach_group', dev });
     if (drv?.sva) out.push({ type: d.sva ? 'iommu_sva_unbind_device' : 'iommu_sva_bind_device', dev });
+    if (drv?.sriovPf && hasVfs) out.push({ type: 'pci_enable_sriov', dev }, { type: 'pci_disable_sriov', dev });
     return out;
   };
   return { slot: dev, events };

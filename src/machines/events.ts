@@ -30,6 +30,8 @@ export type IommuEvent =
   | ({ type: 'iommu_detach_group' } & Dev)
   | ({ type: 'iommu_sva_bind_device' } & Dev)
   | ({ type: 'iommu_sva_unbind_device' } & Dev)
+  | ({ type: 'pci_enable_sriov' } & Dev)
+  | ({ type: 'pci_disable_sriov' } & Dev)
   | ({ type: 'vfio_group_fops_open' } & Ctx & Grp)
   | ({ type: 'vfio_group_ioctl_set_container' } & Ctx & Grp)
   | ({ type: 'vfio_ioctl_set_iommu' } & Ctx)
@@ -77,6 +79,9 @@ const handlers: Handlers = {
   },
   iommu_sva_bind_device: (env, s, e) => env.k.iommu_sva_bind_device(env, s, e),
   iommu_sva_unbind_device: (env, s, e) => env.k.iommu_sva_unbind_device(env, s, e),
+  // The PF driver's sriov_configure(n) / sriov_configure(0).
+  pci_enable_sriov: (env, s, e) => env.k.pci_enable_sriov(env, s, e),
+  pci_disable_sriov: (env, s, e) => env.k.pci_disable_sriov(env, s, e),
   vfio_group_fops_open: (env, s, e) => env.k.vfio_group_fops_open(env, s, e),
   vfio_group_ioctl_set_container: (env, s, e) => env.k.vfio_group_ioctl_set_container(env, s, e),
   vfio_ioctl_set_iommu: (env, s, e) => env.k.vfio_ioctl_set_iommu(env, s, e),

@@ -67,6 +67,7 @@ export function iommuGroupRegion({ initial, apply, group = 0 }: IommuGroupRegion
         description: 'owner == NULL, owner_cnt != 0: DMA-API drivers bound (a negative owner_cnt, which only bug-unuse-underflow produces and TypeOK rejects, also lands here)',
         on: {
           device_release_driver: to('free', '__device_release_driver (dd.c) -> pci_dma_cleanup (pci-driver.c) -> iommu_device_unuse_default_domain (iommu.c): the last DMA-API driver unbinds.'),
+          pci_disable_sriov: to('free', 'pci_disable_sriov (drivers/pci/iov.c) -> pci_stop_and_remove_bus_device -> device_release_driver: the VF\'s DMA-API driver unbinds as the VF goes.'),
           '*': fallback('kernel'),
         },
       },
@@ -75,6 +76,7 @@ export function iommuGroupRegion({ initial, apply, group = 0 }: IommuGroupRegion
         on: {
           vfio_group_fops_release: to('free', 'vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c) -> iommu_group_release_dma_owner (iommu.c).'),
           device_release_driver: to('free', '__device_release_driver (dd.c) -> vfio_unregister_group_dev -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): the last VFIO device leaves.'),
+          pci_disable_sriov: to('free', 'pci_disable_sriov (drivers/pci/iov.c) -> device_release_driver of the VF -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): the VF\'s group loses its last VFIO device.'),
           vfio_df_unbind_iommufd: to('free', 'vfio_df_unbind_iommufd (device_cdev.c) -> iommufd_device_unbind (iommufd/device.c) -> iommu_device_release_dma_owner (iommu.c): the last claim is dropped.'),
           '*': fallback('owned'),
         },

@@ -32,6 +32,11 @@ export interface DeviceSpec {
   readonly fixed?: boolean;
   /** The host driver a dump shows for a fixed device (drivers[0] is its archetype). */
   readonly hostDriver?: string;
+  /**
+   * An SR-IOV VF: the slot of its PF. It exists only while the PF's driver has SR-IOV enabled
+   * (pci_enable_sriov adds it, pci_disable_sriov removes it); it starts absent.
+   */
+  readonly pf?: number;
 }
 
 /** One IOMMU group of the scenario (struct iommu_group). */

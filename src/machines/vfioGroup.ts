@@ -49,6 +49,8 @@ export interface VfioGroupRegionOptions {
   readonly group?: number;
 }
 
+const VF_GONE = 'pci_disable_sriov (drivers/pci/iov.c) -> device_release_driver of the VF -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): the group\'s last VFIO device, a VF, goes; the file stays open.';
+
 /** The VFIO group region config: the group file's states and the kernel calls that move it. */
 export function vfioGroupRegion({ initial, apply, group = 0 }: VfioGroupRegionOptions) {
   const { to, fallback } = regionTransitions('vfioGroupLeadsTo' as const, VFIO_GROUP_MODES, (mode) => ({ mode, group }), apply);
@@ -79,6 +81,7 @@ export function vfioGroupRegion({ initial, apply, group = 0 }: VfioGroupRegionOp
           vfio_ioctl_set_iommu: to('iommu_set', 'vfio_ioctl_set_iommu (container.c): the type1 backend runs iommu_attach_group.'),
           vfio_group_fops_release: to('closed', 'vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c).'),
           device_release_driver: to('open', '__device_release_driver (drivers/base/dd.c) -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): the last VFIO device leaves; the file stays open.'),
+          pci_disable_sriov: to('open', VF_GONE),
           '*': fallback('container_set'),
         },
       },
@@ -87,6 +90,7 @@ export function vfioGroupRegion({ initial, apply, group = 0 }: VfioGroupRegionOp
         on: {
           vfio_group_fops_release: to('closed', 'vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c).'),
           device_release_driver: to('open', '__device_release_driver (dd.c) -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): iommu_detach_group, then release ownership.'),
+          pci_disable_sriov: to('open', VF_GONE),
           '*': fallback('iommu_set'),
         },
       },

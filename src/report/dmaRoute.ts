@@ -67,7 +67,7 @@ export function describeRoute(topology: Topology, fromDevice: string, toDevice: 
   for (const hop of r.route.slice(1)) {
     switch (hop.action) {
       case 'peer-internal':
-        parts[0] = `${start} (multifunction, no ACS RR: routed inside the device)`;
+        parts[0] = from.physfn || to.physfn ? `${start} (SR-IOV, no ACS RR at the PF: routed inside the device)` : `${start} (multifunction, no ACS RR: routed inside the device)`;
         break;
       case 'shared-bus':
         parts.push('conventional PCI bus (shared, no ACS)');

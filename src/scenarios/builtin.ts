@@ -18,6 +18,7 @@ export const dev = (name: string, drivers: DriverName[], o: DevOpts = {}): Devic
   pasid: o.pasid ?? false,
   pasidAcsPath: o.pasidAcsPath ?? false,
   requireDirect: o.requireDirect ?? false,
+  ...(o.pf !== undefined ? { pf: o.pf } : {}),
 });
 
 /** A user context; `devices` (slots) are the ones it may take, all when omitted. */
@@ -42,6 +43,18 @@ const vmBesideHost = (name: string, topology: string, grouping: 'mainline' | 'sw
 /** Every ordered pair of distinct devices: a non-ACS switch or multifunction device. */
 export const allPairs = (n: number): [number, number][] =>
   Array.from({ length: n }, (_, a) => Array.from({ length: n }, (_, b) => [a, b] as [number, number])).flat().filter(([a, b]) => a !== b);
+
+/** A PF on its host SR-IOV driver and one VF that a VM may take through either user path. */
+const sriovScenario = (name: string, topology: string, description: string): Scenario => ({
+  name,
+  description,
+  devices: [dev('01:00.0', ['sriov-pf']), dev('01:02.0', ['vfio-pci', 'e1000e'], { pf: 0, present: false })],
+  contexts: [ctx('vm', ['vfio-group', 'iommufd'], 1, [1])],
+  hotplug: false,
+  // As written; re-derived from the topology (without ACS on the PF, VF and PF reach each other inside the device).
+  p2p: topology === 'sriov-nic' ? allPairs(2) : [],
+  topology,
+});
 
 /** The IOTLB-window pair: one NIC below an ACS switch port, strict or lazy invalidation (iommu.strict). */
 const unmapScenario = (invalidation: 'strict' | 'lazy', description: string): Scenario => ({
@@ -211,6 +224,16 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     'switch-no-acs-sv',
     'switch-groups',
     'Acceptance (e) under the v3 switch-grouping rule: a downstream port without isolating ACS (SV missing) makes the switch bus PCIE_SWITCH_DSP_NON_ISOLATED, one group below the ports, so 04:00.0\'s forged requester ID stays in the VM\'s own group. The upstream port is left out of that group, yet its requester ID can still be forged from below (no SV): RID reports it, a question for the series (with iommu.passthrough its default domain is identity).',
+  ),
+  sriovScenario(
+    'sriov-vf-to-vm',
+    'sriov-nic',
+    'Acceptance (d), today: an SR-IOV NIC whose PF has no ACS capability, on its host PF driver, enables a VF that goes to a VM. Mainline gives the PF and the VF groups of their own (a VF is single-function for pci_acs_enabled), yet the VF reaches the PF\'s BAR inside the device: the I13 gap for SR-IOV.',
+  ),
+  sriovScenario(
+    'sriov-vf-to-vm-acs',
+    'sriov-nic-acs',
+    'Acceptance (d) with ACS RR+CR+UF on the PF: peer requests among the PF and its VFs are redirected to the IOMMU. The VF comes and goes with the PF driver\'s pci_enable_sriov / pci_disable_sriov, which waits (-EBUSY in the model) while the VM holds the VF open.',
   ),
   unmapScenario(
     'strict',

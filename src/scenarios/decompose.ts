@@ -7,7 +7,8 @@
  * Why these couplings and no others (see docs/decomposition in the README's Engine section):
  * every kernel call of the model acts on one group, except the VFIO container calls
  * (VFIO_SET_IOMMU attaches every group on the container's list; the last group to leave releases
- * the backend), so a context on the legacy path couples the groups of its devices. An iommufd
+ * the backend), so a context on the legacy path couples the groups of its devices, and the
+ * SR-IOV calls of a PF driver (they add and remove its VFs) couple the PF's group with its VFs'. An iommufd
  * context keeps nothing across groups (one iommufd_group per group; a shared hwpt is a name, not
  * state), so it couples nothing by itself. The invariants are per group except P2P (a peer's
  * group owner) and RID (another group's domain), whose pairs are the other couplings.
@@ -33,6 +34,10 @@ export function groupComponents(scenario: Scenario): number[][] {
     for (const g of groups) join(groups[0]!, g);
   });
   for (const [a, b] of scenario.p2p) join(groupOf(scenario, a), groupOf(scenario, b));
+  // pci_enable_sriov / pci_disable_sriov, the PF driver's calls, add and remove the VFs.
+  scenario.devices.forEach((d, vf) => {
+    if (d.pf !== undefined) join(groupOf(scenario, d.pf), groupOf(scenario, vf));
+  });
   for (const f of scenario.foreignRids ?? []) if (f.group !== null) join(groupOf(scenario, f.from), f.group);
   const parts = new Map<number, number[]>();
   for (let g = 0; g < n; g++) {

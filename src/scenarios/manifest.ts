@@ -42,6 +42,8 @@ export const KNOWN_WEAKNESSES: Record<string, string> = {
     'mainline pci_device_group splits the endpoints below downstream ports that have ACS RR+CR+UF but no SV (an IDT switch whose SV the kernel cannot enable): a device handed to a VM can forge a host device\'s requester ID, which the IOMMU translates with the host group\'s default domain.',
   'forged-rid-switch-groups':
     'finding on the pending v3 switch-groups rule: under PCIE_SWITCH_DSP_NON_ISOLATED the upstream port stays out of the group below, yet without ACS SV a device below can forge its requester ID (translated with that port\'s default domain; identity under iommu.passthrough).',
+  'sriov-vf-to-vm':
+    'the I13 gap for SR-IOV: pci_acs_enabled() treats a VF as a single-function device, so mainline gives the VF a group apart from its PF even when the PF has no ACS, and the VF handed to a VM reaches the host PF driver\'s BAR inside the device (sriov-vf-to-vm-acs, with ACS RR on the PF, holds).',
   'dma-api-unmap-lazy':
     'accepted by design: iommu.strict=0 (DMA-FQ, drivers/iommu/dma-iommu.c flush queue) trades a window in which a device can still write an unmapped, freed page for unmap speed; the documented lazy-mode trade-off.',
 };

@@ -92,6 +92,21 @@ function contextSpecs(contexts: readonly PlanContext[], slotOf: (key: string) =>
 }
 
 /**
+ * SR-IOV: a planned VF whose PF is a slot with an SR-IOV PF driver among its drivers comes and
+ * goes with the PF's SR-IOV (DeviceSpec.pf; it starts absent, as no driver is bound at the start).
+ * A VF whose PF is not such a slot is present throughout, as the host's SR-IOV left it.
+ */
+function linkVfs(topology: Topology, devices: DeviceSpec[]): void {
+  devices.forEach((d, i) => {
+    const physfn = findDevice(topology, d.name)?.physfn;
+    if (!physfn || d.fixed) return;
+    const pf = devices.findIndex((x) => x.name === physfn);
+    if (pf < 0 || !devices[pf]!.drivers.some((drv) => DRIVERS[drv].sriovPf)) return;
+    devices[i] = { ...d, pf, present: false };
+  });
+}
+
+/**
  * The scenario of a plan (before applyTopology derives p2p, PASID gates, groups and requester
  * IDs): one slot per device of every IOMMU group that holds a planned device, group by group in
  * the order the plan first names them, each group's devices in BDF order.
@@ -125,6 +140,7 @@ export function scenarioFromPlan(p: PlanInput): Scenario {
       );
     }
   });
+  linkVfs(p.topology, devices);
   const slotOf = (key: string) => {
     const d = findDevice(p.topology, key);
     const slot = d && planned.has(d.bdf) ? devices.findIndex((x) => x.name === d.bdf) : -1;

@@ -35,6 +35,8 @@ const deviceSchema = z.strictObject({
   pasid: z.boolean().default(false),
   pasidAcsPath: z.boolean().optional(),
   requireDirect: z.boolean().default(false),
+  /** An SR-IOV VF: the name of its PF among the devices (it comes and goes with the PF driver's SR-IOV). */
+  pf: z.string().min(1).optional(),
 });
 
 const planDeviceSchema = z.strictObject({
@@ -139,10 +141,16 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
     });
     return { name: c.name, paths: c.paths, hwpts: c.hwpts, devices: slots };
   });
+  const pfOf = (d: (typeof devices)[number], i: number) => {
+    if (d.pf === undefined) return {};
+    const pf = slot(d.pf, `devices[${i}].pf`);
+    if (pf === i) throw new ScenarioFileError(`${file}: devices[${i}].pf: expected the name of another device (its PF), got itself`);
+    return { pf, present: false };
+  };
   return {
     name: f.name,
     description: f.description,
-    devices: devices.map((d) => ({ ...d, pasidAcsPath: d.pasidAcsPath ?? false, drivers: d.drivers as DriverName[] })),
+    devices: devices.map(({ pf: _pf, ...d }, i) => ({ ...d, pasidAcsPath: d.pasidAcsPath ?? false, drivers: d.drivers as DriverName[], ...pfOf(devices[i]!, i) })),
     contexts,
     hotplug: f.hotplug,
     p2p: p2pSpec === 'all' ? allPairs(n) : p2pSpec === 'none' ? [] : p2pSpec.map(([a, b]) => [a, b] as [number, number]),

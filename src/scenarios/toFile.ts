@@ -16,6 +16,7 @@ export function scenarioToFile(s: Scenario): Record<string, unknown> {
       present: d.present,
       pasid: d.pasid,
       requireDirect: d.requireDirect,
+      ...(d.pf !== undefined ? { pf: s.devices[d.pf]!.name } : {}),
       ...(s.topology ? {} : { pasidAcsPath: d.pasidAcsPath }),
     })),
     contexts: s.contexts.map((c) => ({ name: c.name, paths: c.paths, hwpts: c.hwpts, ...(c.devices ? { devices: c.devices.map((i) => s.devices[i]!.name) } : {}) })),

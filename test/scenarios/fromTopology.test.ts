@@ -150,6 +150,9 @@ const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
   'switch-split-switch-groups': { topology: 'switch-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
   'forged-rid-mainline': { topology: 'switch-no-acs-sv', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
   'forged-rid-switch-groups': { topology: 'switch-no-acs-sv', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  // A VF gets a group apart from its PF (pci_acs_enabled: a VF is single-function).
+  'sriov-vf-to-vm': { topology: 'sriov-nic', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'sriov-vf-to-vm-acs': { topology: 'sriov-nic-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
 };
 
 describe('built-in scenarios against their topologies', () => {

@@ -87,6 +87,12 @@ export const driverCore: DriverCoreFns = {
       return err('EBUSY', 'vfio_unregister_group_dev waits until the device fd is closed');
     }
     let cur = s;
+    // A PF driver's remove() disables SR-IOV first (sriov_configure(0) -> pci_disable_sriov).
+    if (drv.sriovPf) {
+      const r = env.k.pci_disable_sriov(env, cur, { dev });
+      if (!r.ok) return r;
+      cur = r.next;
+    }
     if (d.sva) {
       const r = env.k.iommu_sva_unbind_device(env, cur, { dev });
       if (r.ok) cur = r.next;

@@ -8,6 +8,7 @@ import { iommufd } from './iommufd.ts';
 import { ownership } from './iommuOwnership.ts';
 import type { Kernel } from './kernel.ts';
 import { vfioGroup } from './vfioGroup.ts';
+import { sriov } from './sriov.ts';
 
 export const currentKernel: Kernel = {
   ...ownership,
@@ -15,6 +16,7 @@ export const currentKernel: Kernel = {
   ...driverCore,
   ...vfioGroup,
   ...iommufd,
+  ...sriov,
 };
 
 export type { Env, Kernel, KernelFn, KernelFnName } from './kernel.ts';

@@ -75,6 +75,9 @@ export interface Kernel {
   // drivers/pci/pci-driver.c
   pci_dma_configure: KernelFn<DevArg>;
   pci_dma_cleanup: KernelFn<DevArg>;
+  // drivers/pci/iov.c: SR-IOV
+  pci_enable_sriov: KernelFn<DevArg>;
+  pci_disable_sriov: KernelFn<DevArg>;
   // drivers/base/dd.c
   really_probe: KernelFn<{ dev: number; driver: DriverName }>;
   device_release_driver: KernelFn<DevArg>;
@@ -139,6 +142,8 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   iommu_sva_unbind_device: SVA,
   pci_dma_configure: PCI,
   pci_dma_cleanup: PCI,
+  pci_enable_sriov: 'drivers/pci/iov.c',
+  pci_disable_sriov: 'drivers/pci/iov.c',
   really_probe: DD,
   device_release_driver: DD,
   vfio_group_fops_open: VFIO_GROUP,

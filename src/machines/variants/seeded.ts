@@ -6,7 +6,7 @@ import { DEFAULT_DOMAIN, hwptDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
 import { currentKernel } from '../semantics/index.ts';
 import { openDeviceFd } from '../semantics/vfioGroup.ts';
-import { groupOf, iommufdGroupOf, patchDevice, setIommufdGroup, updateContainer, updateDevice, updateGroup } from '../state.ts';
+import { groupOf, iommufdGroupOf, patchDevice, setIommufdGroup, updateContainer, updateDevice, updateGroup, withGroupDevice } from '../state.ts';
 import { defineVariant } from './defineVariant.ts';
 
 export const bugDeviceClaimNoCount = defineVariant({
@@ -157,6 +157,26 @@ export const bugIommufdReplaceEveryGroup = defineVariant({
   },
 });
 
+export const bugSriovDisableSkipsRelease = defineVariant({
+  name: 'bug-sriov-disable-skips-release',
+  kind: 'seeded',
+  description:
+    'pci_disable_sriov removes the VFs without releasing their drivers first: no vfio_unregister_group_dev wait, no dma_cleanup, so a VF vanishes under the VM that holds it and its group keeps the counts.',
+  source: 'seeded bug (drivers/pci/iov.c: pci_iov_remove_virtfn -> pci_stop_and_remove_bus_device releases the driver first)',
+  breaks: ['TypeOK', 'I2', 'I3', 'I9', 'I10'],
+  showcase: 'sriov-vf-to-vm-acs',
+  overrides: {
+    pci_disable_sriov(env, s, { dev }) {
+      let cur = s;
+      env.scenario.devices.forEach((d, vf) => {
+        if (d.pf !== dev || !cur.devices[vf]?.present) return;
+        cur = withGroupDevice(updateDevice(cur, vf, { present: false, driver: null, hw: null }), groupOf(env.scenario, vf), vf, false);
+      });
+      return ok(cur);
+    },
+  },
+});
+
 /** The seeded bugs, in registry order. */
 export const SEEDED_VARIANTS = [
   bugDeviceClaimNoCount,
@@ -168,4 +188,5 @@ export const SEEDED_VARIANTS = [
   bugUnuseUnderflow,
   bugContainerReleaseOnAnyDetach,
   bugIommufdReplaceEveryGroup,
+  bugSriovDisableSkipsRelease,
 ] as const;
