@@ -8,18 +8,23 @@ export const i15HotAddIntoOwned = defineInvariant({
   name: 'HotAddIntoOwnedGroup',
   description: 'A device joining an owned group is attached to group->domain, and owner/owner_cnt do not change.',
   kernelRef: '__iommu_probe_device (drivers/iommu/iommu.c)',
-  notJudged: (scenario) => (scenario.hotplug ? null : 'hot-plug is off in the scenario (`hotplug: true`): no device is ever hot-added'),
-  step(prev, event, next, scenario) {
-    if (event.type !== 'iommu_probe_device') return null;
-    const gi = groupOf(scenario, event.dev);
-    const was = prev.groups[gi]!;
-    const now = next.groups[gi]!;
-    if (was.owner === null) return null;
-    const d = next.devices[event.dev];
-    if (!d?.present || prev.devices[event.dev]?.present) return null;
-    const name = devName(scenario, event.dev);
-    if (d.hw !== now.domain) return `${name} joined group owned by ${was.owner} on ${d.hw}, not on group->domain ${now.domain}`;
-    if (now.owner !== was.owner || now.owner_cnt !== was.owner_cnt) return `${name} joining changed the ownership`;
+  notJudged: (scenario) =>
+    scenario.hotplug || scenario.devices.some((d) => d.pf !== undefined) ? null : 'hot-plug is off and no VF is added by SR-IOV (`hotplug: true`): no device ever joins a group',
+
+  step(prev, _event, next, scenario) {
+    // Any device that joins its group in this call: hot-add (iommu_probe_device) or a VF that
+    // pci_enable_sriov adds.
+    for (let dev = 0; dev < next.devices.length; dev++) {
+      const d = next.devices[dev]!;
+      if (!d.present || prev.devices[dev]?.present) continue;
+      const gi = groupOf(scenario, dev);
+      const was = prev.groups[gi]!;
+      const now = next.groups[gi]!;
+      if (was.owner === null) continue;
+      const name = devName(scenario, dev);
+      if (d.hw !== now.domain) return `${name} joined group owned by ${was.owner} on ${d.hw}, not on group->domain ${now.domain}`;
+      if (now.owner !== was.owner || now.owner_cnt !== was.owner_cnt) return `${name} joining changed the ownership`;
+    }
     return null;
   },
 });

@@ -18,6 +18,31 @@ function p2pInvariantUnderSwap(scenario: Scenario, x: number, y: number): boolea
   return scenario.p2p.every(([a, b]) => pairs.has(`${sw(a)},${sw(b)}`));
 }
 
+/**
+ * What else of the scenario names slots and must map onto itself under the swap of x and y: the
+ * contexts' device lists, SR-IOV links (neither may be another device's PF, and their PFs are
+ * the same), the requester IDs of other groups, the outside peers and the unmap windows.
+ */
+function factsInvariantUnderSwap(scenario: Scenario, x: number, y: number): string | null {
+  const sw = (i: number) => (i === x ? y : i === y ? x : i);
+  for (const c of scenario.contexts) {
+    if (c.devices && c.devices.includes(x) !== c.devices.includes(y)) return `context ${c.name} may take only one of them`;
+  }
+  if (scenario.devices.some((d) => d.pf === x || d.pf === y)) return 'one of them is an SR-IOV PF';
+  const rids = new Set((scenario.foreignRids ?? []).map((f) => `${f.from}|${f.rid}|${f.device}|${f.group}`));
+  for (const f of scenario.foreignRids ?? []) {
+    if (f.from !== x && f.from !== y && f.device !== x && f.device !== y) continue;
+    const g = scenario.devices[sw(f.from)]?.group;
+    if (g === undefined) return 'their requester IDs differ';
+    // The swapped entry must exist: the other device emits the same foreign ID.
+    if (!rids.has(`${sw(f.from)}|${f.rid}|${f.device === null ? null : sw(f.device)}|${f.group}`)) return 'the requester IDs of other groups they can emit differ';
+  }
+  for (const o of scenario.outsidePeers ?? []) if (o.reachedFrom.includes(x) !== o.reachedFrom.includes(y)) return `only one of them reaches ${o.name}`;
+  const w = scenario.unmapWindow;
+  if (w && !w[x] !== !w[y]) return 'only one of them has an unmap window';
+  return null;
+}
+
 /** Why the slots of `cls` are not interchangeable, or null when they are. */
 function classProblem(scenario: Scenario, cls: readonly number[]): string | null {
   const names = (i: number) => scenario.devices[i]!.name;
@@ -29,6 +54,8 @@ function classProblem(scenario: Scenario, cls: readonly number[]): string | null
     }
     // Adjacent transpositions generate the symmetric group of a class: check each one.
     if (!p2pInvariantUnderSwap(scenario, a, b)) return `swapping ${names(a)} and ${names(b)} changes the peer-to-peer pairs`;
+    const facts = factsInvariantUnderSwap(scenario, a, b);
+    if (facts) return `${names(a)} and ${names(b)} are not interchangeable: ${facts}`;
   }
   return null;
 }

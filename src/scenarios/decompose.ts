@@ -63,7 +63,10 @@ export function componentScenario(s: Scenario, part: readonly number[], label: s
     name: `${s.name}[${label}]`,
     groups: part.map((g) => scenarioGroups(s)[g]!),
     wholeGroups: scenarioGroups(s).length,
-    devices: slots.map((i) => ({ ...s.devices[i]!, group: group(groupOf(s, i)) })),
+    devices: slots.map((i) => {
+      const d = s.devices[i]!;
+      return { ...d, group: group(groupOf(s, i)), ...(d.pf !== undefined ? { pf: slot(d.pf) } : {}) };
+    }),
     contexts: s.contexts.map((c) => (c.devices ? { ...c, devices: c.devices.filter((d) => slots.includes(d)).map(slot) } : c)),
     p2p: keep(s.p2p, ([a, b]) => (slots.includes(a) && slots.includes(b) ? [slot(a), slot(b)] : null)),
     ...(s.outsidePeers ? { outsidePeers: keep(s.outsidePeers, (o) => ({ ...o, reachedFrom: o.reachedFrom.filter((i) => slots.includes(i)).map(slot) })).filter((o) => o.reachedFrom.length > 0) } : {}),

@@ -50,9 +50,13 @@ export const PROBE_PASID = 1;
 
 /** Resolves names to devices of the topology; throws for an unknown name or a bridge. */
 function resolve(topology: Topology, deviceNames: readonly string[]) {
+  const seen = new Map<string, number>();
   return deviceNames.map((n, i) => {
     const d = findDevice(topology, n);
     if (!d) throw new Error(`device ${i} (${n}) is not a device of topology ${topology.name} (name or bdf)`);
+    const twice = seen.get(d.bdf);
+    if (twice !== undefined) throw new Error(`device ${i} (${n}) is ${d.bdf}, which device ${twice} names already: each device of the topology once`);
+    seen.set(d.bdf, i);
     if (BRIDGE_KINDS.includes(d.kind)) throw new Error(`device ${i} (${n}) is ${d.bdf}, a ${d.kind.replace(/_/g, ' ')} of topology ${topology.name}: bridges and ports do not master DMA in the hardware model`);
     return d;
   });

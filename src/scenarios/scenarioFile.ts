@@ -15,8 +15,8 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { GROUPING_RULES, type GroupingRule, type Topology } from '../hardware/index.ts';
-import { DRIVER_NAMES, type DriverName } from '../kernel/drivers.ts';
+import { findDevice, GROUPING_RULES, type GroupingRule, type Topology } from '../hardware/index.ts';
+import { DRIVER_NAMES, DRIVERS, type DriverName } from '../kernel/drivers.ts';
 import type { Scenario } from '../machines/scenario.ts';
 import { declaredSymmetryProblem } from '../machines/scenarioSymmetry.ts';
 import { VARIANTS } from '../machines/variants/index.ts';
@@ -120,6 +120,10 @@ function loadTopologyOf(f: ScenarioFile, file: string, load: TopologyLoader | un
 function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
   const devices = f.devices!;
   const n = devices.length;
+  devices.forEach((d, i) => {
+    const j = devices.findIndex((x) => x.name === d.name);
+    if (j !== i) throw new ScenarioFileError(`${file}: devices[${i}].name: "${d.name}" is devices[${j}]'s name too; expected each device once`);
+  });
   const p2pSpec = f.p2p ?? 'all';
   for (const [i, pair] of (Array.isArray(p2pSpec) ? p2pSpec : []).entries()) {
     if (pair[0] >= n || pair[1] >= n) throw new ScenarioFileError(`${file}: p2p[${i}]: expected device indices below ${n}, got [${pair.join(', ')}]`);
@@ -144,7 +148,10 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
   const pfOf = (d: (typeof devices)[number], i: number) => {
     if (d.pf === undefined) return {};
     const pf = slot(d.pf, `devices[${i}].pf`);
-    if (pf === i) throw new ScenarioFileError(`${file}: devices[${i}].pf: expected the name of another device (its PF), got itself`);
+    const pfSpec = devices[pf]!;
+    if (pf === i || pfSpec.pf !== undefined || !pfSpec.drivers.some((drv) => DRIVERS[drv as DriverName].sriovPf)) {
+      throw new ScenarioFileError(`${file}: devices[${i}].pf: expected the name of a PF device whose drivers include an SR-IOV PF driver (sriov-pf), got "${d.pf}"`);
+    }
     return { pf, present: false };
   };
   return {
@@ -192,6 +199,11 @@ function buildScenario(f: ScenarioFile, file: string, topology: Topology | null)
     throw new ScenarioFileError(`${file}: plan: the planned devices' groups hold ${base.devices.length} devices; expected at most ${MAX_SLOTS} (plan fewer groups per scenario)`);
   }
   if (!topology) return base;
+  base.devices.forEach((d, i) => {
+    if (d.pf === undefined) return;
+    const [vf, pf] = [findDevice(topology, d.name), findDevice(topology, base.devices[d.pf]!.name)];
+    if (vf && pf && vf.physfn !== pf.bdf) throw new ScenarioFileError(`${file}: devices[${i}].pf: ${d.name} is not a VF of ${pf.bdf} in topology ${topology.name} (its physfn is ${vf.physfn ?? 'none'})`);
+  });
   try {
     return applyTopology({ ...base, grouping, topology: topology.name }, topology);
   } catch (e) {

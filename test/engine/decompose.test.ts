@@ -64,6 +64,19 @@ describe('decomposition into independent groups', () => {
     },
   );
 
+  it('SR-IOV couples a PF\'s group with its VF\'s, and a component renumbers the VF\'s PF: with the PF in slot 1, the seeded disable bug is still found', () => {
+    const base = findScenario('sriov-vf-to-vm-acs')!;
+    const other = dev('03:00.0', ['vfio-pci']);
+    const scenario: Scenario = { ...base, name: 'sriov-after-nic', groups: [{ name: 'x' }, ...base.groups!], devices: [{ ...other, group: 0 }, ...base.devices.map((d) => ({ ...d, group: (d.group ?? 0) + 1, ...(d.pf !== undefined ? { pf: d.pf + 1 } : {}) }))], contexts: base.contexts.map((c) => ({ ...c, devices: c.devices!.map((i) => i + 1) })), p2p: [], hardware: undefined, foreignRids: [] };
+    expect(groupComponents(scenario)).toEqual([[0], [1, 2]]);
+    const variant = findVariant('bug-sriov-disable-skips-release')!;
+    const parts = runJobDecomposed({ scenario, variant, expectation }, { symmetry: false });
+    const whole = runJob({ scenario, variant, expectation }, { symmetry: false });
+    expect(parts.components?.length).toBe(2);
+    expect(sorted(parts.result.violations.map((v) => v.invariant))).toEqual(sorted(whole.result.violations.map((v) => v.invariant)));
+    expect(whole.status).toBe('violated');
+  });
+
   it('a variant that breaks I10 across two groups (iommufd replace moving every group) is found whole, missed by the parts, so it never decomposes', () => {
     const scenario = findScenario('iommufd-two-groups-one-hwpt')!;
     const variant = findVariant('bug-iommufd-replace-every-group')!;

@@ -75,6 +75,11 @@ describe('a scenario from a topology and a plan', () => {
     ['a plan without a topology', 'name: t\nplan:\n  "03:00.0": { drivers: [vfio-pci] }\n', /^plan\.yaml: topology: a plan names devices by BDF/],
     ['a topology the loader cannot resolve', 'name: t\ntopology: nope\nplan:\n  "03:00.0": { drivers: [vfio-pci] }\n', /^plan\.yaml: topology: expected a built-in topology, got "nope"/],
     ['hand-written p2p beside a topology', 'name: t\ntopology: switch-acs\np2p: all\ndevices:\n  - { name: "03:00.0", drivers: [vfio-pci] }\n', /^plan\.yaml: p2p: derived from the topology/],
+    ['two device names for one function of the topology', 'name: t\ntopology: switch-acs\ndevices:\n  - { name: "03:00.0", drivers: [vfio-pci] }\n  - { name: nic-a, drivers: [e1000e] }\n', /^plan\.yaml: devices: device 1 \(nic-a\) is 03:00\.0, which device 0 names already/],
+    ['a device name used twice', 'name: t\ndevices:\n  - { name: a, drivers: [vfio-pci] }\n  - { name: a, drivers: [e1000e] }\n', /^plan\.yaml: devices\[1\]\.name: "a" is devices\[0\]'s name too/],
+    ['a VF whose pf has no SR-IOV PF driver', 'name: t\ndevices:\n  - { name: pf, drivers: [e1000e] }\n  - { name: vf, drivers: [vfio-pci], pf: pf }\n', /^plan\.yaml: devices\[1\]\.pf: expected the name of a PF device whose drivers include an SR-IOV PF driver/],
+    ['a pf the topology does not make its PF', 'name: t\ntopology: sriov-nic\ndevices:\n  - { name: "01:02.1", drivers: [sriov-pf] }\n  - { name: "01:02.0", drivers: [vfio-pci], pf: "01:02.1" }\n', /^plan\.yaml: devices\[1\]\.pf: 01:02\.0 is not a VF of 01:02\.1/],
+    ['interchangeable devices a context tells apart', 'name: t\ndevices:\n  - { name: a, drivers: [vfio-pci] }\n  - { name: b, drivers: [vfio-pci] }\ncontexts:\n  - { name: c, paths: [iommufd], devices: [a] }\nsymmetry: [[a, b]]\n', /^plan\.yaml: symmetry\[0\]: a and b are not interchangeable: context c may take only one of them/],
     ['both plan and devices', 'name: t\ntopology: switch-acs\nplan:\n  "03:00.0": { drivers: [vfio-pci] }\ndevices:\n  - { name: "03:00.0", drivers: [vfio-pci] }\n', /^plan\.yaml: plan: expected either "plan"/],
   ])('%s is one located error', (_what, yaml, message) => {
     expect(() => parse(yaml)).toThrow(ScenarioFileError);
