@@ -40,6 +40,7 @@ export {
   updateGroup,
   updateVfioGroup,
   updateContainer,
+  withGroupDevice,
   warnOn,
   ictxOwner,
   type SystemState,

@@ -125,6 +125,29 @@ export const variant = defineVariant({
     expect(r.stdout).toMatch(/vfio-vs-dma-api\s+release-on-any-detach\s+✓ holds/);
   });
 
+  it('the SR-IOV calls take the PF: a pci_disable_sriov that drops the VFs without releasing their drivers breaks TypeOK where the VM holds a VF', () => {
+    const file = write(
+      'sriov.ts',
+      `export default ({ defineVariant, ok, updateDevice, groupOf, withGroupDevice }: any) => defineVariant({
+  name: 'sriov-drop', kind: 'proposed', description: 'd', source: 's', breaks: ['TypeOK', 'I2', 'I3', 'I9', 'I10'],
+  overrides: {
+    pci_disable_sriov(env: any, s: any, { dev }: any) {
+      let cur = s;
+      env.scenario.devices.forEach((d: any, vf: number) => {
+        if (d.pf === dev && cur.devices[vf].present) cur = withGroupDevice(updateDevice(cur, vf, { present: false, driver: null, hw: null }), groupOf(env.scenario, vf), vf, false);
+      });
+      return ok(cur);
+    },
+  },
+});
+`,
+    );
+    const r = cli(['check', '--variant-file', file, '--scenario', 'sriov-vf-to-vm-acs']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/sriov-vf-to-vm-acs\s+sriov-drop\s+✓ violated TypeOK,I2,I3,I9,I10/);
+    expect(r.code).toBe(0);
+  });
+
   it('a missing file: exit 2, one line naming it', () => {
     const r = cli(['check', '--variant-file', join(dir, 'nope.ts')]);
     expect(r.code).toBe(2);
