@@ -22,12 +22,16 @@ export interface RuleGrouping extends Grouping {
    * port) only because of it: every verdict on this grouping depends on that assumption.
    */
   readonly assumption: string | null;
+  /** switch-groups: the pci_bus_isolation of each bus (two-digit hex bus number); null for mainline. */
+  readonly busIsolation: Readonly<Record<string, string>> | null;
+  /** switch-groups: some split rests on the assumption; null for mainline. */
+  readonly assumptionUsed: boolean | null;
 }
 
 /** The groups `rule` derives for the topology. */
 export function groupingBy(topology: Topology, rule: GroupingRule, options: SwitchGroupsOptions = SWITCH_GROUPS_V3, policy: AcsPolicy = KERNEL_ACS_POLICY): RuleGrouping {
-  if (rule === 'mainline') return { ...deriveGroups(topology, policy), rule, assumption: null };
+  if (rule === 'mainline') return { ...deriveGroups(topology, policy), rule, assumption: null, busIsolation: null, assumptionUsed: null };
   const g = deriveGroupsSwitchGroups(topology, options, policy);
   const assumption = g.assumptionUsed ? `assumeNoLoopbackWithoutAcsCap=${options.assumeNoLoopbackWithoutAcsCap}` : null;
-  return { groups: g.groups, groupOf: g.groupOf, why: g.why, rule, assumption };
+  return { groups: g.groups, groupOf: g.groupOf, why: g.why, rule, assumption, busIsolation: g.busIsolation, assumptionUsed: g.assumptionUsed };
 }

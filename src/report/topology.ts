@@ -16,8 +16,7 @@ import {
   SWITCH_GROUPS_V3,
   checkGroupingSoundness,
   compareGroupings,
-  deriveGroups,
-  deriveGroupsSwitchGroups,
+  groupingBy,
   hex,
   inferAcs,
   reachabilityMatrix,
@@ -95,12 +94,11 @@ const bits = (m: number) => ACS_BITS.filter((b) => m & ACS[b]);
 const acsJson = (a: AcsState) => (a === null || a === 'unknown' ? a : { cap: bits(a.cap), ctrl: bits(a.ctrl) });
 const hex4 = (n: number) => (n < 0 ? '????' : n.toString(16).padStart(4, '0'));
 
-/** The groups of the chosen rule, with what the report shows about the rule. */
+/** The groups of the chosen rule (groupingBy), with what the report shows about the rule. */
 function derive(topology: Topology, rule: GroupingRule): { grouping: Grouping; info: GroupingInfo } {
-  if (rule === 'mainline') return { grouping: deriveGroups(topology), info: { rule, assumeNoLoopbackWithoutAcsCap: null, assumptionUsed: null, busIsolation: null } };
-  const g = deriveGroupsSwitchGroups(topology, SWITCH_GROUPS_V3);
-  const info = { rule, assumeNoLoopbackWithoutAcsCap: SWITCH_GROUPS_V3.assumeNoLoopbackWithoutAcsCap, assumptionUsed: g.assumptionUsed, busIsolation: g.busIsolation };
-  return { grouping: g, info };
+  const g = groupingBy(topology, rule, SWITCH_GROUPS_V3);
+  const v3 = rule === 'switch-groups';
+  return { grouping: g, info: { rule, assumeNoLoopbackWithoutAcsCap: v3 ? SWITCH_GROUPS_V3.assumeNoLoopbackWithoutAcsCap : null, assumptionUsed: g.assumptionUsed, busIsolation: g.busIsolation } };
 }
 
 /** A route as printed: a hop at the same device as the one before (issue, then peer-internal) once. */
