@@ -130,6 +130,8 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
     const { groupOf, rankOf } = slots;
     /** Per group of blocks: where its entry for the current state starts in slots.arena. */
     const entryAt = new Int32Array(nGroups);
+    /** Under symmetry, the slots of the current state whose events a twin slot's cover (DeviceSymmetry.twins). */
+    const skip = new Uint8Array(codec.n);
     /** The current state's code is extended (the generic path reads device fields). */
     let extended = false;
     const extend = () => {
@@ -288,7 +290,9 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
       store.unpack(id, cur);
       extended = false;
       memo.enter();
+      const twins = sym !== null && sym.twins(cur, skip) > 0;
       for (let j = 0; j < nGroups; j++) {
+        if (twins && j < codec.n && skip[j] === 1) continue;
         let e = slots.get(j, cur);
         if (e < 0) {
           extend();
@@ -302,6 +306,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
       const arena = slots.arena;
       let ei = 0;
       for (let b = 0; b < nBlocks; b++) {
+        if (twins && groupOf[b]! < codec.n && skip[groupOf[b]!] === 1) continue;
         let p = arena[entryAt[groupOf[b]!]! + rankOf[b]!]!;
         if (p !== GENERIC) {
           const n = arena[p++]!;

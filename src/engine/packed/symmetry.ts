@@ -98,6 +98,8 @@ export class DeviceSymmetry {
   private readonly renamedTuples = new Map<string, number>();
   private readonly renamedGlobals = new Map<string, number>();
   private readonly moved: Int32Array;
+  /** Scratch for twins(): 1 at the slots some part of the state names. */
+  private readonly named: Uint8Array;
 
   constructor(
     readonly classes: readonly (readonly number[])[],
@@ -105,6 +107,7 @@ export class DeviceSymmetry {
   ) {
     this.perm = Array.from({ length: codec.n }, (_, i) => i);
     this.moved = new Int32Array(codec.n);
+    this.named = new Uint8Array(codec.n);
   }
 
   private sortKey(tupleId: number, slot: number): number {
@@ -151,6 +154,42 @@ export class DeviceSymmetry {
     const closedIn = (members: Set<number>) => this.classes.every((cls) => cls.every((d) => members.has(d)) || cls.every((d) => !members.has(d)));
     const named = part.groups.flatMap((grp, k) => (closedIn(lists[k]!) ? [] : [...grp.devices]));
     return uniq(privateRefs([part.groups, part.vfio_groups], named));
+  }
+
+  /**
+   * Marks in `skip` the slots of the (canonical) state `code` whose events need not be expanded:
+   * slot j is marked when an earlier slot i of its class holds the same device tuple and the
+   * transposition (i j) maps the state onto itself: neither tuple names a slot (`private:D`), no
+   * other tuple names i or j, and the global part does not depend on the permutation at i or j.
+   * Then every successor by an event of slot j is the image under (i j) of one by the same event
+   * of slot i, in the same orbit: expanding slot i alone reaches every orbit (the representative
+   * reached may differ where canonicalize has ties; that is the reduction's usual leeway, never
+   * an unsound merge). Returns how many slots were marked.
+   */
+  twins(code: Code, skip: Uint8Array): number {
+    const n = this.codec.n;
+    skip.fill(0);
+    const named = this.named;
+    named.fill(0);
+    for (let i = 0; i < n; i++) {
+      const t = code[1 + i]!;
+      for (const d of (this.tupleSlots[t] ??= uniq(privateRefs(this.codec.devices.values[t], [])))) named[d] = 1;
+    }
+    const g = code[0]!;
+    for (const d of (this.globalSlots[g] ??= this.globalSlotsOf(g))) named[d] = 1;
+    let marked = 0;
+    for (const cls of this.classes) {
+      let first = -1;
+      for (const slot of cls) {
+        const t = code[1 + slot]!;
+        if (named[slot] === 1 || this.tupleSlots[t]!.length > 0) continue;
+        if (first >= 0 && code[1 + first] === t) {
+          skip[slot] = 1;
+          marked++;
+        } else first = slot;
+      }
+    }
+    return marked;
   }
 
   /**
