@@ -17,4 +17,8 @@ export const EXIT = {
   USAGE: 2,
   /** A bound cut exploration short. */
   INCOMPLETE: 3,
+  /** An internal error (a bug in iommu-mc, not a verdict): reported with its stack. */
+  INTERNAL: 4,
+  /** Interrupted by Ctrl-C (SIGINT): nothing was reported or written. */
+  INTERRUPTED: 130,
 } as const;

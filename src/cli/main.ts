@@ -2,15 +2,24 @@
  * The iommu-mc command line: wires commander to the commands in ./commands.
  * This folder is the only place that touches the file system, the console and exit codes.
  */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { EXIT, UsageError } from './errors.ts';
 import { commands } from './commands/index.ts';
+import { KERNEL_PIN } from '../kernel/version.ts';
+
+/** `iommu-mc --version`: the tool's version and the kernel its model is pinned to. */
+export function versionText(): string {
+  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+  return `iommu-mc ${pkg.version}\nmodel of Linux ${KERNEL_PIN.version}: ${KERNEL_PIN.repo} at ${KERNEL_PIN.commit}`;
+}
 
 /** Builds the program; each command's action returns its exit code. */
 export function buildProgram(setExit: (code: number) => void): Command {
   const program = new Command('iommu-mc')
     .description('Model checker for Linux IOMMU-group DMA ownership and the PCIe/IOMMU paths it relies on')
+    .version(versionText(), '-V, --version', 'print the version and the kernel the model is pinned to')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   // addCommand does not pass exitOverride on (only .command() does): each subcommand gets its own,
@@ -39,7 +48,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`iommu-mc: ${e.message}\n`);
       return EXIT.USAGE;
     }
-    throw e;
+    // Anything else is a bug in iommu-mc, never a verdict: its own exit code, and the stack for the report.
+    const err = e instanceof Error ? e : new Error(String(e));
+    process.stderr.write(`iommu-mc: internal error (a bug in iommu-mc, not a verdict; please report it with the command line): ${err.message}\n`);
+    if (err.stack) process.stderr.write(`${err.stack.split('\n').slice(1).join('\n')}\n`);
+    return EXIT.INTERNAL;
   }
   return code;
 }

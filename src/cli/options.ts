@@ -15,15 +15,26 @@ export const intInRange = (flag: string, min: number, max: number) => (v: string
   return n;
 };
 
-/** A positive number option (seconds). */
+/** A positive number option (seconds, MiB): plain decimal digits with an optional fraction, like 5 or 0.5 (no 0x10, 1e3 or spaces). */
 export const positiveNumber = (flag: string) => (v: string): number => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${flag}: expected a positive number, got "${v}"`);
+  if (!/^\d+(\.\d+)?$/.test(v) || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag}: expected a positive number, got "${v}"`);
   return n;
 };
 
-/** Collects a repeatable option. */
-export const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(',').filter(Boolean)];
+/** Collects a repeatable, comma-separated option, in order, each value once. */
+export const collect = (v: string, prev: string[] = []): string[] => [...new Set([...prev, ...v.split(',').filter(Boolean)])];
+
+/**
+ * A repeatable option of names (`what`, e.g. "a scenario name"): comma-separated unless `split`
+ * is false (file names), collected in order, each once. An empty value is bad usage: an unset CI
+ * variable must not turn `--scenario "$S"` into a run of everything.
+ */
+export const names = (flag: string, what: string, split = true) => (v: string, prev: string[] = []): string[] => {
+  const items = split ? v.split(',').filter(Boolean) : [v].filter(Boolean);
+  if (items.length === 0) throw new UsageError(`${flag}: expected ${what}, got ${v === '' ? 'an empty string' : JSON.stringify(v)}`);
+  return [...new Set([...prev, ...items])];
+};
 
 /** Checks a name against the allowed choices. */
 export function oneOf(flag: string, value: string, choices: readonly string[]): string {

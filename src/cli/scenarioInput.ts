@@ -40,3 +40,16 @@ export function loadScenarioFile(file: string, grouping?: GroupingRule): LoadedS
     throw e;
   }
 }
+
+/**
+ * Reads several scenario files (`--scenario-file` repeated), in order. Two files naming the same
+ * scenario are bad input: their rows and `--out` traces could not be told apart.
+ */
+export function loadScenarioFiles(files: readonly string[], grouping?: GroupingRule): LoadedScenario[] {
+  const loaded = files.map((file) => ({ file, scenario: loadScenarioFile(file, grouping) }));
+  for (const [i, { file, scenario }] of loaded.entries()) {
+    const first = loaded.findIndex((x) => x.scenario.scenario.name === scenario.scenario.name);
+    if (first !== i) throw new UsageError(`${file}: name: "${scenario.scenario.name}" is also the name of the scenario in ${loaded[first]!.file}; expected a distinct name per scenario file`);
+  }
+  return loaded.map((x) => x.scenario);
+}

@@ -19,20 +19,21 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { z } from 'zod';
-import { judge, modelFor, type CheckResult, type Expectation, type Job } from '../engine/check.ts';
-import { ERRNO } from '../kernel/errno.ts';
+import { judge, modelFor, type CheckResult, type Expectation, type Job, type runJob } from '../engine/check.ts';
+import type { ExploreFastOptions } from '../engine/packed/exploreFast.ts';
 import type { Scenario } from '../machines/scenario.ts';
 import type { KernelFn } from '../machines/semantics/kernel.ts';
-import type { SystemState } from '../machines/state.ts';
 import type { ShownTrace } from '../report/traces.ts';
 import { BUILTIN_SCENARIOS, findScenario } from '../scenarios/builtin.ts';
 import { manifestEntry } from '../scenarios/manifest.ts';
-import { loadScenarioFile } from './scenarioInput.ts';
+import { loadScenarioFiles } from './scenarioInput.ts';
 import { INVARIANT_IDS, KERNEL_FUNCTIONS, VARIANTS, variantApi, type Variant } from '../variantApi.ts';
 import { UsageError } from './errors.ts';
 import { oneOf } from './options.ts';
+import { forbidProcessExit, guard, ProcessExitCalled, running } from './variantGuard.ts';
+import { importVariant, withoutLoaderQuery } from './variantImport.ts';
+import { CALL_SECONDS, LOAD_SECONDS, runWatched, WatchdogFired } from './watchdog.ts';
 
 /** A file name the loader accepts. */
 export const VARIANT_FILE_EXT = /\.(?:ts|mts|js|mjs)$/i;
@@ -94,48 +95,11 @@ export const variantSchema = z
   })
   .strict();
 
-/** What is wrong with a kernel function's return value, or null when it is a KernelResult. */
-function badResult(r: unknown, s: SystemState): string | null {
-  const badState = (x: unknown, what: string): string | null => {
-    if (x === null || typeof x !== 'object' || Array.isArray(x)) return `${what} ${describeValue(x)} instead of a state`;
-    const st = x as Partial<SystemState>;
-    if (!Array.isArray(st.groups) || st.groups.length !== s.groups.length) return `${what} a state whose "groups" is not an array of ${s.groups.length}`;
-    if (!Array.isArray(st.devices) || st.devices.length !== s.devices.length) return `${what} a state whose "devices" is not an array of ${s.devices.length}`;
-    if (!Array.isArray(st.vfio_groups) || st.vfio_groups.length !== s.groups.length) return `${what} a state whose "vfio_groups" is not an array of ${s.groups.length}`;
-    if (!Array.isArray(st.containers) || st.containers.length !== s.containers.length) return `${what} a state whose "containers" is not an array of ${s.containers.length}`;
-    if (!Array.isArray(st.iommufd_groups)) return `${what} a state without an "iommufd_groups" array`;
-    if (st.warn !== null && typeof st.warn !== 'string') return `${what} a state whose "warn" is neither null nor a string`;
-    return null;
-  };
-  if (r === null || typeof r !== 'object') return `returned ${describeValue(r)}`;
-  const x = r as Record<string, unknown>;
-  if (x.ok === true) return badState(x.next, 'returned ok() with');
-  if (x.ok !== false) return 'returned an object without a boolean "ok"';
-  if (typeof x.errno !== 'string' || !(x.errno in ERRNO)) return `returned err() with errno ${JSON.stringify(x.errno)}, not one of ${Object.keys(ERRNO).join(', ')}`;
-  if (typeof x.reason !== 'string') return 'returned err() without a reason string';
-  return x.after === undefined ? null : badState(x.after, 'returned errAfter() with');
-}
-
-/** Wraps a user's override so that a throw or a malformed result becomes a one-line UsageError. */
-function guard(file: string, name: string, fn: KernelFn<unknown>): KernelFn<unknown> {
-  return (env, s, a) => {
-    let r: unknown;
-    try {
-      r = fn(env, s, a);
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      const msg = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
-      throw new UsageError(`${file}: overrides.${name}: threw ${msg}; expected it to return ok(next), err(errno, reason) or errAfter(errno, reason, after)`);
-    }
-    const bad = badResult(r, s);
-    if (bad) throw new UsageError(`${file}: overrides.${name}: ${bad}; expected ok(next), err(errno, reason) or errAfter(errno, reason, after)`);
-    return r as ReturnType<KernelFn<unknown>>;
-  };
-}
-
 /** The most useful line of a load error: esbuild's "file:line:col: ERROR: ..." when present, else the first. */
 function loadErrorText(e: unknown, abs: string, file: string): string {
-  const msg = (e instanceof Error ? e.message : String(e)).replace(/\?namespace=[\w-]+/g, '');
+  if (e instanceof ProcessExitCalled) return `its top level called process.exit(${String(e.code ?? '')}); a variant file may not end the process`;
+  if (e instanceof WatchdogFired) return `${e.message} (an endless loop at the top level, or a top-level await that never settles?)`;
+  const msg = withoutLoaderQuery(e instanceof Error ? e.message : String(e)).split(pathToFileURL(abs).href).join(file);
   const lines = msg.split('\n').map((l) => l.trim()).filter(Boolean);
   const syntax = lines.find((l) => /\bERROR:/.test(l));
   if (syntax) {
@@ -145,8 +109,59 @@ function loadErrorText(e: unknown, abs: string, file: string): string {
   return `${e instanceof Error ? e.name : 'Error'}: ${(lines[0] ?? 'unknown error').split(abs).join(file)}`;
 }
 
-/** Loads, validates and guards the variant a file exports. Throws a one-line UsageError. */
-export async function loadVariantFile(file: string): Promise<Variant> {
+/** An exception's first line, without the transpiled module's data: URL or the loader's query. */
+const errorLine = (e: unknown): string =>
+  withoutLoaderQuery(`${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`.split('\n')[0]!).replace(/data:text\/javascript,\S*/g, '(the file)');
+
+/**
+ * The variant a module exports, validated. Everything that reads the user's objects (getters,
+ * Proxies) runs inside one try: what it throws is one line, `reading the export threw`.
+ */
+function exportedVariant(mod: Record<string, unknown>, file: string): z.infer<typeof variantSchema> {
+  try {
+    // A CommonJS-compiled file's namespace has `default` = module.exports = { default?, variant? }.
+    const cjs = mod.default !== null && typeof mod.default === 'object' && (mod.default as { __esModule?: unknown }).__esModule === true;
+    const ns = cjs ? (mod.default as Record<string, unknown>) : mod;
+    let exported = ns.default !== undefined ? ns.default : ns.variant;
+    const field = ns.default !== undefined ? 'export default' : 'export const variant';
+    if (exported === undefined) {
+      throw new UsageError(`${file}: no variant exported; expected \`export default defineVariant({ ... })\`, \`export default (api) => api.defineVariant({ ... })\` or \`export const variant = ...\``);
+    }
+    if (typeof exported === 'function') {
+      const restore = forbidProcessExit();
+      try {
+        exported = (exported as (api: typeof variantApi) => unknown)(variantApi);
+      } catch (e) {
+        throw new UsageError(`${file}: ${field}: the function threw ${errorLine(e)}; expected it to return a variant`);
+      } finally {
+        restore();
+      }
+    }
+    if (exported === null || typeof exported !== 'object' || Array.isArray(exported)) {
+      throw new UsageError(`${file}: ${field}: expected a variant object (defineVariant({ name, description, source, kind, breaks, overrides })), got ${describeValue(exported)}`);
+    }
+    const unknown = Object.keys(exported).filter((k) => !(k in variantSchema.shape));
+    if (unknown.length) {
+      throw new UsageError(`${file}: ${unknown[0]}: unknown field; expected only ${Object.keys(variantSchema.shape).join(', ')}`);
+    }
+    const r = variantSchema.safeParse(exported);
+    if (!r.success) {
+      const issue = r.error.issues[0]!;
+      const where = issue.path.length ? pathOf(issue.path) : field;
+      throw new UsageError(`${file}: ${where}: ${issue.message}`);
+    }
+    return r.data;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${file}: reading the export threw: ${errorLine(e)}`);
+  }
+}
+
+/**
+ * Loads, validates and guards the variant a file exports. Throws a one-line UsageError. Loading
+ * may take `seconds` at most (./watchdog.ts).
+ */
+export async function loadVariantFile(file: string, seconds = LOAD_SECONDS): Promise<Variant> {
   const abs = resolve(file);
   let isFile: boolean;
   try {
@@ -159,41 +174,11 @@ export async function loadVariantFile(file: string): Promise<Variant> {
   if (!VARIANT_FILE_EXT.test(file)) throw new UsageError(`${file}: expected a TypeScript variant file ending in .ts (or .mts, .js, .mjs)`);
   let mod: Record<string, unknown>;
   try {
-    // tsImport, not import(): a .ts file outside a "type": "module" package is CommonJS to tsx,
-    // and a plain import() of it fails under Node's require(esm) rules.
-    mod = (await tsImport(pathToFileURL(abs).href, import.meta.url)) as Record<string, unknown>;
+    mod = await importVariant(abs, seconds);
   } catch (e) {
     throw new UsageError(`${file}: cannot load the file: ${loadErrorText(e, abs, file)}`);
   }
-  // A CommonJS-compiled file's namespace has `default` = module.exports = { default?, variant? }.
-  const cjs = mod.default !== null && typeof mod.default === 'object' && (mod.default as { __esModule?: unknown }).__esModule === true;
-  const ns = cjs ? (mod.default as Record<string, unknown>) : mod;
-  let exported = ns.default !== undefined ? ns.default : ns.variant;
-  const field = ns.default !== undefined ? 'export default' : 'export const variant';
-  if (exported === undefined) {
-    throw new UsageError(`${file}: no variant exported; expected \`export default defineVariant({ ... })\`, \`export default (api) => api.defineVariant({ ... })\` or \`export const variant = ...\``);
-  }
-  if (typeof exported === 'function') {
-    try {
-      exported = (exported as (api: typeof variantApi) => unknown)(variantApi);
-    } catch (e) {
-      throw new UsageError(`${file}: ${field}: the function threw ${e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e)}; expected it to return a variant`);
-    }
-  }
-  if (exported === null || typeof exported !== 'object' || Array.isArray(exported)) {
-    throw new UsageError(`${file}: ${field}: expected a variant object (defineVariant({ name, description, source, kind, breaks, overrides })), got ${describeValue(exported)}`);
-  }
-  const unknown = Object.keys(exported).filter((k) => !(k in variantSchema.shape));
-  if (unknown.length) {
-    throw new UsageError(`${file}: ${unknown[0]}: unknown field; expected only ${Object.keys(variantSchema.shape).join(', ')}`);
-  }
-  const r = variantSchema.safeParse(exported);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const where = issue.path.length ? pathOf(issue.path) : field;
-    throw new UsageError(`${file}: ${where}: ${issue.message}`);
-  }
-  const v = r.data;
+  const v = exportedVariant(mod, file);
   if (VARIANTS.some((b) => b.name === v.name)) throw new UsageError(`${file}: name: "${v.name}" is a built-in variant; expected a name of your own`);
   const overrides = Object.fromEntries(Object.entries(v.overrides).map(([k, fn]) => [k, guard(file, k, fn as KernelFn<unknown>)])) as Variant['overrides'];
   const variant: Variant = { ...v, breaks: [...new Set(v.breaks)], overrides };
@@ -202,10 +187,10 @@ export async function loadVariantFile(file: string): Promise<Variant> {
 }
 
 /** Loads several variant files; two files may not use the same name. */
-export async function loadVariantFiles(files: readonly string[]): Promise<Variant[]> {
+export async function loadVariantFiles(files: readonly string[], seconds = LOAD_SECONDS): Promise<Variant[]> {
   const out: Variant[] = [];
   for (const f of files) {
-    const v = await loadVariantFile(f);
+    const v = await loadVariantFile(f, seconds);
     const dup = out.find((x) => x.name === v.name);
     if (dup) throw new UsageError(`${f}: name: "${v.name}" is also the name of the variant in ${variantFileOf(dup)}; expected distinct names`);
     out.push(v);
@@ -217,24 +202,55 @@ const placeholder: Expectation = { expected: 'holds', invariants: [], source: 'v
 
 /**
  * The jobs of `check --variant-file`: each file's variant on every built-in scenario (or the
- * `--scenario` ones, or the `--scenario-file` one). Expectations are set by rejudgeVariantFiles
+ * `--scenario` ones, or the `--scenario-file` ones). Expectations are set by rejudgeVariantFiles
  * once every run is done.
  */
-export async function variantFileJobs(files: readonly string[], o: { scenario?: string[]; scenarioFile?: string }): Promise<Job[]> {
+export async function variantFileJobs(files: readonly string[], o: { scenario?: string[]; scenarioFile?: readonly string[]; maxSeconds?: number }): Promise<Job[]> {
   let scenarios: Scenario[];
-  if (o.scenarioFile) {
+  if (o.scenarioFile?.length) {
     if (o.scenario?.length) throw new UsageError('--scenario and --scenario-file cannot be combined');
-    const f = loadScenarioFile(o.scenarioFile);
-    const cur = f.expect.current;
-    baselines.set(f.scenario, cur === undefined || cur === 'holds' ? [] : cur);
-    scenarios = [f.scenario];
+    scenarios = loadScenarioFiles(o.scenarioFile).map((f) => {
+      const cur = f.expect.current;
+      baselines.set(f.scenario, cur === undefined || cur === 'holds' ? [] : cur);
+      return f.scenario;
+    });
   } else {
     const names = BUILTIN_SCENARIOS.map((s) => s.name);
     scenarios = o.scenario?.length ? o.scenario.map((n) => findScenario(oneOf('--scenario', n, names))!) : [...BUILTIN_SCENARIOS];
     for (const s of scenarios) baselines.set(s, manifestEntry(s.name, 'current')?.invariants ?? []);
   }
-  const variants = await loadVariantFiles(files);
+  const variants = await loadVariantFiles(files, Math.min(LOAD_SECONDS, o.maxSeconds ?? Number.POSITIVE_INFINITY));
   return variants.flatMap((variant) => scenarios.map((scenario) => ({ scenario, variant, expectation: placeholder })));
+}
+
+/**
+ * Runs one job of `check` with `run` (runJob or runJobDecomposed). A variant file's job runs
+ * under the watchdog (./watchdog.ts): an override call may take CALL_SECONDS (or --max-seconds,
+ * when smaller) at most, and none may call process.exit; and a counterexample that cannot be
+ * replayed means overrides that are not functions of their arguments. Other jobs run as they are.
+ */
+export function runVariantJob(run: typeof runJob, job: Job, options: ExploreFastOptions): CheckResult {
+  const file = loaded.get(job.variant);
+  if (!file) return run(job, options);
+  const seconds = Math.min(CALL_SECONDS, options.maxSeconds ?? Number.POSITIVE_INFINITY);
+  const restore = forbidProcessExit();
+  try {
+    return runWatched(() => run(job, options), seconds);
+  } catch (e) {
+    if (e instanceof WatchdogFired) {
+      const from = running.length > 1 ? ` (called from overrides.${running[0]})` : '';
+      throw new UsageError(`${file}: overrides.${running.at(-1) ?? '?'}${from} did not return within ${seconds} s; an override must be a quick, pure function`);
+    }
+    if (e instanceof Error && e.message.startsWith('exploreFast: could not replay')) {
+      throw new UsageError(
+        `${file}: overrides: not deterministic: replaying a counterexample's calls gave other results than exploring did (a counter, Math.random() or the clock in an override?); overrides must be pure functions of (env, s, args)`,
+      );
+    }
+    throw e;
+  } finally {
+    running.length = 0;
+    restore();
+  }
 }
 
 /** Invariants of `r` broken beyond what the current kernel breaks on the same scenario. */

@@ -21,13 +21,20 @@ import type { Errno } from '../kernel/errno.ts';
 import { eventKey, successor, type IommuEvent } from '../machines/events.ts';
 import type { Model } from '../machines/model.ts';
 import type { SystemState } from '../machines/state.ts';
-import { explore } from './explore.ts';
+import { exploreFast } from './packed/exploreFast.ts';
 import { canonicalKey } from './serialize.ts';
 import type { ExplorationResult, TraceStep } from './types.ts';
 
 export interface DiffOptions {
   /** Stop each exploration after this many distinct states (the diff is then incomplete). @default 2,000,000 */
   maxStates?: number;
+  /** Stop after this many seconds for the whole comparison of one scenario (incomplete). */
+  maxSeconds?: number;
+  /** Stop once memoryBytes() exceeds this (incomplete). */
+  maxMemory?: number;
+  memoryBytes?: () => number;
+  /** Called now and then with the phase running and the states it has so far. */
+  onProgress?: (phase: string, states: number, seconds: number) => void;
   /** How many example states to keep per side. @default 3 */
   examples?: number;
 }
@@ -91,6 +98,8 @@ export interface ScenarioDiff {
   divergence: Divergence | null;
   /** Every exploration finished (no bound cut it short). */
   complete: boolean;
+  /** The bound that cut the comparison short, or null when it finished. */
+  bound: 'max-states' | 'max-seconds' | 'max-memory' | null;
   /** No difference at all: same invariants, same reachable states, no divergence. */
   identical: boolean;
   /**
@@ -113,8 +122,32 @@ export interface Reach {
   complete: boolean;
 }
 
+/** The bounds of one scenario's comparison, shared by its phases; `cut` names the bound that ended it. */
+export class Budget {
+  cut: 'max-states' | 'max-seconds' | 'max-memory' | null = null;
+  private readonly t0 = performance.now();
+  constructor(
+    readonly o: DiffOptions = {},
+    readonly maxStates = o.maxStates ?? 2_000_000,
+  ) {}
+  seconds(): number {
+    return (performance.now() - this.t0) / 1000;
+  }
+  /** False (and `cut` set) once a phase with `states` states must stop; reports progress every 4,096 states. */
+  ok(phase: string, states: number): boolean {
+    if (states >= this.maxStates) this.cut ??= 'max-states';
+    else if ((states & 4095) === 0) {
+      if (this.o.maxSeconds !== undefined && this.seconds() > this.o.maxSeconds) this.cut ??= 'max-seconds';
+      else if (this.o.maxMemory !== undefined && this.o.memoryBytes && this.o.memoryBytes() > this.o.maxMemory) this.cut ??= 'max-memory';
+      this.o.onProgress?.(phase, states, this.seconds());
+    }
+    return this.cut === null;
+  }
+}
+
 /** Every reachable state of a model in BFS order, with parent pointers (not expanding invariant-breaking states). */
-export function reach(m: Model, maxStates: number): Reach {
+export function reach(m: Model, maxStates: number | Budget): Reach {
+  const budget = typeof maxStates === 'number' ? new Budget({ maxStates }) : maxStates;
   const r: Reach = { keys: [], index: new Map(), states: [], parent: [], via: [], complete: true };
   const add = (s: SystemState, from: number, e: IommuEvent | null) => {
     const k = canonicalKey(s);
@@ -127,7 +160,7 @@ export function reach(m: Model, maxStates: number): Reach {
   };
   add(m.init, -1, null);
   for (let head = 0; head < r.states.length; head++) {
-    if (r.states.length >= maxStates) {
+    if (!budget.ok(`states of ${m.variant.name}`, r.states.length)) {
       r.complete = false;
       break;
     }
@@ -201,14 +234,14 @@ function nearestState(s: SystemState, pool: readonly SystemState[]): SystemState
 const keyOrNull = (s: SystemState | null): string | null => (s === null ? null : canonicalKey(s));
 
 /** BFS over the product of the two models while they agree: the shortest divergence, or null. */
-function firstDivergence(a: Model, b: Model, maxStates: number): { divergence: Divergence | null; complete: boolean } {
+function firstDivergence(a: Model, b: Model, budget: Budget): { divergence: Divergence | null; complete: boolean } {
   if (canonicalKey(a.init) !== canonicalKey(b.init)) throw new Error('diff: the two models start from different states (different scenarios?)');
   const index = new Map<string, number>([[canonicalKey(a.init), 0]]);
   const states: SystemState[] = [a.init];
   const parent: number[] = [-1];
   const via: (TraceStep | null)[] = [null];
   for (let head = 0; head < states.length; head++) {
-    if (states.length >= maxStates) return { divergence: null, complete: false };
+    if (!budget.ok('first divergence', states.length)) return { divergence: null, complete: false };
     const s = states[head]!;
     if (breaksAny(a, s)) continue;
     for (const e of a.events(s)) {
@@ -249,16 +282,26 @@ function firstDivergence(a: Model, b: Model, maxStates: number): { divergence: D
  * example states are compared.
  */
 export function diffModels(a: Model, b: Model, options: DiffOptions = {}): ScenarioDiff {
-  const maxStates = options.maxStates ?? 2_000_000;
+  const budget = new Budget(options);
   const nExamples = options.examples ?? 3;
-  const resA = explore(a, { maxStates });
-  const resB = explore(b, { maxStates });
+  // The verdicts come from the packed engine, under what is left of the budget.
+  const verdict = (m: Model) =>
+    exploreFast(m, {
+      maxStates: budget.maxStates,
+      maxSeconds: options.maxSeconds === undefined ? undefined : Math.max(1e-3, options.maxSeconds - budget.seconds()),
+      maxMemory: options.maxMemory,
+      memoryBytes: options.memoryBytes,
+      onProgress: options.onProgress && ((p) => options.onProgress!(`verdict of ${m.variant.name}`, p.states, budget.seconds())),
+    });
+  const resA = verdict(a);
+  const resB = verdict(b);
+  budget.cut ??= resA.bound ?? resB.bound;
   const invA = resA.violations.map((v) => v.invariant);
   const invB = resB.violations.map((v) => v.invariant);
-  const ra = reach(a, maxStates);
-  const rb = reach(b, maxStates);
+  const ra = reach(a, budget);
+  const rb = reach(b, budget);
   const sameStart = canonicalKey(a.init) === canonicalKey(b.init);
-  const { divergence, complete: divComplete } = sameStart ? firstDivergence(a, b, maxStates) : { divergence: null, complete: true };
+  const { divergence, complete: divComplete } = sameStart ? firstDivergence(a, b, budget) : { divergence: null, complete: true };
 
   const side = (m: Model, res: ExplorationResult, mine: Reach, theirs: Reach, other: Model, myInv: string[], theirInv: string[]): SideDiff => {
     const only: number[] = [];
@@ -293,6 +336,7 @@ export function diffModels(a: Model, b: Model, options: DiffOptions = {}): Scena
     commonStates,
     divergence,
     complete,
+    bound: complete ? null : budget.cut,
     sameStart,
     identical: sameStart && !divergence && sa.onlyInvariants.length === 0 && sb.onlyInvariants.length === 0 && sa.onlyStates === 0 && sb.onlyStates === 0,
   };

@@ -8,7 +8,7 @@ import type { AcsState, Bar, DeviceKind, MemRange, PciDevice, Topology } from '.
 import { ACS, ACS_BITS } from './types.ts';
 import type { FunctionSpec, TopologySpec } from './topologySpec.ts';
 import { dmaAliasQuirksFor } from './dmaAlias.ts';
-import { formatBdf, parseBdf } from './pciTree.ts';
+import { formatBdf, hex as hexText, parseBdf } from './pciTree.ts';
 
 /** A located problem in a topology file: `path` like `switches[0].ports[1].acs.ctrl`. */
 export interface SpecProblem {
@@ -28,11 +28,15 @@ interface Entry {
   readonly parent: string | null;
   readonly spec: AnyFn;
   readonly multifunction?: boolean;
+  /** The switch a switch upstream port stands for (its name in cycle messages). */
+  readonly owner?: string;
 }
 
 const BRIDGES: DeviceKind[] = ['root_port', 'upstream_port', 'downstream_port', 'pcie_to_pci_bridge', 'pci_bridge'];
-const num = (v: number | string): number => (typeof v === 'number' ? v : parseInt(v, 16));
 const show = (v: unknown): string => JSON.stringify(v);
+/** Addresses are JS numbers: exact below 2^53 only (types.ts MemRange). */
+const ADDRESS_LIMIT = 2 ** 53;
+const ADDRESS_LIMIT_TEXT = '2^53 (0x20000000000000; the model computes addresses exactly only below it)';
 
 class Problem extends Error {
   constructor(readonly problem: SpecProblem) {
@@ -53,12 +57,69 @@ function acsOf(path: string, a: AnyFn['acs']): AcsState {
   return { cap, ctrl };
 }
 
+/** An address or size field as a number, refused (located) when it is not exact below 2^53. */
+function exact(path: string, v: number | string): number {
+  const big = typeof v === 'number' ? (Number.isSafeInteger(v) ? BigInt(v) : null) : BigInt(v);
+  if (big === null || big >= BigInt(ADDRESS_LIMIT)) {
+    const bits = big !== null && big >= 1n << 64n ? ' (it does not even fit in 64 bits)' : '';
+    throw new Problem({ path, expected: `a value below ${ADDRESS_LIMIT_TEXT}`, got: `${show(v)}${bits}` });
+  }
+  return Number(big);
+}
+
+/** A `{ base, size }` range as a MemRange: both exact, size positive, the end below 2^53. */
+function rangeOf(path: string, r: { base: number | string; size: number | string }): MemRange {
+  const start = exact(`${path}.base`, r.base);
+  const size = exact(`${path}.size`, r.size);
+  if (size <= 0) throw new Problem({ path: `${path}.size`, expected: 'a positive size', got: show(r.size) });
+  if (start + size > ADDRESS_LIMIT) throw new Problem({ path: `${path}.size`, expected: `a size that ends the range below ${ADDRESS_LIMIT_TEXT}`, got: `${show(r.size)} from base ${show(r.base)}` });
+  return { start, end: start + size - 1 };
+}
+
+/** Refuses a parent chain that comes back to where it started (a switch below one of its own ports). */
+function checkNoCycle(entries: readonly Entry[], byName: ReadonlyMap<string, Entry>): void {
+  const label = (e: Entry) => e.owner ?? e.name;
+  for (const e of entries) {
+    const chain: Entry[] = [e];
+    const seen = new Set<Entry>(chain);
+    for (let p = e.parent === null ? undefined : byName.get(e.parent); p; p = p.parent === null ? undefined : byName.get(p.parent)) {
+      if (p === e) {
+        const what = e.kind === 'upstream_port' ? 'switch' : 'bridge';
+        const cycle = [...chain, e].map(label).join(' -> ');
+        throw new Problem({ path: `${e.parentPath}.parent`, expected: `a parent that is not below this ${what} itself`, got: `${show(e.parent)} (cycle ${cycle})` });
+      }
+      if (seen.has(p)) break; // a cycle further up: reported from one of its own members
+      seen.add(p);
+      chain.push(p);
+    }
+  }
+}
+
+/** Refuses two BARs (of two functions, or of one) that overlap: both would claim the same addresses. */
+function checkBarsApart(entries: readonly Entry[], barsOf: (e: Entry) => Bar[]): void {
+  const all = entries.flatMap((e, order) => barsOf(e).map((b, i) => ({ ...b, order, path: `${e.path}.bars[${i}]`, who: `${e.name} (${e.spec.bdf})` })));
+  all.sort((x, y) => x.start - y.start || x.order - y.order);
+  let widest: (typeof all)[number] | undefined;
+  for (const b of all) {
+    if (widest && b.start <= widest.end) {
+      const [later, earlier] = b.order >= widest.order ? [b, widest] : [widest, b];
+      const span = (x: Bar) => `${hexText(x.start)}-${hexText(x.end)}`;
+      throw new Problem({
+        path: later.path,
+        expected: 'a BAR that overlaps no other BAR (two BARs would claim the same addresses)',
+        got: `${span(later)} of ${later.who}, which overlaps ${earlier.path} ${span(earlier)} of ${earlier.who}`,
+      });
+    }
+    if (!widest || b.end > widest.end) widest = b;
+  }
+}
+
 function collect(spec: TopologySpec): Entry[] {
   const out: Entry[] = [];
   spec.rootPorts?.forEach((p, i) => out.push({ path: `rootPorts[${i}]`, parentPath: `rootPorts[${i}]`, name: p.name, kind: 'root_port', parent: null, spec: p }));
   spec.switches?.forEach((s, i) => {
     const usp = s.upstream.name ?? `${s.name}-usp`;
-    out.push({ path: `switches[${i}].upstream`, parentPath: `switches[${i}]`, name: usp, kind: 'upstream_port', parent: s.parent, spec: s.upstream });
+    out.push({ path: `switches[${i}].upstream`, parentPath: `switches[${i}]`, name: usp, kind: 'upstream_port', parent: s.parent, spec: s.upstream, owner: s.name });
     s.ports.forEach((p, j) => out.push({ path: `switches[${i}].ports[${j}]`, parentPath: `switches[${i}]`, name: p.name, kind: 'downstream_port', parent: usp, spec: p }));
   });
   spec.endpoints?.forEach((e, i) =>
@@ -145,8 +206,11 @@ function build(spec: TopologySpec): Topology {
     if (!p || !BRIDGES.includes(p.kind) || (p.kind === 'upstream_port' && e.kind !== 'downstream_port')) {
       throw new Problem({ path: `${e.parentPath}.parent`, expected: 'the name of a root port, switch downstream port or bridge', got: show(e.parent) });
     }
-    children.set(p.name, [...(children.get(p.name) ?? []), e]);
+    const kids = children.get(p.name);
+    if (kids) kids.push(e);
+    else children.set(p.name, [e]);
   }
+  checkNoCycle(entries, byName);
   // Secondary bus numbers: the bus of the children, or a fresh one for an empty port.
   const secondary = new Map<string, number>();
   let free = Math.max(0, ...entries.map(bus)) + 1;
@@ -170,12 +234,8 @@ function build(spec: TopologySpec): Topology {
     }
   }
   const descendants = (name: string): Entry[] => (children.get(name) ?? []).flatMap((k) => [k, ...descendants(k.name)]);
-  const barsOf = (e: Entry): Bar[] =>
-    (e.spec.bars ?? []).map((b, i) => {
-      const size = num(b.size);
-      if (size <= 0) throw new Problem({ path: `${e.path}.bars[${i}].size`, expected: 'a positive size', got: show(b.size) });
-      return { index: b.index ?? i, start: num(b.base), end: num(b.base) + size - 1 };
-    });
+  const barsOf = (e: Entry): Bar[] => (e.spec.bars ?? []).map((b, i) => ({ index: b.index ?? i, ...rangeOf(`${e.path}.bars[${i}]`, b) }));
+  checkBarsApart(entries, barsOf);
   const physfnOf = sriovPhysfns(entries);
   // Header-type multifunction is a property of the PF's own slot: VFs do not count.
   const slotCount = new Map<string, number>();
@@ -191,7 +251,7 @@ function build(spec: TopologySpec): Topology {
     const isBr = BRIDGES.includes(e.kind);
     let windows: MemRange[] | undefined;
     if (isBr) {
-      if (e.spec.windows) windows = e.spec.windows.map((w) => ({ start: num(w.base), end: num(w.base) + num(w.size) - 1 }));
+      if (e.spec.windows) windows = e.spec.windows.map((w, i) => rangeOf(`${e.path}.windows[${i}]`, w));
       else {
         const below = descendants(e.name).flatMap(barsOf);
         windows = below.length ? [{ start: Math.min(...below.map((x) => x.start)), end: Math.max(...below.map((x) => x.end)) }] : [];
@@ -224,11 +284,12 @@ function build(spec: TopologySpec): Topology {
     return dev;
   });
   // eetlp_prefix_path: the device and every bridge above it pass End-End TLP prefixes.
-  const byBdfDev = new Map(devices.map((d) => [d.bdf, d]));
-  const parentOf = (d: PciDevice) => devices.find((p) => p.secondary === parseInt(d.bdf.slice(0, 2), 16));
+  const bySecondary = new Map<number, PciDevice>();
+  for (const d of devices) if (d.secondary !== undefined && !bySecondary.has(d.secondary)) bySecondary.set(d.secondary, d);
+  const parentOf = (d: PciDevice) => bySecondary.get(parseInt(d.bdf.slice(0, 2), 16));
   const withPath = devices.map((d) => {
     let ok = d.eetlpPrefixPath;
-    for (let p = parentOf(d); p && ok; p = parentOf(p)) ok = byBdfDev.get(p.bdf)!.eetlpPrefixPath;
+    for (let p = parentOf(d); p && ok; p = parentOf(p)) ok = p.eetlpPrefixPath;
     return { ...d, eetlpPrefixPath: ok };
   });
   withPath.sort((x, y) => (x.bdf < y.bdf ? -1 : x.bdf > y.bdf ? 1 : 0));

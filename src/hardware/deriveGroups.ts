@@ -27,7 +27,7 @@ import { REQ_ACS_FLAGS } from './types.ts';
 import type { AcsPolicy } from './acs.ts';
 import { KERNEL_ACS_POLICY, pciAcsEnabled, pciAcsPathEnabled } from './acs.ts';
 import { pciDevsAreDmaAliases, pciForEachDmaAlias } from './dmaAlias.ts';
-import { busOf, devfnOf, getDevice, kernelAddOrder, onRootBus, slotOf, upstreamBridge } from './pciTree.ts';
+import { busOf, devfnOf, devicesOnBusInOrder, getDevice, kernelAddOrder, onRootBus, slotOf, upstreamBridge } from './pciTree.ts';
 
 /** One derived group: an id (allocation order) and its devices' bdfs, sorted. */
 export interface DerivedGroup {
@@ -52,7 +52,7 @@ export function deriveGroups(topology: Topology, policy: AcsPolicy = KERNEL_ACS_
   const groupOf: Record<string, number> = {};
   const why: Record<string, string> = {};
   let next = 0;
-  const sameBus = (d: PciDevice) => topology.devices.filter((t) => t !== d && busOf(t) === busOf(d));
+  const sameBus = (d: PciDevice) => devicesOnBusInOrder(topology, busOf(d)).filter((t) => t !== d);
 
   // get_pci_alias_group(): look for aliases to or from pdev on its bus, recursively,
   // with a devfn bitmap against loops (the kernel keys it on devfn only).
@@ -118,9 +118,15 @@ export function deriveGroups(topology: Topology, policy: AcsPolicy = KERNEL_ACS_
     groupOf[dev.bdf] = g;
     why[dev.bdf] = reason;
   }
+  const members = new Map<number, string[]>();
+  for (const [b, id] of Object.entries(groupOf)) {
+    const list = members.get(id);
+    if (list) list.push(b);
+    else members.set(id, [b]);
+  }
   const groups: DerivedGroup[] = [];
   for (let id = 0; id < next; id++) {
-    const devices = Object.keys(groupOf).filter((b) => groupOf[b] === id).sort();
+    const devices = (members.get(id) ?? []).sort();
     if (devices.length > 0) groups.push({ id, devices });
   }
   return { groups, groupOf, why };

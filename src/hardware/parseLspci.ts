@@ -7,6 +7,9 @@
  * Only the first device's PCI segment is modelled (groups never span segments); devices
  * on other segments are skipped with a warning.
  * Lines starting with `#` before the first device are a header (fixture provenance).
+ * Indentation may be tabs or spaces of any width (dumps pasted from mail or the web lose their
+ * tabs); a dump of which no detail line could be read, or listing an address twice, is refused
+ * (lspciShape.ts: also the warnings about device blocks that look cut short).
  * Without -n the device lines carry names, not IDs: the IDs the quirk tables match are read
  * back from the names (pciIdFromName.ts), and each such device is reported in the warnings.
  */
@@ -17,6 +20,7 @@ import { dmaAliasQuirksFor } from './dmaAlias.ts';
 import { formatBdf } from './pciTree.ts';
 import type { IdFromName, IdFromNameHow } from './pciIdFromName.ts';
 import { PCI_ID_NAMES_VERSION, deviceNameText, pciIdFromName } from './pciIdFromName.ts';
+import { checkLspciShape } from './lspciShape.ts';
 
 /** One `IOMMU group:` as recorded by lspci. */
 export interface RecordedGroup {
@@ -48,7 +52,8 @@ export interface IdRecovered {
   readonly sameText: readonly string[];
 }
 
-interface Raw {
+/** One device block as read from the text (parseLspci.ts; lspciShape.ts checks it). */
+export interface Raw {
   bdf: string;
   line: number;
   classCode: number;
@@ -69,6 +74,17 @@ interface Raw {
   eetlp?: boolean;
   driver?: string;
   fromName?: IdFromName;
+  /** The device line names a PCI bridge (class 0604). */
+  bridgeHeader: boolean;
+  /** Indented lines below the device line, and how many of them were read. */
+  details: number;
+  read: number;
+  /** `Status: Cap+` / `Cap-`, when printed (lspci -vv and more). */
+  statusCap?: boolean;
+  /** An Access Control Services capability line was seen. */
+  acsListed: boolean;
+  /** A `Capabilities: <...>` line other than `<access denied>` (the list could not be read). */
+  capsOther?: boolean;
 }
 
 // `lspci -PP` prefixes the path from the root: 00:1c.4/07:00.0/08:00.0 — we keep the last element.
@@ -136,66 +152,165 @@ function idsFromNames(raws: readonly Raw[]): { recovered: IdRecovered[]; warning
   return { recovered, warnings };
 }
 
-/** Parses lspci -vvv text; `fileName` is used in errors and as the topology name. */
-export function parseLspci(text: string, fileName: string): { ok: true; value: LspciParse } | { ok: false; error: TopologyError } {
-  const fail = (path: string, expected: string, got: string) => ({ ok: false as const, error: { file: fileName, path, expected, got, message: `${fileName}: ${path}: expected ${expected}, got ${got}` } });
-  if (text.trim() === '') return fail('(root)', 'lspci -vvv output', 'an empty file');
+/** Leading whitespace of a line: its width (a tab to the next multiple of 8) and its length; null for a blank line. */
+function indentOf(line: string): { width: number; chars: number } | null {
+  let width = 0;
+  let chars = 0;
+  for (; chars < line.length; chars++) {
+    const c = line[chars];
+    if (c === ' ') width++;
+    else if (c === '\t') width = (width + 8) & ~7;
+    else return { width, chars };
+  }
+  return null;
+}
+
+/**
+ * One detail line (indented below a device) read into `cur`: 'line' when it is a line lspci
+ * prints on a line of its own, 'fragment' when only a word in it was used (EETLPPrefix),
+ * null when nothing in it is used.
+ */
+function readDetail(cur: Raw, t: string, inAcs: boolean): 'line' | 'fragment' | null {
+  let m: RegExpExecArray | null;
+  if ((m = /^IOMMU group: (\d+)/.exec(t))) cur.group = parseInt(m[1]!, 10);
+  else if ((m = /^Bus: primary=([0-9a-f]{2}), secondary=([0-9a-f]{2}), subordinate=([0-9a-f]{2})/.exec(t))) {
+    cur.secondary = parseInt(m[2]!, 16);
+    cur.subordinate = parseInt(m[3]!, 16);
+  } else if ((m = /^Region (\d): Memory at ([0-9a-f]+) .*\[size=(\d+)([KMGT]?)\]/.exec(t))) {
+    const start = parseInt(m[2]!, 16);
+    cur.bars.push({ index: parseInt(m[1]!, 10), start, end: start + parseInt(m[3]!, 10) * SIZE_UNITS[m[4]!]! - 1 });
+  } else if ((m = /^(?:Prefetchable memory|Memory) behind bridge: ([0-9a-f]+)-([0-9a-f]+)/.exec(t))) {
+    const start = parseInt(m[1]!, 16);
+    const end = parseInt(m[2]!, 16);
+    if (end >= start && !/\[disabled\]/.test(t)) cur.windows.push({ start, end });
+  } else if (t === 'Capabilities: <access denied>') cur.capsDenied = true;
+  else if ((m = /^Capabilities: \[[0-9a-f]+(?: v\d+)?\] (.*)$/.exec(t))) {
+    cur.capsVisible = true;
+    const cap = m[1]!;
+    if (cap.startsWith('Access Control Services')) cur.acsListed = true;
+    if (cap.startsWith('Express')) cur.express = EXPRESS.find(([re]) => re.test(cap))?.[1];
+    if (cap.startsWith('Address Translation Service')) cur.ats = true;
+    if (cap.startsWith('Process Address Space ID')) cur.pasid = true;
+  } else if (t.startsWith('Capabilities: <')) cur.capsOther = true; // <chain broken>, <unavailable>...
+  else if (inAcs && t.startsWith('ACSCap:')) cur.acsCap = acsWord(t);
+  else if (inAcs && t.startsWith('ACSCtl:')) cur.acsCtl = acsWord(t);
+  else if ((m = /EETLPPrefix([+-])/.exec(t))) {
+    cur.eetlp = m[1] === '+';
+    return 'fragment';
+  } else if ((m = /^Kernel driver in use: (\S+)/.exec(t))) cur.driver = m[1]!;
+  else if ((m = /^Status: Cap([+-])/.exec(t))) cur.statusCap = m[1] === '+';
+  else return null;
+  return 'line';
+}
+
+type Fail = { ok: false; error: TopologyError };
+/** Lines after the first device, at its indentation, that are neither device lines nor comments. */
+export interface OtherLines {
+  count: number;
+  first: { readonly line: number; readonly text: string } | null;
+}
+
+/**
+ * The device blocks of the text. A device line may be indented (a dump pasted into a mail or a
+ * web page); every line indented more than the first device line belongs to the device above it,
+ * and a line indented more than that device's last `Capabilities:` line is a detail of that
+ * capability. Tabs and spaces of any width are accepted, so a dump whose tabs became spaces
+ * reads the same. Refuses an address listed twice (two dumps concatenated).
+ */
+function scanLines(text: string, fail: (path: string, expected: string, got: string) => Fail): { raws: Raw[]; warnings: string[]; otherLines: OtherLines } | Fail {
   const raws: Raw[] = [];
   const warnings: string[] = [];
+  const firstLine = new Map<string, number>();
   let cur: Raw | undefined;
+  let deviceIndent: number | undefined;
+  let capIndent = -1;
   let inAcs = false;
+  const otherLines: OtherLines = { count: 0, first: null };
   const lines = text.split(/\r?\n/);
   // One PCI segment is modelled: the first device's (groups never span segments).
   let segment: number | undefined;
-  lines.forEach((line, i) => {
-    const h = HEADER.exec(line);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const indent = indentOf(line);
+    if (!indent) continue;
+    const body = line.slice(indent.chars);
+    const h = deviceIndent === undefined || indent.width <= deviceIndent ? HEADER.exec(body) : null;
     if (h) {
+      deviceIndent ??= indent.width;
       const seg = parseInt(h[1] ?? '0', 16);
       segment ??= seg;
+      capIndent = -1;
+      inAcs = false;
       if (seg !== segment) {
         warnings.push(`line ${i + 1}: ${h[1]}:${h[2]}:${h[3]}.${h[4]} is on PCI segment ${h[1]}; only the first device's segment (${segment.toString(16).padStart(4, '0')}) is modelled, skipped`);
         cur = undefined;
-        return;
+        continue;
       }
       const bdf = formatBdf(parseInt(h[2]!, 16), (parseInt(h[3]!, 16) << 3) | parseInt(h[4]!, 10));
-      cur = { bdf, line: i + 1, ...parseHeader(h[5]!), windows: [], bars: [], capsVisible: false, capsDenied: false, ats: false, pasid: false };
+      const first = firstLine.get(bdf);
+      if (first !== undefined) return fail(`line ${i + 1}`, 'each device address once (two dumps concatenated?)', `${bdf} again (first at line ${first})`);
+      firstLine.set(bdf, i + 1);
+      cur = { bdf, line: i + 1, ...parseHeader(h[5]!), bridgeHeader: /^PCI bridge\b/.test(h[5]!), windows: [], bars: [], capsVisible: false, capsDenied: false, ats: false, pasid: false, details: 0, read: 0, acsListed: false };
       raws.push(cur);
-      inAcs = false;
-      return;
+      continue;
     }
-    if (!cur || !line.startsWith('\t')) return;
+    if (deviceIndent === undefined) continue; // before the first device: a header
+    if (indent.width <= deviceIndent) {
+      if (!body.startsWith('#')) {
+        otherLines.count++;
+        otherLines.first ??= { line: i + 1, text: body };
+      }
+      continue;
+    }
+    if (!cur) continue; // a skipped device's lines
+    const t = body.trim();
+    if (indent.width <= capIndent) inAcs = false;
+    cur.details++;
+    if (readDetail(cur, t, inAcs) === 'line') cur.read++;
+    const cap = /^Capabilities: \[[0-9a-f]+(?: v\d+)?\] (.*)$/.exec(t);
+    if (cap) {
+      capIndent = indent.width;
+      inAcs = cap[1]!.startsWith('Access Control Services');
+    }
+  }
+  return { raws, warnings, otherLines };
+}
+
+/**
+ * The first device line when the text reads like `lspci` output (its first line that is neither
+ * blank nor a `#` comment is a device line like "00:1c.0 PCI bridge: ..."), else null: for a
+ * hint when such a text is given where a topology file is expected.
+ */
+export function lspciDeviceLine(text: string): string | null {
+  for (const line of text.split(/\r?\n/, 200)) {
     const t = line.trim();
-    let m: RegExpExecArray | null;
-    if (!line.startsWith('\t\t')) inAcs = false;
-    if ((m = /^IOMMU group: (\d+)/.exec(t))) cur.group = parseInt(m[1]!, 10);
-    else if ((m = /^Bus: primary=([0-9a-f]{2}), secondary=([0-9a-f]{2}), subordinate=([0-9a-f]{2})/.exec(t))) {
-      cur.secondary = parseInt(m[2]!, 16);
-      cur.subordinate = parseInt(m[3]!, 16);
-    } else if ((m = /^Region (\d): Memory at ([0-9a-f]+) .*\[size=(\d+)([KMGT]?)\]/.exec(t))) {
-      const start = parseInt(m[2]!, 16);
-      cur.bars.push({ index: parseInt(m[1]!, 10), start, end: start + parseInt(m[3]!, 10) * SIZE_UNITS[m[4]!]! - 1 });
-    } else if ((m = /^(?:Prefetchable memory|Memory) behind bridge: ([0-9a-f]+)-([0-9a-f]+)/.exec(t))) {
-      const start = parseInt(m[1]!, 16);
-      const end = parseInt(m[2]!, 16);
-      if (end >= start && !/\[disabled\]/.test(t)) cur.windows.push({ start, end });
-    } else if (t === 'Capabilities: <access denied>') cur.capsDenied = true;
-    else if ((m = /^Capabilities: \[[0-9a-f]+(?: v\d+)?\] (.*)$/.exec(t))) {
-      cur.capsVisible = true;
-      const cap = m[1]!;
-      inAcs = cap.startsWith('Access Control Services');
-      if (cap.startsWith('Express')) cur.express = EXPRESS.find(([re]) => re.test(cap))?.[1];
-      if (cap.startsWith('Address Translation Service')) cur.ats = true;
-      if (cap.startsWith('Process Address Space ID')) cur.pasid = true;
-    } else if (inAcs && t.startsWith('ACSCap:')) cur.acsCap = acsWord(t);
-    else if (inAcs && t.startsWith('ACSCtl:')) cur.acsCtl = acsWord(t);
-    else if ((m = /EETLPPrefix([+-])/.exec(t))) cur.eetlp = m[1] === '+';
-    else if ((m = /^Kernel driver in use: (\S+)/.exec(t))) cur.driver = m[1]!;
-  });
+    if (t === '' || t.startsWith('#')) continue;
+    return HEADER.test(t) ? t : null;
+  }
+  return null;
+}
+
+/** Parses lspci -vvv text; `fileName` is used in errors and as the topology name. */
+export function parseLspci(text: string, fileName: string): { ok: true; value: LspciParse } | { ok: false; error: TopologyError } {
+  const fail = (path: string, expected: string, got: string): Fail => ({ ok: false as const, error: { file: fileName, path, expected, got, message: `${fileName}: ${path}: expected ${expected}, got ${got}` } });
+  if (text.trim() === '') return fail('(root)', 'lspci -vvv output', 'an empty file');
+  const scan = scanLines(text, fail);
+  if ('ok' in scan) return scan;
+  const { raws, warnings } = scan;
   if (raws.length === 0) return fail('(root)', 'lspci -vvv output (device lines like "00:1c.0 PCI bridge: ...")', 'no device lines');
+  const shape = checkLspciShape(text, raws, scan.otherLines);
+  if ('refuse' in shape) return fail('(root)', shape.refuse.expected, shape.refuse.got);
+  warnings.push(...shape.warnings);
 
   const isBridgeRaw = (r: Raw) => r.secondary !== undefined || (r.classCode >> 8) === 0x0604;
-  const parentOf = (r: Raw) => raws.find((p) => p.secondary === parseInt(r.bdf.slice(0, 2), 16));
-  const slotCount = (r: Raw) => raws.filter((o) => o.bdf.slice(0, 5) === r.bdf.slice(0, 5)).length;
+  const bySecondary = new Map<number, Raw>();
+  const slots = new Map<string, number>();
+  for (const r of raws) {
+    if (r.secondary !== undefined && !bySecondary.has(r.secondary)) bySecondary.set(r.secondary, r);
+    slots.set(r.bdf.slice(0, 5), (slots.get(r.bdf.slice(0, 5)) ?? 0) + 1);
+  }
+  const parentOf = (r: Raw) => bySecondary.get(parseInt(r.bdf.slice(0, 2), 16));
+  const slotCount = (r: Raw) => slots.get(r.bdf.slice(0, 5))!;
   const unknownAcs: string[] = [];
   const inferredKinds: string[] = [];
   const kindOf = (r: Raw, depth = 0): DeviceKind => {

@@ -29,7 +29,10 @@ export function busOf(dev: PciDevice): number {
 
 /** devfn of a device. */
 export function devfnOf(dev: PciDevice): number {
-  return parseBdf(dev.bdf)!.devfn;
+  const b = dev.bdf;
+  // The normal "bb:dd.f" form without a regex (this runs inside routing loops).
+  if (b.length === 7 && b[2] === ':' && b[5] === '.') return (parseInt(b.slice(3, 5), 16) << 3) | (b.charCodeAt(6) - 48);
+  return parseBdf(b)!.devfn;
 }
 
 /** PCI_SLOT(dev->devfn). */
@@ -47,11 +50,53 @@ export function isPcie(dev: PciDevice): boolean {
   return dev.kind !== 'pci_device' && dev.kind !== 'pci_bridge';
 }
 
+/**
+ * Lookups over one topology's device list, built once and cached per list (topologies are
+ * plain immutable data): by bdf, by name, the devices of each bus, and each bus's bridge.
+ */
+interface TopologyIndex {
+  readonly count: number;
+  readonly byBdf: ReadonlyMap<string, PciDevice>;
+  readonly byName: ReadonlyMap<string, PciDevice>;
+  /** Bus number → its devices, in topology order. */
+  readonly onBus: ReadonlyMap<number, readonly PciDevice[]>;
+  /** Bus number → its devices, in devfn order (lazily). */
+  readonly onBusSorted: Map<number, readonly PciDevice[]>;
+  /** Bus number → the first bridge whose secondary bus it is. */
+  readonly busSelf: ReadonlyMap<number, PciDevice>;
+}
+
+const INDEXES = new WeakMap<readonly PciDevice[], TopologyIndex>();
+const NONE: readonly PciDevice[] = [];
+
+function indexOf(topology: Topology): TopologyIndex {
+  const devices = topology.devices;
+  const cached = INDEXES.get(devices);
+  if (cached && cached.count === devices.length) return cached;
+  const byBdf = new Map<string, PciDevice>();
+  const byName = new Map<string, PciDevice>();
+  const onBus = new Map<number, PciDevice[]>();
+  const busSelfMap = new Map<number, PciDevice>();
+  for (const d of devices) {
+    if (!byBdf.has(d.bdf)) byBdf.set(d.bdf, d);
+    if (!byName.has(d.name)) byName.set(d.name, d);
+    const bus = busOf(d);
+    const list = onBus.get(bus);
+    if (list) list.push(d);
+    else onBus.set(bus, [d]);
+    if (isBridge(d) && d.secondary !== undefined && !busSelfMap.has(d.secondary)) busSelfMap.set(d.secondary, d);
+  }
+  const index: TopologyIndex = { count: devices.length, byBdf, byName, onBus, onBusSorted: new Map(), busSelf: busSelfMap };
+  INDEXES.set(devices, index);
+  return index;
+}
+
 /** Finds a device by bdf or by name. */
 export function findDevice(topology: Topology, ref: string): PciDevice | undefined {
   const parsed = parseBdf(ref);
-  const bdf = parsed ? formatBdf(parsed.bus, parsed.devfn) : undefined;
-  return topology.devices.find((d) => d.bdf === bdf) ?? topology.devices.find((d) => d.name === ref);
+  const index = indexOf(topology);
+  const byBdf = parsed ? index.byBdf.get(formatBdf(parsed.bus, parsed.devfn)) : undefined;
+  return byBdf ?? index.byName.get(ref);
 }
 
 /** Like findDevice but throws a specific Error for a programming mistake. */
@@ -63,7 +108,7 @@ export function getDevice(topology: Topology, ref: string): PciDevice {
 
 /** `bus->self`: the bridge whose secondary bus is `bus`, or undefined for a root bus. */
 export function busSelf(topology: Topology, bus: number): PciDevice | undefined {
-  return topology.devices.find((d) => isBridge(d) && d.secondary === bus);
+  return indexOf(topology).busSelf.get(bus);
 }
 
 /** `pci_is_root_bus(dev->bus)`: no bridge leads to the device's bus. */
@@ -87,9 +132,20 @@ export function bridgesToRoot(topology: Topology, dev: PciDevice): PciDevice[] {
   return out;
 }
 
+/** Devices on one bus, in topology order (the order `topology.devices` lists them). */
+export function devicesOnBusInOrder(topology: Topology, bus: number): readonly PciDevice[] {
+  return indexOf(topology).onBus.get(bus) ?? NONE;
+}
+
 /** Devices on one bus, in devfn order. */
-export function devicesOnBus(topology: Topology, bus: number): PciDevice[] {
-  return topology.devices.filter((d) => busOf(d) === bus).sort((a, b) => devfnOf(a) - devfnOf(b));
+export function devicesOnBus(topology: Topology, bus: number): readonly PciDevice[] {
+  const index = indexOf(topology);
+  let sorted = index.onBusSorted.get(bus);
+  if (!sorted) {
+    sorted = [...(index.onBus.get(bus) ?? NONE)].sort((a, b) => devfnOf(a) - devfnOf(b));
+    index.onBusSorted.set(bus, sorted);
+  }
+  return sorted;
 }
 
 /** True if `dev` sits somewhere below `bridge` (its bus lies in secondary..subordinate). */
@@ -118,7 +174,8 @@ export function kernelAddOrder(topology: Topology): PciDevice[] {
   const rootBuses = [...new Set(topology.devices.filter((d) => onRootBus(topology, d)).map(busOf))].sort((a, b) => a - b);
   for (const b of rootBuses) visit(b);
   // Anything unreachable (malformed bus numbers) goes next, in bdf order; then the VFs.
-  for (const d of topology.devices) if (!out.includes(d) && d.physfn === undefined) out.push(d);
+  const added = new Set(out);
+  for (const d of topology.devices) if (!added.has(d) && d.physfn === undefined) out.push(d);
   for (const d of topology.devices) if (d.physfn !== undefined) out.push(d);
   return out;
 }
@@ -155,7 +212,7 @@ export function isVirtfn(dev: PciDevice): boolean {
 
 /** `pci_physfn(dev)`: the PF of a VF, or the device itself (drivers/pci/iov.c, include/linux/pci.h). */
 export function pciPhysfn(topology: Topology, dev: PciDevice): PciDevice {
-  return dev.physfn === undefined ? dev : (topology.devices.find((d) => d.bdf === dev.physfn) ?? dev);
+  return dev.physfn === undefined ? dev : (indexOf(topology).byBdf.get(dev.physfn) ?? dev);
 }
 
 /**

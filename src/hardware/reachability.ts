@@ -8,7 +8,7 @@ import { KERNEL_ACS_POLICY } from './acs.ts';
 import type { Grouping } from './deriveGroups.ts';
 import { deriveGroups } from './deriveGroups.ts';
 import type { Hop, RouteResult } from './routeMemoryRequest.ts';
-import { routeMemoryRequest } from './routeMemoryRequest.ts';
+import { routeMemoryRequest, routeWatched } from './routeMemoryRequest.ts';
 import type { PciDevice, Topology } from './types.ts';
 import { getDevice, hex, isBridge } from './pciTree.ts';
 
@@ -78,18 +78,118 @@ export function dmaRequesters(topology: Topology): PciDevice[] {
   return topology.devices.filter((d) => !isBridge(d));
 }
 
-/** The reachability matrix: every DMA-capable function against every other function with a BAR. */
-export function reachabilityMatrix(topology: Topology, probe: PeerProbe = {}, policy: AcsPolicy = KERNEL_ACS_POLICY): ReachCell[] {
-  const out: ReachCell[] = [];
-  for (const a of dmaRequesters(topology)) {
-    for (const b of topology.devices) {
-      if (a === b || b.bars.length === 0) continue;
-      const r = peerReach(topology, a.bdf, b.bdf, probe, policy);
-      const path = r.bypassesIommu ? 'p2p' : r.outcome?.kind === 'iommu' ? 'iommu' : r.outcome?.kind === 'blocked' ? 'blocked' : 'none';
-      out.push({ from: a.bdf, to: b.bdf, path, route: r.route.map((h) => h.at) });
+const cellPath = (r: PeerReach): ReachCell['path'] => (r.bypassesIommu ? 'p2p' : r.outcome?.kind === 'iommu' ? 'iommu' : r.outcome?.kind === 'blocked' ? 'blocked' : 'none');
+
+/** The functions with a memory BAR (matrix order) and all their BAR bases, sorted, to find those inside a range. */
+interface Targets {
+  readonly list: readonly PciDevice[];
+  readonly bases: readonly { readonly start: number; readonly pos: number }[];
+}
+
+function targetsOf(topology: Topology): Targets {
+  const list = topology.devices.filter((b) => b.bars.length > 0);
+  const bases = list.flatMap((b, pos) => b.bars.map((bar) => ({ start: bar.start, pos }))).sort((x, y) => x.start - y.start);
+  return { list, bases };
+}
+
+/**
+ * One requester's routes. Its request is routed once to an address nothing claims, and
+ * routeWatched records which devices' BARs and windows that route compared the address with: a
+ * target none of whose BAR bases lies in one of those ranges takes exactly that `shared` route
+ * (same hops, same outcome kind; its notes name no real address), so only the `touched`
+ * targets (positions in Targets.list, ascending) need a route of their own. The shared route
+ * never lands on a BAR, so it never bypasses the IOMMU.
+ */
+interface RequesterRoutes {
+  readonly shared: RouteResult;
+  readonly sharedPath: ReachCell['path'];
+  readonly touched: readonly number[];
+}
+
+function requesterRoutes(topology: Topology, a: PciDevice, targets: Targets, probe: PeerProbe, policy: AcsPolicy): RequesterRoutes {
+  const watched = new Set<PciDevice>();
+  const shared = routeWatched(topology, { requester: a.bdf, address: -1, ...probe }, policy, (d) => watched.add(d));
+  const touched = new Set<number>();
+  const { bases } = targets;
+  for (const d of watched) {
+    for (const r of [...d.bars, ...(isBridge(d) ? (d.windows ?? []) : [])]) {
+      let lo = 0;
+      let hi = bases.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (bases[mid]!.start < r.start) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let i = lo; i < bases.length && bases[i]!.start <= r.end; i++) touched.add(bases[i]!.pos);
     }
   }
+  const kind = shared.outcome.kind;
+  return { shared, sharedPath: kind === 'iommu' ? 'iommu' : kind === 'blocked' ? 'blocked' : 'none', touched: [...touched].sort((x, y) => x - y) };
+}
+
+/** The cell of one requester-target pair: routed on its own when touched, else the shared route. */
+function cellOf(topology: Topology, a: PciDevice, b: PciDevice, routes: RequesterRoutes, touched: boolean, probe: PeerProbe, policy: AcsPolicy): ReachCell {
+  if (!touched) return { from: a.bdf, to: b.bdf, path: routes.sharedPath, route: routes.shared.hops.map((h) => h.at) };
+  const r = peerReach(topology, a.bdf, b.bdf, probe, policy);
+  return { from: a.bdf, to: b.bdf, path: cellPath(r), route: r.route.map((h) => h.at) };
+}
+
+/** The reachability matrix: every DMA-capable function against every other function with a BAR. */
+export function reachabilityMatrix(topology: Topology, probe: PeerProbe = {}, policy: AcsPolicy = KERNEL_ACS_POLICY): ReachCell[] {
+  const targets = targetsOf(topology);
+  const out: ReachCell[] = [];
+  for (const a of dmaRequesters(topology)) {
+    const routes = requesterRoutes(topology, a, targets, probe, policy);
+    const touched = new Set(routes.touched);
+    targets.list.forEach((b, pos) => {
+      if (a !== b) out.push(cellOf(topology, a, b, routes, touched.has(pos), probe, policy));
+    });
+  }
   return out;
+}
+
+/** The reachability matrix in short: who was probed against whom, counts, and the cells that do not go to the IOMMU. */
+export interface ReachSummary {
+  /** DMA-capable functions probed against at least one other function's BAR, in topology order. */
+  readonly requesters: readonly string[];
+  /** Functions with a BAR that at least one other function was probed against, sorted. */
+  readonly targets: readonly string[];
+  readonly counts: { readonly p2p: number; readonly iommu: number; readonly blocked: number; readonly none: number };
+  /** Every cell whose path is not 'iommu', in matrix order; a requester-target pair not listed goes to the IOMMU. */
+  readonly cells: readonly ReachCell[];
+}
+
+/**
+ * reachabilityMatrix() without the cells that go to the IOMMU (most of a large matrix), plus
+ * counts; routes only the pairs whose outcome can differ from their requester's shared route.
+ */
+export function reachabilitySummary(topology: Topology, probe: PeerProbe = {}, policy: AcsPolicy = KERNEL_ACS_POLICY): ReachSummary {
+  const targets = targetsOf(topology);
+  const requesters = dmaRequesters(topology);
+  const isRequester = new Set(requesters);
+  const counts = { p2p: 0, iommu: 0, blocked: 0, none: 0 };
+  const cells: ReachCell[] = [];
+  const probed: string[] = [];
+  for (const a of requesters) {
+    const others = targets.list.length - (a.bars.length > 0 ? 1 : 0);
+    if (others === 0) continue;
+    probed.push(a.bdf);
+    const routes = requesterRoutes(topology, a, targets, probe, policy);
+    const own = routes.sharedPath === 'iommu' ? routes.touched : targets.list.map((_, pos) => pos);
+    const touched = new Set(routes.touched);
+    let routed = 0;
+    for (const pos of own) {
+      const b = targets.list[pos]!;
+      if (b === a) continue;
+      routed++;
+      const c = cellOf(topology, a, b, routes, touched.has(pos), probe, policy);
+      counts[c.path]++;
+      if (c.path !== 'iommu') cells.push(c);
+    }
+    counts.iommu += others - routed;
+  }
+  const probedAsTarget = (b: PciDevice) => requesters.length - (isRequester.has(b) ? 1 : 0) > 0;
+  return { requesters: probed, targets: targets.list.filter(probedAsTarget).map((b) => b.bdf).sort(), counts, cells };
 }
 
 /**
@@ -97,17 +197,26 @@ export function reachabilityMatrix(topology: Topology, probe: PeerProbe = {}, po
  * passing the IOMMU are in the same group. Returns null when sound, otherwise a
  * reason naming the pair and the route. Every DMA-capable function is tried against
  * every BAR of every other function (both directions), with plain requests. `grouping` defaults to the kernel's derivation.
+ * `reach`: reachabilitySummary(topology, {}, policy) when the caller has it already (its p2p
+ * cells are the pairs that bypass the IOMMU, in the same order).
  */
-export function checkGroupingSoundness(topology: Topology, grouping: Grouping = deriveGroups(topology), policy: AcsPolicy = KERNEL_ACS_POLICY): string | null {
-  const byBdf = (d: PciDevice) => grouping.groupOf[d.bdf];
+export function checkGroupingSoundness(topology: Topology, grouping: Grouping = deriveGroups(topology), policy: AcsPolicy = KERNEL_ACS_POLICY, reach?: ReachSummary): string | null {
+  const groupOf = (bdf: string) => grouping.groupOf[bdf];
+  const broken = (a: string, b: string) => {
+    const r = peerReach(topology, a, b, {}, policy);
+    return `I13 broken: ${a} (group ${groupOf(a)}) reaches ${b} (group ${groupOf(b)}) without the IOMMU: ${r.route.map((h) => `${h.at}:${h.action}`).join(' -> ')}`;
+  };
+  if (reach) {
+    const first = reach.cells.find((c) => c.path === 'p2p' && groupOf(c.from) !== groupOf(c.to));
+    return first ? broken(first.from, first.to) : null;
+  }
+  const targets = targetsOf(topology);
   for (const a of dmaRequesters(topology)) {
-    for (const b of topology.devices) {
-      if (a === b || b.bars.length === 0) continue;
-      if (byBdf(a) === byBdf(b)) continue;
-      const r = peerReach(topology, a.bdf, b.bdf, {}, policy);
-      if (r.bypassesIommu) {
-        return `I13 broken: ${a.bdf} (group ${byBdf(a)}) reaches ${b.bdf} (group ${byBdf(b)}) without the IOMMU: ${r.route.map((h) => `${h.at}:${h.action}`).join(' -> ')}`;
-      }
+    // Only touched targets can be reached peer-to-peer: the shared route never lands on a BAR.
+    for (const pos of requesterRoutes(topology, a, targets, {}, policy).touched) {
+      const b = targets.list[pos]!;
+      if (a === b || groupOf(a.bdf) === groupOf(b.bdf)) continue;
+      if (peerReach(topology, a.bdf, b.bdf, {}, policy).bypassesIommu) return broken(a.bdf, b.bdf);
     }
   }
   return null;

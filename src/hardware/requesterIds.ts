@@ -114,43 +114,55 @@ function forgeBoundary(topology: Topology, dev: PciDevice, policy: AcsPolicy): B
   return { kind: 'root', skipped };
 }
 
+/** The RID owners of a topology and the RIDs in bus:devfn order, computed once per device list. */
+interface RidIndex {
+  readonly count: number;
+  readonly owners: ReadonlyMap<string, string>;
+  readonly sorted: readonly { readonly rid: string; readonly bus: number; readonly devfn: number }[];
+}
+const RID_INDEXES = new WeakMap<readonly PciDevice[], RidIndex>();
+
 /**
  * Every RID the IOMMU has a context for, with the device it belongs to: each device's own
  * bdf first, then each RID of its pci_for_each_dma_alias walk (owned by the pdev visited).
  */
-function ridOwners(topology: Topology): Map<string, string> {
+function ridIndex(topology: Topology): RidIndex {
+  const cached = RID_INDEXES.get(topology.devices);
+  if (cached && cached.count === topology.devices.length) return cached;
   const owners = new Map<string, string>();
   for (const d of topology.devices) owners.set(d.bdf, d.bdf);
   for (const d of topology.devices) {
     for (const a of pciForEachDmaAlias(topology, d)) if (!owners.has(a.rid)) owners.set(a.rid, a.device);
   }
-  return owners;
+  const sorted = [...owners.keys()].map((rid) => ({ rid, ...parseBdf(rid)! })).sort((x, y) => x.bus - y.bus || x.devfn - y.devfn);
+  const index = { count: topology.devices.length, owners, sorted };
+  RID_INDEXES.set(topology.devices, index);
+  return index;
 }
 
-/**
- * The requester IDs `device` (bdf or name) can put on the wire and have reach the IOMMU:
- * its own, its DMA aliases, and the RIDs of the topology it can forge past ACS SV.
- * Own first, then aliases in walk order, then forged RIDs by bus:devfn.
- */
-export function emittableRequesterIds(topology: Topology, device: string, policy: AcsPolicy = KERNEL_ACS_POLICY): EmittedRid[] {
-  const dev = getDevice(topology, device);
-  const out: EmittedRid[] = [];
+/** One emittable RID with its note built on demand (a large topology has many forged RIDs). */
+interface LazyRid {
+  readonly rid: string;
+  readonly how: EmittedRid['how'];
+  readonly note: () => string;
+}
+
+/** emittableRequesterIds with lazy notes. */
+function emitted(topology: Topology, dev: PciDevice, policy: AcsPolicy): LazyRid[] {
+  const out: LazyRid[] = [];
   const seen = new Set<string>();
-  const add = (e: EmittedRid) => {
+  const add = (e: LazyRid) => {
     if (seen.has(e.rid)) return;
     seen.add(e.rid);
     out.push(e);
   };
   const conventional = !isPcie(dev);
-  add({
-    rid: dev.bdf,
-    how: 'own',
-    note: conventional
-      ? 'own bdf; a conventional PCI bus carries no requester ID, but pci_for_each_dma_alias visits it first and the IOMMU maps it'
-      : 'own requester ID (bus and device captured from Type 0 config writes, PCIe r6.0 sec 2.2.6.2)',
-  });
+  const own = conventional
+    ? 'own bdf; a conventional PCI bus carries no requester ID, but pci_for_each_dma_alias visits it first and the IOMMU maps it'
+    : 'own requester ID (bus and device captured from Type 0 config writes, PCIe r6.0 sec 2.2.6.2)';
+  add({ rid: dev.bdf, how: 'own', note: () => own });
   for (const a of pciForEachDmaAlias(topology, dev)) {
-    if (a.rid !== dev.bdf) add({ rid: a.rid, how: 'alias', note: aliasNote(topology, dev, a.device, a.rid) });
+    if (a.rid !== dev.bdf) add({ rid: a.rid, how: 'alias', note: () => aliasNote(topology, dev, a.device, a.rid) });
   }
 
   const bound = forgeBoundary(topology, dev, policy);
@@ -169,24 +181,43 @@ export function emittableRequesterIds(topology: Topology, device: string, policy
     const above = bridgesToRoot(topology, dev).length === 0 ? 'root-bus function, no downstream port above it; ' : noSv;
     where = `${above}the root complex does no source validation of its own and sees any requester ID`;
   }
-  const owners = ridOwners(topology);
+  const { owners, sorted } = ridIndex(topology);
   const mine = parseBdf(dev.bdf)!;
-  const ownDevice = (rid: string) => {
-    const r = parseBdf(rid)!;
-    if (r.bus !== mine.bus) return false;
-    return bridgesToRoot(topology, dev).length > 0 || r.devfn >> 3 === mine.devfn >> 3;
-  };
-  const targets = [...owners.keys()].filter((rid) => inRange(parseBdf(rid)!.bus) && !ownDevice(rid)).sort((x, y) => {
-    const px = parseBdf(x)!;
-    const py = parseBdf(y)!;
-    return px.bus - py.bus || px.devfn - py.devfn;
-  });
-  for (const rid of targets) {
+  const belowABridge = bridgesToRoot(topology, dev).length > 0;
+  const ownDevice = (r: { bus: number; devfn: number }) => r.bus === mine.bus && (belowABridge || r.devfn >> 3 === mine.devfn >> 3);
+  const forgedNote = (rid: string) => () => {
     const owner = owners.get(rid)!;
     const whose = owner === rid ? `${rid} is ${getDevice(topology, rid).name}'s requester ID` : `${rid} is a DMA alias of ${owner}`;
-    add({ rid, how: 'forged', note: `${where}: ${whose}` });
-  }
+    return `${where}: ${whose}`;
+  };
+  for (const r of sorted) if (inRange(r.bus) && !ownDevice(r)) add({ rid: r.rid, how: 'forged', note: forgedNote(r.rid) });
   return out;
+}
+
+/**
+ * The requester IDs `device` (bdf or name) can put on the wire and have reach the IOMMU:
+ * its own, its DMA aliases, and the RIDs of the topology it can forge past ACS SV.
+ * Own first, then aliases in walk order, then forged RIDs by bus:devfn.
+ */
+export function emittableRequesterIds(topology: Topology, device: string, policy: AcsPolicy = KERNEL_ACS_POLICY): EmittedRid[] {
+  return emitted(topology, getDevice(topology, device), policy).map((e) => ({ rid: e.rid, how: e.how, note: e.note() }));
+}
+
+/** The crossings of `dev`: the first `keep` with their notes, and how many there are in all. */
+function crossingsOf(topology: Topology, grouping: Grouping, dev: PciDevice, policy: AcsPolicy, keep: number): { list: RidCrossing[]; count: number } {
+  const mine = grouping.groupOf[dev.bdf];
+  const { owners } = ridIndex(topology);
+  const list: RidCrossing[] = [];
+  let count = 0;
+  for (const e of emitted(topology, dev, policy)) {
+    if (e.how === 'own') continue;
+    const owner = owners.get(e.rid) ?? e.rid;
+    const g = grouping.groupOf[owner];
+    if (g === undefined || g === mine) continue;
+    if (count++ >= keep) continue;
+    list.push({ from: dev.bdf, rid: e.rid, owner, how: e.how as RidCrossing['how'], note: `${e.note()} (group ${g}, ${dev.bdf} is in group ${mine ?? 'none'})` });
+  }
+  return { list, count };
 }
 
 /**
@@ -195,16 +226,21 @@ export function emittableRequesterIds(topology: Topology, device: string, policy
  * whose alias it is). Sharing a context entry means sharing that group's domain.
  */
 export function ridsIntoOtherGroups(topology: Topology, grouping: Grouping, device: string, policy: AcsPolicy = KERNEL_ACS_POLICY): RidCrossing[] {
-  const dev = getDevice(topology, device);
-  const mine = grouping.groupOf[dev.bdf];
-  const owners = ridOwners(topology);
-  const out: RidCrossing[] = [];
-  for (const e of emittableRequesterIds(topology, dev.bdf, policy)) {
-    if (e.how === 'own') continue;
-    const owner = owners.get(e.rid) ?? e.rid;
-    const g = grouping.groupOf[owner];
-    if (g === undefined || g === mine) continue;
-    out.push({ from: dev.bdf, rid: e.rid, owner, how: e.how, note: `${e.note} (group ${g}, ${dev.bdf} is in group ${mine ?? 'none'})` });
+  return crossingsOf(topology, grouping, getDevice(topology, device), policy, Infinity).list;
+}
+
+/**
+ * ridsIntoOtherGroups of every function in `devices`, in order, keeping the first `keep`
+ * crossings (all by default) and counting all of them: a topology without ACS SV has one
+ * crossing for nearly every pair of functions, so a caller that shows a few keeps a few.
+ */
+export function ridCrossings(topology: Topology, grouping: Grouping, devices: readonly PciDevice[], keep = Infinity, policy: AcsPolicy = KERNEL_ACS_POLICY): { list: RidCrossing[]; count: number } {
+  const list: RidCrossing[] = [];
+  let count = 0;
+  for (const d of devices) {
+    const r = crossingsOf(topology, grouping, d, policy, keep - list.length);
+    for (const c of r.list) list.push(c);
+    count += r.count;
   }
-  return out;
+  return { list, count };
 }

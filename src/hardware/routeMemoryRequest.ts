@@ -83,11 +83,17 @@ export interface RouteResult {
   readonly outcome: RouteOutcome;
 }
 
-const barHit = (d: PciDevice, addr: number) => d.bars.find((b) => inRange(addr, b));
-const windowHit = (d: PciDevice, addr: number) => isBridge(d) && (d.windows ?? []).some((w) => inRange(addr, w));
+const barAt = (d: PciDevice, addr: number) => d.bars.find((b) => inRange(addr, b));
+const windowAt = (d: PciDevice, addr: number) => isBridge(d) && (d.windows ?? []).some((w) => inRange(addr, w));
+
+/** The address tests of one route: which BAR of `d` holds the address, and whether a window of `d` does. */
+interface Hits {
+  readonly barHit: (d: PciDevice, addr: number) => ReturnType<typeof barAt>;
+  readonly windowHit: (d: PciDevice, addr: number) => boolean;
+}
 
 /** Follows bridge windows down from `bridge` to the function whose BAR claims `addr`. */
-function routeDown(topology: Topology, bridge: PciDevice, addr: number, hops: Hop[], skip: PciDevice): RouteOutcome {
+function routeDown(topology: Topology, bridge: PciDevice, addr: number, hops: Hop[], skip: PciDevice, { barHit, windowHit }: Hits): RouteOutcome {
   let cur = bridge;
   for (let depth = 0; depth < 64; depth++) {
     const devs = devicesOnBus(topology, cur.secondary ?? -1).filter((d) => d !== skip);
@@ -114,6 +120,30 @@ function routeDown(topology: Topology, bridge: PciDevice, addr: number, hops: Ho
  * an ACS control, or nowhere. Pure; `policy` only matters for unreadable ACS.
  */
 export function routeMemoryRequest(topology: Topology, request: MemoryRequest, policy: AcsPolicy = KERNEL_ACS_POLICY): RouteResult {
+  return routeWatched(topology, request, policy);
+}
+
+/**
+ * routeMemoryRequest, telling `watch` each device whose BARs or windows the route compares the
+ * address with. Every branch of the route that depends on the address goes through those
+ * tests, so another address that none of the watched devices' BARs or windows holds takes the
+ * same branches: the same hops (but for the address in their notes) and the same outcome kind.
+ * reachability.ts uses that to route each requester once for all such targets.
+ */
+export function routeWatched(topology: Topology, request: MemoryRequest, policy: AcsPolicy, watch?: (d: PciDevice) => void): RouteResult {
+  const hits: Hits = watch
+    ? {
+        barHit: (d, a) => {
+          watch(d);
+          return barAt(d, a);
+        },
+        windowHit: (d, a) => {
+          watch(d);
+          return windowAt(d, a);
+        },
+      }
+    : { barHit: barAt, windowHit: windowAt };
+  const { barHit, windowHit } = hits;
   const dev = getDevice(topology, request.requester);
   const addr = request.address;
   const translated = request.translated === true;
@@ -134,7 +164,7 @@ export function routeMemoryRequest(topology: Topology, request: MemoryRequest, p
       if (barHit(s, addr) || windowHit(s, addr)) {
         hops.push({ at: s.bdf, action: 'shared-bus', note: 'conventional PCI bus: no ACS, every device sees the transaction' });
         if (barHit(s, addr)) return finishClaim(s, addr, hops);
-        return done(routeDown(topology, s, addr, hops, dev));
+        return done(routeDown(topology, s, addr, hops, dev, hits));
       }
     }
   }
@@ -167,7 +197,7 @@ export function routeMemoryRequest(topology: Topology, request: MemoryRequest, p
       hops.push({ at: dev.bdf, action: 'route-peer', note: `root complex routes root-bus peer-to-peer (rcPeerToPeer) to ${peer.bdf}` });
       if (barHit(peer, addr)) return finishClaim(peer, addr, hops);
       hops.push({ at: peer.bdf, action: 'route-down', note: `${hex(addr)} is inside the window of ${peer.bdf}` });
-      return done(routeDown(topology, peer, addr, hops, dev));
+      return done(routeDown(topology, peer, addr, hops, dev, hits));
     }
   }
 
@@ -209,7 +239,7 @@ export function routeMemoryRequest(topology: Topology, request: MemoryRequest, p
       if (barHit(port, addr) && !redirects(port)) return finishClaim(port, addr, hops);
       if (windowHit(port, addr) && !active(port, 'UF')) {
         hops.push({ at: port.bdf, action: 'reflect-down', note: 'no ACS UF: target is below this port, so the port sends it back down' });
-        return done(routeDown(topology, port, addr, hops, dev));
+        return done(routeDown(topology, port, addr, hops, dev, hits));
       }
     } else {
       // Root ports: without rcPeerToPeer the root complex only routes between functions
@@ -229,7 +259,7 @@ export function routeMemoryRequest(topology: Topology, request: MemoryRequest, p
           hops.push({ at: port.bdf, action: 'route-peer', note: `${why}: routed peer-to-peer to ${peer.bdf}` });
           if (barHit(peer, addr)) return finishClaim(peer, addr, hops);
           hops.push({ at: peer.bdf, action: 'route-down', note: `${hex(addr)} is inside the window of ${peer.bdf}` });
-          return done(routeDown(topology, peer, addr, hops, dev));
+          return done(routeDown(topology, peer, addr, hops, dev, hits));
         }
         hops.push({ at: port.bdf, action: 'redirect-upstream', note: `ACS RR: peer ${peer.bdf} would claim it; redirected upstream` });
         cur = port;

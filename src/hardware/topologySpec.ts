@@ -6,6 +6,35 @@
  */
 import { z } from 'zod';
 
+/**
+ * Characters a name or text printed in a report may not hold: C0 and C1 control characters (a
+ * newline or an escape sequence would forge report lines or drive the terminal), lone
+ * surrogates, line and paragraph separators, and bidirectional controls (U+202E and kin).
+ */
+export const UNPRINTABLE = /[\p{Cc}\p{Cs}\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+
+const codePoint = (c: string): string => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+
+/**
+ * A string of 1 to `max` characters without UNPRINTABLE ones (`newlines`: a description, maybe
+ * empty, where a newline and a tab are allowed); the error names the first offending character.
+ */
+export const printableText = (max: number, newlines = false) =>
+  z
+    .string()
+    .min(newlines ? 0 : 1)
+    .max(max)
+    .refine((s) => !UNPRINTABLE.test(newlines ? s.replace(/[\n\t]/g, ' ') : s), {
+      error: (iss) => {
+        const s = String(iss.input);
+        const m = UNPRINTABLE.exec(newlines ? s.replace(/[\n\t]/g, ' ') : s)!;
+        return `expected printable text${newlines ? ' (newlines and tabs allowed)' : ''}, got the unprintable character ${codePoint(m[0])} at character ${m.index + 1}`;
+      },
+    });
+
+/** A name printed in reports: 1 to 64 printable characters. */
+const printableName = printableText(64);
+
 const ACS_NAMES = ['SV', 'TB', 'RR', 'CR', 'UF', 'EC', 'DT'] as const;
 
 const ADDRESS = 'an address or size: a non-negative integer or a hex string like "0xa0000000"';
@@ -28,7 +57,7 @@ const pciId = z.string().regex(/^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$/, { error: 'a ve
 
 const functionFields = {
   bdf,
-  name: z.string().min(1).optional(),
+  name: printableName.optional(),
   id: pciId.optional(),
   class: z.string().regex(/^[0-9a-fA-F]{4,6}$/, { error: 'a class code like "0200" or "020000"' }).optional(),
   acs: acs.optional(),
@@ -39,7 +68,7 @@ const functionFields = {
   dmaAliases: z.array(z.string().regex(/^[0-1][0-9a-fA-F]\.[0-7]$/, { error: 'a devfn "dd.f" on the same bus' })).optional(),
   untrusted: z.boolean().optional(),
   quirkBroken: z.boolean().optional(),
-  driver: z.string().optional(),
+  driver: printableName.optional(),
   flags: z
     .strictObject({ bridgeXlateRoot: z.boolean().optional(), pcieBridgeAlias: z.boolean().optional(), pciBridgeNoAlias: z.boolean().optional() })
     .optional(),
@@ -58,27 +87,27 @@ const fn = z.strictObject({
  */
 const endpointFn = z.strictObject({ ...fn.shape, physfn: bdf.optional() });
 const port = z.strictObject({ ...functionFields, windows: z.array(range).optional() });
-const namedPort = z.strictObject({ ...functionFields, name: z.string().min(1), windows: z.array(range).optional() });
+const namedPort = z.strictObject({ ...functionFields, name: printableName, windows: z.array(range).optional() });
 const parent = z.string({ error: 'the name of a root port, switch downstream port or bridge' }).min(1);
 
 /** The zod schema of a topology file. */
 export const topologySpecSchema = z.strictObject({
-  name: z.string({ error: 'a topology name (string)' }).min(1),
-  description: z.string().optional(),
+  name: z.string({ error: 'a topology name (string)' }).pipe(printableText(100)),
+  description: z.string().pipe(printableText(2000, true)).optional(),
   ivrs: z.boolean().optional(),
   rcPeerToPeer: z.boolean().optional(),
   rootPorts: z.array(namedPort).optional(),
   switches: z
-    .array(z.strictObject({ name: z.string().min(1), parent, upstream: port, ports: z.array(namedPort).min(1) }))
+    .array(z.strictObject({ name: printableName, parent, upstream: port, ports: z.array(namedPort).min(1) }))
     .optional(),
   endpoints: z
-    .array(z.strictObject({ name: z.string().min(1), parent, multifunction: z.boolean().optional(), functions: z.array(endpointFn).min(1) }))
+    .array(z.strictObject({ name: printableName, parent, multifunction: z.boolean().optional(), functions: z.array(endpointFn).min(1) }))
     .optional(),
   bridges: z
     .array(
       z.strictObject({
         ...functionFields,
-        name: z.string().min(1),
+        name: printableName,
         parent,
         kind: z.enum(['pcie_to_pci_bridge', 'pci_bridge']).optional(),
         windows: z.array(range).optional(),

@@ -26,7 +26,9 @@ function verdict(r: CheckResult, color: boolean): string {
   const c = color ? pc : { green: (s: string) => s, red: (s: string) => s, yellow: (s: string) => s };
   if (r.status === 'incomplete') return c.yellow(`incomplete (${r.result.bound})`);
   const text = r.status === 'holds' ? 'holds' : `violated ${r.result.violations.map((v) => v.invariant).join(',')}`;
-  return r.matchesExpectation ? c.green(`✓ ${text}`) : c.red(`✗ ${text}`);
+  // An unexpected violation found before a bound cut the run short is real: a mismatch, marked as cut short.
+  const cut = r.complete ? '' : ` (cut short: ${r.result.bound})`;
+  return r.matchesExpectation ? c.green(`✓ ${text}`) : c.red(`✗ ${text}${cut}`);
 }
 
 const expectedText = (r: CheckResult): string =>
@@ -51,19 +53,80 @@ export function formatCheckTable(results: readonly CheckResult[], color = false)
 export function formatSummary(results: readonly CheckResult[], color = false): string {
   const ok = results.filter((r) => r.matchesExpectation);
   const holds = ok.filter((r) => r.status === 'holds').length;
-  const mismatches = results.filter((r) => r.complete && !r.matchesExpectation).length;
-  const incomplete = results.filter((r) => !r.complete).length;
+  const mismatches = results.filter(isMismatch).length;
+  const incomplete = results.filter((r) => !r.complete && !isMismatch(r)).length;
   const states = results.reduce((a, r) => a + r.result.distinctStates, 0);
   const secs = results.reduce((a, r) => a + r.result.seconds, 0);
   const sym = results.filter((r) => r.symmetry).length;
-  const reduced = sym ? ` (${sym} check${sym === 1 ? '' : 's'} counted in orbit representatives: symmetry reduction, --no-symmetry for the full space)` : '';
+  const reduced = sym ? ` (${sym} check${sym === 1 ? '' : 's'} with symmetry reduction: interchangeable devices explored once, states counted up to renaming them; --no-symmetry counts every state)` : '';
   const fps = results.filter((r) => r.collisionProbability !== null);
   const collision = fps.length ? ` With 64-bit fingerprints, the probability that a collision hid states is at most ${fps.reduce((a, r) => a + r.collisionProbability!, 0).toExponential(1)} (sum over the checks; exact comparison without --fingerprints).` : '';
   const par = results.filter((r) => r.threads > 1);
   const threads = par.length ? ` ${par.length} check${par.length === 1 ? '' : 's'} grew past ${fmtInt(PARALLEL_FROM)} states and ran on ${Math.max(...par.map((r) => r.threads))} threads (--workers).` : '';
-  const text = `${results.length} checks: ${ok.length} as expected (${holds} hold, ${ok.length - holds} violated as expected); ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}; ${incomplete} incomplete. ${fmtInt(states)} states explored in ${secs.toFixed(2)} s${reduced} (kernel ${KERNEL_PIN.version}).${collision}${threads}`;
+  const text = `${results.length} check${results.length === 1 ? "" : "s"}: ${ok.length} as expected (${holds} hold, ${ok.length - holds} violated as expected); ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}; ${incomplete} incomplete. ${fmtInt(states)} states explored in ${secs.toFixed(2)} s${reduced} (model of kernel ${KERNEL_PIN.version}, ${KERNEL_PIN.repo}@${KERNEL_PIN.commit.slice(0, 12)}).${collision}${threads}`;
   if (!color) return text;
   return mismatches ? pc.red(text) : incomplete ? pc.yellow(text) : pc.green(text);
+}
+
+/** A result that does not match its expectation: an unexpected violation (even in a run cut short), or a complete run that differs. */
+export const isMismatch = (r: CheckResult): boolean => r.unexpected.length > 0 || (r.complete && !r.matchesExpectation);
+
+/** What to write where, if the new result is the right one. */
+function expectationHint(r: CheckResult): string {
+  const found = r.result.violations.map((v) => v.invariant);
+  const value = found.length ? `[${found.join(', ')}]` : 'holds';
+  switch (r.expectation.source) {
+    case 'scenario-file':
+      return `if this is right, write \`${r.variant}: ${value}\` under \`expect:\` in the scenario file`;
+    case 'manifest':
+      return 'if this is right, record it with `iommu-mc check --write-manifest src/scenarios/manifest.json`';
+    case 'variant-file':
+      return `if this is right, set \`breaks: [${found.map((i) => `'${i}'`).join(', ')}]\` in the variant file`;
+    case 'decision':
+      return "if this is right, update the decision record's expectation";
+    case 'default':
+      return `nothing was expected, so "holds" was assumed: write \`${r.variant}: ${value}\` under \`expect:\` in a scenario file, or record a built-in with --write-manifest`;
+  }
+}
+
+/** One line per mismatch: which row, what was found against what was expected, and what to change if the new result is right. */
+export function formatMismatches(results: readonly CheckResult[], tracesShown: boolean): string {
+  const rows = results.filter(isMismatch);
+  if (rows.length === 0) return '';
+  const lines = rows.map((r) => {
+    const found = r.result.violations.length ? `violated ${r.result.violations.map((v) => v.invariant).join(',')}` : 'holds';
+    const cut = r.complete ? '' : ` (before a bound cut the run short: ${r.result.bound})`;
+    return `  ${r.scenario} × ${r.variant}: found ${found}${cut}, expected ${expectedText(r)}${tracesShown && r.unexpected.length ? '; its trace is above, marked UNEXPECTED' : ''}; ${expectationHint(r)}`;
+  });
+  return `Mismatches:\n${lines.join('\n')}`;
+}
+
+/** The call that first gives a context's path a device: if it never succeeds, nothing reaches user space that way. */
+const PATH_ENTRY = { 'vfio-group': 'vfio_group_fops_open', iommufd: 'vfio_df_ioctl_bind_iommufd' } as const;
+
+/**
+ * Why a check may be vacuous: no transition at all, or a context path whose first call never
+ * succeeded (the scenario let nothing reach user space that way, so "holds" says little about it).
+ */
+export function vacuityWarnings(r: CheckResult): string[] {
+  if (r.result.transitions === 0) return [`${r.scenario} × ${r.variant}: no kernel call was ever possible (0 transitions): the verdict is vacuous`];
+  if (!r.complete) return [];
+  const cov = r.result.coverage;
+  return r.model.scenario.contexts.flatMap((c) =>
+    c.paths.flatMap((path) => {
+      const entry = PATH_ENTRY[path];
+      const e = cov[entry];
+      if (e && e.ok > 0) return [];
+      const why = e && e.enabled > 0 ? `it failed every time (${Object.entries(e.errnos).map(([k, n]) => `-${k}×${n}`).join(', ')})` : 'it was never possible';
+      return [`${r.scenario} × ${r.variant}: context ${c.name} never took a device on its ${path} path: ${entry} ${why}`];
+    }),
+  );
+}
+
+/** The vacuity warnings of a run, one line each, or '' when there are none. */
+export function formatWarnings(results: readonly CheckResult[]): string {
+  const lines = results.flatMap(vacuityWarnings);
+  return lines.length ? `Warnings (a check that exercised little proves little):\n${lines.map((l) => `  ${l}`).join('\n')}` : '';
 }
 
 /** One JSON step: the call, its arguments, its errno and what changed. */
@@ -177,6 +240,7 @@ export function checkJson(results: readonly CheckResult[], exitCode: number) {
       expectedInvariants: r.expectation.invariants,
       expectationSource: r.expectation.source,
       matchesExpectation: r.matchesExpectation,
+      mismatch: isMismatch(r),
       complete: r.complete,
       bound: r.result.bound,
       distinctStates: r.result.distinctStates,
@@ -193,6 +257,7 @@ export function checkJson(results: readonly CheckResult[], exitCode: number) {
       ...(r.components ? { components: r.components, productStates: r.productStates } : {}),
       violations: r.result.violations.map((v) => ({ invariant: v.invariant, kind: v.kind, reason: v.reason, steps: stepsJson(v, modelFor(r, v)) })),
       coverage: r.result.coverage,
+      warnings: vacuityWarnings(r),
     })),
   };
 }

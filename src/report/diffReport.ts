@@ -103,7 +103,7 @@ export function formatScenarioDiff(d: ScenarioDiff, models: DiffModels, color = 
   const A = a.variant.name + rule(a);
   const B = b.variant.name + rule(b);
   const lines = [c.bold(`── ${d.scenario}: ${A} vs ${B} ──`)];
-  if (!d.complete) lines.push(c.red('  incomplete: a bound cut exploration short; raise --max-states'));
+  if (!d.complete) lines.push(c.red(`  incomplete (${d.bound ?? 'max-states'}): a bound cut exploration short; raise --max-states/--max-seconds/--max-memory`));
   if (d.identical) {
     lines.push(`  no difference: same invariants (${list(d.a.result.violations.map((v) => v.invariant))} broken), the same ${plural(d.a.states, 'reachable state')}, every call behaves alike`);
     return lines.join('\n');
@@ -186,6 +186,7 @@ export function diffJson(pairs: readonly { diff: ScenarioDiff; models: DiffModel
         scenario: d.scenario,
         identical: d.identical,
         complete: d.complete,
+        bound: d.bound,
         commonStates: d.commonStates,
         a: side(d.a, a),
         b: side(d.b, b),

@@ -10,6 +10,7 @@ import type { SystemState } from '../machines/state.ts';
 import { namesGroups, scenarioGroups } from '../machines/scenario.ts';
 import { recordCalls, type CallRecord } from './callTree.ts';
 import { traceRows, type TraceRow } from './traceRows.ts';
+import { nameContexts } from './stateDiff.ts';
 import { builtinScenarioTopology } from '../scenarios/fromTopology.ts';
 import { describeRidRoute, describeRoute } from './dmaRoute.ts';
 
@@ -76,12 +77,12 @@ export function formatTraceText(v: Violation, model: Model, color = false): stri
     if (row.changes) lines.push(`        ${c.dim('changed:')} ${row.changes}`);
   });
   // A reason that carries a sequence (UNMAP's map / DMA / unmap / DMA window) prints one step a line.
-  const [head, ...seq] = v.reason.split(' | ');
+  const [head, ...seq] = nameContexts(v.reason, model.scenario).split(' | ');
   if (seq.length) {
     const colon = Math.max(0, head!.search(/: 1\. /));
     lines.push(c.red(`  ✗ ${v.invariant}: ${head!.slice(0, colon + 1)}`));
     for (const l of [head!.slice(colon + 2), ...seq]) lines.push(`    ${l}`);
-  } else lines.push(c.red(`  ✗ ${v.invariant}: ${v.reason}`));
+  } else lines.push(c.red(`  ✗ ${v.invariant}: ${nameContexts(v.reason, model.scenario)}`));
   const route = pasidRoute(v, model);
   if (route) lines.push(...route.split('\n').map((l) => `    route: ${l}`));
   if (inv) lines.push(c.dim(`    ${inv.description} [${inv.kernelRef}]`));

@@ -8,20 +8,48 @@ export interface FieldChange {
   to: unknown;
 }
 
+/** The scenario's name for context `c` (`ctx2` when it has none). */
+export const contextName = (scenario: Scenario, c: number): string => scenario.contexts[c]?.name ?? `ctx${c}`;
+
+/**
+ * A field's value as a reader wants it: contexts by the names the scenario gave them (the state
+ * keeps their indices), `ictx:0 (vm)` for an iommufd owner, `vm, hwpt 1` for a cdev binding.
+ */
+function shown(key: string, v: unknown, scenario: Scenario): unknown {
+  if (v === null) return v;
+  if ((key === 'opened_by' || key === 'group_fd') && typeof v === 'number') return contextName(scenario, v);
+  if (key === 'owner' && typeof v === 'string' && v.startsWith('ictx:')) return `${v} (${contextName(scenario, Number(v.slice(5)))})`;
+  if (key === 'iommufd' && typeof v === 'object') {
+    const b = v as { ctx: number; hwpt: number | null };
+    return `${contextName(scenario, b.ctx)}, hwpt ${b.hwpt ?? 'NULL'}`;
+  }
+  return typeof v === 'object' ? JSON.stringify(v) : v;
+}
+
+/**
+ * The context indices in a reason (`ctx0`, `ictx:0`) written with the scenario's names:
+ * `vm`, `ictx:0 (vm)`.
+ */
+export function nameContexts(text: string, scenario: Scenario): string {
+  return text
+    .replace(/\bictx:(\d+)(?! \()/g, (m, c) => `${m} (${contextName(scenario, Number(c))})`)
+    .replace(/\bctx(\d+)\b/g, (m, c) => (scenario.contexts[Number(c)] ? contextName(scenario, Number(c)) : m));
+}
+
 /** Flattens the state to `group.owner_cnt`, `igroup(vmm).hwpt`, `01:00.0.hw`, ...; nested values print as compact JSON. */
 function flatten(s: SystemState, scenario: Scenario): Map<string, unknown> {
   const out = new Map<string, unknown>();
-  const leaf = (v: unknown) => (v !== null && typeof v === 'object' ? JSON.stringify(v) : v);
   const many = namesGroups(scenario);
   const groupName = (g: number) => scenarioGroups(scenario)[g]?.name ?? String(g);
-  const ctxName = (c: number) => scenario.contexts[c]?.name ?? `ctx${c}`;
+  const ctxName = (c: number) => contextName(scenario, c);
+  const leaf = (k: string, v: unknown) => shown(k, v, scenario);
   s.groups.forEach((g, gi) => {
     const at = many ? `(${groupName(gi)})` : '';
-    for (const [k, v] of Object.entries(g)) out.set(`group${at}.${k}`, leaf(v));
-    for (const [k, v] of Object.entries(s.vfio_groups[gi] ?? {})) out.set(`vfio_group${at}.${k}`, leaf(v));
+    for (const [k, v] of Object.entries(g)) out.set(`group${at}.${k}`, leaf(k, v));
+    for (const [k, v] of Object.entries(s.vfio_groups[gi] ?? {})) out.set(`vfio_group${at}.${k}`, leaf(k, v));
   });
   s.containers.forEach((c, ci) => {
-    for (const [k, v] of Object.entries(c)) out.set(`container(${ctxName(ci)}).${k}`, leaf(v));
+    for (const [k, v] of Object.entries(c)) out.set(`container(${ctxName(ci)}).${k}`, leaf(k, v));
   });
   for (const ig of s.iommufd_groups) {
     const name = `igroup(${ctxName(ig.ctx)}${many ? `, ${groupName(ig.group)}` : ''})`;
@@ -29,7 +57,7 @@ function flatten(s: SystemState, scenario: Scenario): Map<string, unknown> {
     out.set(`${name}.devices`, ig.devices);
   }
   s.devices.forEach((d, i) => {
-    for (const [k, v] of Object.entries(d)) out.set(`${scenario.devices[i]?.name ?? i}.${k}`, leaf(v));
+    for (const [k, v] of Object.entries(d)) out.set(`${scenario.devices[i]?.name ?? i}.${k}`, leaf(k, v));
   });
   out.set('warn', s.warn);
   return out;

@@ -6,12 +6,13 @@
  * and as text.
  */
 import pc from 'picocolors';
-import type { AcsInference, AcsState, GroupingRule, Grouping, IdRecovered, PciDevice, ReachCell, RecordedGroup, RidCrossing, Topology } from '../hardware/index.ts';
+import type { AcsInference, AcsState, GroupingRule, Grouping, IdRecovered, PciDevice, ReachSummary, RecordedGroup, RidCrossing, Topology } from '../hardware/index.ts';
 import {
   ACS,
   ACS_BITS,
   BRIDGE_KINDS,
-  ridsIntoOtherGroups,
+  KERNEL_ACS_POLICY,
+  ridCrossings,
   KIND_LABEL,
   SWITCH_GROUPS_V3,
   checkGroupingSoundness,
@@ -19,7 +20,7 @@ import {
   groupingBy,
   hex,
   inferAcs,
-  reachabilityMatrix,
+  reachabilitySummary,
   recordedIdsOfGroups,
 } from '../hardware/index.ts';
 
@@ -73,7 +74,14 @@ export interface TopologyReport {
    * handed to a user. Reported, not part of the exit code.
    */
   readonly ridCrossings: readonly RidCrossing[];
-  readonly reachability: readonly ReachCell[];
+  /** How many crossings there are: ridCrossings.length, unless the report was built with a ridCrossingLimit. */
+  readonly ridCrossingCount: number;
+  /**
+   * The reachability matrix (every DMA-capable function's request at each BAR of every other
+   * function) in short: the requesters and targets, counts by path, and the cells whose path is
+   * not 'iommu' (a requester-target pair not listed goes to the IOMMU), routes deduplicated.
+   */
+  readonly reachability: ReachSummary;
   readonly warnings: readonly string[];
   /** Exit 0 when ok: I13 holds and the groups equal the recorded ones (when recorded); else exit 1. */
   readonly verdict: { readonly ok: boolean; readonly reasons: readonly string[] };
@@ -88,7 +96,15 @@ export interface TopologyReportInput {
   readonly unknownAcs?: readonly string[];
   readonly idsFromNames?: readonly IdRecovered[];
   readonly warnings?: readonly string[];
+  /**
+   * Keep only the first this many ridCrossings (ridCrossingCount still counts all): the text
+   * shows RID_CROSSINGS_SHOWN, and without ACS SV nearly every pair of functions crosses.
+   */
+  readonly ridCrossingLimit?: number;
 }
+
+/** How many requester-ID crossings the text report prints. */
+export const RID_CROSSINGS_SHOWN = 12;
 
 const bits = (m: number) => ACS_BITS.filter((b) => m & ACS[b]);
 const acsJson = (a: AcsState) => (a === null || a === 'unknown' ? a : { cap: bits(a.cap), ctrl: bits(a.ctrl) });
@@ -103,6 +119,11 @@ function derive(topology: Topology, rule: GroupingRule): { grouping: Grouping; i
 
 /** A route as printed: a hop at the same device as the one before (issue, then peer-internal) once. */
 const dedupeRoute = (route: readonly string[]) => route.filter((at, i) => i === 0 || route[i - 1] !== at);
+
+function reachabilityOf(topology: Topology): ReachSummary {
+  const r = reachabilitySummary(topology);
+  return { ...r, cells: r.cells.map((c) => ({ ...c, route: dedupeRoute(c.route) })) };
+}
 
 function deviceJson(d: PciDevice, grouping: Grouping): TopologyReport['devices'][number] {
   return {
@@ -141,10 +162,14 @@ export function buildTopologyReport(input: TopologyReportInput): TopologyReport 
   if (unknownAcs.length > 0) {
     warnings.push(`ACS unknown (lspci <access denied>) for ${unknownAcs.length} device(s); derived groups assume no ACS capability there (run lspci as root)`);
   }
-  const groupingSoundness = checkGroupingSoundness(topology, grouping);
-  const ridCrossings = topology.devices.filter((d) => !BRIDGE_KINDS.includes(d.kind)).flatMap((d) => ridsIntoOtherGroups(topology, grouping, d.bdf));
+  const reachability = reachabilityOf(topology);
+  // The summary's p2p cells are the pairs checkGroupingSoundness looks for: route them once.
+  const groupingSoundness = checkGroupingSoundness(topology, grouping, KERNEL_ACS_POLICY, reachability);
+  const requesters = topology.devices.filter((d) => !BRIDGE_KINDS.includes(d.kind));
+  const crossings = ridCrossings(topology, grouping, requesters, input.ridCrossingLimit);
   return {
-    ridCrossings,
+    ridCrossings: crossings.list,
+    ridCrossingCount: crossings.count,
     topology: topology.name,
     description: topology.description ?? null,
     source: input.source,
@@ -158,7 +183,7 @@ export function buildTopologyReport(input: TopologyReportInput): TopologyReport 
     acsInference: recorded && unknownAcs.length > 0 ? inferAcs(topology, recorded) : null,
     idsFromNames: input.idsFromNames ?? [],
     groupingSoundness,
-    reachability: reachabilityMatrix(topology).map((c) => ({ ...c, route: dedupeRoute(c.route) })),
+    reachability,
     warnings,
     verdict: verdictOf(groupingSoundness, cmp ? cmp.matches : null),
   };
@@ -259,22 +284,23 @@ function renderInference(report: TopologyReport, p: Palette): string[] {
 
 function renderReachability(report: TopologyReport, p: Palette): string[] {
   const out = [p.bold('reachability (request at the target BAR: p2p = lands without the IOMMU, iommu = translated first, blocked = ACS)')];
-  const targets = [...new Set(report.reachability.map((c) => c.to))].sort();
-  const sources = [...new Set(report.reachability.map((c) => c.from))];
+  const { targets, requesters: sources } = report.reachability;
   if (targets.length > 0 && targets.length <= 12 && sources.length <= 40) {
     const w = 8;
+    const listed = new Map(report.reachability.cells.map((c) => [`${c.from}>${c.to}`, c]));
     out.push(`  ${'from \\ to'.padEnd(w + 2)}${targets.map((t) => t.padEnd(w)).join(' ')}`);
     for (const s of sources) {
       const cells = targets.map((t) => {
         if (t === s) return '·'.padEnd(w);
-        const c = report.reachability.find((x) => x.from === s && x.to === t);
-        const v = (c?.path ?? '-').padEnd(w);
-        return c?.path === 'p2p' ? p.red(v) : c?.path === 'iommu' ? p.green(v) : v;
+        // Every requester was probed against every target; pairs not listed go to the IOMMU.
+        const c = listed.get(`${s}>${t}`) ?? { path: 'iommu' };
+        const v = c.path.padEnd(w);
+        return c.path === 'p2p' ? p.red(v) : c.path === 'iommu' ? p.green(v) : v;
       });
       out.push(`  ${s.padEnd(w + 2)}${cells.join(' ')}`);
     }
   }
-  const p2p = report.reachability.filter((c) => c.path === 'p2p');
+  const p2p = report.reachability.cells.filter((c) => c.path === 'p2p');
   out.push(`  ${p2p.length} peer-to-peer path(s) that bypass the IOMMU`);
   for (const c of p2p.slice(0, 40)) out.push(`    ${c.from} -> ${c.to}: ${c.route.join(' -> ')}`);
   if (p2p.length > 40) out.push(`    ... ${p2p.length - 40} more`);
@@ -285,9 +311,10 @@ function renderReachability(report: TopologyReport, p: Palette): string[] {
 /** The requester IDs that cross groups, a line each (at most 12, then a count). */
 function renderRidCrossings(report: TopologyReport, p: Palette): string[] {
   const x = report.ridCrossings;
-  if (x.length === 0) return ['', p.bold('Requester IDs'), p.green('  no device can emit the requester ID of a device in another group')];
-  const shown = x.slice(0, 12).map((c) => `  ${c.from} can emit ${c.rid} (${c.how}), ${c.owner}'s: ${c.note}`);
-  const more = x.length > 12 ? [`  ... and ${x.length - 12} more (--json lists them all)`] : [];
+  const total = report.ridCrossingCount;
+  if (total === 0) return ['', p.bold('Requester IDs'), p.green('  no device can emit the requester ID of a device in another group')];
+  const shown = x.slice(0, RID_CROSSINGS_SHOWN).map((c) => `  ${c.from} can emit ${c.rid} (${c.how}), ${c.owner}'s: ${c.note}`);
+  const more = total > RID_CROSSINGS_SHOWN ? [`  ... and ${total - RID_CROSSINGS_SHOWN} more (--json lists them all)`] : [];
   return ['', p.bold('Requester IDs of other groups (judged by check as RID once a device is handed to a user)'), ...shown.map(p.yellow), ...more];
 }
 

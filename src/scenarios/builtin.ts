@@ -146,7 +146,8 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     description:
       'An SVA-capable endpoint below a switch whose ports have ACS RR+CR+UF: PASID is enabled and nothing is reachable peer-to-peer.',
     devices: [dev('03:00.0', ['idxd'], { pasid: true, pasidAcsPath: true })],
-    contexts: [ctx('qemu-iommufd', ['iommufd'])],
+    // No user context: the device only ever gets idxd (an iommufd context here never took a device).
+    contexts: [],
     hotplug: false,
     p2p: [],
     topology: 'sva-switch-acs',

@@ -13,9 +13,10 @@
  * The file system is the caller's: `loadTopology` resolves a `topology:` reference (the CLI reads
  * the file relative to the scenario file).
  */
-import { parse as parseYaml } from 'yaml';
+import { isAlias, isCollection, isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import { findDevice, GROUPING_RULES, type GroupingRule, type Topology } from '../hardware/index.ts';
+import { printableText, UNPRINTABLE } from '../hardware/topologySpec.ts';
 import { DRIVER_NAMES, DRIVERS, type DriverName } from '../kernel/drivers.ts';
 import type { Scenario } from '../machines/scenario.ts';
 import { declaredSymmetryProblem } from '../machines/scenarioSymmetry.ts';
@@ -28,8 +29,27 @@ import { PlanError, scenarioFromPlan } from './plan.ts';
 const driver = z.enum(DRIVER_NAMES as [string, ...string[]]);
 const variantName = z.enum(VARIANTS.map((v) => v.name) as [string, ...string[]]);
 
+/** A device or context name: printed in every trace, so 1-64 printable characters (no control characters, no bidi overrides). */
+const nameSchema = printableText(64);
+
+/** A p2p end: a device's name or its index in `devices`. */
+const p2pEnd = z.union([z.number().int().min(0), z.string().min(1)], {
+  error: (iss) => `expected a device name or index (a whole number from 0), got ${JSON.stringify(iss.input) ?? String(iss.input)}`,
+});
+const P2P_EXPECTED = 'expected "all", "none" or a list of pairs [a, b] of device names or indices';
+const p2pPairs = z.array(z.tuple([p2pEnd, p2pEnd], { error: `${P2P_EXPECTED}; got a pair that is not two devices` }), { error: P2P_EXPECTED });
+const p2pWords = z.enum(['all', 'none'], { error: P2P_EXPECTED });
+
+/** `p2p:` as "all", "none" or pairs; an error inside a list names the pair (p2p[1][0]), not only "p2p". */
+const p2pSchema = z.unknown().transform((v, ctx) => {
+  const r = (typeof v === 'string' ? p2pWords : p2pPairs).safeParse(v);
+  if (r.success) return r.data;
+  for (const issue of r.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+  return z.NEVER;
+});
+
 const deviceSchema = z.strictObject({
-  name: z.string().min(1),
+  name: nameSchema,
   drivers: z.array(driver).min(1),
   present: z.boolean().default(true),
   pasid: z.boolean().default(false),
@@ -47,7 +67,7 @@ const planDeviceSchema = z.strictObject({
 });
 
 const contextSchema = z.strictObject({
-  name: z.string().min(1),
+  name: nameSchema,
   paths: z.array(z.enum(['vfio-group', 'iommufd'])).min(1),
   hwpts: z.number().int().min(1).max(4).default(1),
   /** The devices the context may take (names, or BDFs of the plan); each in one context's list. */
@@ -59,8 +79,8 @@ const expectSchema = z.union([z.literal('holds'), z.array(z.enum(INVARIANTS.map(
 });
 
 export const scenarioFileSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'a kebab-case name'),
-  description: z.string().default(''),
+  name: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'a kebab-case name').max(100),
+  description: printableText(2000, true).default(''),
   topology: z.string().min(1).optional(),
   grouping: z.enum(GROUPING_RULES).optional(),
   plan: z.record(z.string().min(1), planDeviceSchema).optional(),
@@ -68,7 +88,8 @@ export const scenarioFileSchema = z.strictObject({
   contexts: z.array(contextSchema).max(3).default([]),
   hotplug: z.boolean().default(false),
   invalidation: z.enum(['strict', 'lazy']).optional(),
-  p2p: z.union([z.enum(['all', 'none']), z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)]))]).optional(),
+  /** Peer-to-peer pairs without a topology: "all", "none" or [a, b] pairs of device names or indices. */
+  p2p: p2pSchema.optional(),
   /** Classes of device names declared interchangeable (checked; reduced by default). */
   symmetry: z.array(z.array(z.string().min(1)).min(2, 'a class needs at least two device names')).optional(),
   variants: z.array(variantName).min(1).default(['current']),
@@ -83,8 +104,20 @@ export interface LoadedScenario {
   expect: Partial<Record<string, 'holds' | string[]>>;
 }
 
-/** A located, one-line validation error. */
-export class ScenarioFileError extends Error {}
+/** Shows the characters a terminal would act on (newline, ESC, bidi overrides, NUL, ...) as escapes: `\n`, `\x1b`, `\u202e`. */
+export const escapeUnprintable = (text: string): string =>
+  text.replace(new RegExp(UNPRINTABLE.source, 'gu'), (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    const code = c.codePointAt(0)!;
+    return named[c] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  });
+
+/** A located, one-line validation error; whatever it quotes from the file is shown escaped (never raw control characters). */
+export class ScenarioFileError extends Error {
+  constructor(message: string) {
+    super(escapeUnprintable(message));
+  }
+}
 
 /** Resolves a `topology:` reference, or throws an Error whose message says what is wrong (one line). */
 export type TopologyLoader = (ref: string) => Topology;
@@ -95,13 +128,69 @@ export const MAX_SLOTS = 16;
 const pathOf = (p: readonly PropertyKey[]): string =>
   p.reduce<string>((acc, k) => (typeof k === 'number' ? `${acc}[${k}]` : acc ? `${acc}.${String(k)}` : String(k)), '') || '(top level)';
 
+/** Nesting deeper than this is refused (a scenario's deepest field, devices[0].drivers[0], is 3 levels down). */
+const MAX_DEPTH = 32;
+
+/** The first line of a parser's message, without yaml's trailing colon before its code excerpt. */
+const firstLine = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0]!.replace(/:$/, '');
+
+/** A parser that ran out of stack: a RangeError, or yaml's error wrapping one (with its position). */
+const isStackOverflow = (e: unknown): boolean => e instanceof Error && /Maximum call stack size exceeded/i.test(e.message);
+
+/**
+ * Refuses what a scenario never needs and a parser handles badly: nesting deeper than MAX_DEPTH,
+ * and a list, mapping or alias as a mapping key (yaml stringifies such keys level by level, in
+ * time exponential in their depth: 150 nested `{{` took 7 s). Iterative: no stack to overflow.
+ */
+function checkYamlShape(root: unknown, where: (offset: number | undefined) => string): void {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    if (!isCollection(node)) continue;
+    const offset = (node as Node).range?.[0];
+    if (depth >= MAX_DEPTH) throw new Error(`nested too deeply: more than ${MAX_DEPTH} levels (${where(offset)})`);
+    if (isSeq(node)) for (const item of node.items) stack.push([item, depth + 1]);
+    if (isMap(node)) {
+      for (const pair of node.items) {
+        if (isCollection(pair.key) || isAlias(pair.key)) {
+          throw new Error(`expected a plain name as a mapping key, got a list, mapping or alias (${where((pair.key as Node).range?.[0] ?? offset)})`);
+        }
+        stack.push([pair.value, depth + 1]);
+      }
+    }
+  }
+}
+
+/** A YAML document as plain data: one document, merge keys (`<<: *base`) resolved, no unknown tags, at most 100 aliases. */
+function parseYamlData(text: string): unknown {
+  const lineCounter = new LineCounter();
+  const where = (offset: number | undefined) => {
+    if (offset === undefined) return 'somewhere in the file';
+    const { line, col } = lineCounter.linePos(offset);
+    return `line ${line}, column ${col}`;
+  };
+  try {
+    const doc = parseDocument(text, { logLevel: 'silent', merge: true, lineCounter });
+    // Warnings too: an unknown tag such as !!js/function would silently become a string.
+    const problem = doc.errors.find(isStackOverflow) ?? doc.errors[0] ?? doc.warnings[0];
+    if (problem) throw problem;
+    checkYamlShape(doc.contents, where);
+    return doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    if (!isStackOverflow(e)) throw e;
+    const pos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+    throw new Error(`nested too deeply${pos ? ` (line ${pos.line}, column ${pos.col})` : ''}`);
+  }
+}
+
 function parseData(text: string, file: string): unknown {
   if (text.trim() === '') throw new ScenarioFileError(`${file}: the file is empty; expected a scenario (JSON or YAML)`);
   const json = /\.json$/i.test(file);
   try {
-    return json ? JSON.parse(text.replace(/^\uFEFF/, '')) : parseYaml(text, { logLevel: 'silent' });
+    return json ? JSON.parse(text.replace(/^\uFEFF/, '')) : parseYamlData(text.replace(/^\uFEFF/, ''));
   } catch (e) {
-    throw new ScenarioFileError(`${file}: not valid ${json ? 'JSON' : 'YAML'}: ${(e as Error).message.split('\n')[0]}`);
+    const message = isStackOverflow(e) ? 'nested too deeply' : firstLine(e);
+    throw new ScenarioFileError(`${file}: not valid ${json ? 'JSON' : 'YAML'}: ${message}`);
   }
 }
 
@@ -116,23 +205,37 @@ function loadTopologyOf(f: ScenarioFile, file: string, load: TopologyLoader | un
   }
 }
 
+/** The `p2p:` pairs as slot pairs: names or indices below the device count; no device paired with itself, no pair twice. */
+function p2pPairsOf(pairs: readonly (readonly (string | number)[])[], names: readonly string[], slot: (name: string, path: string) => number, file: string): [number, number][] {
+  const out: [number, number][] = [];
+  pairs.forEach((pair, i) => {
+    const [a, b] = pair.map((end, k) => {
+      if (typeof end === 'string') return slot(end, `p2p[${i}][${k}]`);
+      if (end >= names.length) throw new ScenarioFileError(`${file}: p2p[${i}][${k}]: expected a device name or an index below ${names.length}, got ${end}`);
+      return end;
+    }) as [number, number];
+    if (a === b) throw new ScenarioFileError(`${file}: p2p[${i}]: pairs "${names[a]}" with itself; expected two different devices`);
+    const j = out.findIndex(([x, y]) => x === a && y === b);
+    if (j >= 0) throw new ScenarioFileError(`${file}: p2p[${i}]: "${names[a]}" -> "${names[b]}" is p2p[${j}] again; expected each pair once`);
+    out.push([a, b]);
+  });
+  return out;
+}
+
 /** The device-list form: the slots as written; contexts' device names to slots. */
 function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
   const devices = f.devices!;
   const n = devices.length;
   devices.forEach((d, i) => {
     const j = devices.findIndex((x) => x.name === d.name);
-    if (j !== i) throw new ScenarioFileError(`${file}: devices[${i}].name: "${d.name}" is devices[${j}]'s name too; expected each device once`);
+    if (j !== i) throw new ScenarioFileError(`${file}: devices[${i}].name: "${d.name}" is already used by devices[${j}]; expected each device once`);
   });
-  const p2pSpec = f.p2p ?? 'all';
-  for (const [i, pair] of (Array.isArray(p2pSpec) ? p2pSpec : []).entries()) {
-    if (pair[0] >= n || pair[1] >= n) throw new ScenarioFileError(`${file}: p2p[${i}]: expected device indices below ${n}, got [${pair.join(', ')}]`);
-  }
   const slot = (name: string, path: string) => {
     const i = devices.findIndex((d) => d.name === name);
     if (i < 0) throw new ScenarioFileError(`${file}: ${path}: expected a device of the scenario (${devices.map((d) => d.name).join(', ')}), got "${name}"`);
     return i;
   };
+  const p2pSpec = f.p2p ?? 'all';
   const taken = new Map<number, number>();
   const contexts = f.contexts.map((c, ci) => {
     if (!c.devices) return { name: c.name, paths: c.paths, hwpts: c.hwpts };
@@ -160,7 +263,7 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
     devices: devices.map(({ pf: _pf, ...d }, i) => ({ ...d, pasidAcsPath: d.pasidAcsPath ?? false, drivers: d.drivers as DriverName[], ...pfOf(devices[i]!, i) })),
     contexts,
     hotplug: f.hotplug,
-    p2p: p2pSpec === 'all' ? allPairs(n) : p2pSpec === 'none' ? [] : p2pSpec.map(([a, b]) => [a, b] as [number, number]),
+    p2p: p2pSpec === 'all' ? allPairs(n) : p2pSpec === 'none' ? [] : p2pPairsOf(p2pSpec, devices.map((d) => d.name), slot, file),
     topology: null,
     ...(f.grouping ? { grouping: f.grouping } : {}),
     ...(f.invalidation ? { invalidation: f.invalidation } : {}),
@@ -178,6 +281,15 @@ function checkForm(f: ScenarioFile, file: string): void {
     const i = f.devices.findIndex((d) => d.pasidAcsPath !== undefined);
     throw new ScenarioFileError(`${file}: devices[${i}].pasidAcsPath: derived from the topology (pci_enable_pasid); expected none with "topology"`);
   }
+  f.contexts.forEach((c, i) => {
+    const j = f.contexts.findIndex((x) => x.name === c.name);
+    if (j !== i) throw new ScenarioFileError(`${file}: contexts[${i}].name: "${c.name}" is already used by contexts[${j}]; expected each context once`);
+  });
+  f.symmetry?.forEach((names, i) =>
+    names.forEach((name, k) => {
+      if (names.indexOf(name) !== k) throw new ScenarioFileError(`${file}: symmetry[${i}][${k}]: "${name}" is named twice in symmetry[${i}]; expected each device once in a class`);
+    }),
+  );
   for (const v of Object.keys(f.expect)) {
     if (!f.variants.includes(v)) throw new ScenarioFileError(`${file}: expect.${v}: expected a variant listed in "variants" (${f.variants.join(', ')})`);
   }

@@ -3,20 +3,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.ts';
+import { run } from '../helpers/cli.ts';
 
 
 
 describe('iommu-mc diff', { timeout: 30_000 }, () => {
-  it('current against itself: no difference anywhere, exit 0', () => {
-    const r = cli(['diff', 'current', 'current']);
+  it('current against itself: no difference anywhere, exit 0', async () => {
+    const r = await run(['diff', 'current', 'current']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/current and current: no difference on 21 scenarios\./);
     expect(r.stdout).not.toMatch(/first divergence/);
   });
 
-  it('current against w7 prints the invariants, the states and the diverging call side by side, exit 0', () => {
-    const r = cli(['diff', 'current', 'w7-claim-detach-to-null', '--scenario', 'vfio-vs-dma-api']);
+  it('current against w7 prints the invariants, the states and the diverging call side by side, exit 0', async () => {
+    const r = await run(['diff', 'current', 'w7-claim-detach-to-null', '--scenario', 'vfio-vs-dma-api']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/invariants: w7-claim-detach-to-null breaks I6, I9/);
     expect(r.stdout).toMatch(/states: +current \d+, w7-claim-detach-to-null \d+, \d+ in both/);
@@ -26,8 +26,8 @@ describe('iommu-mc diff', { timeout: 30_000 }, () => {
     expect(r.stdout).toMatch(/differ on 1 of 1 scenario: vfio-vs-dma-api\./);
   });
 
-  it('--json: one object per scenario', () => {
-    const r = cli(['diff', 'current', 'w4-sva-device-count', '--json', '--scenario', 'sva-peer-hot-add', '--scenario', 'vfio-vs-dma-api']);
+  it('--json: one object per scenario', async () => {
+    const r = await run(['diff', 'current', 'w4-sva-device-count', '--json', '--scenario', 'sva-peer-hot-add', '--scenario', 'vfio-vs-dma-api']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.identical).toBe(false);
@@ -38,25 +38,25 @@ describe('iommu-mc diff', { timeout: 30_000 }, () => {
     expect(vfio).toMatchObject({ scenario: 'vfio-vs-dma-api', identical: true, divergence: null });
   });
 
-  it('a variant file may stand for either side', () => {
+  it('a variant file may stand for either side', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'iommu-mc-diff-'));
     const file = join(dir, 'mine.ts');
     writeFileSync(file, `export default (api: any) => api.defineVariant({ name: 'mine', kind: 'proposed', description: 'd', source: 's', breaks: [], overrides: {} });\n`);
-    const r = cli(['diff', file, 'current', '--scenario', 'probe-failure']);
+    const r = await run(['diff', file, 'current', '--scenario', 'probe-failure']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/probe-failure: mine vs current ──\n {2}no difference/);
   });
 
-  it('bad input exits 2 with one line', () => {
-    const r = cli(['diff', 'current', 'no-such-variant']);
+  it('bad input exits 2 with one line', async () => {
+    const r = await run(['diff', 'current', 'no-such-variant']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/VARIANT_B: unknown "no-such-variant"; choose one of: current,/);
-    expect(cli(['diff', 'current', 'current', '--scenario', 'nope']).code).toBe(2);
-    expect(cli(['diff', 'current', '/no/such/file.ts']).stderr).toMatch(/\/no\/such\/file\.ts: cannot read the file \(no such file\)/);
+    expect((await run(['diff', 'current', 'current', '--scenario', 'nope'])).code).toBe(2);
+    expect((await run(['diff', 'current', '/no/such/file.ts'])).stderr).toMatch(/\/no\/such\/file\.ts: cannot read the file \(no such file\)/);
   });
 
-  it('a bound exits 3', () => {
-    expect(cli(['diff', 'current', 'w7-claim-detach-to-null', '--scenario', 'vfio-vs-dma-api', '--max-states', '3']).code).toBe(3);
+  it('a bound exits 3', async () => {
+    expect((await run(['diff', 'current', 'w7-claim-detach-to-null', '--scenario', 'vfio-vs-dma-api', '--max-states', '3'])).code).toBe(3);
   });
 });

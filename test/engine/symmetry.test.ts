@@ -160,9 +160,8 @@ describe('symmetry reduction', () => {
       return c;
     };
     /** The orbit's true canonical key: the least key of the state renamed by each of the 24 permutations. */
-    const perms = [[0, 1, 2, 3]].flatMap(function all(p: number[]): number[][] {
-      return p.length <= 1 ? [p] : p.flatMap((x) => all(p.filter((y) => y !== x)).map((rest) => [x, ...rest]));
-    });
+    const all = (p: number[]): number[][] => (p.length <= 1 ? [p] : p.flatMap((x) => all(p.filter((y) => y !== x)).map((rest) => [x, ...rest])));
+    const perms = all([0, 1, 2, 3]);
     const orbit = (s: SystemState) =>
       perms
         .map((perm) => {

@@ -3,10 +3,12 @@
  * (0: I13 holds and the groups equal the recorded ones; 1: I13 broken or the groups differ; 2: bad input).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { getBuiltinTopology } from '../../src/hardware/index.ts';
+import { buildTopologyReport } from '../../src/report/topology.ts';
 
 const bin = new URL('../../bin/iommu-mc.mjs', import.meta.url).pathname;
 const run = (...args: string[]) => spawnSync(process.execPath, [bin, 'topology', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
@@ -27,7 +29,7 @@ describe('iommu-mc topology', () => {
     const j = JSON.parse(run('switch-no-acs-sv', '--json').stdout);
     expect(j.ridCrossings.filter((c: { from: string }) => c.from === '03:00.0').map((c: { rid: string }) => c.rid)).toEqual(['01:00.0', '02:10.0', '04:00.0']);
     expect(JSON.parse(run('switch-acs', '--json').stdout).ridCrossings).toEqual([]);
-  });
+  }, 30000);
 
   it('switch-acs --json: pci_acs_path_enabled holds, I13 holds, exit 0; groups carry recordedId null when nothing was recorded', () => {
     const r = run('--json', 'switch-acs');
@@ -105,4 +107,36 @@ describe('iommu-mc topology', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   }, 30000);
+  it('bad input found only while building the topology or reading a dump also exits 2 with one line: a parent cycle, two concatenated dumps, an lspci dump without --lspci', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imc-'));
+    const cycle = join(dir, 'cycle.yaml');
+    writeFileSync(cycle, 'name: c\nrootPorts: [{ name: rp0, bdf: "00:01.0" }]\nswitches:\n  - { name: sw0, parent: dp0, upstream: { bdf: "01:00.0" }, ports: [{ name: dp0, bdf: "02:00.0" }] }\n');
+    const dump = new URL('../fixtures/lspci/thinkpad-e15g3-renoir.vvv.txt', import.meta.url).pathname;
+    const twice = join(dir, 'twice.txt');
+    writeFileSync(twice, readFileSync(dump, 'utf8').repeat(2));
+    for (const [args, text] of [
+      [[cycle], 'switches[0].parent: expected a parent that is not below this switch itself, got "dp0" (cycle sw0 -> dp0 -> sw0)'],
+      [['--lspci', twice], 'expected each device address once (two dumps concatenated?), got 00:00.0 again (first at line 13)'],
+      [[dump], '(root): expected a topology file (JSON or YAML), got what looks like lspci output ("00:00.0 Host bridge: Advanced Micro Devices, In..."): did you mean --lspci?'],
+    ] as const) {
+      const r = run(...args);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(text);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  }, 40000);
+  it('--lspci on a dump whose tabs became spaces prints the report of the tab original', () => {
+    const dump = new URL('../fixtures/lspci/thinkpad-e15g3-renoir.vvv.txt', import.meta.url).pathname;
+    const spaces = join(mkdtempSync(join(tmpdir(), 'imc-')), 'thinkpad-e15g3-renoir.vvv.txt');
+    writeFileSync(spaces, readFileSync(dump, 'utf8').replaceAll('\t', ' '.repeat(8)));
+    const a = run('--lspci', dump);
+    const b = run('--lspci', spaces);
+    expect(b.status).toBe(a.status);
+    expect(b.stdout.replaceAll(spaces, 'F')).toBe(a.stdout.replaceAll(dump, 'F'));
+    expect(a.stdout).toContain('peer-to-peer path(s) that bypass the IOMMU');
+  }, 30000);
+  it('--json is written in pieces but is exactly JSON.stringify of the report', () => {
+    const r = run('sriov-nic', '--json');
+    expect(r.stdout).toBe(`${JSON.stringify(buildTopologyReport({ topology: getBuiltinTopology('sriov-nic')!, source: 'builtin', grouping: 'mainline' }), null, 2)}\n`);
+  }, 20000);
 });

@@ -1,33 +1,41 @@
 /** `iommu-mc check`: explore scenarios under variants, compare with expectations, print traces. */
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import pc from 'picocolors';
-import { getExitCode, runJob, runJobDecomposed, type CheckResult, type Expectation, type Job } from '../../engine/check.ts';
-import { findVariant, VARIANTS, type Variant } from '../../machines/variants/index.ts';
+import { getExitCode, runJob, runJobDecomposed, type CheckResult, type Job } from '../../engine/check.ts';
+import { findVariant, VARIANTS } from '../../machines/variants/index.ts';
 import type { Scenario } from '../../machines/scenario.ts';
-import { checkJson, formatCheckTable, formatComponents, formatCoverage, formatNotJudged, formatScenarioHeader, formatSummary } from '../../report/checkReport.ts';
+import { checkJson, formatCheckTable, formatMismatches, formatWarnings, formatComponents, formatCoverage, formatNotJudged, formatScenarioHeader, formatSummary } from '../../report/checkReport.ts';
 import { traceFiles, selectTraces, renderTrace, type TraceFormat } from '../../report/traces.ts';
-import { BUILTIN_SCENARIOS, findScenario, scenarioWithGrouping } from '../../scenarios/builtin.ts';
+import { BUILTIN_SCENARIOS, findScenario } from '../../scenarios/builtin.ts';
+import { builtinJobs, scenarioFileJobs } from '../../scenarios/jobs.ts';
 import { GROUPING_RULES, type GroupingRule } from '../../hardware/index.ts';
-import { MANIFEST, manifestEntry, KNOWN_WEAKNESSES } from '../../scenarios/manifest.ts';
-import { loadScenarioFile } from '../scenarioInput.ts';
+import { MANIFEST, KNOWN_WEAKNESSES } from '../../scenarios/manifest.ts';
+import { loadScenarioFiles } from '../scenarioInput.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { writeFileAtomically, writeFilesAtomically } from '../files.ts';
-import { collect, intInRange, oneOf, positiveInt, positiveNumber } from '../options.ts';
-import { startProgress } from '../progress.ts';
-import { rejudgeVariantFiles, variantFileJobs, variantFileTraces } from '../variantFile.ts';
+import { checkOutputFile, writeFileAtomically } from '../files.ts';
+import { checkOutDir, outDirSummary, writeOutDir } from '../outDir.ts';
+import { intInRange, names, oneOf, positiveInt, positiveNumber } from '../options.ts';
+import { startProgress, type ProgressHandle } from '../progress.ts';
+import { Interrupted, runInterruptibly, withSigint } from '../interrupt.ts';
+import { rejudgeVariantFiles, runVariantJob, variantFileJobs, variantFileTraces } from '../variantFile.ts';
+import { checkReportHtml } from '../../report/html/checkPage.ts';
+import { checkHtmlPath, mermaidBundle } from '../htmlFile.ts';
 import type { CommandFactory } from './index.ts';
 
 interface CheckOpts {
   scenario?: string[];
   variant?: string[];
   variantFile?: string[];
-  scenarioFile?: string;
+  scenarioFile?: string[];
   format: 'text' | 'json';
   json?: boolean;
   traceFormat: TraceFormat;
   traces: 'auto' | 'all' | 'none';
   out?: string;
+  html?: string;
   maxStates?: number;
+  heartbeat?: number;
   maxSeconds?: number;
   maxMemory?: number;
   symmetry?: boolean;
@@ -40,39 +48,17 @@ interface CheckOpts {
   color: boolean;
 }
 
-const builtinExpectation = (scenario: string, variant: Variant): Expectation => {
-  const e = manifestEntry(scenario, variant.name);
-  if (e) return { expected: e.expected, invariants: e.invariants, source: 'manifest' };
-  return { expected: 'holds', invariants: [], source: 'default' };
-};
-
-/** The jobs the options ask for. */
+/** The jobs the options ask for (built as the library's checkScenario builds them: src/scenarios/jobs.ts). */
 function buildJobs(o: CheckOpts): Job[] {
   const variantNames = VARIANTS.map((v) => v.name);
   const variants = o.variant?.map((n) => findVariant(oneOf('--variant', n, variantNames))!);
-  if (o.scenarioFile) {
+  if (o.scenarioFile?.length) {
     if (o.scenario?.length) throw new UsageError('--scenario and --scenario-file cannot be combined');
-    const loaded = loadScenarioFile(o.scenarioFile, o.grouping);
-    const vs = variants ?? (loaded.scenario.variants ?? ['current']).map((n) => findVariant(n)!);
-    return vs.map((variant) => {
-      const x = loaded.expect[variant.name];
-      const expectation: Expectation = x === undefined || x === 'holds'
-        ? { expected: 'holds', invariants: [], source: x === undefined ? 'default' : 'scenario-file' }
-        : { expected: 'violated', invariants: x, source: 'scenario-file' };
-      return { scenario: loaded.scenario, variant, expectation };
-    });
+    return loadScenarioFiles(o.scenarioFile, o.grouping).flatMap((loaded) => scenarioFileJobs(loaded, variants));
   }
   const names = BUILTIN_SCENARIOS.map((s) => s.name);
   const scenarios: Scenario[] = o.scenario?.length ? o.scenario.map((n) => findScenario(oneOf('--scenario', n, names))!) : [...BUILTIN_SCENARIOS];
-  return scenarios.flatMap((builtin) => {
-    // Under another grouping rule the manifest's expectation (made under the scenario's own) does not apply.
-    const scenario = scenarioWithGrouping(builtin, o.grouping);
-    return (variants ?? VARIANTS.filter((v) => !scenario.variants || scenario.variants.includes(v.name))).map((variant) => ({
-      scenario,
-      variant,
-      expectation: scenario === builtin ? builtinExpectation(scenario.name, variant) : { expected: 'holds' as const, invariants: [], source: 'default' as const },
-    }));
-  });
+  return builtinJobs(scenarios, variants, o.grouping);
 }
 
 function manifestText(results: readonly CheckResult[]): string {
@@ -91,42 +77,78 @@ function manifestText(results: readonly CheckResult[]): string {
 
 async function runCheck(o: CheckOpts): Promise<number> {
   if (o.json) o.format = 'json';
+  if (o.html) checkHtmlPath(o.html);
   if (o.symmetry && o.writeManifest) throw new UsageError('--symmetry and --write-manifest cannot be combined: the manifest records the full state space');
   if (o.fingerprints && o.writeManifest) throw new UsageError('--fingerprints and --write-manifest cannot be combined: the manifest records counts from exact state comparison');
+  const cores = availableParallelism();
+  if (o.workers !== undefined && o.workers > cores) {
+    // More threads than cores only adds start-up, memory and contention (256 on 2 cores ran 8x past its bound).
+    process.stderr.write(`iommu-mc: warning: --workers ${o.workers} is more than the ${cores} cores here; using ${cores}\n`);
+    o.workers = cores;
+  }
   const jobs = o.variantFile?.length ? [...(o.variant?.length ? buildJobs(o) : []), ...(await variantFileJobs(o.variantFile, o))] : buildJobs(o);
-  const progress = startProgress(jobs.length, o.format === 'text');
+  // Before exploring: a long run's results must not be lost to an output path that cannot be written.
+  if (o.out) checkOutDir(o.out);
+  if (o.writeManifest) checkOutputFile(o.writeManifest);
+  const progress = startProgress(jobs.length, o.format === 'text', { maxStates: o.maxStates ?? 2_000_000, heartbeat: o.heartbeat });
+  const results = await exploreJobs(jobs, o, progress);
+  if (results === null) return EXIT.INTERRUPTED;
+  return report(results, o);
+}
+
+/** Runs the jobs in order; null after Ctrl-C (the progress display stopped and where it was printed). */
+async function exploreJobs(jobs: Job[], o: CheckOpts, progress: ProgressHandle): Promise<CheckResult[] | null> {
   const results: CheckResult[] = [];
-  for (const job of jobs) {
-    progress.job(`${job.scenario.name} × ${job.variant.name}`);
-    const run = o.decompose && !o.writeManifest ? runJobDecomposed : runJob;
-    results.push(
-      run(job, {
-        maxStates: o.maxStates ?? 2_000_000,
-        maxSeconds: o.maxSeconds,
-        maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
-        // Declared symmetry by default; the manifest records the full state space.
-        symmetry: o.writeManifest ? false : (o.symmetry ?? 'declared'),
-        fingerprints: o.fingerprints ?? false,
-        workers: o.workers ?? 1,
-        memoryBytes: () => process.memoryUsage.rss(),
-        onProgress: (p) => progress.states(p),
-      }),
-    );
+  try {
+    await withSigint(async (interrupted) => {
+      for (const job of jobs) {
+        if (interrupted()) throw new Interrupted('interrupted');
+        progress.job(`${job.scenario.name} × ${job.variant.name}`);
+        results.push(runInterruptibly(() => runOne(job, o, progress)));
+        // Let a SIGINT that came between two runs be seen.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    progress.stop();
+    const { label, finished, last } = progress.where();
+    const at = last ? ` after ${last.states.toLocaleString('en-US')} states of ${label}` : label ? ` at the start of ${label}` : '';
+    process.stderr.write(`\niommu-mc: interrupted${at} (${finished} of ${jobs.length} checks finished); no report and no files were written\n`);
+    return null;
   }
   progress.stop();
+  return results;
+}
+
+/** One job, under the options the command line gave. */
+function runOne(job: Job, o: CheckOpts, progress: ProgressHandle): CheckResult {
+  const run = o.decompose && !o.writeManifest ? runJobDecomposed : runJob;
+  return runVariantJob(run, job, {
+    maxStates: o.maxStates ?? 2_000_000,
+    maxSeconds: o.maxSeconds,
+    maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
+    // Declared symmetry by default; the manifest records the full state space.
+    symmetry: o.writeManifest ? false : (o.symmetry ?? 'declared'),
+    fingerprints: o.fingerprints ?? false,
+    workers: o.workers ?? 1,
+    memoryBytes: () => process.memoryUsage.rss(),
+    onProgress: (p) => progress.states(p),
+  });
+}
+
+/** Judges the results against the expectations, writes the files asked for, prints the report; the exit code. */
+function report(results: CheckResult[], o: CheckOpts): number {
   rejudgeVariantFiles(results);
   const exit = getExitCode(results);
-  if (o.writeManifest) {
-    if (results.some((r) => !r.complete)) throw new UsageError('--write-manifest: a bound cut a run short; refusing to record incomplete counts');
-    writeFileAtomically(o.writeManifest, manifestText(results));
-  }
-  if (o.out) writeFilesAtomically(o.out, traceFiles(results, o.traceFormat));
+  if (o.html) writeFileAtomically(o.html, checkReportHtml(results, exit, { mermaidJs: mermaidBundle() }));
   if (o.format === 'json') {
     process.stdout.write(`${JSON.stringify(checkJson(results, exit), null, 2)}\n`);
+    writeOutputs(results, o);
     return exit;
   }
   const color = o.color && !!process.stdout.isTTY;
-  if (o.scenarioFile && results[0]) process.stdout.write(`${formatScenarioHeader(results[0].model.scenario)}\n\n`);
+  if (o.scenarioFile?.length) for (const s of new Map(results.map((r) => [r.scenario, r.model.scenario])).values()) process.stdout.write(`${formatScenarioHeader(s)}\n\n`);
   process.stdout.write(`${formatCheckTable(results, color)}\n\n`);
   const shown = o.traces === 'none' ? [] : [...selectTraces(results, o.traces === 'all'), ...(o.traces === 'auto' ? variantFileTraces(results) : [])];
   for (const t of shown) process.stdout.write(`${t.heading}\n${renderTrace(t.violation, t.model, o.traceFormat, color)}\n\n`);
@@ -135,24 +157,42 @@ async function runCheck(o: CheckOpts): Promise<number> {
   if (components) process.stdout.write(`${components}\n\n`);
   const notJudged = formatNotJudged(results);
   if (notJudged) process.stdout.write(`${notJudged}\n\n`);
+  const warnings = formatWarnings(results);
+  if (warnings) process.stdout.write(`${warnings}\n\n`);
+  const mismatches = formatMismatches(results, shown.length > 0);
+  if (mismatches) process.stdout.write(`${mismatches}\n\n`);
   process.stdout.write(`${formatSummary(results, color)}\n`);
-  if (o.out) process.stdout.write(`Traces written to ${o.out}\n`);
-  if (exit === EXIT.INCOMPLETE) process.stdout.write(`${color ? pc.yellow('incomplete') : 'incomplete'}: a bound cut exploration short; raise --max-states/--max-seconds/--max-memory.\n`);
+  if (o.html) process.stdout.write(`HTML report written to ${o.html}\n`);
+  if (results.some((r) => !r.complete)) process.stdout.write(`${color ? pc.yellow('incomplete') : 'incomplete'}: a bound cut exploration short; raise --max-states/--max-seconds/--max-memory.\n`);
+  writeOutputs(results, o);
   return exit;
+}
+
+/** --out and --write-manifest, after the report: a failure to write (exit 2) comes after the results, not instead of them. */
+function writeOutputs(results: CheckResult[], o: CheckOpts): void {
+  if (o.out) {
+    const line = outDirSummary(o.out, writeOutDir(o.out, traceFiles(results, o.traceFormat)));
+    if (o.format === 'text') process.stdout.write(`${line}\n`);
+  }
+  if (o.writeManifest) {
+    if (results.some((r) => !r.complete)) throw new UsageError('--write-manifest: a bound cut a run short; refusing to record incomplete counts');
+    writeFileAtomically(o.writeManifest, manifestText(results));
+  }
 }
 
 export const checkCommand: CommandFactory = (setExit) =>
   new Command('check')
     .description('Explore every reachable interleaving of the scenarios under each variant and check every invariant in every state')
-    .option('-s, --scenario <name>', 'a built-in scenario (repeatable; default: all)', collect)
-    .option('-v, --variant <name>', 'a design variant (repeatable; default: all the scenario lists)', collect)
-    .option('--variant-file <file>', 'a variant of your own: a TypeScript file exporting defineVariant({...}) (repeatable; docs/writing-variants.md)', collect)
-    .option('--scenario-file <file>', 'a scenario of your own, in JSON or YAML')
+    .option('-s, --scenario <name>', 'a built-in scenario (repeatable; default: all)', names('--scenario', 'a scenario name'))
+    .option('-v, --variant <name>', 'a design variant (repeatable; default: all the scenario lists)', names('--variant', 'a variant name'))
+    .option('--variant-file <file>', 'a variant of your own: a TypeScript file exporting defineVariant({...}) (repeatable; docs/writing-variants.md)', names('--variant-file', 'a file name'))
+    .option('--scenario-file <file>', 'a scenario of your own, in JSON or YAML (repeatable: each file\'s checks, in order)', names('--scenario-file', 'a file name', false))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--json', 'same as --format json: one JSON object on stdout')
     .addOption(new Option('--trace-format <format>', 'counterexample format').choices(['text', 'itf', 'mermaid']).default('text'))
     .addOption(new Option('--traces <which>', 'which counterexamples to print: auto (mismatches, one per flawed variant, known weaknesses), all, none').choices(['auto', 'all', 'none']).default('auto'))
     .option('--out <dir>', 'write every counterexample to this directory, one file each')
+    .option('--html <file>', 'also write the results as one self-contained HTML page: filterable table, every counterexample with call chains, state changes, DMA routes and diagrams (docs/html-report.md)')
     .option('--max-states <n>', 'stop after this many distinct states (status incomplete, exit 3)', positiveInt('--max-states'))
     .option('--max-seconds <s>', 'stop a run after this many seconds (status incomplete, exit 3)', positiveNumber('--max-seconds'))
     .option('--max-memory <mb>', 'stop a run once the process uses this many MiB (status incomplete, exit 3)', positiveNumber('--max-memory'))
@@ -164,6 +204,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     .addOption(new Option('--grouping <rule>', 'derive the groups of every scenario with a topology by this rule instead of its own: mainline (pci_device_group) or switch-groups (the pending v3 per-bus rule); the manifest\'s expectations apply only under a scenario\'s own rule').choices([...GROUPING_RULES]))
     .option('--no-decompose', 'explore the IOMMU groups of a scenario together even where they are independent (by default groups that share no legacy container, peer-to-peer route or requester ID are explored apart and their verdicts composed)')
     .option('--write-manifest <file>', 'write the expected results of this run to FILE (src/scenarios/manifest.json)')
+    .option('--heartbeat <s>', 'when stderr is not a terminal (a CI log), a progress line this often, in seconds (default 15)', positiveNumber('--heartbeat'))
     .option('--no-color', 'no colours')
     .addHelpText('after', `\nExit codes: 0 every result matches its expectation; 1 a mismatch; 2 bad usage or input; 3 incomplete.\nScenarios: ${BUILTIN_SCENARIOS.map((s) => s.name).join(', ')}\nVariants: ${VARIANTS.map((v) => v.name).join(', ')}`)
     .action(async (o: CheckOpts) => setExit(await runCheck(o)));

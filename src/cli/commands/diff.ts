@@ -9,8 +9,13 @@ import { diffJson, formatDiffSummary, formatScenarioDiff, type DiffModels } from
 import { BUILTIN_SCENARIOS, findScenario, scenarioWithGrouping } from '../../scenarios/builtin.ts';
 import { loadScenarioFile } from '../scenarioInput.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { collect, oneOf, positiveInt } from '../options.ts';
+import { collect, oneOf, positiveInt, positiveNumber } from '../options.ts';
+import { startProgress } from '../progress.ts';
+import { Interrupted, runInterruptibly, withSigint } from '../interrupt.ts';
 import { resolveVariant } from '../variantFile.ts';
+import { diffReportHtml } from '../../report/html/diffPage.ts';
+import { writeFileAtomically } from '../files.ts';
+import { checkHtmlPath, mermaidBundle } from '../htmlFile.ts';
 import type { CommandFactory } from './index.ts';
 
 interface DiffOpts {
@@ -19,7 +24,11 @@ interface DiffOpts {
   scenario?: string[];
   scenarioFile?: string;
   json?: boolean;
+  html?: string;
   maxStates?: number;
+  heartbeat?: number;
+  maxSeconds?: number;
+  maxMemory?: number;
   examples?: number;
   color: boolean;
 }
@@ -36,16 +45,41 @@ function scenariosOf(o: DiffOpts, grouping: GroupingRule | undefined): Scenario[
 }
 
 async function runDiff(nameA: string, nameB: string, o: DiffOpts): Promise<number> {
+  if (o.html) checkHtmlPath(o.html);
   const scenarios = scenariosOf(o, o.grouping);
   // Side B on its own grouping rule: the same machine and plan, grouped another way.
   const scenariosB = o.groupingB ? scenariosOf(o, o.groupingB) : scenarios;
   const a = await resolveVariant(nameA, 'VARIANT_A');
   const b = await resolveVariant(nameB, 'VARIANT_B');
-  const pairs: { diff: ScenarioDiff; models: DiffModels }[] = scenarios.map((s, i) => {
-    const models = { a: buildModel(s, a), b: buildModel(scenariosB[i]!, b) };
-    return { diff: diffModels(models.a, models.b, { maxStates: o.maxStates ?? 2_000_000, examples: o.examples ?? 3 }), models };
-  });
+  const progress = startProgress(scenarios.length, !o.json, { maxStates: o.maxStates ?? 2_000_000, heartbeat: o.heartbeat });
+  const pairs: { diff: ScenarioDiff; models: DiffModels }[] = [];
+  try {
+    await withSigint(async (interrupted) => {
+      for (const [i, s] of scenarios.entries()) {
+        if (interrupted()) throw new Interrupted('interrupted');
+        progress.job(s.name);
+        const models = { a: buildModel(s, a), b: buildModel(scenariosB[i]!, b) };
+        const options = {
+          maxStates: o.maxStates ?? 2_000_000,
+          maxSeconds: o.maxSeconds,
+          maxMemory: o.maxMemory === undefined ? undefined : o.maxMemory * 2 ** 20,
+          memoryBytes: () => process.memoryUsage.rss(),
+          examples: o.examples ?? 3,
+          onProgress: (_phase: string, states: number, seconds: number) => progress.states({ states, transitions: 0, queue: 0, depth: 0, seconds }),
+        };
+        pairs.push({ diff: runInterruptibly(() => diffModels(models.a, models.b, options)), models });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    });
+  } catch (e) {
+    if (!(e instanceof Interrupted)) throw e;
+    progress.stop();
+    process.stderr.write(`\niommu-mc: interrupted while comparing on ${progress.where().label} (${pairs.length} of ${scenarios.length} scenarios compared); no report was written\n`);
+    return EXIT.INTERRUPTED;
+  }
+  progress.stop();
   const exit = pairs.every((p) => p.diff.complete) ? EXIT.OK : EXIT.INCOMPLETE;
+  if (o.html) writeFileAtomically(o.html, diffReportHtml(pairs, exit, { mermaidJs: mermaidBundle() }));
   if (o.json) {
     process.stdout.write(`${JSON.stringify(diffJson(pairs, exit), null, 2)}\n`);
     return exit;
@@ -64,10 +98,14 @@ export const diffCommand: CommandFactory = (setExit) =>
     .option('-s, --scenario <name>', 'a built-in scenario (repeatable; default: all)', collect)
     .option('--scenario-file <file>', 'a scenario of your own, in JSON or YAML')
     .option('--json', 'one JSON object on stdout')
+    .option('--html <file>', 'also write the comparison as one self-contained HTML page (docs/html-report.md)')
     .addOption(new Option('--grouping <rule>', 'derive the groups of scenarios with a topology by this rule: mainline or switch-groups').choices([...GROUPING_RULES]))
     .addOption(new Option('--grouping-b <rule>', 'derive side B\'s groups by this rule (compare two grouping rules on one machine: diff current current --grouping mainline --grouping-b switch-groups)').choices([...GROUPING_RULES]))
     .option('--examples <n>', 'example states to show per side', positiveInt('--examples'))
-    .option('--max-states <n>', 'stop each exploration after this many distinct states (exit 3)', positiveInt('--max-states'))
+    .option('--max-states <n>', 'stop each exploration after this many distinct states (exit 3; default 2,000,000)', positiveInt('--max-states'))
+    .option('--max-seconds <s>', 'stop the comparison of a scenario after this many seconds (exit 3)', positiveNumber('--max-seconds'))
+    .option('--max-memory <mb>', 'stop once the process uses this many MiB (resident; exit 3)', positiveNumber('--max-memory'))
+    .option('--heartbeat <s>', 'when stderr is not a terminal (a CI log), a progress line this often, in seconds (default 15)', positiveNumber('--heartbeat'))
     .option('--no-color', 'no colours')
     .addHelpText(
       'after',

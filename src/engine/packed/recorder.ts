@@ -202,6 +202,14 @@ interface ViewTarget {
 const VIEW_TARGET: unique symbol = Symbol('iommu-mc.viewTarget');
 
 /**
+ * The slot and patch a slot view (or patch view) stands for, found without recording a read;
+ * undefined for a plain object. For code that checks a successor without reading the parent's
+ * fields (src/cli/variantGuard.ts, on the states a variant file's overrides build).
+ */
+export const viewTargetOf = (d: object): { readonly j: number; readonly patch: Partial<DeviceState> } | undefined =>
+  (d as { [VIEW_TARGET]?: ViewTarget })[VIEW_TARGET];
+
+/**
  * The traps of the slot views, Proxies over their ViewTarget. Reading a field gives the patched
  * value when the patch sets it, else the current state's value, recorded as read. The own keys
  * are the device fields, enumerable, in the order of the scenario's tuples, so spreading a view,
