@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { compareGroupings, deriveGroups, getDevice, mismatchedDevices, pciAcsEnabled, recordedIdsOfGroups, REQ_ACS_FLAGS } from '../../src/hardware/index.ts';
 import { loadLspciFixture } from './helpers.ts';
 
-/** fixture, devices in the dump, recorded groups: the table in src/hardware/README.md. */
+/** fixture, devices in the dump, recorded groups: the table in docs/hardware.md. */
 const MATCHING_DUMPS: readonly [string, number, number][] = [
   ['imac-cometlake-titanridge.nnvvv.txt', 33, 21],
   ['asus-b350-ryzen-promontory.kvv.txt', 39, 21],

@@ -20,7 +20,9 @@ export const listCommand: CommandFactory = () =>
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
       }
-      const w = (s: string, n = 90) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+      // Cut to the width on a terminal only: a pipe or a file gets every description whole.
+      const cut = !!process.stdout.isTTY;
+      const w = (s: string, n = 90) => (cut && s.length > n ? `${s.slice(0, n - 1)}…` : s);
       process.stdout.write(`Scenarios\n${table(BUILTIN_SCENARIOS.map((s) => [s.name, `${s.devices.length}`, w(s.description)]), ['name', 'devs', 'description'])}\n\n`);
       process.stdout.write(`Variants\n${table(VARIANTS.map((v) => [v.name, v.kind, v.breaks.join(',') || '-', w(v.description, 80)]), ['name', 'kind', 'breaks', 'description'])}\n\n`);
       process.stdout.write(`Invariants (checked in this order)\n${table(INVARIANTS.map((i) => [i.id, i.name, w(i.description, 80)]), ['id', 'name', 'description'])}\n`);
