@@ -28,6 +28,10 @@ export function buildProgram(setExit: (code: number) => void): Command {
   return program;
 }
 
+/** The command line asks for JSON output (`--json`, `--format json`, `--format=json`). */
+const wantsJson = (argv: readonly string[]): boolean =>
+  argv.includes('--json') || argv.includes('--format=json') || argv.some((a, i) => a === '--format' && argv[i + 1] === 'json');
+
 /** Entry point used by bin/iommu-mc.mjs. */
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.OK;
@@ -46,6 +50,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof UsageError) {
       process.stderr.write(`iommu-mc: ${e.message}\n`);
+      // A CI job that reads --json gets an object on stdout for bad input too.
+      if (wantsJson(argv)) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: EXIT.USAGE, error: e.message }, null, 2)}\n`);
       return EXIT.USAGE;
     }
     // Anything else is a bug in iommu-mc, never a verdict: its own exit code, and the stack for the report.

@@ -50,7 +50,7 @@ export function formatCheckTable(results: readonly CheckResult[], color = false)
 }
 
 /** `150 checks: 150 as expected (112 hold, 38 violated as expected); 0 mismatches; 0 incomplete. 3,412 states, 1.20 s`. */
-export function formatSummary(results: readonly CheckResult[], color = false): string {
+export function formatSummary(results: readonly CheckResult[], color = false, peakRssBytes?: number): string {
   const ok = results.filter((r) => r.matchesExpectation);
   const holds = ok.filter((r) => r.status === 'holds').length;
   const mismatches = results.filter(isMismatch).length;
@@ -63,7 +63,7 @@ export function formatSummary(results: readonly CheckResult[], color = false): s
   const collision = fps.length ? ` With 64-bit fingerprints, the probability that a collision hid states is at most ${fps.reduce((a, r) => a + r.collisionProbability!, 0).toExponential(1)} (sum over the checks; exact comparison without --fingerprints).` : '';
   const par = results.filter((r) => r.threads > 1);
   const threads = par.length ? ` ${par.length} check${par.length === 1 ? '' : 's'} grew past ${fmtInt(PARALLEL_FROM)} states and ran on ${Math.max(...par.map((r) => r.threads))} threads (--workers).` : '';
-  const text = `${results.length} check${results.length === 1 ? "" : "s"}: ${ok.length} as expected (${holds} hold, ${ok.length - holds} violated as expected); ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}; ${incomplete} incomplete. ${fmtInt(states)} states explored in ${secs.toFixed(2)} s${reduced} (model of kernel ${KERNEL_PIN.version}, ${KERNEL_PIN.repo}@${KERNEL_PIN.commit.slice(0, 12)}).${collision}${threads}`;
+  const text = `${results.length} check${results.length === 1 ? "" : "s"}: ${ok.length} as expected (${holds} hold, ${ok.length - holds} violated as expected); ${mismatches} mismatch${mismatches === 1 ? '' : 'es'}; ${incomplete} incomplete. ${fmtInt(states)} states explored in ${secs.toFixed(2)} s (${fmtInt(Math.round(states / Math.max(secs, 1e-3)))} states/s${peakRssBytes ? `, peak ${fmtInt(Math.round(peakRssBytes / 2 ** 20))} MiB resident` : ''})${reduced} (model of kernel ${KERNEL_PIN.version}, ${KERNEL_PIN.repo}@${KERNEL_PIN.commit.slice(0, 12)}).${collision}${threads}`;
   if (!color) return text;
   return mismatches ? pc.red(text) : incomplete ? pc.yellow(text) : pc.green(text);
 }

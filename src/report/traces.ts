@@ -35,8 +35,15 @@ export function selectTraces(results: readonly CheckResult[], all: boolean): Sho
     for (const r of results) for (const v of r.result.violations) out.push({ heading: head(r, v, r.matchesExpectation ? 'expected' : 'UNEXPECTED'), violation: v, model: modelFor(r, v) });
     return out;
   }
+  // One trace per check with unexpected violations (the shortest; their first steps are mostly the
+  // same), naming the others: --traces all prints each.
   for (const r of results) {
-    for (const v of r.result.violations) if (r.unexpected.includes(v.invariant)) out.push({ heading: head(r, v, 'UNEXPECTED'), violation: v, model: modelFor(r, v) });
+    const unexpected = r.result.violations.filter((v) => r.unexpected.includes(v.invariant));
+    if (unexpected.length === 0) continue;
+    const v = unexpected.reduce((a, b) => (b.steps.length < a.steps.length ? b : a));
+    const others = unexpected.filter((x) => x !== v).map((x) => x.invariant);
+    const also = others.length ? `; also breaks ${others.join(', ')}: --traces all prints each` : '';
+    out.push({ heading: head(r, v, `UNEXPECTED${also}`), violation: v, model: modelFor(r, v) });
   }
   const best = new Map<string, { r: CheckResult; v: Violation }>();
   for (const r of results) {

@@ -161,7 +161,7 @@ function report(results: CheckResult[], o: CheckOpts): number {
   if (warnings) process.stdout.write(`${warnings}\n\n`);
   const mismatches = formatMismatches(results, shown.length > 0);
   if (mismatches) process.stdout.write(`${mismatches}\n\n`);
-  process.stdout.write(`${formatSummary(results, color)}\n`);
+  process.stdout.write(`${formatSummary(results, color, process.resourceUsage().maxRSS * 1024)}\n`);
   if (o.html) process.stdout.write(`HTML report written to ${o.html}\n`);
   if (results.some((r) => !r.complete)) process.stdout.write(`${color ? pc.yellow('incomplete') : 'incomplete'}: a bound cut exploration short; raise --max-states/--max-seconds/--max-memory.\n`);
   writeOutputs(results, o);
