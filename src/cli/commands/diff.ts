@@ -9,7 +9,7 @@ import { diffJson, formatDiffSummary, formatScenarioDiff, type DiffModels } from
 import { BUILTIN_SCENARIOS, findScenario, scenarioWithGrouping } from '../../scenarios/builtin.ts';
 import { loadScenarioFile } from '../scenarioInput.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { collect, oneOf, positiveInt, positiveNumber } from '../options.ts';
+import { names, oneOf, positiveInt, positiveNumber } from '../options.ts';
 import { startProgress } from '../progress.ts';
 import { Interrupted, runInterruptibly, withSigint } from '../interrupt.ts';
 import { resolveVariant } from '../variantFile.ts';
@@ -95,7 +95,7 @@ export const diffCommand: CommandFactory = (setExit) =>
     .description('Compare two variants scenario by scenario: invariants one breaks and the other keeps, reachable states one has and the other lacks, and the shortest trace that tells them apart')
     .argument('<variant-a>', 'a variant name, or a variant file (FILE.ts, see docs/writing-variants.md)')
     .argument('<variant-b>', 'a variant name, or a variant file (FILE.ts)')
-    .option('-s, --scenario <name>', 'a built-in scenario (repeatable; default: all)', collect)
+    .option('-s, --scenario <name>', 'a built-in scenario (repeatable; default: all)', names('--scenario', 'a scenario name'))
     .option('--scenario-file <file>', 'a scenario of your own, in JSON or YAML')
     .option('--json', 'one JSON object on stdout')
     .option('--html <file>', 'also write the comparison as one self-contained HTML page (docs/html-report.md)')
