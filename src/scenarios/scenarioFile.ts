@@ -170,7 +170,9 @@ function parseYamlData(text: string): unknown {
     return `line ${line}, column ${col}`;
   };
   try {
-    const doc = parseDocument(text, { logLevel: 'silent', merge: true, lineCounter });
+    // 'error': warnings are kept in doc.warnings, never printed to stderr (a YAMLWarning is 6 lines);
+    // not 'silent', which also drops errors (a second document would be ignored).
+    const doc = parseDocument(text, { logLevel: 'error', merge: true, lineCounter });
     // Warnings too: an unknown tag such as !!js/function would silently become a string.
     const problem = doc.errors.find(isStackOverflow) ?? doc.errors[0] ?? doc.warnings[0];
     if (problem) throw problem;

@@ -143,8 +143,9 @@ function report(results: CheckResult[], o: CheckOpts): number {
   const exit = getExitCode(results);
   if (o.html) writeFileAtomically(o.html, checkReportHtml(results, exit, { mermaidJs: mermaidBundle() }));
   if (o.format === 'json') {
-    process.stdout.write(`${JSON.stringify(checkJson(results, exit), null, 2)}\n`);
+    // Written first: stdout must stay one JSON object, and a write error prints its own ({ok: false, ...}).
     writeOutputs(results, o);
+    process.stdout.write(`${JSON.stringify(checkJson(results, exit), null, 2)}\n`);
     return exit;
   }
   const color = o.color && !!process.stdout.isTTY;
@@ -168,7 +169,7 @@ function report(results: CheckResult[], o: CheckOpts): number {
   return exit;
 }
 
-/** --out and --write-manifest, after the report: a failure to write (exit 2) comes after the results, not instead of them. */
+/** --out and --write-manifest, after the text report: a failure to write (exit 2) comes after the results, not instead of them. */
 function writeOutputs(results: CheckResult[], o: CheckOpts): void {
   if (o.out) {
     const line = outDirSummary(o.out, writeOutDir(o.out, traceFiles(results, o.traceFormat)));

@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { buildDocs, type DocsBuild } from '../../report/docsSite.ts';
 import { EXIT, UsageError } from '../errors.ts';
-import { listFiles, readTextFileOrNull, removeFile, writeFilesAtomically } from '../files.ts';
+import { checkOutputDir, listFiles, readTextFileOrNull, removeFile, writeFilesAtomically } from '../files.ts';
 import type { CommandFactory } from './index.ts';
 
 interface DocsOpts {
@@ -80,6 +80,7 @@ function runDocs(o: DocsOpts): number {
   // --check writes nothing: outside the repository it may compare ./docs as before.
   const out = o.out ?? defaultDocsDir() ?? (o.check ? 'docs' : null);
   if (out === null) throw new UsageError(`--out: expected the docs directory to write (outside the iommu-mc repository there is no default, so that another project's docs/ is never overwritten)`);
+  if (!o.check) checkOutputDir(out); // before the checker runs for every decision
   const build = buildDocs();
   if (build.mismatches.length) {
     process.stderr.write(`iommu-mc docs: ${build.mismatches.length} verdict${build.mismatches.length === 1 ? '' : 's'} disagree with the decision records; nothing written:\n${build.mismatches.map((m) => `  ${m}`).join('\n')}\n`);
