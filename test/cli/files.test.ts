@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { usageError } from '../helpers/usageError.ts';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.ts';
 import { checkOutputDir, checkOutputFile, readTextFile, writeFileAtomically, writeFilesAtomically } from '../../src/cli/files.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'iommu-mc-files-'));
@@ -16,16 +16,6 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'iommu-mc-files-'));
 /** Every path under `dir`, relative, sorted. */
 const tree = (dir: string) => readdirSync(dir, { recursive: true }).map(String).sort();
 
-/** The UsageError message `f` throws. */
-function usageError(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
 
 describe('readTextFile', () => {
   it('refuses a FIFO, a device and a directory before opening them, in one line', () => {

@@ -6,8 +6,8 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { usageError } from '../helpers/usageError.ts';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../src/cli/errors.ts';
 import { checkOutDir, OUT_LIST, outDirSummary, writeOutDir } from '../../src/cli/outDir.ts';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'iommu-mc-outdir-'));
@@ -46,15 +46,7 @@ describe('writeOutDir', () => {
 });
 
 describe('a directory not written by iommu-mc', () => {
-  const refusal = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      expect(e).toBeInstanceOf(UsageError);
-      return (e as Error).message;
-    }
-    throw new Error('expected a UsageError');
-  };
+  const refusal = usageError;
 
   it('non-empty without the list: refused before a run and at writing, untouched', () => {
     const dir = tmp();
