@@ -6,7 +6,7 @@ import { PARALLEL_FROM } from '../engine/packed/exploreFast.ts';
 import { eventArgs } from '../machines/events.ts';
 import type { Model } from '../machines/model.ts';
 import { KERNEL_PIN } from '../kernel/version.ts';
-import { diffStates, formatChanges } from './stateDiff.ts';
+import { diffStates, formatChanges, nameContexts } from './stateDiff.ts';
 import { actorName } from './formatEvent.ts';
 import { scenarioGroups, type Scenario } from '../machines/scenario.ts';
 
@@ -255,7 +255,7 @@ export function checkJson(results: readonly CheckResult[], exitCode: number) {
       notJudged: r.judgement.notJudged,
       groups: groupsJson(r.model),
       ...(r.components ? { components: r.components, productStates: r.productStates } : {}),
-      violations: r.result.violations.map((v) => ({ invariant: v.invariant, kind: v.kind, reason: v.reason, steps: stepsJson(v, modelFor(r, v)) })),
+      violations: r.result.violations.map((v) => ({ invariant: v.invariant, kind: v.kind, reason: nameContexts(v.reason, modelFor(r, v).scenario), steps: stepsJson(v, modelFor(r, v)) })),
       coverage: r.result.coverage,
       warnings: vacuityWarnings(r),
     })),

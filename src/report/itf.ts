@@ -8,6 +8,7 @@ import type { Violation } from '../engine/types.ts';
 import { eventArgs } from '../machines/events.ts';
 import type { Model } from '../machines/model.ts';
 import type { SystemState } from '../machines/state.ts';
+import { nameContexts } from './stateDiff.ts';
 
 export type ItfValue = number | string | boolean | ItfValue[] | { [k: string]: ItfValue };
 
@@ -61,7 +62,7 @@ export function toItf(v: Violation, model: Model): ItfTrace {
       format: 'ITF',
       'format-description': 'https://apalache-mc.org/docs/adr/015adr-trace.html',
       source: `iommu-mc scenario ${model.scenario.name}, variant ${model.variant.name}`,
-      description: `Counterexample to ${v.invariant}: ${v.reason}`,
+      description: `Counterexample to ${v.invariant}: ${nameContexts(v.reason, model.scenario)}`,
     },
     vars: [...VARS],
     states,

@@ -2,6 +2,7 @@
 import type { Violation } from '../engine/types.ts';
 import type { Model } from '../machines/model.ts';
 import { traceRows } from './traceRows.ts';
+import { nameContexts } from './stateDiff.ts';
 
 /** Mermaid-safe text: no characters that end a message or open a comment. */
 const safe = (s: string): string => s.replace(/[;#]/g, ' ').replace(/%%/g, '%').replace(/[<>]/g, (m) => (m === '<' ? '‹' : '›'));
@@ -23,6 +24,6 @@ export function toMermaid(v: Violation, model: Model, note?: string): string {
     lines.push(`  ${pid(r.actor)}->>kernel: ${safe(r.call)}`);
     lines.push(`  kernel-->>${pid(r.actor)}: ${safe(r.ret)}${r.changes ? ` (${safe(r.changes)})` : ''}`);
   }
-  lines.push(`  Note over kernel: ${safe(note ?? `${v.invariant} broken: ${v.reason}`)}`);
+  lines.push(`  Note over kernel: ${safe(note ?? `${v.invariant} broken: ${nameContexts(v.reason, model.scenario)}`)}`);
   return lines.join('\n');
 }

@@ -11,7 +11,7 @@ import type { SystemState } from '../../machines/state.ts';
 import type { CallRecord } from '../callTree.ts';
 import { innerCalls, summarizeState } from '../formatTrace.ts';
 import { toMermaid } from '../mermaid.ts';
-import { diffStates, showValue, type FieldChange } from '../stateDiff.ts';
+import { diffStates, nameContexts, showValue, type FieldChange } from '../stateDiff.ts';
 import { traceRows, type TraceRow } from '../traceRows.ts';
 import { esc } from './escape.ts';
 import { invariantChips, type Links } from './glossary.ts';
@@ -55,8 +55,8 @@ ${items.join('\n')}</ol>`;
 }
 
 /** The broken invariant's reason; a reason that carries a sequence (`a | b | c`) one part a line. */
-function reasonHtml(v: Violation): string {
-  return `<div class="reason">${esc(v.reason.split(' | ').join('\n'))}</div>`;
+function reasonHtml(v: Violation, model: Model): string {
+  return `<div class="reason">${esc(nameContexts(v.reason, model.scenario).split(' | ').join('\n'))}</div>`;
 }
 
 /** A Mermaid diagram, rendered in the page when its job is opened. */
@@ -70,7 +70,7 @@ export function violationHtml(v: Violation, model: Model, links: Links, id: stri
   return `<div class="violation" id="${esc(id)}">
 <div class="vhead">${invariantChips([v.invariant], links, true)} <b>${esc(inv?.name ?? v.invariant)}</b> <span class="muted">${when} (${v.kind === 'step' ? 'by the last call' : 'in the last state'})</span></div>
 <div class="vbody">
-${reasonHtml(v)}
+${reasonHtml(v, model)}
 ${route ? routeHtml(route, id) : ''}
 <h4>Steps</h4>
 ${stepsHtml(v, model)}
