@@ -6,8 +6,10 @@
  * The file default-exports the variant (`export default defineVariant({...})`), or a function
  * that receives the variant API (src/variantApi.ts) and returns it, or `export const variant`.
  * Every problem is one UsageError line naming the file, the field and what was expected (exit 2):
- * a missing file, a file that does not load (syntax error, failing import), a wrong shape, and an
- * override that throws or returns something other than a KernelResult while it is being checked.
+ * a missing file, a file that does not load (syntax error, failing import, process.exit, a load
+ * that does not finish: ./variantImport.ts), an export that throws when read or has the wrong
+ * shape, and an override that throws, returns something other than a well-formed KernelResult,
+ * is not deterministic (./variantGuard.ts) or does not return (./watchdog.ts).
  *
  * Expectation of a variant file (docs/writing-variants.md): a scenario's violations are judged
  * against what the current kernel already breaks there (its manifest entry: the known weaknesses).
@@ -33,7 +35,7 @@ import { UsageError } from './errors.ts';
 import { oneOf } from './options.ts';
 import { forbidProcessExit, guard, ProcessExitCalled, running } from './variantGuard.ts';
 import { importVariant, withoutLoaderQuery } from './variantImport.ts';
-import { CALL_SECONDS, LOAD_SECONDS, runWatched, WatchdogFired } from './watchdog.ts';
+import { CALL_SECONDS, LOAD_SECONDS, MIN_LOAD_SECONDS, runWatched, WatchdogFired } from './watchdog.ts';
 
 /** A file name the loader accepts. */
 export const VARIANT_FILE_EXT = /\.(?:ts|mts|js|mjs)$/i;
@@ -219,7 +221,8 @@ export async function variantFileJobs(files: readonly string[], o: { scenario?: 
     scenarios = o.scenario?.length ? o.scenario.map((n) => findScenario(oneOf('--scenario', n, names))!) : [...BUILTIN_SCENARIOS];
     for (const s of scenarios) baselines.set(s, manifestEntry(s.name, 'current')?.invariants ?? []);
   }
-  const variants = await loadVariantFiles(files, Math.min(LOAD_SECONDS, o.maxSeconds ?? Number.POSITIVE_INFINITY));
+  // --max-seconds bounds the load too, though never below what a slow machine needs to compile a file.
+  const variants = await loadVariantFiles(files, Math.min(LOAD_SECONDS, Math.max(MIN_LOAD_SECONDS, o.maxSeconds ?? LOAD_SECONDS)));
   return variants.flatMap((variant) => scenarios.map((scenario) => ({ scenario, variant, expectation: placeholder })));
 }
 
@@ -234,23 +237,26 @@ export function runVariantJob(run: typeof runJob, job: Job, options: ExploreFast
   if (!file) return run(job, options);
   const seconds = Math.min(CALL_SECONDS, options.maxSeconds ?? Number.POSITIVE_INFINITY);
   const restore = forbidProcessExit();
+  let failure: unknown;
   try {
     return runWatched(() => run(job, options), seconds);
   } catch (e) {
-    if (e instanceof WatchdogFired) {
-      const from = running.length > 1 ? ` (called from overrides.${running[0]})` : '';
-      throw new UsageError(`${file}: overrides.${running.at(-1) ?? '?'}${from} did not return within ${seconds} s; an override must be a quick, pure function`);
-    }
-    if (e instanceof Error && e.message.startsWith('exploreFast: could not replay')) {
-      throw new UsageError(
-        `${file}: overrides: not deterministic: replaying a counterexample's calls gave other results than exploring did (a counter, Math.random() or the clock in an override?); overrides must be pure functions of (env, s, args)`,
-      );
-    }
-    throw e;
+    failure = e;
   } finally {
-    running.length = 0;
     restore();
   }
+  const [outer, inner] = [running[0], running.at(-1)];
+  running.length = 0;
+  if (failure instanceof WatchdogFired) {
+    const from = outer !== undefined && outer !== inner ? ` (called from overrides.${outer})` : '';
+    throw new UsageError(`${file}: overrides.${inner ?? '?'}${from} did not return within ${seconds} s; an override must be a quick, pure function`);
+  }
+  if (failure instanceof Error && failure.message.startsWith('exploreFast: could not replay')) {
+    throw new UsageError(
+      `${file}: the overrides are not deterministic: replaying a counterexample's calls gave other results than exploring did (a counter, Math.random() or the clock in an override?); overrides must be pure functions of (env, s, args)`,
+    );
+  }
+  throw failure;
 }
 
 /** Invariants of `r` broken beyond what the current kernel breaks on the same scenario. */
@@ -283,7 +289,7 @@ export function rejudgeVariantFiles(results: CheckResult[]): void {
     const missing = variant.breaks.filter((i) => !shown.has(i));
     if (!missing.length) continue;
     const row = rs.find((r) => r.scenario === variant.showcase) ?? rs[0]!;
-    set(row, [...row.expectation.invariants, ...missing]);
+    set(row, [...new Set([...row.expectation.invariants, ...missing])]);
   }
 }
 

@@ -11,11 +11,13 @@
  */
 import { register as registerHook } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { register as registerCjs } from 'tsx/cjs/api';
 import { register } from 'tsx/esm/api';
 import { forbidProcessExit, ProcessExitCalled } from './variantGuard.ts';
 import { loadWatched } from './watchdog.ts';
 
 const MARK = 'iommu-mc-variant';
+const NAMESPACE = 'iommu-mc-variants';
 
 const STRICT_HOOK = `
 export async function load(url, context, nextLoad) {
@@ -38,8 +40,10 @@ export const withoutLoaderQuery = (msg: string): string => msg.replace(new RegEx
  */
 export async function importVariant(abs: string, seconds: number): Promise<Record<string, unknown>> {
   if (!tsx) {
-    // A namespace of our own (the tsImport way), then the hook: hooks registered later run first.
-    tsx = register({ namespace: 'iommu-mc-variants' });
+    // A namespace of our own, for require() and import() as tsImport registers it, then the hook:
+    // hooks registered later run first.
+    registerCjs({ namespace: NAMESPACE });
+    tsx = register({ namespace: NAMESPACE });
     registerHook(`data:text/javascript,${encodeURIComponent(STRICT_HOOK)}`);
   }
   // A fresh URL per load: a file loaded twice (diff, tests) is evaluated again, as with tsImport.

@@ -138,6 +138,16 @@ export function shown(v: unknown): string {
   return typeof v === 'object' ? 'an object' : `a ${typeof v}`;
 }
 
+const TOP = ['groups', 'devices', 'vfio_groups', 'containers', 'iommufd_groups', 'warn'];
+/** The lists of a state: name, the check of an entry, and the limit that is its length (null: any). */
+const LISTS: readonly [string, Check, keyof Limits | null][] = [
+  ['groups', GROUP, 'groups'],
+  ['devices', DEVICE, 'devices'],
+  ['vfio_groups', VFIO_GROUP, 'groups'],
+  ['containers', CONTAINER, 'contexts'],
+  ['iommufd_groups', IOMMUFD_GROUP, null],
+];
+
 /** Per scenario: its limits, and the objects already found well formed. */
 const known = new WeakMap<Scenario, { l: Limits; seen: WeakSet<object> }>();
 
@@ -153,17 +163,9 @@ export function stateProblem(next: unknown, s: SystemState, scenario: Scenario):
   const { l, seen } = k;
   if (seen.has(next)) return null;
   const x = next as Record<string, unknown>;
-  const top = ['groups', 'devices', 'vfio_groups', 'containers', 'iommufd_groups', 'warn'];
-  for (const k of Object.keys(x)) if (!top.includes(k)) return `a state with an unknown field "${k}"; expected only ${top.join(', ')}`;
-  const lists: [string, Check, number | null, readonly unknown[] | null][] = [
-    ['groups', GROUP, l.groups, null],
-    ['devices', DEVICE, l.devices, s.devices],
-    ['vfio_groups', VFIO_GROUP, l.groups, null],
-    ['containers', CONTAINER, l.contexts, null],
-    ['iommufd_groups', IOMMUFD_GROUP, null, null],
-  ];
-  for (const [name, check, length, input] of lists) {
-    const p = listProblem(x[name], check, length, input, l, seen);
+  for (const k of Object.keys(x)) if (!TOP.includes(k)) return `a state with an unknown field "${k}"; expected only ${TOP.join(', ')}`;
+  for (const [name, check, size] of LISTS) {
+    const p = listProblem(x[name], check, size === null ? null : l[size], name === 'devices' ? s.devices : null, l, seen);
     if (p) return `a state whose ${name}${p.at} ${p.what}`;
   }
   if (x.warn !== null && typeof x.warn !== 'string') return `a state whose warn is ${shown(x.warn)}; expected null or a string`;

@@ -11,8 +11,8 @@
  *
  * - during a run (runWatched), by SIGINT: the run executes inside vm's `breakOnSigint`, which turns
  *   the signal into an exception at the vm call (a per-call vm `timeout` would start a thread per
- *   override call, about 200 us each). A Ctrl-C of the user's while a run is watched does what it
- *   did before (the SIGINT listeners, else the process ends by the signal);
+ *   override call, about 200 us each). Of nested breakOnSigint calls the innermost gets the
+ *   signal, so the user's own Ctrl-C is rethrown as it came, for src/cli/interrupt.ts to handle;
  * - while a file loads (loadWatched), by the inspector's Runtime.terminateExecution, which ends a
  *   synchronous loop in module code; the load's own deadline timer, which could not run during the
  *   loop, then rejects the load. A load that only waits (a top-level await that never settles) is
@@ -23,8 +23,9 @@ import { Worker } from 'node:worker_threads';
 
 /** The longest an override call may take (or --max-seconds, when smaller). */
 export const CALL_SECONDS = 10;
-/** The longest a variant file may take to load (or --max-seconds, when smaller). */
+/** The longest a variant file may take to load (or --max-seconds, when smaller, but MIN_LOAD_SECONDS at least). */
 export const LOAD_SECONDS = 10;
+export const MIN_LOAD_SECONDS = 2;
 
 /** The watchdog ended an activity that outlived its limit. */
 export class WatchdogFired extends Error {
@@ -103,10 +104,9 @@ export function runWatched<T>(fn: () => T, seconds: number): T {
   } catch (e) {
     if ((e as { code?: string }).code !== 'ERR_SCRIPT_EXECUTION_INTERRUPTED') throw e;
     if (Atomics.load(a, FIRED) !== 0) throw new WatchdogFired(`an override call did not return within ${seconds} s`);
-    // The user's Ctrl-C: what it would have done had the run not been watched.
-    if (process.listenerCount('SIGINT') > 0) process.emit('SIGINT', 'SIGINT');
-    else process.kill(process.pid, 'SIGINT');
-    process.exit(130);
+    // The user's Ctrl-C: the same error as an unwatched run gets (check's own breakOnSigint layer
+    // around each run, src/cli/interrupt.ts, turns it into its interrupted summary and exit 130).
+    throw e;
   } finally {
     armed = false;
     Atomics.store(a, SEQ, 0);

@@ -166,8 +166,11 @@ function mergeCoverage(all: readonly ExplorationResult['coverage'][]): Explorati
 }
 
 /** The exit code of a whole check: 1 on any mismatch, else 3 when a bound cut a run short, else 0. */
+/** A result that does not match its expectation: an unexpected violation (real even in a run cut short), or a complete run that differs. */
+export const isMismatch = (r: Pick<CheckResult, 'matchesExpectation' | 'unexpected' | 'complete'>): boolean => r.unexpected.length > 0 || (r.complete && !r.matchesExpectation);
+
 export function getExitCode(results: readonly Pick<CheckResult, 'status' | 'matchesExpectation' | 'unexpected' | 'complete'>[]): 0 | 1 | 3 {
-  if (results.some((r) => r.unexpected.length > 0 || (r.complete && !r.matchesExpectation))) return 1;
+  if (results.some(isMismatch)) return 1;
   if (results.some((r) => !r.complete)) return 3;
   return 0;
 }

@@ -1,6 +1,6 @@
 /** The check command's outputs: the text table a person reads at a glance, and the JSON object. */
 import pc from 'picocolors';
-import { modelFor, type CheckResult } from '../engine/check.ts';
+import { isMismatch, modelFor, type CheckResult } from '../engine/check.ts';
 import type { Violation } from '../engine/types.ts';
 import { PARALLEL_FROM } from '../engine/packed/exploreFast.ts';
 import { eventArgs } from '../machines/events.ts';
@@ -68,8 +68,6 @@ export function formatSummary(results: readonly CheckResult[], color = false, pe
   return mismatches ? pc.red(text) : incomplete ? pc.yellow(text) : pc.green(text);
 }
 
-/** A result that does not match its expectation: an unexpected violation (even in a run cut short), or a complete run that differs. */
-export const isMismatch = (r: CheckResult): boolean => r.unexpected.length > 0 || (r.complete && !r.matchesExpectation);
 
 /** What to write where, if the new result is the right one. */
 function expectationHint(r: CheckResult): string {

@@ -3,7 +3,7 @@
  * `--json` (checkReport.ts checkJson); each job opens to its expectation, its IOMMU groups and
  * every counterexample (traceSteps.ts); the reference section explains each invariant and variant.
  */
-import { modelFor, type CheckResult } from '../../engine/check.ts';
+import { isMismatch, modelFor, type CheckResult } from '../../engine/check.ts';
 import { KERNEL_PIN } from '../../kernel/version.ts';
 import { checkJson, formatSummary } from '../checkReport.ts';
 import { esc } from './escape.ts';
@@ -15,9 +15,6 @@ import { violationHtml } from './traceSteps.ts';
 type JobJson = ReturnType<typeof checkJson>['results'][number];
 
 const fmtInt = (n: number): string => n.toLocaleString('en-US');
-
-/** Not as expected: an unexpected violation (even in a run a bound cut short), or a complete run that differs (as getExitCode). */
-const isMismatch = (j: Pick<CheckResult, 'unexpected' | 'complete' | 'matchesExpectation'>): boolean => j.unexpected.length > 0 || (j.complete && !j.matchesExpectation);
 
 /** `expected`, `mismatch`, or nothing for a run cut short that found nothing unexpected. */
 const matchToken = (r: CheckResult): string[] => (r.matchesExpectation ? ['expected'] : isMismatch(r) ? ['mismatch'] : []);
