@@ -4,6 +4,7 @@
  * the running JavaScript at once on SIGINT and throws. The CLI then stops the progress display,
  * prints where it was, writes nothing, and exits 130 (128 + SIGINT), as a shell expects.
  */
+import { writeSync } from 'node:fs';
 import vm from 'node:vm';
 
 /** Thrown when SIGINT ended a run. */
@@ -34,4 +35,13 @@ export async function withSigint<T>(body: (interrupted: () => boolean) => Promis
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/**
+ * Prints the interruption's line on stderr. Straight to the file descriptor: SIGINT may have ended
+ * the run in the middle of a write to process.stderr (a heartbeat), leaving that stream with a
+ * write that never completes, behind which anything written to it later would be lost.
+ */
+export function reportInterrupted(line: string): void {
+  writeSync(2, `\niommu-mc: ${line}\n`);
 }

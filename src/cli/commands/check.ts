@@ -17,7 +17,7 @@ import { checkOutputFile, writeFileAtomically } from '../files.ts';
 import { checkOutDir, outDirSummary, writeOutDir } from '../outDir.ts';
 import { intInRange, names, oneOf, positiveInt, positiveNumber } from '../options.ts';
 import { startProgress, type ProgressHandle } from '../progress.ts';
-import { Interrupted, runInterruptibly, withSigint } from '../interrupt.ts';
+import { Interrupted, reportInterrupted, runInterruptibly, withSigint } from '../interrupt.ts';
 import { rejudgeVariantFiles, runVariantJob, variantFileJobs, variantFileTraces } from '../variantFile.ts';
 import { checkReportHtml } from '../../report/html/checkPage.ts';
 import { checkHtmlPath, mermaidBundle } from '../htmlFile.ts';
@@ -114,7 +114,7 @@ async function exploreJobs(jobs: Job[], o: CheckOpts, progress: ProgressHandle):
     progress.stop();
     const { label, finished, last } = progress.where();
     const at = last ? ` after ${last.states.toLocaleString('en-US')} states of ${label}` : label ? ` at the start of ${label}` : '';
-    process.stderr.write(`\niommu-mc: interrupted${at} (${finished} of ${jobs.length} checks finished); no report and no files were written\n`);
+    reportInterrupted(`interrupted${at} (${finished} of ${jobs.length} checks finished); no report and no files were written`);
     return null;
   }
   progress.stop();

@@ -11,7 +11,7 @@ import { loadScenarioFile } from '../scenarioInput.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { names, oneOf, positiveInt, positiveNumber } from '../options.ts';
 import { startProgress } from '../progress.ts';
-import { Interrupted, runInterruptibly, withSigint } from '../interrupt.ts';
+import { Interrupted, reportInterrupted, runInterruptibly, withSigint } from '../interrupt.ts';
 import { resolveVariant } from '../variantFile.ts';
 import { diffReportHtml } from '../../report/html/diffPage.ts';
 import { writeFileAtomically } from '../files.ts';
@@ -74,7 +74,7 @@ async function runDiff(nameA: string, nameB: string, o: DiffOpts): Promise<numbe
   } catch (e) {
     if (!(e instanceof Interrupted)) throw e;
     progress.stop();
-    process.stderr.write(`\niommu-mc: interrupted while comparing on ${progress.where().label} (${pairs.length} of ${scenarios.length} scenarios compared); no report was written\n`);
+    reportInterrupted(`interrupted while comparing on ${progress.where().label} (${pairs.length} of ${scenarios.length} scenarios compared); no report was written`);
     return EXIT.INTERRUPTED;
   }
   progress.stop();
