@@ -2,7 +2,7 @@
  * Loads a topology file: JSON or YAML text → schema validation (zod) → buildTopology().
  * Every failure is one located error: file, path inside it, what was expected, what was found.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYamlData as parseYaml } from '../util/yamlData.ts';
 import type { z } from 'zod';
 import { buildTopology } from './buildTopology.ts';
 import { topologySpecSchema } from './topologySpec.ts';
