@@ -294,7 +294,9 @@ export function lspciDeviceLine(text: string): string | null {
 export function parseLspci(text: string, fileName: string): { ok: true; value: LspciParse } | { ok: false; error: TopologyError } {
   const fail = (path: string, expected: string, got: string): Fail => ({ ok: false as const, error: { file: fileName, path, expected, got, message: `${fileName}: ${path}: expected ${expected}, got ${got}` } });
   if (text.trim() === '') return fail('(root)', 'lspci -vvv output', 'an empty file');
-  const scan = scanLines(text, fail);
+  // Control characters (terminal escapes, NUL) and bidi overrides never belong in a dump, and
+  // would reach the report through driver names and warnings: each becomes '?'.
+  const scan = scanLines(text.replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, '?'), fail);
   if ('ok' in scan) return scan;
   const { raws, warnings } = scan;
   if (raws.length === 0) return fail('(root)', 'lspci -vvv output (device lines like "00:1c.0 PCI bridge: ...")', 'no device lines');

@@ -47,6 +47,16 @@ describe('iommu-mc diff', { timeout: 30_000 }, () => {
     expect(r.stdout).toMatch(/probe-failure: mine vs current ──\n {2}no difference/);
   });
 
+  it('--max-states and --max-seconds bound a comparison: incomplete, with the bound named, exit 3', async () => {
+    const r = await run(['diff', 'current', 'w1-vfio-viability', '--scenario', 'vfio-vs-dma-api', '--max-states', '5']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/incomplete \(max-states\): a bound cut exploration short/);
+    const j = JSON.parse((await run(['diff', 'current', 'w1-vfio-viability', '--scenario', 'vfio-vs-dma-api', '--max-states', '5', '--json'])).stdout);
+    expect(j.scenarios?.[0]?.bound ?? j.results?.[0]?.bound).toBe('max-states');
+    const bad = await run(['diff', 'current', 'current', '--max-seconds', '1e3']);
+    expect(bad.code).toBe(2);
+  });
+
   it('bad input exits 2 with one line', async () => {
     const r = await run(['diff', 'current', 'no-such-variant']);
     expect(r.code).toBe(2);

@@ -101,3 +101,12 @@ describe('lspciDeviceLine (the "did you mean --lspci?" hint)', () => {
     expect(lspciDeviceLine('{ "name": "x" }')).toBeNull();
   });
 });
+
+describe('hostile text in a dump', () => {
+  it('terminal escapes and bidi overrides in a driver name reach no report: each becomes ?', () => {
+    const dump = '00:00.0 Host bridge: Acme Root\n\tKernel driver in use: evil\u001b[2J\u202e\n';
+    const r = parseLspci(dump, 'x.txt');
+    const text = JSON.stringify(r);
+    expect(text).not.toMatch(/\u001b|\u202e/);
+  });
+});
