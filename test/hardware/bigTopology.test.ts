@@ -4,7 +4,9 @@
  * matrix, which routes each requester once and only the targets its route looked at one by one,
  * equals routing every pair on its own: on the built-ins, the fixtures and random topologies.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AcsPolicy, FunctionSpec, PeerProbe, ReachCell, Topology, TopologySpec } from '../../src/hardware/index.ts';
@@ -22,6 +24,7 @@ import {
 } from '../../src/hardware/index.ts';
 import { buildTopologyReport } from '../../src/report/topology.ts';
 import { bigTopologyCounts, bigTopologySpec } from './bigTopology.ts';
+import { run } from '../helpers/cli.ts';
 import { ISOLATED, topo } from './helpers.ts';
 
 const SEED = Number(process.env.FC_SEED ?? 20261204);
@@ -160,4 +163,15 @@ describe('reachability routes only what can differ, and gives what routing every
       { seed: SEED, numRuns: RUNS },
     );
   }, 120_000);
+});
+
+describe('topology --json on 1,024 functions', () => {
+  it('lists the first 10,000 requester-ID crossings and counts all of them (--all-rid-crossings would list 1.2 million)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'iommu-mc-big-')), 'big.json');
+    writeFileSync(file, JSON.stringify(bigTopologySpec(32)));
+    const r = await run(['topology', file, '--json']);
+    const j = JSON.parse(r.stdout);
+    expect(j.ridCrossings).toHaveLength(10_000);
+    expect(j.ridCrossingCount).toBeGreaterThan(1_000_000);
+  });
 });
