@@ -3,8 +3,8 @@
  * run cut short after an unexpected violation, checks that exercised nothing, progress in a CI
  * log, more --workers than cores, and Ctrl-C.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -94,5 +94,28 @@ describe('Ctrl-C', () => {
     expect({ code, stderr }).toMatchObject({ code: 130 });
     expect(stderr).toMatch(/iommu-mc: interrupted after [\d,]+ states of big × current \(0 of 1 checks finished\); no report and no files were written/);
     expect(stdout).toBe('');
+  });
+});
+
+describe('on a terminal', () => {
+  const hasScript = (() => {
+    try {
+      execFileSync('sh', ['-c', 'command -v script'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  it.skipIf(!hasScript)('the progress bar leaves the cursor and line wrap as they were, even when a bound ends the run', () => {
+    const devices = Array.from({ length: 8 }, (_, i) => `  - { name: "10:00.${i}", drivers: [e1000e, vfio-pci, pci-stub] }`).join('\n');
+    const big = file('tty.yaml', `name: tty\ndevices:\n${devices}\ncontexts:\n  - { name: a, paths: [vfio-group] }\n`);
+    const log = join(dir, 'tty.log');
+    // script(1) gives the CLI a pseudo-terminal; its log is every byte the CLI wrote to it.
+    const r = spawnSync('script', ['-q', '-e', '-c', `${process.execPath} ${BIN} check --scenario-file ${big} --no-symmetry --max-states 150000`, log], { stdio: 'ignore', env: { ...process.env, CI: '' } });
+    expect(r.status).toBe(3); // incomplete: --max-states ended the run
+    const bytes = readFileSync(log, 'utf8');
+    expect(bytes).toMatch(/checks \|/);
+    expect(bytes).not.toContain('\u001b[?25l');
+    expect(bytes).not.toContain('\u001b[?7l');
   });
 });
