@@ -8,6 +8,8 @@ import { getExitCode, runJob, runJobDecomposed, type Job } from '../engine/check
 import type { GroupingRule } from '../hardware/index.ts';
 import { findVariant, VARIANTS, type Variant } from '../machines/variants/index.ts';
 import { checkJson } from '../report/checkReport.ts';
+import { modelIdentity, shardIndices, withRunIdentity } from '../report/merge.ts';
+import { toolVersion } from '../cli/commands/merge.ts';
 import { BUILTIN_SCENARIOS, findScenario } from '../scenarios/builtin.ts';
 import { builtinJobs, scenarioFileJobs } from '../scenarios/jobs.ts';
 import type { LoadedScenario } from '../scenarios/scenarioFile.ts';
@@ -126,7 +128,14 @@ export async function checkScenario(input: ScenarioInput | readonly ScenarioInpu
       workers: 1,
     }),
   );
-  const report = checkJson(results, getExitCode(results));
+  // The same run identity as `check --json` (one shard of one: iommu-mc merge accepts it).
+  const whole = { index: 1, count: 1 };
+  const identity = {
+    version: toolVersion(),
+    model: modelIdentity({ jobs, options: { maxStates, symmetry: options.symmetry ?? 'declared', fingerprints: options.fingerprints ?? false, decompose: options.decompose !== false } }),
+    shard: { ...whole, jobs: shardIndices(jobs.length, whole), totalJobs: jobs.length },
+  };
+  const report = withRunIdentity(checkJson(results, getExitCode(results)), identity);
   keepTraces(report.results, results);
   return report;
 }

@@ -157,7 +157,7 @@ describe('iommu-mc check --scenario-file', () => {
 });
 
 describe('iommu-mc list and --help', () => {
-  it.each(['check', 'list', 'diff', 'docs', 'topology'])('%s with an unknown option is bad usage: exit 2', async (cmd) => {
+  it.each(['check', 'list', 'diff', 'docs', 'topology', 'simulate'])('%s with an unknown option is bad usage: exit 2', async (cmd) => {
     const r = await run([cmd, '--no-such-option']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown option '--no-such-option'/);

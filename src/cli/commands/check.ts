@@ -22,6 +22,9 @@ import { rejudgeVariantFiles, runVariantJob, variantFileJobs, variantFileTraces 
 import { checkReportHtml } from '../../report/html/checkPage.ts';
 import { checkHtmlPath, mermaidBundle } from '../htmlFile.ts';
 import type { CommandFactory } from './index.ts';
+import { modelIdentity, shardIndices, withRunIdentity, type RunIdentity, type ShardSpec } from '../../report/merge.ts';
+import { junitXml } from '../../report/junit.ts';
+import { parseShard, toolVersion } from './merge.ts';
 
 interface CheckOpts {
   scenario?: string[];
@@ -46,6 +49,8 @@ interface CheckOpts {
   decompose: boolean;
   grouping?: GroupingRule;
   color: boolean;
+  shard?: ShardSpec;
+  junit?: string;
 }
 
 /** The jobs the options ask for (built as the library's checkScenario builds them: src/scenarios/jobs.ts). */
@@ -86,14 +91,25 @@ async function runCheck(o: CheckOpts): Promise<number> {
     process.stderr.write(`iommu-mc: warning: --workers ${o.workers} is more than the ${cores} cores here; using ${cores}\n`);
     o.workers = cores;
   }
-  const jobs = o.variantFile?.length ? [...(o.variant?.length ? buildJobs(o) : []), ...(await variantFileJobs(o.variantFile, o))] : buildJobs(o);
+  if (o.shard && o.writeManifest) throw new UsageError('--shard and --write-manifest cannot be combined: the manifest records every job');
+  const all = o.variantFile?.length ? [...(o.variant?.length ? buildJobs(o) : []), ...(await variantFileJobs(o.variantFile, o))] : buildJobs(o);
+  const run = runIdentity(all, o);
+  const jobs = run.shard.jobs.map((i) => all[i]!);
   // Before exploring: a long run's results must not be lost to an output path that cannot be written.
   if (o.out) checkOutDir(o.out);
   if (o.writeManifest) checkOutputFile(o.writeManifest);
+  if (o.junit) checkOutputFile(o.junit);
   const progress = startProgress(jobs.length, o.format === 'text', { maxStates: o.maxStates ?? 2_000_000, heartbeat: o.heartbeat });
   const results = await exploreJobs(jobs, o, progress);
   if (results === null) return EXIT.INTERRUPTED;
-  return report(results, o);
+  return report(results, o, run);
+}
+
+/** What --json records for `iommu-mc merge`: the version, the model identity, and the jobs of --shard K/N (job i goes to shard (i mod N) + 1; all by default). */
+function runIdentity(all: Job[], o: CheckOpts): RunIdentity {
+  const shard = o.shard ?? { index: 1, count: 1 };
+  const options = { maxStates: o.maxStates ?? 2_000_000, symmetry: o.writeManifest ? false : (o.symmetry ?? 'declared'), fingerprints: o.fingerprints ?? false, decompose: o.decompose && !o.writeManifest };
+  return { version: toolVersion(), model: modelIdentity({ jobs: all, options }), shard: { ...shard, jobs: shardIndices(all.length, shard), totalJobs: all.length } };
 }
 
 /** Runs the jobs in order; null after Ctrl-C (the progress display stopped and where it was printed). */
@@ -138,14 +154,16 @@ function runOne(job: Job, o: CheckOpts, progress: ProgressHandle): CheckResult {
 }
 
 /** Judges the results against the expectations, writes the files asked for, prints the report; the exit code. */
-function report(results: CheckResult[], o: CheckOpts): number {
+function report(results: CheckResult[], o: CheckOpts, run: RunIdentity): number {
   rejudgeVariantFiles(results);
   const exit = getExitCode(results);
+  const json = o.format === 'json' || o.junit ? withRunIdentity(checkJson(results, exit), run) : null;
   if (o.html) writeFileAtomically(o.html, checkReportHtml(results, exit, { mermaidJs: mermaidBundle() }));
+  if (o.junit) writeFileAtomically(o.junit, junitXml(json!.results, 'iommu-mc check'));
   if (o.format === 'json') {
     // Written first: stdout must stay one JSON object, and a write error prints its own ({ok: false, ...}).
     writeOutputs(results, o);
-    process.stdout.write(`${JSON.stringify(checkJson(results, exit), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
     return exit;
   }
   const color = o.color && !!process.stdout.isTTY;
@@ -164,6 +182,8 @@ function report(results: CheckResult[], o: CheckOpts): number {
   if (mismatches) process.stdout.write(`${mismatches}\n\n`);
   process.stdout.write(`${formatSummary(results, color, process.resourceUsage().maxRSS * 1024)}\n`);
   if (o.html) process.stdout.write(`HTML report written to ${o.html}\n`);
+  if (o.junit) process.stdout.write(`JUnit XML written to ${o.junit}\n`);
+  if (o.shard) process.stdout.write(`shard ${o.shard.index}/${o.shard.count}: ${results.length} of ${run.shard.totalJobs} checks (job i runs in shard (i mod ${o.shard.count}) + 1); merge the shards' --json reports with iommu-mc merge\n`);
   if (results.some((r) => !r.complete)) process.stdout.write(`${color ? pc.yellow('incomplete') : 'incomplete'}: a bound cut exploration short; raise --max-states/--max-seconds/--max-memory.\n`);
   writeOutputs(results, o);
   return exit;
@@ -206,6 +226,8 @@ export const checkCommand: CommandFactory = (setExit) =>
     .option('--no-decompose', 'explore the IOMMU groups of a scenario together even where they are independent (by default groups that share no legacy container, peer-to-peer route or requester ID are explored apart and their verdicts composed)')
     .option('--write-manifest <file>', 'write the expected results of this run to FILE (src/scenarios/manifest.json)')
     .option('--heartbeat <s>', 'when stderr is not a terminal (a CI log), a progress line this often, in seconds (default 15)', positiveNumber('--heartbeat'))
+    .option('--shard <K/N>', 'run only shard K of N: job i (in the order above: scenarios, then their variants) when i mod N = K - 1; merge the --json reports with iommu-mc merge (docs/ci.md)', parseShard)
+    .option('--junit <file>', 'also write the results as JUnit XML: one test case per scenario x variant, a failure per mismatch (with its trace) or incomplete run (docs/ci.md)')
     .option('--no-color', 'no colours')
-    .addHelpText('after', `\nExit codes: 0 every result matches its expectation; 1 a mismatch; 2 bad usage or input; 3 incomplete.\nScenarios: ${BUILTIN_SCENARIOS.map((s) => s.name).join(', ')}\nVariants: ${VARIANTS.map((v) => v.name).join(', ')}`)
+    .addHelpText('after', `\nExit codes: 0 every result matches its expectation; 1 a mismatch; 2 bad usage or input; 3 incomplete; 4 internal error; 130 interrupted (Ctrl-C).\nScenarios: ${BUILTIN_SCENARIOS.map((s) => s.name).join(', ')}\nVariants: ${VARIANTS.map((v) => v.name).join(', ')}`)
     .action(async (o: CheckOpts) => setExit(await runCheck(o)));
