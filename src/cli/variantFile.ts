@@ -18,7 +18,6 @@
  * or the variant's first row (its showcase scenario's, when checked) is a mismatch. So an empty
  * `breaks` means "holds everywhere the current kernel holds".
  */
-import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
@@ -36,6 +35,7 @@ import { oneOf } from './options.ts';
 import { forbidProcessExit, guard, ProcessExitCalled, running } from './variantGuard.ts';
 import { importVariant, withoutLoaderQuery } from './variantImport.ts';
 import { CALL_SECONDS, LOAD_SECONDS, MIN_LOAD_SECONDS, runWatched, WatchdogFired } from './watchdog.ts';
+import { readTextFile } from './files.ts';
 
 /** A file name the loader accepts. */
 export const VARIANT_FILE_EXT = /\.(?:ts|mts|js|mjs)$/i;
@@ -165,14 +165,9 @@ function exportedVariant(mod: Record<string, unknown>, file: string): z.infer<ty
  */
 export async function loadVariantFile(file: string, seconds = LOAD_SECONDS): Promise<Variant> {
   const abs = resolve(file);
-  let isFile: boolean;
-  try {
-    isFile = statSync(abs).isFile();
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`${file}: cannot read the file (${code === 'ENOENT' ? 'no such file' : code ?? 'error'})`);
-  }
-  if (!isFile) throw new UsageError(`${file}: cannot read the file (it is a directory)`);
+  // A regular file of at most 16 MiB, as every other input (a FIFO, a device or a directory is
+  // refused by name); the import then reads it again.
+  readTextFile(file);
   if (!VARIANT_FILE_EXT.test(file)) throw new UsageError(`${file}: expected a TypeScript variant file ending in .ts (or .mts, .js, .mjs)`);
   let mod: Record<string, unknown>;
   try {
