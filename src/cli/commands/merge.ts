@@ -61,5 +61,5 @@ export const mergeCommand: CommandFactory = (setExit) =>
     .argument('<reports...>', 'the shard reports (JSON files written by check --shard K/N --json)')
     .option('--json', 'print the merged report as JSON (the shape of check --json, rows in the unsharded job order)')
     .option('--junit <file>', 'also write the merged results as JUnit XML (one test case per scenario x variant)')
-    .addHelpText('after', '\nRefuses (exit 2) reports of another iommu-mc version, model (kernel pin, jobs, manifest, options) or shard count, a shard given twice, or a missing shard.\nExit codes: as check: 0 every result matches its expectation; 1 a mismatch; 2 bad usage or input; 3 incomplete. See docs/ci.md.')
+    .addHelpText('after', '\nRefuses (exit 2) reports of another iommu-mc version, model (kernel pin, jobs, manifest, options) or shard count, a shard given twice, or a missing shard.\nExit codes: as check: 0 every result matches its expectation; 1 a mismatch; 2 bad usage or input; 3 incomplete; 4 internal error. See docs/ci.md.')
     .action((files: string[], o: MergeOpts) => setExit(runMerge(files, o)));
