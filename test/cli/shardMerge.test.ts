@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../helpers/cli.ts';
+import { parseXml } from '../helpers/xml.ts';
 import { shardIndices, shardOf } from '../../src/report/merge.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'iommu-mc-shard-'));
@@ -80,6 +81,19 @@ describe('merge: N shards merged give the unsharded report', () => {
     const text = await run(['merge', ...files]);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(new RegExp(`44 checks: 44 as expected \\(26 hold, 18 violated as expected\\); 0 mismatches; 0 incomplete\\. .*merged from ${n} shard report`));
+  });
+
+  it('the whole built-in suite in 3 shards, merged: the unsharded report, and a JUnit file that parses and lists every job', async () => {
+    const whole = await run(['check', '--json']);
+    const files = await shards([], 3, 'suite');
+    const junit = path('suite.xml');
+    const merged = await run(['merge', '--json', '--junit', junit, ...files]);
+    expect(merged.code).toBe(whole.code);
+    expect(timeless(merged.stdout)).toEqual(timeless(whole.stdout));
+    const jobs = JSON.parse(whole.stdout).results.length;
+    expect(jobs).toBeGreaterThan(400);
+    const names = parseXml(readFileSync(junit, 'utf8'));
+    expect(names.filter((n) => n === 'testcase')).toHaveLength(jobs);
   });
 
   it('a mismatch in one shard makes the merged exit code 1, with the same trace as the unsharded run', async () => {
