@@ -75,4 +75,15 @@ describe('iommu-mc simulate', { timeout: 30_000 }, () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   });
+
+  it('--shard K/N: each shard its own seed and run depth (swarm), each deterministic; a bad K/N is exit 2', async () => {
+    const shardOf = async (k: number) => JSON.parse((await run(['simulate', '--scenario', 'vfio-vs-dma-api', '--variant', 'w1-vfio-viability', '--seed', '5', '--shard', `${k}/3`, '--json'])).stdout);
+    const shards = [await shardOf(1), await shardOf(2), await shardOf(3)];
+    expect(shards.map((j) => j.seed)).toEqual([5, 5 + 7919, 5 + 2 * 7919]);
+    expect(shards.map((j) => j.depth)).toEqual([17, 34, 50]);
+    expect(shards.every((j) => j.verdict === 'violated' && j.shard.count === 3)).toBe(true);
+    expect((await shardOf(2)).violation).toEqual(shards[1].violation);
+    const bad = await run(['simulate', '--scenario', 'vfio-vs-dma-api', '--shard', '4/3']);
+    expect(bad.code).toBe(2);
+  });
 });

@@ -20,6 +20,8 @@ import { intInRange, oneOf, positiveInt, positiveNumber } from '../options.ts';
 import { loadScenarioFile } from '../scenarioInput.ts';
 import { loadVariantFile, resolveVariant } from '../variantFile.ts';
 import type { CommandFactory } from './index.ts';
+import { parseShard } from './merge.ts';
+import type { ShardSpec } from '../../report/merge.ts';
 
 interface SimOpts {
   scenario?: string;
@@ -33,10 +35,21 @@ interface SimOpts {
   json?: boolean;
   traceFormat: TraceFormat;
   replay?: string;
+  shard?: ShardSpec;
   color: boolean;
 }
 
 const MAX_SEED = 2 ** 31 - 1;
+
+/**
+ * Swarm testing over CI machines: shard K of N runs its own seed (the base seed moved by K times a
+ * prime) and its own bias, runs of depth ceil(depth * K / N): short runs reach shallow flaws
+ * often, long ones deep flaws at all. Shard 1/1 is the plain run.
+ */
+export function shardRun(seed: number, depth: number, shard: ShardSpec): { seed: number; depth: number } {
+  if (shard.count === 1) return { seed, depth };
+  return { seed: (seed + (shard.index - 1) * 7919) % MAX_SEED, depth: Math.max(1, Math.ceil((depth * shard.index) / shard.count)) };
+}
 
 /** The scenario the options name; `fallback` (a replayed trace's) when they name none. */
 function scenarioOf(o: SimOpts, fallback?: string): Scenario {
@@ -79,10 +92,11 @@ function formatCoverage(r: SimulationResult): string {
 async function runSimulate(o: SimOpts): Promise<number> {
   if (o.replay) return runReplay(o.replay, o);
   const model = buildModel(scenarioOf(o), await variantOf(o));
-  const seed = o.seed ?? Math.floor(Math.random() * MAX_SEED);
-  const r = simulate(model, { runs: o.runs, depth: o.depth, seed, seconds: o.seconds });
+  const shard = o.shard ?? { index: 1, count: 1 };
+  const { seed, depth } = shardRun(o.seed ?? Math.floor(Math.random() * MAX_SEED), o.depth, shard);
+  const r = simulate(model, { runs: o.runs, depth, seed, seconds: o.seconds });
   const exit = r.violation ? EXIT.MISMATCH : EXIT.OK;
-  const head = { command: 'simulate', scenario: model.scenario.name, variant: model.variant.name, seed, runs: r.runs, depth: r.depth };
+  const head = { command: 'simulate', scenario: model.scenario.name, variant: model.variant.name, seed, runs: r.runs, depth: r.depth, shard: { index: shard.index, count: shard.count, baseSeed: o.seed ?? null } };
   if (o.json) {
     const json = {
       ...head,
@@ -101,7 +115,8 @@ async function runSimulate(o: SimOpts): Promise<number> {
     return exit;
   }
   const color = o.color && !!process.stdout.isTTY;
-  process.stdout.write(`simulate ${model.scenario.name} under ${model.variant.name}: seed ${seed}, up to ${o.runs} runs of depth ${o.depth}\n`);
+  const swarm = shard.count > 1 ? ` (shard ${shard.index}/${shard.count}: its own seed and depth)` : '';
+  process.stdout.write(`simulate ${model.scenario.name} under ${model.variant.name}: seed ${seed}, up to ${o.runs} runs of depth ${depth}${swarm}\n`);
   if (r.interrupted) process.stdout.write(`--seconds ${o.seconds} ran out after ${r.runs} runs\n`);
   if (r.violation) {
     const v = r.violation;
@@ -111,7 +126,7 @@ async function runSimulate(o: SimOpts): Promise<number> {
   }
   process.stdout.write(`${formatCoverage(r)}\n\n`);
   process.stdout.write(`${simulationVerdict(r)}${r.violation ? '' : ': not a proof; `iommu-mc check` is the one that can say "holds"'}\n`);
-  process.stdout.write(`the same runs again: --seed ${seed}\n`);
+  process.stdout.write(`the same runs again: --seed ${seed} --depth ${depth}\n`);
   return exit;
 }
 
@@ -200,6 +215,7 @@ export const simulateCommand: CommandFactory = (setExit) =>
     .option('--depth <n>', 'calls per run at most (default 50)', positiveInt('--depth'), 50)
     .option('--seconds <s>', 'stop generating runs after this many seconds (the run count then depends on speed)', positiveNumber('--seconds'))
     .option('--seed <n>', `the random seed, 0..${MAX_SEED} (default: a fresh one, always printed): the same seed gives the same runs and the same trace`, intInRange('--seed', 0, MAX_SEED))
+    .option('--shard <K/N>', 'swarm over CI machines: shard K of N runs its own seed (the --seed given moved by K) and runs of depth ceil(depth * K / N)', parseShard)
     .option('--json', 'one JSON object on stdout')
     .addOption(new Option('--trace-format <format>', 'counterexample format').choices(['text', 'itf', 'mermaid']).default('text'))
     .option('--replay <file>', 'run an ITF trace (check --trace-format itf --out DIR writes them) back on the model, by default its own scenario and variant, and say whether it still breaks')
