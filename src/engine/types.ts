@@ -46,8 +46,8 @@ export interface TraceStep {
 export interface Violation {
   invariant: string;
   reason: string;
-  /** `state`: the last state breaks it; `step`: the last call breaks it. */
-  kind: 'state' | 'step';
+  /** `state`: the last state breaks it; `step`: the last call breaks it; `recoverability`: the last state cannot return to rest (src/engine/recoverability.ts). */
+  kind: 'state' | 'step' | 'recoverability';
   init: SystemState;
   steps: TraceStep[];
 }

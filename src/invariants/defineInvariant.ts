@@ -31,11 +31,21 @@ export interface Invariant {
    * can never fail on a scenario is reported "not judged" with this reason, never a silent pass.
    */
   readonly notJudged?: (scenario: Scenario) => string | null;
+  /**
+   * `recoverability`: a property of the whole reachable graph, with no `check` or `step`; a
+   * separate opt-in pass judges it (src/engine/recoverability.ts, `check --recoverability`), and
+   * the state and step machinery skips it. Omitted for state and step invariants.
+   */
+  readonly kind?: 'recoverability';
 }
 
 /** Declares an invariant; a `scan` gives it its `check`. */
 export function defineInvariant(inv: Invariant): Invariant {
   if (inv.scan && inv.check) throw new Error(`invariant ${inv.id} has both a check and a scan`);
+  if (inv.kind === 'recoverability') {
+    if (inv.check || inv.scan || inv.step) throw new Error(`invariant ${inv.id} is a recoverability invariant with a check, scan or step`);
+    return inv;
+  }
   if (!inv.check && !inv.scan && !inv.step) throw new Error(`invariant ${inv.id} has neither check, scan nor step`);
   const scan = inv.scan;
   return scan ? { ...inv, check: (s, scenario) => runScan(scan, s, scenario) } : inv;

@@ -1,4 +1,4 @@
-/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19, then the hardware-backed UNMAP, P2P and RID. */
+/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19, then the hardware-backed UNMAP, P2P and RID, then REC (recoverability, an opt-in pass over the whole graph). */
 import type { Invariant } from './defineInvariant.ts';
 import { i1OwnershipExclusivity } from './i1OwnershipExclusivity.ts';
 import { i2KernelOwnerCount } from './i2KernelOwnerCount.ts';
@@ -20,6 +20,7 @@ import { typeOk } from './typeOk.ts';
 import { unmapWindowClosed } from './unmapWindowClosed.ts';
 import { userP2pContained } from './userP2pContained.ts';
 import { requesterIdContained } from './requesterIdContained.ts';
+import { returnsToRest } from './returnsToRest.ts';
 
 export const INVARIANTS: readonly Invariant[] = [
   typeOk,
@@ -42,6 +43,7 @@ export const INVARIANTS: readonly Invariant[] = [
   unmapWindowClosed,
   userP2pContained,
   requesterIdContained,
+  returnsToRest,
 ];
 
 export const findInvariant = (id: string): Invariant | undefined => INVARIANTS.find((i) => i.id === id);

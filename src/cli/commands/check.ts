@@ -25,6 +25,7 @@ import type { CommandFactory } from './index.ts';
 import { modelIdentity, shardIndices, withRunIdentity, type RunIdentity, type ShardSpec } from '../../report/merge.ts';
 import { junitXml } from '../../report/junit.ts';
 import { parseShard, toolVersion } from './merge.ts';
+import { withRecoverability } from '../../engine/recoverability.ts';
 
 interface CheckOpts {
   scenario?: string[];
@@ -51,6 +52,7 @@ interface CheckOpts {
   color: boolean;
   shard?: ShardSpec;
   junit?: string;
+  recoverability?: boolean;
 }
 
 /** The jobs the options ask for (built as the library's checkScenario builds them: src/scenarios/jobs.ts). */
@@ -91,6 +93,7 @@ async function runCheck(o: CheckOpts): Promise<number> {
     process.stderr.write(`iommu-mc: warning: --workers ${o.workers} is more than the ${cores} cores here; using ${cores}\n`);
     o.workers = cores;
   }
+  if (o.recoverability && o.writeManifest) throw new UsageError('--recoverability and --write-manifest cannot be combined: the manifest records the exploration\'s results only');
   if (o.shard && o.writeManifest) throw new UsageError('--shard and --write-manifest cannot be combined: the manifest records every job');
   const all = o.variantFile?.length ? [...(o.variant?.length ? buildJobs(o) : []), ...(await variantFileJobs(o.variantFile, o))] : buildJobs(o);
   const run = runIdentity(all, o);
@@ -139,7 +142,9 @@ async function exploreJobs(jobs: Job[], o: CheckOpts, progress: ProgressHandle):
 
 /** One job, under the options the command line gave. */
 function runOne(job: Job, o: CheckOpts, progress: ProgressHandle): CheckResult {
-  const run = o.decompose && !o.writeManifest ? runJobDecomposed : runJob;
+  const explore = o.decompose && !o.writeManifest ? runJobDecomposed : runJob;
+  // --recoverability: the opt-in pass after the exploration (under the same watchdog for a variant file's code).
+  const run: typeof runJob = o.recoverability ? (j, opts) => withRecoverability(explore(j, opts), { maxStates: opts?.maxStates, decompose: o.decompose && !o.writeManifest }) : explore;
   return runVariantJob(run, job, {
     maxStates: o.maxStates ?? 2_000_000,
     maxSeconds: o.maxSeconds,
@@ -228,6 +233,7 @@ export const checkCommand: CommandFactory = (setExit) =>
     .option('--heartbeat <s>', 'when stderr is not a terminal (a CI log), a progress line this often, in seconds (default 15)', positiveNumber('--heartbeat'))
     .option('--shard <K/N>', 'run only shard K of N: job i (in the order above: scenarios, then their variants) when i mod N = K - 1; merge the --json reports with iommu-mc merge (docs/ci.md)', parseShard)
     .option('--junit <file>', 'also write the results as JUnit XML: one test case per scenario x variant, a failure per mismatch (with its trace) or incomplete run (docs/ci.md)')
+    .option('--recoverability', 'after each exploration, also check that every reachable state can return to rest (all files closed, default domains, owner_cnt = bound DMA-API drivers); a stuck state is a violation of REC with its trace (docs/engine.md)')
     .option('--no-color', 'no colours')
     .addHelpText('after', `\nExit codes: 0 every result matches its expectation; 1 a mismatch; 2 bad usage or input; 3 incomplete; 4 internal error; 130 interrupted (Ctrl-C).\nScenarios: ${BUILTIN_SCENARIOS.map((s) => s.name).join(', ')}\nVariants: ${VARIANTS.map((v) => v.name).join(', ')}`)
     .action(async (o: CheckOpts) => setExit(await runCheck(o)));

@@ -15,7 +15,7 @@ export const listCommand: CommandFactory = () =>
         const out = {
           scenarios: BUILTIN_SCENARIOS.map((s) => ({ name: s.name, description: s.description, devices: s.devices.length, contexts: s.contexts.length, hotplug: s.hotplug, topology: s.topology })),
           variants: VARIANTS.map((v) => ({ name: v.name, kind: v.kind, description: v.description, source: v.source, breaks: v.breaks, overrides: Object.keys(v.overrides) })),
-          invariants: INVARIANTS.map((i) => ({ id: i.id, name: i.name, kind: i.check ? 'state' : 'step', description: i.description, kernelRef: i.kernelRef })),
+          invariants: INVARIANTS.map((i) => ({ id: i.id, name: i.name, kind: i.kind ?? (i.check ? 'state' : 'step'), description: i.description, kernelRef: i.kernelRef })),
         };
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         return;
