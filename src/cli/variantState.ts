@@ -126,7 +126,7 @@ const DEVICE = record(
   },
   'a device slot',
 );
-const VFIO_GROUP = record({ opened_by: ctxOrNull, container: bool, drivers: int, cdev_device_open_cnt: int, container_users: int }, 'a VFIO group');
+const VFIO_GROUP = record({ opened_by: ctxOrNull, container: bool, drivers: int, cdev_device_open_cnt: int, container_users: int, fd_closed: bool }, 'a VFIO group');
 const CONTAINER = record({ iommu_set: bool }, 'a container');
 const IOMMUFD_GROUP = record({ ctx: int, group: int, hwpt: int, devices: int }, 'an iommufd group');
 

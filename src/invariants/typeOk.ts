@@ -56,6 +56,8 @@ function counterReason(s: SystemState, acc: Acc, scenario: Scenario): string | n
     if (v.container_users !== users) {
       return `vfio_group->container_users${where} is ${v.container_users} but the group ${v.container ? 'has a container and' : 'has no container and'} ${fds} device fd(s) are open`;
     }
+    // A group file whose opener closed it lives on only through device fds' references.
+    if (v.fd_closed && (v.opened_by === null || fds === 0)) return `the VFIO group file${where} waits for a deferred release but ${v.opened_by === null ? 'is not open' : 'no device fd holds it'}`;
     for (let ctx = 0; ctx < scenario.contexts.length; ctx++) {
       const ig = s.iommufd_groups.find((x) => x.ctx === ctx && x.group === g);
       const n = count(acc, attachedAt(G, ctx, g));

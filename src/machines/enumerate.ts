@@ -56,7 +56,8 @@ function deviceBlock(scenario: Scenario, dev: number): EventBlock {
  * group the group file and the device fds of the group's devices.
  */
 function vfioGroupBlocks(scenario: Scenario, ctx: number): EventBlock[] {
-  const opened = (s: SystemState, group: number) => s.vfio_groups[group]?.opened_by === ctx;
+  // The context holds the group fd (after it closed the fd, a deferred release may keep the file open).
+  const opened = (s: SystemState, group: number) => s.vfio_groups[group]?.opened_by === ctx && !s.vfio_groups[group]!.fd_closed;
   const anyOpened = (s: SystemState) => s.vfio_groups.some((v) => v.opened_by === ctx);
   const blocks: EventBlock[] = [];
   const mine = contextDevices(scenario, ctx);

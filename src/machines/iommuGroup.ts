@@ -75,6 +75,7 @@ export function iommuGroupRegion({ initial, apply, group = 0 }: IommuGroupRegion
         description: 'owner != NULL: a VFIO group or an iommufd context claimed the group',
         on: {
           vfio_group_fops_release: to('free', 'vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c) -> iommu_group_release_dma_owner (iommu.c).'),
+          vfio_device_fops_release: to('free', 'vfio_device_fops_release (vfio_main.c) -> fput of the group file its opener closed already -> vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c) -> iommu_group_release_dma_owner (iommu.c): the deferred release.'),
           device_release_driver: to('free', '__device_release_driver (dd.c) -> vfio_unregister_group_dev -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): the last VFIO device leaves.'),
           pci_disable_sriov: to('free', 'pci_disable_sriov (drivers/pci/iov.c) -> device_release_driver of the VF -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): the VF\'s group loses its last VFIO device.'),
           vfio_df_unbind_iommufd: to('free', 'vfio_df_unbind_iommufd (device_cdev.c) -> iommufd_device_unbind (iommufd/device.c) -> iommu_device_release_dma_owner (iommu.c): the last claim is dropped.'),

@@ -94,6 +94,14 @@ export interface VfioGroupState {
    * The device fds' references are why vfio_group_fops_release waits for them.
    */
   readonly container_users: number;
+  /**
+   * The opener closed its group fd while device fds still held the file (each took get_file on
+   * it): close() returned 0, but the struct file lives on and vfio_group_fops_release ("Device
+   * FDs hold a group file reference, therefore the group release is only called when there are
+   * no open devices", drivers/vfio/group.c) runs when the last device fd closes. Meanwhile the
+   * group stays opened (opened_file set: a new open gets -EBUSY) and keeps its container.
+   */
+  readonly fd_closed: boolean;
 }
 
 /**
@@ -141,7 +149,7 @@ export interface SystemState {
   readonly warn: string | null;
 }
 
-const NO_VFIO_GROUP: VfioGroupState = { opened_by: null, container: false, drivers: 0, cdev_device_open_cnt: 0, container_users: 0 };
+const NO_VFIO_GROUP: VfioGroupState = { opened_by: null, container: false, drivers: 0, cdev_device_open_cnt: 0, container_users: 0, fd_closed: false };
 
 /** The state before any actor acted: present devices probed by the IOMMU core, no drivers bound. */
 export function initialState(scenario: Scenario): SystemState {

@@ -49,6 +49,8 @@ export interface VfioGroupRegionOptions {
   readonly group?: number;
 }
 
+const DEFERRED = 'vfio_device_fops_release (drivers/vfio/vfio_main.c) -> vfio_group_unuse_container -> fput of the group file its opener closed already -> vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c): the deferred release, run by the last device fd.';
+
 const VF_GONE = 'pci_disable_sriov (drivers/pci/iov.c) -> device_release_driver of the VF -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): the group\'s last VFIO device, a VF, goes; the file stays open.';
 
 /** The VFIO group region config: the group file's states and the kernel calls that move it. */
@@ -91,6 +93,7 @@ export function vfioGroupRegion({ initial, apply, group = 0 }: VfioGroupRegionOp
           vfio_group_fops_release: to('closed', 'vfio_group_fops_release (group.c) -> vfio_group_detach_container (container.c).'),
           device_release_driver: to('open', '__device_release_driver (dd.c) -> vfio_device_remove_group (group.c) -> vfio_group_detach_container (container.c): iommu_detach_group, then release ownership.'),
           pci_disable_sriov: to('open', VF_GONE),
+          vfio_device_fops_release: to('closed', DEFERRED),
           '*': fallback('iommu_set'),
         },
       },

@@ -73,7 +73,11 @@ describe('region lifecycles', () => {
   it('only the mixture variant and the container-release bug leave the lifecycle from a state that holds every invariant: the claim beside a DMA-API driver breaks I1, the other group dropping to container_set breaks I17', () => {
     const report = Object.fromEntries(VARIANTS.map((v) => [v.name, offLifecycle(v, true)] as const).filter(([, e]) => e.length > 0));
     expect(report).toEqual({
-      'bug-container-release-on-any-detach': ['vfioGroup: iommu_set -> container_set on device_release_driver', 'vfioGroup: iommu_set -> container_set on vfio_group_fops_release'],
+      'bug-container-release-on-any-detach': [
+        'vfioGroup: iommu_set -> container_set on device_release_driver',
+        'vfioGroup: iommu_set -> container_set on vfio_device_fops_release',
+        'vfioGroup: iommu_set -> container_set on vfio_group_fops_release',
+      ],
       'claim-ignores-dma-api-users': ['iommuGroup: kernel -> owned on vfio_df_ioctl_bind_iommufd', 'iommuGroup: kernel -> owned on vfio_group_ioctl_set_container'],
     });
   });
@@ -83,7 +87,9 @@ describe('region lifecycles', () => {
     expect(report).toMatchInlineSnapshot(`
       {
         "bug-container-release-on-any-detach": [
+          "vfioGroup: container_set -> closed on vfio_device_fops_release",
           "vfioGroup: iommu_set -> container_set on device_release_driver",
+          "vfioGroup: iommu_set -> container_set on vfio_device_fops_release",
           "vfioGroup: iommu_set -> container_set on vfio_group_fops_release",
         ],
         "bug-unuse-underflow": [

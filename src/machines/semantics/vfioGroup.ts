@@ -14,7 +14,7 @@ import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, errAfter, ok } from '../../kernel/errno.ts';
 import type { SystemState } from '../state.ts';
 import { addToVfioGroup, containerGroups, groupOf, updateContainer, updateDevice, updateVfioGroup } from '../state.ts';
-import type { Kernel } from './kernel.ts';
+import type { Env, Kernel } from './kernel.ts';
 
 type VfioGroupFns = Pick<
   Kernel,
@@ -42,6 +42,19 @@ export const deviceFileRefs = (s: SystemState, g: number): number => {
   const v = s.vfio_groups[g]!;
   return v.container_users - (v.container ? 1 : 0);
 };
+/**
+ * vfio_group_fops_release (drivers/vfio/group.c), the release of group g's file once no reference
+ * is left: vfio_group_detach_container if the group has one, then opened_file = NULL.
+ */
+function groupFileRelease(env: Env, s: SystemState, group: number): SystemState {
+  let cur = s;
+  if (cur.vfio_groups[group]!.container) {
+    const r = env.k.vfio_group_detach_container(env, cur, { group });
+    if (r.ok) cur = r.next;
+  }
+  return updateVfioGroup(cur, group, { opened_by: null, fd_closed: false });
+}
+
 /** Group g is on a container whose type1 backend is set (container->iommu_driver). */
 export const containerHasIommu = (s: SystemState, g: number): boolean => {
   const v = s.vfio_groups[g]!;
@@ -79,7 +92,7 @@ export const vfioGroup: VfioGroupFns = {
    */
   vfio_group_ioctl_set_container(env, s, { ctx, group }) {
     const v = s.vfio_groups[group]!;
-    if (v.opened_by !== ctx) return err('EBADFD', 'the context has not opened the group file');
+    if (v.opened_by !== ctx || v.fd_closed) return err('EBADFD', 'the context has not opened the group file');
     if (v.container) return err('EINVAL', 'the group already has a container');
     if (!hasIommuGroup(s, group)) return err('ENODEV', 'the group lost its iommu_group (no VFIO device left)');
     const r = env.k.iommu_group_claim_dma_owner(env, s, { group, owner: 'vfio_group' });
@@ -133,7 +146,7 @@ export const vfioGroup: VfioGroupFns = {
   vfio_group_ioctl_get_device_fd(env, s, { ctx, dev }) {
     const group = groupOf(env.scenario, dev);
     const v = s.vfio_groups[group]!;
-    if (v.opened_by !== ctx) return err('EBADFD', 'the context has not opened the group file');
+    if (v.opened_by !== ctx || v.fd_closed) return err('EBADFD', 'the context has not opened the group file');
     if (!containerHasIommu(s, group)) return err('EINVAL', 'the group has no container with an IOMMU backend');
     if (!isVfioBound(s, dev)) return err('ENODEV', 'not a VFIO device of this group');
     return ok(openDeviceFd(s, group, dev, ctx));
@@ -145,23 +158,25 @@ export const vfioGroup: VfioGroupFns = {
    */
   vfio_device_fops_release(env, s, { ctx, dev }) {
     if (s.devices[dev]?.group_fd !== ctx) return err('EBADFD', 'the context holds no fd for this device');
-    return ok(addToVfioGroup(updateDevice(s, dev, { group_fd: null }), groupOf(env.scenario, dev), 'container_users', -1));
+    const group = groupOf(env.scenario, dev);
+    const next = addToVfioGroup(updateDevice(s, dev, { group_fd: null }), group, 'container_users', -1);
+    // fput of the group file: when its opener closed it already, this was the last reference and
+    // the deferred vfio_group_fops_release runs now.
+    if (next.vfio_groups[group]!.fd_closed && deviceFileRefs(next, group) === 0) return ok(groupFileRelease(env, next, group));
+    return ok(next);
   },
 
   /**
-   * vfio_group_fops_release (group.c): device fds hold a reference to the group file, so the
-   * release runs only after they are closed (-EBUSY in the model); detaches the container.
+   * The opener closes its group fd. Device fds hold references to the group file, so
+   * vfio_group_fops_release (group.c: detach the container, opened_file = NULL) runs now only
+   * when none is open; otherwise close() still returns 0, the release is deferred to the last
+   * device fd's close (fd_closed), and the group stays opened and attached until then.
    */
   vfio_group_fops_release(env, s, { ctx, group }) {
-    if (s.vfio_groups[group]!.opened_by !== ctx) return err('EBADFD', 'the context has not opened the group file');
-    if (deviceFileRefs(s, group) > 0) return err('EBUSY', 'device fds still hold the group file');
-    let cur = s;
-    if (cur.vfio_groups[group]!.container) {
-      const r = env.k.vfio_group_detach_container(env, cur, { group });
-      if (!r.ok) return r;
-      cur = r.next;
-    }
-    return ok(updateVfioGroup(cur, group, { opened_by: null }));
+    const v = s.vfio_groups[group]!;
+    if (v.opened_by !== ctx || v.fd_closed) return err('EBADFD', 'the context has not opened the group file');
+    if (deviceFileRefs(s, group) > 0) return ok(updateVfioGroup(s, group, { fd_closed: true }));
+    return ok(groupFileRelease(env, s, group));
   },
 
   /**
