@@ -18,6 +18,8 @@ export interface Expectation {
   invariants: string[];
   /** Where the expectation came from: the manifest, a scenario file, a variant file's `breaks` (over the current kernel's baseline), a decision record, or the default. */
   source: 'manifest' | 'scenario-file' | 'variant-file' | 'decision' | 'default';
+  /** `check --recoverability` is expected to find a stuck state (REC); judged only by that pass. */
+  stuck?: boolean;
 }
 
 export interface Job {
@@ -64,11 +66,16 @@ export interface CheckResult {
 /** The model whose states a violation of `r` is written in. */
 export const modelFor = (r: Pick<CheckResult, 'model' | 'violationModels'>, v: Violation): Model => r.violationModels?.get(v) ?? r.model;
 
-/** Compares an exploration result with an expectation. */
-export function judge(result: ExplorationResult, e: Expectation): Pick<CheckResult, 'status' | 'matchesExpectation' | 'complete' | 'unexpected' | 'missing'> {
+/**
+ * Compares an exploration result with an expectation. REC (recoverability) is judged only when
+ * the opt-in pass ran (`recoverability`): then it is expected where the expectation says `stuck`
+ * or lists it; otherwise an expectation's REC is not looked for.
+ */
+export function judge(result: ExplorationResult, e: Expectation, recoverability = false): Pick<CheckResult, 'status' | 'matchesExpectation' | 'complete' | 'unexpected' | 'missing'> {
   const found = result.violations.map((v) => v.invariant);
-  const unexpected = found.filter((i) => !e.invariants.includes(i));
-  const missing = e.invariants.filter((i) => !found.includes(i));
+  const expected = recoverability ? [...new Set([...e.invariants, ...(e.stuck ? ['REC'] : [])])] : e.invariants.filter((i) => i !== 'REC');
+  const unexpected = found.filter((i) => !expected.includes(i));
+  const missing = expected.filter((i) => !found.includes(i));
   // A bound that cut exploration short can hide violations: never a pass, never a clean match.
   if (result.bound !== null) {
     return { status: unexpected.length ? 'violated' : 'incomplete', matchesExpectation: false, complete: false, unexpected, missing };

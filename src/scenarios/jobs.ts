@@ -16,7 +16,7 @@ const DEFAULT_EXPECTATION: Expectation = { expected: 'holds', invariants: [], so
 /** What a built-in scenario is expected to find under a built-in variant: its manifest entry, else "holds". */
 export function builtinExpectation(scenario: string, variant: Variant): Expectation {
   const e = VARIANTS.includes(variant) ? manifestEntry(scenario, variant.name) : undefined;
-  if (e) return { expected: e.expected, invariants: e.invariants, source: 'manifest' };
+  if (e) return { expected: e.expected, invariants: e.invariants, source: 'manifest', ...(e.stuck ? { stuck: true } : {}) };
   return { ...DEFAULT_EXPECTATION, invariants: [] };
 }
 

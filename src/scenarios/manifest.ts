@@ -15,6 +15,8 @@ export interface ManifestEntry {
   depth: number;
   /** Why a current-kernel entry is expected to be violated: a known weakness of today's kernel. */
   knownWeakness?: string;
+  /** `check --recoverability` finds a stuck state (REC); recorded by `--write-manifest --recoverability`. */
+  stuck?: boolean;
 }
 
 export interface Manifest {

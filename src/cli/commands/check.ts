@@ -10,7 +10,7 @@ import { traceFiles, selectTraces, renderTrace, type TraceFormat } from '../../r
 import { BUILTIN_SCENARIOS, findScenario } from '../../scenarios/builtin.ts';
 import { builtinJobs, scenarioFileJobs } from '../../scenarios/jobs.ts';
 import { GROUPING_RULES, type GroupingRule } from '../../hardware/index.ts';
-import { MANIFEST, KNOWN_WEAKNESSES } from '../../scenarios/manifest.ts';
+import { MANIFEST, KNOWN_WEAKNESSES, manifestEntry } from '../../scenarios/manifest.ts';
 import { loadScenarioFiles } from '../scenarioInput.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { checkOutputFile, writeFileAtomically } from '../files.ts';
@@ -68,17 +68,28 @@ function buildJobs(o: CheckOpts): Job[] {
   return builtinJobs(scenarios, variants, o.grouping);
 }
 
-function manifestText(results: readonly CheckResult[]): string {
-  const entries = results.map((r) => ({
-    scenario: r.scenario,
-    variant: r.variant,
-    expected: r.result.violations.length ? 'violated' : 'holds',
-    invariants: r.result.violations.map((v) => v.invariant),
-    distinctStates: r.result.distinctStates,
-    transitions: r.result.transitions,
-    depth: r.result.depth,
-    ...(r.variant === 'current' && KNOWN_WEAKNESSES[r.scenario] && r.result.violations.length ? { knownWeakness: KNOWN_WEAKNESSES[r.scenario] } : {}),
-  }));
+/**
+ * The manifest of a run: each entry's verdict, invariants and counts from the exploration; with
+ * --recoverability also whether the pass found a stuck state (`stuck`, REC kept out of the
+ * invariants the main job expects); without it, the entry keeps the `stuck` it had.
+ */
+function manifestText(results: readonly CheckResult[], recoverability: boolean): string {
+  const entries = results.map((r) => {
+    const found = r.result.violations.map((v) => v.invariant);
+    const invariants = found.filter((i) => i !== 'REC');
+    const stuck = recoverability ? found.includes('REC') : !!manifestEntry(r.scenario, r.variant)?.stuck;
+    return {
+      scenario: r.scenario,
+      variant: r.variant,
+      expected: invariants.length ? 'violated' : 'holds',
+      invariants,
+      distinctStates: r.result.distinctStates,
+      transitions: r.result.transitions,
+      depth: r.result.depth,
+      ...(r.variant === 'current' && KNOWN_WEAKNESSES[r.scenario] && invariants.length ? { knownWeakness: KNOWN_WEAKNESSES[r.scenario] } : {}),
+      ...(stuck ? { stuck: true } : {}),
+    };
+  });
   return `${JSON.stringify({ kernel: MANIFEST.kernel || 'see src/kernel/version.ts', entries }, null, 2)}\n`;
 }
 
@@ -93,7 +104,6 @@ async function runCheck(o: CheckOpts): Promise<number> {
     process.stderr.write(`iommu-mc: warning: --workers ${o.workers} is more than the ${cores} cores here; using ${cores}\n`);
     o.workers = cores;
   }
-  if (o.recoverability && o.writeManifest) throw new UsageError('--recoverability and --write-manifest cannot be combined: the manifest records the exploration\'s results only');
   if (o.shard && o.writeManifest) throw new UsageError('--shard and --write-manifest cannot be combined: the manifest records every job');
   const all = o.variantFile?.length ? [...(o.variant?.length ? buildJobs(o) : []), ...(await variantFileJobs(o.variantFile, o))] : buildJobs(o);
   const run = runIdentity(all, o);
@@ -202,7 +212,7 @@ function writeOutputs(results: CheckResult[], o: CheckOpts): void {
   }
   if (o.writeManifest) {
     if (results.some((r) => !r.complete)) throw new UsageError('--write-manifest: a bound cut a run short; refusing to record incomplete counts');
-    writeFileAtomically(o.writeManifest, manifestText(results));
+    writeFileAtomically(o.writeManifest, manifestText(results, !!o.recoverability));
   }
 }
 
