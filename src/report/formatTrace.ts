@@ -15,31 +15,40 @@ import { builtinScenarioTopology } from '../scenarios/fromTopology.ts';
 import { describeRidRoute, describeRoute } from './dmaRoute.ts';
 
 /**
- * For a PASID-safety violation in a scenario with a topology: the route the PASID-tagged DMA
- * takes from the bound device to the peer's BAR, from the hardware model.
+ * Whose write a hardware violation is about, by the topology's device names: for RID, the device
+ * that can put another group's requester ID on the wire; for I12 (PASID-tagged, from the
+ * SVA-bound device) and P2P (plain DMA, from the user-accessible device), the writer and the peer
+ * (a device of the scenario or an outside peer). Null without a topology or for other invariants.
  */
-export function pasidRoute(v: Violation, model: Model): string | null {
-  if (v.invariant === 'RID') return ridRoute(v, model);
-  if (v.invariant !== 'I12' && v.invariant !== 'P2P') return null;
+export type RouteEnds = { kind: 'rid'; from: string; rid: string } | { kind: 'peer'; from: string; to: string; pasid: boolean };
+
+export function routeEnds(v: Violation, model: Model): RouteEnds | null {
   const bt = builtinScenarioTopology(model.scenario);
+  if (!bt) return null;
+  if (v.invariant === 'RID') {
+    const m = /requester ID (\S+) /.exec(v.reason);
+    const f = model.scenario.foreignRids?.find((x) => x.rid === m?.[1] && v.reason.startsWith(`${model.scenario.devices[x.from]?.name} `));
+    return f ? { kind: 'rid', from: bt.deviceMap[f.from]!, rid: f.rid } : null;
+  }
+  if (v.invariant !== 'I12' && v.invariant !== 'P2P') return null;
   const last = v.steps.length ? v.steps[v.steps.length - 1]!.state : v.init;
-  // I12: the SVA-bound device, PASID-tagged; P2P: the user-accessible device, plain DMA.
   const pasid = v.invariant === 'I12';
   const a = last.devices.findIndex((d) => d.present && (pasid ? d.sva : d.group_fd !== null || d.iommufd !== null));
   const pair = model.scenario.p2p.find(([x, y]) => x === a && last.devices[y]?.present);
-  if (!bt) return null;
-  if (pair) return describeRoute(bt.topology, bt.deviceMap[pair[0]]!, bt.deviceMap[pair[1]]!, pasid);
+  if (pair) return { kind: 'peer', from: bt.deviceMap[pair[0]]!, to: bt.deviceMap[pair[1]]!, pasid };
   const outside = model.scenario.outsidePeers?.find((o) => o.reachedFrom.includes(a));
-  return outside && a >= 0 ? describeRoute(bt.topology, bt.deviceMap[a]!, outside.name, pasid) : null;
+  return outside && a >= 0 ? { kind: 'peer', from: bt.deviceMap[a]!, to: outside.name, pasid } : null;
 }
 
-/** For a RID violation: the route of the write that carries the other group's requester ID. */
-function ridRoute(v: Violation, model: Model): string | null {
+/**
+ * For a hardware violation (I12, P2P, RID) in a scenario with a topology: the route the write
+ * takes through the fabric, from the hardware model, as text.
+ */
+export function pasidRoute(v: Violation, model: Model): string | null {
+  const e = routeEnds(v, model);
   const bt = builtinScenarioTopology(model.scenario);
-  const m = /requester ID (\S+) /.exec(v.reason);
-  const f = model.scenario.foreignRids?.find((x) => x.rid === m?.[1] && v.reason.startsWith(`${model.scenario.devices[x.from]?.name} `));
-  if (!bt || !f) return null;
-  return describeRidRoute(bt.topology, bt.deviceMap[f.from]!, f.rid);
+  if (!e || !bt) return null;
+  return e.kind === 'rid' ? describeRidRoute(bt.topology, e.from, e.rid) : describeRoute(bt.topology, e.from, e.to, e.pasid);
 }
 
 /** A short summary of a state: each group's fields and each device's driver and domain. */

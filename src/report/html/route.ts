@@ -8,7 +8,7 @@ import type { Violation } from '../../engine/types.ts';
 import { getDevice, peerReach, routeMemoryRequest, type Hop, type RouteOutcome, type Topology } from '../../hardware/index.ts';
 import type { Model } from '../../machines/model.ts';
 import { builtinScenarioTopology } from '../../scenarios/fromTopology.ts';
-import { pasidRoute } from '../formatTrace.ts';
+import { pasidRoute, routeEnds } from '../formatTrace.ts';
 
 export interface ViolationRoute {
   topology: Topology;
@@ -39,22 +39,14 @@ function peerRoute(topology: Topology, a: string, b: string, pasid: boolean, tex
 /** The route of the write behind `v` (I12, P2P or RID on a scenario with a topology), or null. */
 export function violationRoute(v: Violation, model: Model): ViolationRoute | null {
   const text = pasidRoute(v, model);
+  const e = routeEnds(v, model);
   const bt = builtinScenarioTopology(model.scenario);
-  if (!text || !bt) return null;
-  const { topology, deviceMap } = bt;
-  if (v.invariant === 'RID') {
-    const m = /requester ID (\S+) /.exec(v.reason);
-    const f = model.scenario.foreignRids?.find((x) => x.rid === m?.[1] && v.reason.startsWith(`${model.scenario.devices[x.from]?.name} `));
-    if (!f) return null;
-    const from = getDevice(topology, deviceMap[f.from]!).bdf;
-    const r = routeMemoryRequest(topology, { requester: from, address: SYSTEM_MEMORY, requesterId: f.rid });
-    return { topology, hops: r.hops, outcome: r.outcome, from, to: null, rid: f.rid, text };
+  if (!text || !e || !bt) return null;
+  const { topology } = bt;
+  if (e.kind === 'rid') {
+    const from = getDevice(topology, e.from).bdf;
+    const r = routeMemoryRequest(topology, { requester: from, address: SYSTEM_MEMORY, requesterId: e.rid });
+    return { topology, hops: r.hops, outcome: r.outcome, from, to: null, rid: e.rid, text };
   }
-  const last = v.steps.length ? v.steps[v.steps.length - 1]!.state : v.init;
-  const pasid = v.invariant === 'I12';
-  const a = last.devices.findIndex((d) => d.present && (pasid ? d.sva : d.group_fd !== null || d.iommufd !== null));
-  const pair = model.scenario.p2p.find(([x, y]) => x === a && last.devices[y]?.present);
-  if (pair) return peerRoute(topology, deviceMap[pair[0]]!, deviceMap[pair[1]]!, pasid, text);
-  const outside = model.scenario.outsidePeers?.find((o) => o.reachedFrom.includes(a));
-  return outside && a >= 0 ? peerRoute(topology, deviceMap[a]!, outside.name, pasid, text) : null;
+  return peerRoute(topology, e.from, e.to, e.pasid, text);
 }
