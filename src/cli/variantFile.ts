@@ -222,19 +222,20 @@ export async function variantFileJobs(files: readonly string[], o: { scenario?: 
 }
 
 /**
- * Runs one job of `check` with `run` (runJob or runJobDecomposed). A variant file's job runs
- * under the watchdog (./watchdog.ts): an override call may take CALL_SECONDS (or --max-seconds,
- * when smaller) at most, and none may call process.exit; and a counterexample that cannot be
- * replayed means overrides that are not functions of their arguments. Other jobs run as they are.
+ * Runs `fn` (a synchronous exploration, comparison or simulation) so that the code of any of
+ * `variants` that came from a file runs guarded: process.exit refused, and an override call that
+ * does not return within 10 s (or `maxSeconds`, when smaller) ends it with one line naming the
+ * override (./watchdog.ts). Built-in variants run as they are.
  */
-export function runVariantJob(run: typeof runJob, job: Job, options: ExploreFastOptions): CheckResult {
-  const file = loaded.get(job.variant);
-  if (!file) return run(job, options);
-  const seconds = Math.min(CALL_SECONDS, options.maxSeconds ?? Number.POSITIVE_INFINITY);
+export function runGuarded<T>(variants: readonly Variant[], fn: () => T, maxSeconds?: number): T {
+  const files = [...new Set(variants.map((v) => loaded.get(v)).filter((f): f is string => f !== undefined))];
+  if (files.length === 0) return fn();
+  const file = files.join(' or ');
+  const seconds = Math.min(CALL_SECONDS, maxSeconds ?? Number.POSITIVE_INFINITY);
   const restore = forbidProcessExit();
   let failure: unknown;
   try {
-    return runWatched(() => run(job, options), seconds);
+    return runWatched(fn, seconds);
   } catch (e) {
     failure = e;
   } finally {
@@ -252,6 +253,11 @@ export function runVariantJob(run: typeof runJob, job: Job, options: ExploreFast
     );
   }
   throw failure;
+}
+
+/** One check job, its variant's file code guarded (runGuarded). */
+export function runVariantJob(run: typeof runJob, job: Job, options: ExploreFastOptions): CheckResult {
+  return runGuarded([job.variant], () => run(job, options), options.maxSeconds);
 }
 
 /** Invariants of `r` broken beyond what the current kernel breaks on the same scenario. */

@@ -122,6 +122,18 @@ describe('check --variant-file: code that does not end', { timeout: 120_000 }, (
     expect(await refused(file, '--max-seconds', '1')).toContain('overrides.really_probe did not return within 1 s; an override must be a quick, pure function');
   });
 
+  it('the same watchdog guards diff and simulate: a looping override is named, exit 2', async () => {
+    const file = variant('loops-elsewhere', `really_probe() { for (;;) {} }`);
+    for (const args of [
+      ['diff', 'current', file, '--scenario', 'vfio-vs-dma-api', '--max-seconds', '1'],
+      ['simulate', '--variant-file', file, '--scenario', 'vfio-vs-dma-api', '--seed', '1', '--seconds', '1'],
+    ]) {
+      const r = await run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('overrides.really_probe did not return within 1 s; an override must be a quick, pure function');
+    }
+  });
+
   it('an override called by another override that loops is named with its caller', async () => {
     const file = variant(
       'loops-inside',

@@ -12,7 +12,7 @@ import { EXIT, UsageError } from '../errors.ts';
 import { names, oneOf, positiveInt, positiveNumber } from '../options.ts';
 import { startProgress } from '../progress.ts';
 import { Interrupted, reportInterrupted, runInterruptibly, withSigint } from '../interrupt.ts';
-import { resolveVariant } from '../variantFile.ts';
+import { resolveVariant, runGuarded } from '../variantFile.ts';
 import { diffReportHtml } from '../../report/html/diffPage.ts';
 import { writeFileAtomically } from '../files.ts';
 import { checkHtmlPath, mermaidBundle } from '../htmlFile.ts';
@@ -67,7 +67,7 @@ async function runDiff(nameA: string, nameB: string, o: DiffOpts): Promise<numbe
           examples: o.examples ?? 3,
           onProgress: (_phase: string, states: number, seconds: number) => progress.states({ states, transitions: 0, queue: 0, depth: 0, seconds }),
         };
-        pairs.push({ diff: runInterruptibly(() => diffModels(models.a, models.b, options)), models });
+        pairs.push({ diff: runInterruptibly(() => runGuarded([a, b], () => diffModels(models.a, models.b, options), o.maxSeconds)), models });
         await new Promise((resolve) => setImmediate(resolve));
       }
     });

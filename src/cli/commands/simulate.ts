@@ -18,7 +18,7 @@ import { EXIT, UsageError } from '../errors.ts';
 import { readTextFile } from '../files.ts';
 import { intInRange, oneOf, positiveInt, positiveNumber } from '../options.ts';
 import { loadScenarioFile } from '../scenarioInput.ts';
-import { loadVariantFile, resolveVariant } from '../variantFile.ts';
+import { loadVariantFile, resolveVariant, runGuarded } from '../variantFile.ts';
 import type { CommandFactory } from './index.ts';
 import { parseShard } from './merge.ts';
 import type { ShardSpec } from '../../report/merge.ts';
@@ -94,7 +94,7 @@ async function runSimulate(o: SimOpts): Promise<number> {
   const model = buildModel(scenarioOf(o), await variantOf(o));
   const shard = o.shard ?? { index: 1, count: 1 };
   const { seed, depth } = shardRun(o.seed ?? Math.floor(Math.random() * MAX_SEED), o.depth, shard);
-  const r = simulate(model, { runs: o.runs, depth, seed, seconds: o.seconds });
+  const r = runGuarded([model.variant], () => simulate(model, { runs: o.runs, depth, seed, seconds: o.seconds }), o.seconds);
   const exit = r.violation ? EXIT.MISMATCH : EXIT.OK;
   const head = { command: 'simulate', scenario: model.scenario.name, variant: model.variant.name, seed, runs: r.runs, depth: r.depth, shard: { index: shard.index, count: shard.count, baseSeed: o.seed ?? null } };
   if (o.json) {
@@ -184,7 +184,7 @@ function readItf(file: string): ItfInput {
 async function runReplay(file: string, o: SimOpts): Promise<number> {
   const t = readItf(file);
   const model = buildModel(scenarioOf(o, t.scenario), await variantOf(o, t.variant));
-  const r = replayCalls(model, t.calls, t.invariant);
+  const r = runGuarded([model.variant], () => replayCalls(model, t.calls, t.invariant));
   const where = `${model.scenario.name} under ${model.variant.name}`;
   if (!r.applies) throw new UsageError(`${file}: states[${r.step}]: ${r.event.type} is not a call enabled at step ${r.step} on ${where}; the trace does not apply`);
   const v = r.violation;
