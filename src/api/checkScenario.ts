@@ -9,7 +9,7 @@ import type { GroupingRule } from '../hardware/index.ts';
 import { findVariant, VARIANTS, type Variant } from '../machines/variants/index.ts';
 import { checkJson } from '../report/checkReport.ts';
 import { modelIdentity, shardIndices, withRunIdentity } from '../report/merge.ts';
-import { toolVersion } from '../cli/commands/merge.ts';
+import { toolVersion } from '../cli/version.ts';
 import { BUILTIN_SCENARIOS, findScenario } from '../scenarios/builtin.ts';
 import { builtinJobs, scenarioFileJobs } from '../scenarios/jobs.ts';
 import type { LoadedScenario } from '../scenarios/scenarioFile.ts';

@@ -2,18 +2,12 @@
  * The iommu-mc command line: wires commander to the commands in ./commands.
  * This folder is the only place that touches the file system, the console and exit codes.
  */
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import pc from 'picocolors';
 import { EXIT, UsageError } from './errors.ts';
 import { commands } from './commands/index.ts';
-import { KERNEL_PIN } from '../kernel/version.ts';
+import { versionText } from './version.ts';
 
-/** `iommu-mc --version`: the tool's version and the kernel its model is pinned to. */
-export function versionText(): string {
-  const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
-  return `iommu-mc ${pkg.version}\nmodel of Linux ${KERNEL_PIN.version}: ${KERNEL_PIN.repo} at ${KERNEL_PIN.commit}`;
-}
 
 /** Builds the program; each command's action returns its exit code. */
 export function buildProgram(setExit: (code: number) => void): Command {

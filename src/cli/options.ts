@@ -1,5 +1,6 @@
 /** Parsers for CLI option values: each throws a UsageError naming the option and what it expects. */
 import { UsageError } from './errors.ts';
+import type { ShardSpec } from '../report/merge.ts';
 
 /** A positive integer option. */
 export const positiveInt = (flag: string) => (v: string): number => {
@@ -40,4 +41,15 @@ export const names = (flag: string, what: string, split = true) => (v: string, p
 export function oneOf(flag: string, value: string, choices: readonly string[]): string {
   if (!choices.includes(value)) throw new UsageError(`${flag}: unknown "${value}"; choose one of: ${choices.join(', ')}`);
   return value;
+}
+
+/** Parses `--shard K/N`: whole numbers with 1 <= K <= N, or a one-line UsageError. */
+export function parseShard(v: string): ShardSpec {
+  const m = /^(\d+)\/(\d+)$/.exec(v.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || index < 1 || count < 1 || index > count) {
+    throw new UsageError(`--shard: expected K/N with whole numbers 1 <= K <= N (e.g. 2/4), got "${v}"`);
+  }
+  return { index, count };
 }

@@ -4,7 +4,7 @@
  * `lspci` listing) is refused rather than analysed as a machine without capabilities, and
  * device blocks that look cut short (a truncated or trimmed dump) are named in a warning.
  */
-import type { OtherLines, Raw } from './parseLspci.ts';
+import type { OtherLines, Raw } from './lspciRaw.ts';
 
 /** What the shape check says: refuse the text (one located reason), or go on with these warnings. */
 export type LspciShape = { readonly refuse: { readonly expected: string; readonly got: string } } | { readonly warnings: readonly string[] };

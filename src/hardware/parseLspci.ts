@@ -21,6 +21,7 @@ import { formatBdf } from './pciTree.ts';
 import type { IdFromName, IdFromNameHow } from './pciIdFromName.ts';
 import { PCI_ID_NAMES_VERSION, deviceNameText, pciIdFromName } from './pciIdFromName.ts';
 import { checkLspciShape } from './lspciShape.ts';
+import type { OtherLines, Raw } from './lspciRaw.ts';
 
 /** One `IOMMU group:` as recorded by lspci. */
 export interface RecordedGroup {
@@ -52,40 +53,6 @@ export interface IdRecovered {
   readonly sameText: readonly string[];
 }
 
-/** One device block as read from the text (parseLspci.ts; lspciShape.ts checks it). */
-export interface Raw {
-  bdf: string;
-  line: number;
-  classCode: number;
-  vendor: number;
-  device: number;
-  group?: number;
-  secondary?: number;
-  subordinate?: number;
-  windows: MemRange[];
-  bars: { index: number; start: number; end: number }[];
-  express?: DeviceKind;
-  capsVisible: boolean;
-  capsDenied: boolean;
-  acsCap?: number;
-  acsCtl?: number;
-  ats: boolean;
-  pasid: boolean;
-  eetlp?: boolean;
-  driver?: string;
-  fromName?: IdFromName;
-  /** The device line names a PCI bridge (class 0604). */
-  bridgeHeader: boolean;
-  /** Indented lines below the device line, and how many of them were read. */
-  details: number;
-  read: number;
-  /** `Status: Cap+` / `Cap-`, when printed (lspci -vv and more). */
-  statusCap?: boolean;
-  /** An Access Control Services capability line was seen. */
-  acsListed: boolean;
-  /** A `Capabilities: <...>` line other than `<access denied>` (the list could not be read). */
-  capsOther?: boolean;
-}
 
 // `lspci -PP` prefixes the path from the root: 00:1c.4/07:00.0/08:00.0 — we keep the last element.
 const HEADER = /^(?:([0-9a-fA-F]{4,5}):)?(?:[0-9a-fA-F]{2}:[0-1][0-9a-fA-F]\.[0-7]\/)*([0-9a-fA-F]{2}):([0-1][0-9a-fA-F])\.([0-7]) (.*)$/;
@@ -204,11 +171,6 @@ function readDetail(cur: Raw, t: string, inAcs: boolean): 'line' | 'fragment' | 
 }
 
 type Fail = { ok: false; error: TopologyError };
-/** Lines after the first device, at its indentation, that are neither device lines nor comments. */
-export interface OtherLines {
-  count: number;
-  first: { readonly line: number; readonly text: string } | null;
-}
 
 /**
  * The device blocks of the text. A device line may be indented (a dump pasted into a mail or a

@@ -21,10 +21,11 @@ import { Interrupted, reportInterrupted, runInterruptibly, withSigint } from '..
 import { rejudgeVariantFiles, runVariantJob, variantFileJobs, variantFileTraces } from '../variantFile.ts';
 import { checkReportHtml } from '../../report/html/checkPage.ts';
 import { checkHtmlPath, mermaidBundle } from '../htmlFile.ts';
-import type { CommandFactory } from './index.ts';
+import type { CommandFactory } from './commandFactory.ts';
 import { modelIdentity, shardIndices, withRunIdentity, type RunIdentity, type ShardSpec } from '../../report/merge.ts';
 import { junitXml } from '../../report/junit.ts';
-import { parseShard, toolVersion } from './merge.ts';
+import { parseShard } from '../options.ts';
+import { toolVersion } from '../version.ts';
 import { withRecoverability } from '../../engine/recoverability.ts';
 
 interface CheckOpts {

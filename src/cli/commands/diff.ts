@@ -16,7 +16,7 @@ import { resolveVariant, runGuarded } from '../variantFile.ts';
 import { diffReportHtml } from '../../report/html/diffPage.ts';
 import { writeFileAtomically } from '../files.ts';
 import { checkHtmlPath, mermaidBundle } from '../htmlFile.ts';
-import type { CommandFactory } from './index.ts';
+import type { CommandFactory } from './commandFactory.ts';
 
 interface DiffOpts {
   grouping?: GroupingRule;

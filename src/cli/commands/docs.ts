@@ -14,7 +14,7 @@ import { isAbsolute, join, relative, resolve } from 'node:path';
 import { buildDocs, type DocsBuild } from '../../report/docsSite.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { checkOutputDir, listFiles, readTextFileOrNull, removeFile, writeFilesAtomically } from '../files.ts';
-import type { CommandFactory } from './index.ts';
+import type { CommandFactory } from './commandFactory.ts';
 
 interface DocsOpts {
   out?: string;

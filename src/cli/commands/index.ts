@@ -1,5 +1,4 @@
 /** The ordered list of CLI commands; each factory returns a commander Command. */
-import type { Command } from 'commander';
 import { checkCommand } from './check.ts';
 import { diffCommand } from './diff.ts';
 import { docsCommand } from './docs.ts';
@@ -7,7 +6,8 @@ import { listCommand } from './list.ts';
 import { mergeCommand } from './merge.ts';
 import { simulateCommand } from './simulate.ts';
 import { topologyCommand } from './topology.ts';
+import type { CommandFactory } from './commandFactory.ts';
 
-export type CommandFactory = (setExit: (code: number) => void) => Command;
+export type { CommandFactory } from './commandFactory.ts';
 
 export const commands: CommandFactory[] = [checkCommand, listCommand, topologyCommand, diffCommand, docsCommand, mergeCommand, simulateCommand];

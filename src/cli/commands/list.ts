@@ -4,7 +4,7 @@ import { INVARIANTS } from '../../invariants/index.ts';
 import { VARIANTS } from '../../machines/variants/index.ts';
 import { table } from '../../report/checkReport.ts';
 import { BUILTIN_SCENARIOS } from '../../scenarios/builtin.ts';
-import type { CommandFactory } from './index.ts';
+import type { CommandFactory } from './commandFactory.ts';
 
 export const listCommand: CommandFactory = () =>
   new Command('list')

@@ -1,30 +1,14 @@
 /** `iommu-mc merge REPORT.json...`: the `check --shard K/N --json` reports of one run merged into one report and one exit code. */
-import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { asShardReport, mergeReports, formatMergedReport, MergeRefusal, type ShardSpec } from '../../report/merge.ts';
 import { junitXml } from '../../report/junit.ts';
 import { UsageError } from '../errors.ts';
+import { toolVersion } from '../version.ts';
 import { checkOutputFile, readTextFile, writeFileAtomically } from '../files.ts';
-import type { CommandFactory } from './index.ts';
+import type { CommandFactory } from './commandFactory.ts';
 
 /** The largest report read: a whole suite's --json with its traces and coverage is a few MiB. */
 const MAX_REPORT_BYTES = 256 * 2 ** 20;
-
-/** This iommu-mc's version (package.json): a shard report records it, and merge refuses another. */
-export function toolVersion(): string {
-  return (createRequire(import.meta.url)('../../../package.json') as { version: string }).version;
-}
-
-/** Parses `--shard K/N`: whole numbers with 1 <= K <= N, or a one-line UsageError. */
-export function parseShard(v: string): ShardSpec {
-  const m = /^(\d+)\/(\d+)$/.exec(v.trim());
-  const index = m ? Number(m[1]) : NaN;
-  const count = m ? Number(m[2]) : NaN;
-  if (!m || !Number.isSafeInteger(index) || !Number.isSafeInteger(count) || index < 1 || count < 1 || index > count) {
-    throw new UsageError(`--shard: expected K/N with whole numbers 1 <= K <= N (e.g. 2/4), got "${v}"`);
-  }
-  return { index, count };
-}
 
 interface MergeOpts {
   json?: boolean;

@@ -19,8 +19,8 @@ import { readTextFile } from '../files.ts';
 import { intInRange, oneOf, positiveInt, positiveNumber } from '../options.ts';
 import { loadScenarioFile } from '../scenarioInput.ts';
 import { loadVariantFile, resolveVariant, runGuarded } from '../variantFile.ts';
-import type { CommandFactory } from './index.ts';
-import { parseShard } from './merge.ts';
+import type { CommandFactory } from './commandFactory.ts';
+import { parseShard } from '../options.ts';
 import type { ShardSpec } from '../../report/merge.ts';
 
 interface SimOpts {

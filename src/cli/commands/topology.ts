@@ -8,7 +8,7 @@
 import { statSync } from 'node:fs';
 import { Command } from 'commander';
 import pc from 'picocolors';
-import type { CommandFactory } from './index.ts';
+import type { CommandFactory } from './commandFactory.ts';
 import { EXIT, UsageError } from '../errors.ts';
 import { readTextFile } from '../files.ts';
 import type { GroupingRule } from '../../hardware/index.ts';
