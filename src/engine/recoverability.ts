@@ -258,5 +258,6 @@ export function withRecoverability(r: CheckResult, options: { maxStates?: number
   const result = { ...r.result, violations, status: violations.length ? ('violated' as const) : r.result.status, bound: r.result.bound ?? (found ? null : bound) };
   const violationModels = found && found.model !== r.model ? new Map([...(r.violationModels ?? []), [found.v, found.model]]) : r.violationModels;
   const judged = r.judgement.judged.includes('REC') ? r.judgement.judged : [...r.judgement.judged, 'REC'];
-  return { ...r, result, ...(violationModels ? { violationModels } : {}), judgement: { ...r.judgement, judged }, ...judge(result, r.expectation, true) };
+  const notJudged = r.judgement.notJudged.filter((n) => n.id !== 'REC');
+  return { ...r, result, ...(violationModels ? { violationModels } : {}), judgement: { judged, notJudged }, ...judge(result, r.expectation, true) };
 }

@@ -19,9 +19,8 @@ export function judgement(scenario: Scenario, ids?: readonly string[] | null): J
   const notJudged: { id: string; why: string }[] = [];
   for (const inv of INVARIANTS) {
     if (ids && !ids.includes(inv.id)) continue;
-    // Recoverability is judged only by its opt-in pass, which adds it (check --recoverability).
-    if (inv.kind === 'recoverability') continue;
-    const why = inv.notJudged?.(scenario) ?? null;
+    // Recoverability is judged only by its opt-in pass, which moves it to `judged`; said, not skipped.
+    const why = inv.kind === 'recoverability' ? 'checked only by the opt-in pass: run check --recoverability' : (inv.notJudged?.(scenario) ?? null);
     if (why === null) judged.push(inv.id);
     else notJudged.push({ id: inv.id, why });
   }

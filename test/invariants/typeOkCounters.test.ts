@@ -51,6 +51,11 @@ const unlinkSkipped = forgets('iommu_release_device', '__iommu_group_remove_devi
   updateGroup(next, 0, { devices: s.groups[0]!.devices }),
 );
 
+/** A group-file close that always defers the release, even with no device fd holding the file (it would never run). */
+const deferAlways = forgets('vfio_group_fops_release', 'vfio_group_fops_release defers the release although no device fd holds the group file.', (s, next) =>
+  s.vfio_groups[0]!.opened_by === null ? next : updateVfioGroup(s, 0, { fd_closed: true }),
+);
+
 describe('TypeOK: the kernel counters agree with the devices', () => {
   it('holds under the current kernel on iommufd-two-contexts (both engines)', () => {
     const m = model('iommufd-two-contexts');
@@ -68,6 +73,15 @@ describe('TypeOK: the kernel counters agree with the devices', () => {
     expect(r.status).toBe('violated');
     expect(r.violations[0]!.reason).toMatch(reason);
     expect(r.violations[0]!.steps.at(-1)!.event.type).toBe(lastCall);
+    expect(exploreFast(m, { invariants: ['TypeOK'] }).violations[0]!.reason).toBe(r.violations[0]!.reason);
+  });
+
+  it('a group-file close that defers the release with no device fd open breaks TypeOK (the release would never run)', () => {
+    const m = buildModel(findScenario('vfio-vs-dma-api')!, deferAlways);
+    const r = explore(m, { invariants: ['TypeOK'] });
+    expect(r.status).toBe('violated');
+    expect(r.violations[0]!.reason).toMatch(/the VFIO group file waits for a deferred release but no device fd holds it/);
+    expect(r.violations[0]!.steps.at(-1)!.event.type).toBe('vfio_group_fops_release');
     expect(exploreFast(m, { invariants: ['TypeOK'] }).violations[0]!.reason).toBe(r.violations[0]!.reason);
   });
 
