@@ -36,6 +36,15 @@ function expectRealRuns(model: Model, r: ExplorationResult) {
   }
 }
 
+/** The plain renaming: device i moves to slot perm[i]; every private:D becomes private:perm[D]. */
+function renamed(s: SystemState, perm: readonly number[]): SystemState {
+  const json = JSON.stringify(s).replace(/"private:(\d)"/g, (_, d) => `"private:${perm[Number(d)]}"`);
+  const r = JSON.parse(json) as SystemState;
+  const devices = [...r.devices];
+  r.devices.forEach((d, i) => (devices[perm[i]!] = d));
+  return { ...r, devices, groups: r.groups.map((g) => ({ ...g, devices: g.devices.map((i) => perm[i]!).sort((a, b) => a - b) })) };
+}
+
 const symmetric = BUILTIN_SCENARIOS.filter((s) => deviceSymmetryClasses(s).length > 0);
 const scaling: Scenario[] = [scalingScenario(2, 1), scalingScenario(3, 2), scalingScenario(4, 2)];
 const cases = [...symmetric, ...scaling].flatMap((s) => VARIANTS.map((v) => [s.name, v.name, s, v] as const));
@@ -100,14 +109,6 @@ describe('symmetry reduction', () => {
     const codec = new StateCodec(model.init);
     const sym = new DeviceSymmetry([[0, 1, 2]], codec);
     const perms = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
-    /** The plain renaming: device i moves to slot perm[i]; every private:D becomes private:perm[D]. */
-    const renamed = (s: SystemState, perm: number[]): SystemState => {
-      const json = JSON.stringify(s).replace(/"private:(\d)"/g, (_, d) => `"private:${perm[Number(d)]}"`);
-      const r = JSON.parse(json) as SystemState;
-      const devices = [...r.devices];
-      r.devices.forEach((d, i) => (devices[perm[i]!] = d));
-      return { ...r, devices, groups: r.groups.map((g) => ({ ...g, devices: g.devices.map((i) => perm[i]!).sort((a, b) => a - b) })) };
-    };
     const code = (s: SystemState) => {
       const c = new Int32Array(codec.k);
       codec.encode(s, c);
@@ -162,15 +163,7 @@ describe('symmetry reduction', () => {
     /** The orbit's true canonical key: the least key of the state renamed by each of the 24 permutations. */
     const all = (p: number[]): number[][] => (p.length <= 1 ? [p] : p.flatMap((x) => all(p.filter((y) => y !== x)).map((rest) => [x, ...rest])));
     const perms = all([0, 1, 2, 3]);
-    const orbit = (s: SystemState) =>
-      perms
-        .map((perm) => {
-          const r = JSON.parse(JSON.stringify(s).replace(/"private:(\d)"/g, (_, d) => `"private:${perm[Number(d)]}"`)) as SystemState;
-          const devices = [...r.devices];
-          r.devices.forEach((d, i) => (devices[perm[i]!] = d));
-          return canonicalKey({ ...r, devices, groups: r.groups.map((g) => ({ ...g, devices: g.devices.map((i) => perm[i]!).sort((a, b) => a - b) })) });
-        })
-        .sort()[0]!;
+    const orbit = (s: SystemState) => perms.map((perm) => canonicalKey(renamed(s, perm))).sort()[0]!;
     const skip = new Uint8Array(4);
     let skipped = 0;
     const seen = new Set<string>();
