@@ -77,7 +77,7 @@ const arrayOf = (each: Check, what: string): Check => (v, l) => {
  * device view (a slot of the input with a patch applied) only the patch is looked at: the other
  * fields are the input's, and reading them would be recorded as reads of the call.
  */
-function record(shape: Record<string, Check>, what: string): Check {
+function record(shape: Record<string, Check>, what: string, optional: readonly string[] = []): Check {
   const expected = `${what} { ${Object.keys(shape).join(', ')} }`;
   return (v, l) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return expected;
@@ -86,7 +86,7 @@ function record(shape: Record<string, Check>, what: string): Check {
     for (const k of Object.keys(o)) if (!Object.hasOwn(shape, k)) return { at: '', what: `has an unknown field "${k}"; expected ${expected}` };
     for (const [k, check] of Object.entries(shape)) {
       if (!Object.hasOwn(o, k)) {
-        if (view) continue;
+        if (view || optional.includes(k)) continue;
         return { at: '', what: `has no field "${k}"; expected ${expected}` };
       }
       const p = problemAt(`.${k}`, o[k], check(o[k], l));
@@ -101,6 +101,34 @@ const orNull = (c: Check): Check => (v, l) => {
   return typeof r === 'string' ? `null or ${r}` : r;
 };
 
+const page: Check = (v) => {
+  const p = v as { state?: unknown; dev?: unknown } | null;
+  const owned = p?.state === 'kernel' || p?.state === 'kmalloc' || p?.state === 'bounce';
+  const fits = p !== null && typeof p === 'object' && (p.state === 'free' || p.state === 'reused' ? Object.keys(p).length === 1 : owned && Number.isInteger(p.dev));
+  return fits ? null : 'a page { state: "free" | "reused" } or { state: "kernel" | "kmalloc" | "bounce", dev }';
+};
+const translationEntry = record({ phys: int, stale: bool }, 'a translation');
+/** GroupState.translation (src/machines/translation.ts), present only in scenarios with a DMA actor. */
+const TRANSLATION = orNull(
+  record(
+    {
+      pages: arrayOf(page, 'pages'),
+      pagetable: record(
+        {
+          type: (v) => (v === 'DMA' || v === 'DMA-FQ' ? null : '"DMA" or "DMA-FQ"'),
+          ptes: arrayOf(orNull(translationEntry), 'PTEs'),
+          unmap: orNull(record({ dev: slot, iova: int, phase: (v) => (v === 'pte_cleared' || v === 'iotlb_done' ? null : '"pte_cleared" or "iotlb_done"') }, 'a pending unmap')),
+          fq: arrayOf(int, 'IOVA pages'),
+        },
+        'an IO page table',
+      ),
+      iotlb: arrayOf(record({ domain, iova: int, phys: int, stale: bool }, 'an IOTLB entry'), 'IOTLB entries'),
+      handles: arrayOf(record({ dev: slot, iova: int, phys: int, buffer: int }, 'a DMA handle'), 'DMA handles'),
+    },
+    'a translation state',
+  ),
+);
+
 const GROUP = record(
   {
     owner,
@@ -111,8 +139,10 @@ const GROUP = record(
     pasid_array: arrayOf(record({ pasid: int, domain }, 'a PASID entry'), '{ pasid, domain }'),
     singleton_lockdown: bool,
     devices: arrayOf(slot, 'device slots'),
+    translation: TRANSLATION,
   },
   'an IOMMU group',
+  ['translation'],
 );
 const DEVICE = record(
   {

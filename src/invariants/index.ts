@@ -1,4 +1,4 @@
-/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19, then the hardware-backed UNMAP, P2P and RID, then REC (recoverability, an opt-in pass over the whole graph). */
+/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19, then the hardware-backed UNMAP, STALE, STALE-UNTRUSTED and SUBPAGE (DMA in the interleavings), P2P and RID, then REC (recoverability, an opt-in pass over the whole graph). */
 import type { Invariant } from './defineInvariant.ts';
 import { i1OwnershipExclusivity } from './i1OwnershipExclusivity.ts';
 import { i2KernelOwnerCount } from './i2KernelOwnerCount.ts';
@@ -18,6 +18,9 @@ import { i19FdAfterOwnership } from './i19FdAfterOwnership.ts';
 import { noKernelWarn } from './noKernelWarn.ts';
 import { typeOk } from './typeOk.ts';
 import { unmapWindowClosed } from './unmapWindowClosed.ts';
+import { staleTranslation } from './staleTranslation.ts';
+import { untrustedStrict } from './untrustedStrict.ts';
+import { subPageBounce } from './subPageBounce.ts';
 import { userP2pContained } from './userP2pContained.ts';
 import { requesterIdContained } from './requesterIdContained.ts';
 import { returnsToRest } from './returnsToRest.ts';
@@ -41,6 +44,9 @@ export const INVARIANTS: readonly Invariant[] = [
   i17NoDanglingDomain,
   i19FdAfterOwnership,
   unmapWindowClosed,
+  staleTranslation,
+  untrustedStrict,
+  subPageBounce,
   userP2pContained,
   requesterIdContained,
   returnsToRest,

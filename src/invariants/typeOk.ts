@@ -5,6 +5,7 @@ import type { Scenario } from '../machines/scenario.ts';
 import { groupOf, type SystemState } from '../machines/state.ts';
 import { scenarioGroups } from '../machines/scenario.ts';
 import { inGroup } from './facts.ts';
+import { translationReason } from './typeOkTranslation.ts';
 
 /**
  * The scan's accumulator: the first reason found (or null), then per IOMMU group what its device
@@ -30,7 +31,8 @@ function groupReason(s: SystemState, scenario: Scenario): string | null {
     if (g.owner_cnt > s.devices.length) return `owner_cnt${where} is ${g.owner_cnt}, more than the ${s.devices.length} devices could account for`;
     if (g.owner !== null && g.owner_cnt === 0) return `owner${where} is ${g.owner} with owner_cnt 0`;
   }
-  return null;
+  // The translation path (issue 15): only states of scenarios with a DMA actor carry it.
+  return s.groups[0]?.translation !== undefined ? translationReason(s, scenario) : null;
 }
 
 function deviceReason(s: SystemState, i: number, scenario: Scenario): string | null {
@@ -97,7 +99,7 @@ export const typeOk = defineInvariant({
   id: 'TypeOK',
   name: 'ContextWellFormed',
   description:
-    "owner_cnt is a natural number no larger than the device count; absent devices have no driver, domain or fd; drivers are the scenario's; vfio_group->drivers, cdev_device_open_cnt, container_users and each iommufd group's device count equal what the devices show.",
+    "owner_cnt is a natural number no larger than the device count; absent devices have no driver, domain or fd; drivers are the scenario's; vfio_group->drivers, cdev_device_open_cnt, container_users and each iommufd group's device count equal what the devices show; with DMA actors, each DMA handle is a live PTE of its driver's buffer page and the flush queue holds only unmapped IOVAs of a DMA-FQ domain.",
   kernelRef:
     'struct iommu_group (drivers/iommu/iommu.c): unsigned int owner_cnt; struct vfio_group (drivers/vfio/vfio.h): drivers, cdev_device_open_cnt, container_users; struct iommufd_group (drivers/iommu/iommufd/iommufd_private.h)',
   scan: scan as unknown as DeviceScan<ScanValue>,

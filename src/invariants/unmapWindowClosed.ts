@@ -2,6 +2,7 @@ import { DEFAULT_DOMAIN } from '../kernel/domains.ts';
 import { defineInvariant } from './defineInvariant.ts';
 import { firstReason } from './deviceScan.ts';
 import { devName, dmaApiBound, groupOfDevice } from './facts.ts';
+import { translationEnabled } from '../machines/scenario.ts';
 
 /**
  * UNMAP: a device's DMA after dma_unmap never reaches the freed page. Checked in every state in
@@ -23,7 +24,9 @@ export const unmapWindowClosed = defineInvariant({
     "A device bound to a DMA-API driver on the group's default domain cannot reach a page after dma_unmap freed it: the IOTLB entry is gone before the page is reused.",
   kernelRef: '__iommu_dma_unmap / iommu_iotlb_sync vs the DMA-FQ flush queue (queue_iova, fq_flush_timeout), drivers/iommu/dma-iommu.c; iommu.strict=0',
   notJudged: (scenario) =>
-    !scenario.invalidation
+    translationEnabled(scenario)
+      ? 'the scenario puts DMA in the interleavings (`dma:`): STALE judges the unmap window there'
+      : !scenario.invalidation
       ? 'the scenario sets no IOTLB invalidation mode (`invalidation: strict|lazy`, iommu.strict)'
       : !scenario.unmapWindow
         ? 'the scenario names no topology: the DMA route through the IOTLB cannot be derived'
@@ -32,7 +35,7 @@ export const unmapWindowClosed = defineInvariant({
     device(s, i, scenario) {
       const d = s.devices[i]!;
       const window = scenario.unmapWindow?.[i];
-      if (!window || groupOfDevice(s, scenario, i).domain !== DEFAULT_DOMAIN || !d.present || !dmaApiBound(d)) return null;
+      if (!window || translationEnabled(scenario) || groupOfDevice(s, scenario, i).domain !== DEFAULT_DOMAIN || !d.present || !dmaApiBound(d)) return null;
       return `${devName(scenario, i)} (${d.driver}, DMA API on the ${scenario.invalidation} default domain) can write a page after dma_unmap freed it: ${window.join(' | ')}`;
     },
   }),

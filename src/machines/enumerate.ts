@@ -12,7 +12,9 @@ import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
 import type { IommuEvent } from './events.ts';
 import type { Scenario } from './scenario.ts';
 import { groupOf, type SystemState } from './state.ts';
-import { contextDevices, scenarioGroups } from './scenario.ts';
+import { contextDevices, iovaPagesOf, scenarioGroups } from './scenario.ts';
+import { reusablePages } from './dmaActors.ts';
+import { translationOf } from './translation.ts';
 
 /** One block of the event list: the calls of one actor on (at most) one device slot. */
 export interface EventBlock {
@@ -33,14 +35,17 @@ function deviceBlock(scenario: Scenario, dev: number): EventBlock {
     const d = s.devices[dev];
     if (!d) return NONE;
     const out: IommuEvent[] = [];
+    // A DMA-API driver's remove() unmaps its buffers first: no unbind or removal while it holds any.
+    const busy = spec.dma === true && holdsDma(s, groupOf(scenario, dev), dev);
     // A VF comes and goes with its PF's SR-IOV (pci_enable_sriov / pci_disable_sriov), not by hot-plug.
-    if (scenario.hotplug && spec.pf === undefined) out.push({ type: d.present ? 'iommu_release_device' : 'iommu_probe_device', dev });
+    if (scenario.hotplug && spec.pf === undefined && !busy) out.push({ type: d.present ? 'iommu_release_device' : 'iommu_probe_device', dev });
     if (!d.present) return out;
+    if (spec.dma) dmaEvents(scenario, dev, s, out);
     if (d.driver === null) {
       for (const driver of spec.drivers) out.push({ type: 'really_probe', dev, driver });
       return out;
     }
-    out.push({ type: 'device_release_driver', dev });
+    if (!busy) out.push({ type: 'device_release_driver', dev });
     const drv = isDriverName(d.driver) ? DRIVERS[d.driver] : null;
     if (drv?.privateDomain === 'device') out.push({ type: d.private_domain ? 'iommu_detach_device' : 'iommu_attach_device', dev });
     if (drv?.privateDomain === 'group') out.push({ type: d.private_domain ? 'iommu_detach_group' : 'iommu_attach_group', dev });
@@ -49,6 +54,42 @@ function deviceBlock(scenario: Scenario, dev: number): EventBlock {
     return out;
   };
   return { slot: dev, events };
+}
+
+/** The driver of `dev` holds a DMA handle in group g's default domain or is inside dma_unmap_page. */
+function holdsDma(s: SystemState, g: number, dev: number): boolean {
+  const t = translationOf(s, g);
+  return !!t && (t.pagetable.unmap?.dev === dev || t.handles.some((h) => h.dev === dev));
+}
+
+/**
+ * A DMA actor's calls (issue 15): its DMA-API driver maps a buffer or unmaps one of its handles
+ * (one call at a time: a strict unmap goes on with iommu_iotlb_sync, then iommu_flush_dev_iotlb),
+ * and the device issues an untranslated DMA to each IOVA page, whatever its driver.
+ */
+function dmaEvents(scenario: Scenario, dev: number, s: SystemState, out: IommuEvent[]): void {
+  const t = translationOf(s, groupOf(scenario, dev));
+  if (!t) return;
+  const u = t.pagetable.unmap;
+  const d = s.devices[dev]!;
+  if (u?.dev === dev) out.push({ type: u.phase === 'pte_cleared' ? 'iommu_iotlb_sync' : 'iommu_flush_dev_iotlb', dev });
+  else if (d.driver !== null && isDriverName(d.driver) && !DRIVERS[d.driver].driverManagedDma) {
+    out.push({ type: 'dma_map_page', dev });
+    if (!u) for (const h of t.handles) if (h.dev === dev) out.push({ type: 'dma_unmap_page', dev, iova: h.iova });
+  }
+  for (let iova = 0; iova < iovaPagesOf(scenario); iova++) out.push({ type: 'dma_untranslated', dev, iova });
+}
+
+/** The flush-queue timer and the page allocator of group g (a group with a DMA actor). */
+function translationGroupBlock(g: number): EventBlock {
+  const events = (s: SystemState): IommuEvent[] => {
+    const t = translationOf(s, g);
+    if (!t) return NONE;
+    const out: IommuEvent[] = t.pagetable.fq.length > 0 ? [{ type: 'fq_flush_timeout', group: g }] : [];
+    for (const page of reusablePages(s, g)) out.push({ type: 'page_reuse', group: g, page });
+    return out;
+  };
+  return { slot: null, events };
 }
 
 /**
@@ -108,6 +149,9 @@ export function eventBlocks(scenario: Scenario): readonly EventBlock[] {
   let blocks = blocksOf.get(scenario);
   if (blocks) return blocks;
   const out: EventBlock[] = scenario.devices.map((_, dev) => deviceBlock(scenario, dev));
+  scenarioGroups(scenario).forEach((_, g) => {
+    if (scenario.devices.some((d, dev) => d.dma === true && groupOf(scenario, dev) === g)) out.push(translationGroupBlock(g));
+  });
   scenario.contexts.forEach((c, ctx) => {
     if (c.paths.includes('vfio-group')) out.push(...vfioGroupBlocks(scenario, ctx));
     if (c.paths.includes('iommufd')) out.push(...contextDevices(scenario, ctx).map((dev) => iommufdBlock(ctx, c.hwpts, dev)));

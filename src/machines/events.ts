@@ -6,12 +6,15 @@
  * (private domains, SVA), and each user context (VFIO group path, VFIO cdev + iommufd path).
  * Each event runs atomically, as under group->mutex; actors interleave freely between calls.
  */
-import { privateDomain } from '../kernel/domains.ts';
+import { DEFAULT_DOMAIN, privateDomain } from '../kernel/domains.ts';
 import type { DriverName } from '../kernel/drivers.ts';
-import { ok, type KernelResult } from '../kernel/errno.ts';
+import { err, ok, type KernelResult } from '../kernel/errno.ts';
+import { dmaUnmapReturns, dmaUntranslated, driverAllocatesBuffer, pageReuse } from './dmaActors.ts';
+import type { UnmapPhase } from './ioPagetable.ts';
 import type { Env } from './semantics/kernel.ts';
 import type { SystemState } from './state.ts';
 import { groupOf, updateDevice } from './state.ts';
+import { translationOf, withTranslation } from './translation.ts';
 
 type Dev = { dev: number };
 type Ctx = { ctx: number };
@@ -41,7 +44,15 @@ export type IommuEvent =
   | ({ type: 'vfio_df_ioctl_bind_iommufd' } & Ctx & Dev)
   | ({ type: 'vfio_df_ioctl_attach_pt'; hwpt: number } & Ctx & Dev)
   | ({ type: 'vfio_df_ioctl_detach_pt' } & Ctx & Dev)
-  | ({ type: 'vfio_df_unbind_iommufd' } & Ctx & Dev);
+  | ({ type: 'vfio_df_unbind_iommufd' } & Ctx & Dev)
+  // The translation path (issue 15): a DMA-API driver's calls, the timer, the allocator, the device's DMA.
+  | ({ type: 'dma_map_page' } & Dev)
+  | ({ type: 'dma_unmap_page'; iova: number } & Dev)
+  | ({ type: 'iommu_iotlb_sync' } & Dev)
+  | ({ type: 'iommu_flush_dev_iotlb' } & Dev)
+  | ({ type: 'fq_flush_timeout' } & Grp)
+  | ({ type: 'page_reuse'; page: number } & Grp)
+  | ({ type: 'dma_untranslated'; iova: number } & Dev);
 
 export type IommuEventType = IommuEvent['type'];
 
@@ -92,6 +103,70 @@ const handlers: Handlers = {
   vfio_df_ioctl_attach_pt: (env, s, e) => env.k.vfio_df_ioctl_attach_pt(env, s, e),
   vfio_df_ioctl_detach_pt: (env, s, e) => env.k.vfio_df_ioctl_detach_pt(env, s, e),
   vfio_df_unbind_iommufd: (env, s, e) => env.k.vfio_df_unbind_iommufd(env, s, e),
+  ...translationHandlers(),
+};
+
+/** The unmap of dev's driver waiting in `phase` in its group's default domain, or null. */
+function waitingUnmap(env: Env, s: SystemState, dev: number, phase: UnmapPhase) {
+  const u = translationOf(s, groupOf(env.scenario, dev))?.pagetable.unmap ?? null;
+  return u && u.dev === dev && u.phase === phase ? u : null;
+}
+
+/**
+ * The translation path's events. dma_map_page / dma_unmap_page are the DMA-API driver's calls
+ * (include/linux/dma-mapping.h -> dma_map_page_attrs -> iommu_dma_map_page, drivers/iommu/dma-iommu.c):
+ * the driver allocates its buffer before and frees it after dma_unmap_page returned. A strict
+ * unmap runs as three steps of the same driver thread: dma_unmap_page (PTE cleared), then
+ * iommu_iotlb_sync (IOTLB), then iommu_flush_dev_iotlb (device-TLB), after which it returns.
+ */
+function translationHandlers(): Pick<Handlers, 'dma_map_page' | 'dma_unmap_page' | 'iommu_iotlb_sync' | 'iommu_flush_dev_iotlb' | 'fq_flush_timeout' | 'page_reuse' | 'dma_untranslated'> {
+  return {
+    dma_map_page: (env, s, { dev }) => {
+      const a = driverAllocatesBuffer(s, groupOf(env.scenario, dev), dev, env.scenario.devices[dev]?.subPage === true);
+      if (!a) return err('ENOMEM', "the driver's buffer allocation failed: no free page in the group's pool");
+      // On failure the driver frees its buffer again: the state stays as it was.
+      return env.k.iommu_dma_map_page(env, a.s, { dev, phys: a.phys });
+    },
+    dma_unmap_page: (env, s, { dev, iova }) => {
+      const r = env.k.iommu_dma_unmap_page(env, s, { dev, iova });
+      if (!r.ok) return r;
+      // Still inside __iommu_dma_unmap (strict: the sync follows), or returned: the driver frees its buffer.
+      const u = translationOf(r.next, groupOf(env.scenario, dev))?.pagetable.unmap;
+      return u && u.dev === dev && u.iova === iova ? r : ok(dmaUnmapReturns(r.next, groupOf(env.scenario, dev), dev, iova));
+    },
+    iommu_iotlb_sync: (env, s, { dev }) => {
+      const u = waitingUnmap(env, s, dev, 'pte_cleared');
+      if (!u) return err('EINVAL', 'no dma_unmap_page of this driver waits for iommu_iotlb_sync');
+      const group = groupOf(env.scenario, dev);
+      const r = env.k.iommu_iotlb_sync(env, s, { group, domain: DEFAULT_DOMAIN, iova: u.iova });
+      if (!r.ok) return r;
+      const t = translationOf(r.next, group)!;
+      return ok(withTranslation(r.next, group, { ...t, pagetable: { ...t.pagetable, unmap: { ...u, phase: 'iotlb_done' } } }));
+    },
+    iommu_flush_dev_iotlb: (env, s, { dev }) => {
+      const u = waitingUnmap(env, s, dev, 'iotlb_done');
+      if (!u) return err('EINVAL', 'no dma_unmap_page of this driver waits for the device-TLB flush');
+      const group = groupOf(env.scenario, dev);
+      const r = env.k.iommu_flush_dev_iotlb(env, s, { group, domain: DEFAULT_DOMAIN, iova: u.iova });
+      // iotlb_sync returns; __iommu_dma_unmap frees the IOVA (iommu_dma_free_iova) and returns; the driver frees its buffer.
+      return r.ok ? ok(dmaUnmapReturns(r.next, group, dev, u.iova)) : r;
+    },
+    fq_flush_timeout: (env, s, e) => env.k.fq_flush_timeout(env, s, e),
+    page_reuse: (_env, s, { group, page }) => ok(pageReuse(s, group, page)),
+    dma_untranslated: (env, s, { dev, iova }) => ok(dmaUntranslated(s, groupOf(env.scenario, dev), dev, iova).next),
+  };
+}
+
+/**
+ * The source of the events that are not a kernel function of the rule table: the driver's DMA-API
+ * calls (they enter the rule table at iommu_dma_map_page / iommu_dma_unmap_page), the page
+ * allocator, and the device's DMA (hardware).
+ */
+export const NON_KERNEL_EVENT_SOURCES: Readonly<Partial<Record<IommuEventType, string>>> = {
+  dma_map_page: 'include/linux/dma-mapping.h (the DMA-API driver)',
+  dma_unmap_page: 'include/linux/dma-mapping.h (the DMA-API driver)',
+  page_reuse: 'mm/page_alloc.c (the page allocator)',
+  dma_untranslated: 'hardware: the device\'s untranslated memory request at the IOMMU',
 };
 
 /** Every event type, in the order of the handler table (the order the docs list them). */
@@ -118,6 +193,12 @@ export function actorOf(e: IommuEvent): string {
     case 'iommu_probe_device':
     case 'iommu_release_device':
       return 'hotplug';
+    case 'fq_flush_timeout':
+      return 'fq_timer';
+    case 'page_reuse':
+      return 'page_allocator';
+    case 'dma_untranslated':
+      return `device${e.dev}`;
     default:
       return `driver${e.dev}`;
   }
@@ -131,6 +212,8 @@ export function eventArgs(e: IommuEvent): [string, string | number][] {
   if ('dev' in e) out.push(['dev', e.dev]);
   if ('driver' in e) out.push(['driver', e.driver]);
   if ('hwpt' in e) out.push(['hwpt', e.hwpt]);
+  if ('iova' in e) out.push(['iova', e.iova]);
+  if ('page' in e) out.push(['page', e.page]);
   return out;
 }
 

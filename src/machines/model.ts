@@ -36,6 +36,21 @@ export function withFixedDrivers(env: Env, s: SystemState): SystemState {
   return cur;
 }
 
+/**
+ * The state before any actor acts, under env's rules: the scenario's initial state, each group's
+ * default domain type set up (iommu_setup_default_domain, for groups with a DMA actor), then the
+ * fixed devices' host drivers bound.
+ */
+export function initialModelState(env: Env): SystemState {
+  let s = initialState(env.scenario);
+  s.groups.forEach((g, group) => {
+    if (!g.translation) return;
+    const r = env.k.iommu_setup_default_domain(env, s, { group });
+    if (r.ok) s = r.next;
+  });
+  return withFixedDrivers(env, s);
+}
+
 /** Builds the model of `scenario` under `variant`. */
 export function buildModel(scenario: Scenario, variant: Variant): Model {
   const env: Env = { k: kernelOf(variant), scenario };
@@ -43,7 +58,7 @@ export function buildModel(scenario: Scenario, variant: Variant): Model {
     scenario,
     variant,
     env,
-    init: withFixedDrivers(env, initialState(scenario)),
+    init: initialModelState(env),
     events: (s) => enumerateEvents(scenario, s),
     apply: (s, e) => applyEvent(env, s, e),
   };

@@ -37,6 +37,23 @@ export interface DeviceSpec {
    * (pci_enable_sriov adds it, pci_disable_sriov removes it); it starts absent.
    */
   readonly pf?: number;
+  /**
+   * The device issues DMA in the interleavings (issue 15): its bound DMA-API driver maps and
+   * unmaps buffers (dma_map_page / dma_unmap_page), and the device's untranslated requests reach
+   * the IOMMU (dma_untranslated). Omitted: the device never acts as a DMA actor.
+   */
+  readonly dma?: boolean;
+  /**
+   * pci_dev->untrusted (set_pcie_untrusted, drivers/pci/probe.c: a device below an external-facing
+   * port, e.g. Thunderbolt): its default domain is forced strict (iommu_get_def_domain_type) and
+   * its sub-page DMA buffers are bounced through swiotlb (dev_use_swiotlb, dma-iommu.c).
+   */
+  readonly untrusted?: boolean;
+  /**
+   * Its driver's DMA buffers are sub-page kmalloc objects: other kernel data shares the page, and
+   * mapping the whole page (iommu_map maps granules) exposes it unless the buffer is bounced.
+   */
+  readonly subPage?: boolean;
 }
 
 /** One IOMMU group of the scenario (struct iommu_group). */
@@ -149,6 +166,12 @@ export interface Scenario {
    */
   readonly invalidation?: 'strict' | 'lazy';
   /**
+   * IOVA pages per DMA-API default domain when some device is a DMA actor (`DeviceSpec.dma`):
+   * 1 (the default) or 2. The group's pool has one physical page more, so that a page freed by
+   * dma_unmap_page can be reused by another owner while a buffer is mapped.
+   */
+  readonly iovaPages?: number;
+  /**
    * Per device, under `invalidation`: the shortest map/DMA/unmap/flush sequence (one line per step,
    * DMA route included) in which the device's DMA after dma_unmap reaches the freed page, or null
    * when none exists. Derived from the topology by the hardware model (findUnmapWindow).
@@ -171,3 +194,9 @@ export const scenarioGroups = (scenario: Scenario): readonly GroupSpec[] => scen
 
 /** Reports name groups when the machine has several (a component of a decomposed scenario counts the whole machine's). */
 export const namesGroups = (scenario: Scenario): boolean => (scenario.wholeGroups ?? scenarioGroups(scenario).length) > 1;
+
+/** The scenario puts DMA, its mappings and the IOTLB into the interleavings: some device is a DMA actor. */
+export const translationEnabled = (scenario: Scenario): boolean => scenario.devices.some((d) => d.dma === true);
+
+/** IOVA pages per default domain (Scenario.iovaPages, 1 when omitted). */
+export const iovaPagesOf = (scenario: Scenario): number => scenario.iovaPages ?? 1;

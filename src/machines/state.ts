@@ -8,7 +8,11 @@
  */
 import type { DomainName } from '../kernel/domains.ts';
 import type { DriverName } from '../kernel/drivers.ts';
-import { scenarioGroups, type Scenario } from './scenario.ts';
+import { scenarioGroups, translationEnabled, type Scenario } from './scenario.ts';
+import { initialTranslation, type GroupTranslation } from './translation.ts';
+
+/** The translation path's state helpers, for variants (src/variantApi.ts spreads this module). */
+export { translationOf, withTranslation } from './translation.ts';
 
 /** group->owner: NULL, the legacy vfio_group cookie, or an iommufd context `ictx:K`. */
 export type Owner = 'vfio_group' | `ictx:${number}`;
@@ -39,6 +43,12 @@ export interface GroupState {
    * adds one, __iommu_group_remove_device unlinks it). for_each_group_device walks this list.
    */
   readonly devices: readonly number[];
+  /**
+   * The translation path (issue 15, src/machines/translation.ts): the group's pages, the default
+   * domain's IO page table, IOTLB entries and DMA handles. Absent when the scenario has no DMA
+   * actor (DeviceSpec.dma); null for a group without one.
+   */
+  readonly translation?: GroupTranslation | null;
 }
 
 /** An iommufd binding of a device through its VFIO cdev (struct iommufd_device). */
@@ -153,6 +163,7 @@ const NO_VFIO_GROUP: VfioGroupState = { opened_by: null, container: false, drive
 
 /** The state before any actor acted: present devices probed by the IOMMU core, no drivers bound. */
 export function initialState(scenario: Scenario): SystemState {
+  const dma = translationEnabled(scenario);
   const groups = scenarioGroups(scenario).map((_, g) => {
     const members = scenario.devices.flatMap((d, i) => (d.present && groupOf(scenario, i) === g ? [i] : []));
     const any = members.length > 0;
@@ -165,6 +176,7 @@ export function initialState(scenario: Scenario): SystemState {
       pasid_array: [],
       singleton_lockdown: false,
       devices: members,
+      ...(dma ? { translation: initialTranslation(scenario, g) } : {}),
     } satisfies GroupState;
   });
   return {

@@ -24,8 +24,8 @@ import { iommufdDeviceGuards, iommufdDeviceRegion, modeOf as iommufdDeviceModeOf
 import { iommuGroupGuards, iommuGroupRegion, modeOf as iommuGroupModeOf } from './iommuGroup.ts';
 import type { Scenario } from './scenario.ts';
 import type { Env } from './semantics/kernel.ts';
-import { initialState, type SystemState } from './state.ts';
-import { withFixedDrivers } from './model.ts';
+import type { SystemState } from './state.ts';
+import { initialModelState } from './model.ts';
 import { currentVariant, kernelOf, type Variant } from './variants/index.ts';
 import { modeOf as vfioGroupModeOf, vfioGroupGuards, vfioGroupRegion } from './vfioGroup.ts';
 
@@ -77,7 +77,7 @@ export function stateValueOf(s: SystemState): SystemStateValue {
 export function createSystemMachine(scenario: Scenario, variant: Variant = currentVariant) {
   const env: Env = { k: kernelOf(variant), scenario };
   const call = createKernelCall(env);
-  const init = withFixedDrivers(env, initialState(scenario));
+  const init = initialModelState(env);
   // Group 0's iommu_group region is the one that applies the call (it always has exactly one enabled transition).
   const groupRegions = init.groups.flatMap((_, group) => [
     [groupRegion('iommuGroup', group, init.groups.length), iommuGroupRegion({ initial: iommuGroupModeOf(init, group), apply: group === 0, group })] as const,

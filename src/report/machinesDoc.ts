@@ -7,7 +7,7 @@
  */
 import { reach } from '../engine/diff.ts';
 import { createDeviceMachine } from '../machines/device.ts';
-import { IOMMU_EVENT_TYPES, type IommuEventType } from '../machines/events.ts';
+import { IOMMU_EVENT_TYPES, NON_KERNEL_EVENT_SOURCES, type IommuEventType } from '../machines/events.ts';
 import { createIommufdDeviceMachine } from '../machines/iommufdDevice.ts';
 import { createIommuGroupMachine } from '../machines/iommuGroup.ts';
 import { buildModel } from '../machines/model.ts';
@@ -135,7 +135,7 @@ export function renderMachinesDoc(version: string): string {
   out.push('| event (kernel function) | source file | runs |', '| --- | --- | --- |');
   for (const type of IOMMU_EVENT_TYPES) {
     const runs = (calls.get(type) ?? []).map((f) => `\`${f}\` (${KERNEL_FUNCTION_FILES[f].replace(/^drivers\//, '')})`).join(', ');
-    out.push(`| \`${type}\` | ${KERNEL_FUNCTION_FILES[type]} | ${runs || '—'} |`);
+    out.push(`| \`${type}\` | ${(KERNEL_FUNCTION_FILES as Readonly<Record<string, string>>)[type] ?? NON_KERNEL_EVENT_SOURCES[type]} | ${runs || '—'} |`);
   }
   out.push('', '---', '', generatedBy(version), '');
   return out.join('\n');

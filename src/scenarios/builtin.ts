@@ -19,6 +19,9 @@ export const dev = (name: string, drivers: DriverName[], o: DevOpts = {}): Devic
   pasidAcsPath: o.pasidAcsPath ?? false,
   requireDirect: o.requireDirect ?? false,
   ...(o.pf !== undefined ? { pf: o.pf } : {}),
+  ...(o.dma ? { dma: true } : {}),
+  ...(o.untrusted ? { untrusted: true } : {}),
+  ...(o.subPage ? { subPage: true } : {}),
 });
 
 /** A user context; `devices` (slots) are the ones it may take, all when omitted. */
@@ -56,12 +59,31 @@ const sriovScenario = (name: string, topology: string, description: string): Sce
   topology,
 });
 
-/** The IOTLB-window pair: one NIC below an ACS switch port, strict or lazy invalidation (iommu.strict). */
+/**
+ * The IOTLB-window pair: one NIC below an ACS switch port, strict or lazy invalidation
+ * (iommu.strict); the NIC is a DMA actor, so dma_map_page / dma_unmap_page, the IOTLB, the flush
+ * queue, page reuse and the NIC's DMA interleave with the ownership calls (STALE).
+ */
 const unmapScenario = (invalidation: 'strict' | 'lazy', description: string): Scenario => ({
   name: `dma-api-unmap-${invalidation}`,
   description,
-  devices: [dev('03:00.0', ['e1000e', 'vfio-pci'])],
+  devices: [dev('03:00.0', ['e1000e', 'vfio-pci'], { dma: true })],
   contexts: [ctx('qemu-legacy', ['vfio-group'])],
+  hotplug: false,
+  p2p: [],
+  topology: 'switch-acs',
+  invalidation,
+});
+
+/**
+ * An untrusted NIC (pci_dev->untrusted, as below an external-facing port) that is a DMA actor
+ * below an ACS switch port, bound to e1000e only (no user context: the kernel's own DMA).
+ */
+const untrustedScenario = (name: string, invalidation: 'strict' | 'lazy', subPage: boolean, description: string): Scenario => ({
+  name,
+  description,
+  devices: [dev('03:00.0', ['e1000e'], { dma: true, untrusted: true, subPage })],
+  contexts: [],
   hotplug: false,
   p2p: [],
   topology: 'switch-acs',
@@ -238,11 +260,23 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
   ),
   unmapScenario(
     'strict',
-    'A NIC below an ACS switch port, bound to e1000e (DMA API) or handed to a VFIO user; iommu.strict=1: dma_unmap syncs the IOTLB before it returns, so the NIC\'s DMA to the unmapped IOVA faults.',
+    'A NIC below an ACS switch port, bound to e1000e (DMA API) or handed to a VFIO user; iommu.strict=1: dma_unmap_page clears the PTE, syncs the IOTLB (iommu_iotlb_sync) and the device-TLB before it returns and the driver frees the page, so the NIC\'s DMA to the unmapped IOVA faults.',
   ),
   unmapScenario(
     'lazy',
-    'The same NIC with iommu.strict=0 (DMA-FQ default domain): dma_unmap only queues the IOTLB invalidation, the driver frees the page, and until the flush-queue timeout the NIC\'s DMA through the stale IOTLB entry reaches the freed page (the documented lazy-mode trade-off).',
+    'The same NIC with iommu.strict=0 (DMA-FQ default domain): dma_unmap_page clears the PTE and only queues the IOTLB invalidation (queue_iova), the driver frees the page, and until fq_flush_timeout the NIC\'s DMA through the stale IOTLB entry reaches the page after its reuse (the documented lazy-mode trade-off).',
+  ),
+  untrustedScenario(
+    'dma-api-untrusted-lazy',
+    'lazy',
+    false,
+    'iommu.strict=0, but the NIC is untrusted (as below an external-facing port): iommu_get_def_domain_type gives its group a strict DMA default domain, not DMA-FQ, so no DMA reaches a page reused after dma_unmap_page.',
+  ),
+  untrustedScenario(
+    'dma-api-untrusted-subpage',
+    'strict',
+    true,
+    'An untrusted NIC whose driver maps sub-page kmalloc buffers: iommu_dma_map_page bounces each through a swiotlb slot (dev_use_swiotlb), so the NIC never reaches the other kernel data sharing the buffer\'s page.',
   ),
 ];
 

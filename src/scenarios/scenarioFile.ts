@@ -57,6 +57,10 @@ const deviceSchema = z.strictObject({
   requireDirect: z.boolean().default(false),
   /** An SR-IOV VF: the name of its PF among the devices (it comes and goes with the PF driver's SR-IOV). */
   pf: z.string().min(1).optional(),
+  /** pci_dev->untrusted (below an external-facing port): forced strict, sub-page buffers bounced. */
+  untrusted: z.boolean().optional(),
+  /** Its driver's DMA buffers are sub-page kmalloc objects (other kernel data shares the page). */
+  subPage: z.boolean().optional(),
 });
 
 const planDeviceSchema = z.strictObject({
@@ -88,6 +92,10 @@ export const scenarioFileSchema = z.strictObject({
   contexts: z.array(contextSchema).max(3).default([]),
   hotplug: z.boolean().default(false),
   invalidation: z.enum(['strict', 'lazy']).optional(),
+  /** IOVA pages per DMA-API default domain when `dma` names devices (1 or 2). */
+  iovaPages: z.number().int().min(1).max(2).optional(),
+  /** Devices (names, or BDFs of the plan) that act as DMA actors: their DMA, mappings and the IOTLB enter the interleavings. */
+  dma: z.array(z.string().min(1)).min(1).optional(),
   /** Peer-to-peer pairs without a topology: "all", "none" or [a, b] pairs of device names or indices. */
   p2p: p2pSchema.optional(),
   /** Classes of device names declared interchangeable (checked; reduced by default). */
@@ -208,7 +216,14 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
   return {
     name: f.name,
     description: f.description,
-    devices: devices.map(({ pf: _pf, ...d }, i) => ({ ...d, pasidAcsPath: d.pasidAcsPath ?? false, drivers: d.drivers as DriverName[], ...pfOf(devices[i]!, i) })),
+    devices: devices.map(({ pf: _pf, untrusted, subPage, ...d }, i) => ({
+      ...d,
+      pasidAcsPath: d.pasidAcsPath ?? false,
+      drivers: d.drivers as DriverName[],
+      ...pfOf(devices[i]!, i),
+      ...(untrusted ? { untrusted: true } : {}),
+      ...(subPage ? { subPage: true } : {}),
+    })),
     contexts,
     hotplug: f.hotplug,
     p2p: p2pSpec === 'all' ? allPairs(n) : p2pSpec === 'none' ? [] : p2pPairsOf(p2pSpec, devices.map((d) => d.name), slot, file),
@@ -238,6 +253,11 @@ function checkForm(f: ScenarioFile, file: string): void {
       if (names.indexOf(name) !== k) throw new ScenarioFileError(`${file}: symmetry[${i}][${k}]: "${name}" is named twice in symmetry[${i}]; expected each device once in a class`);
     }),
   );
+  if (f.dma && !f.invalidation) throw new ScenarioFileError(`${file}: invalidation: "dma" puts DMA in the interleavings; expected "invalidation: strict" or "invalidation: lazy" (iommu.strict) with it`);
+  if (f.iovaPages !== undefined && !f.dma) throw new ScenarioFileError(`${file}: iovaPages: sizes the IOVA space of DMA actors; expected "dma" (a list of devices) with it`);
+  f.dma?.forEach((name, k) => {
+    if (f.dma!.indexOf(name) !== k) throw new ScenarioFileError(`${file}: dma[${k}]: "${name}" is named twice; expected each device once`);
+  });
   for (const v of Object.keys(f.expect)) {
     if (!f.variants.includes(v)) throw new ScenarioFileError(`${file}: expect.${v}: expected a variant listed in "variants" (${f.variants.join(', ')})`);
   }
@@ -271,6 +291,21 @@ function buildScenario(f: ScenarioFile, file: string, topology: Topology | null)
   }
 }
 
+/** The scenario with the devices `dma` names marked as DMA actors (DeviceSpec.dma) and its IOVA pages set. */
+function withDmaActors(scenario: Scenario, f: ScenarioFile, file: string): Scenario {
+  if (!f.dma) return scenario;
+  const slots = f.dma.map((name, k) => {
+    const i = scenario.devices.findIndex((d) => d.name === name);
+    if (i < 0) throw new ScenarioFileError(`${file}: dma[${k}]: expected a device of the scenario (${scenario.devices.map((d) => d.name).join(', ')}), got "${name}"`);
+    return i;
+  });
+  return {
+    ...scenario,
+    devices: scenario.devices.map((d, i) => (slots.includes(i) ? { ...d, dma: true } : d)),
+    ...(f.iovaPages !== undefined ? { iovaPages: f.iovaPages } : {}),
+  };
+}
+
 /** Parses and validates a scenario file's text; throws ScenarioFileError with file, field and expectation. */
 export function parseScenarioFile(text: string, file: string, loadTopology?: TopologyLoader, grouping?: GroupingRule): LoadedScenario {
   const r = scenarioFileSchema.safeParse(parseData(text, file));
@@ -281,7 +316,7 @@ export function parseScenarioFile(text: string, file: string, loadTopology?: Top
   // A grouping rule given on the command line replaces the file's (for files with a topology).
   const f = grouping && r.data.topology ? { ...r.data, grouping } : r.data;
   checkForm(f, file);
-  const scenario = { ...buildScenario(f, file, loadTopologyOf(f, file, loadTopology)), variants: f.variants, ...(f.symmetry ? { symmetry: f.symmetry } : {}) };
+  const scenario = { ...withDmaActors(buildScenario(f, file, loadTopologyOf(f, file, loadTopology)), f, file), variants: f.variants, ...(f.symmetry ? { symmetry: f.symmetry } : {}) };
   const sym = declaredSymmetryProblem(scenario);
   if (sym) throw new ScenarioFileError(`${file}: symmetry[${sym.index}]: ${sym.message}; expected names of interchangeable devices`);
   return { scenario, expect: f.expect };

@@ -52,7 +52,7 @@ describe('check --variant-file', { timeout: 120_000 }, () => {
     // The showcase scenario's I1 counterexample, in kernel calls.
     expect(r.stdout).toContain(`── use-default-domain-when-owned breaks I1 in pci-stub-neighbour (expected; variant file ${file}) ──`);
     expect(r.stdout).toMatch(/vfio_group_ioctl_set_container\(qemu-legacy\) = 0[\s\S]*really_probe\(01:00\.1, driver=e1000e\) = 0[\s\S]*✗ I1: group owned by vfio_group while 01:00\.1 is bound to DMA-API driver e1000e/);
-    expect(r.stdout).toMatch(/21 checks: 21 as expected/);
+    expect(r.stdout).toMatch(/23 checks: 23 as expected/);
   });
 
   it('the import form and `export const variant` work too; --json reports the verdicts', async () => {
@@ -147,6 +147,36 @@ export const variant = defineVariant({
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/sriov-vf-to-vm-acs\s+sriov-drop\s+✓ violated TypeOK,I2,I3,I9,I10/);
     expect(r.code).toBe(0);
+  });
+
+  it('the translation path: a __iommu_dma_unmap that returns without iommu_iotlb_sync breaks STALE on the strict DMA-API scenario, with the counterexample', async () => {
+    const file = write(
+      'no-iotlb-sync.ts',
+      `import type { VariantApi } from ${JSON.stringify(API)};
+
+export default ({ defineVariant, ok, groupOf, translationOf, withTranslation }: VariantApi) =>
+  defineVariant({
+    name: 'dma-unmap-without-iotlb-sync',
+    kind: 'proposed',
+    description: '__iommu_dma_unmap clears the PTE and frees the IOVA without iommu_iotlb_sync.',
+    source: 'docs/writing-variants.md',
+    breaks: ['STALE'],
+    overrides: {
+      __iommu_dma_unmap(env, s, { dev, iova }) {
+        const g = groupOf(env.scenario, dev);
+        const t = translationOf(s, g)!;
+        const ptes = t.pagetable.ptes.map((p, i) => (i === iova ? null : p));
+        return ok(withTranslation(s, g, { ...t, pagetable: { ...t.pagetable, ptes } }));
+      },
+    },
+  });
+`,
+    );
+    const r = await run(['check', '--variant-file', file, '--scenario', 'dma-api-unmap-strict']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/dma-api-unmap-strict\s+dma-unmap-without-iotlb-sync\s+✓ violated STALE/);
+    expect(r.stdout).toMatch(/dma_map_page\(03:00\.0\) = 0[\s\S]*dma_unmap_page\(03:00\.0, iova=0\) = 0[\s\S]*page allocator +page_reuse\(page=0\) = 0[\s\S]*✗ STALE: 03:00\.0's DMA to IOVA page 0 reaches physical page 0, now reused by another owner, through a stale IOTLB entry/);
   });
 
   it('a missing file: exit 2, one line naming it', async () => {

@@ -143,6 +143,8 @@ const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
   'kernel-attach-group-shared': { topology: 'multifunction-no-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'dma-api-unmap-strict': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'dma-api-unmap-lazy': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'dma-api-untrusted-lazy': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'dma-api-untrusted-subpage': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   // Two IOMMU groups on purpose: the scenario's groups come from the topology.
   'vfio-container-two-groups': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
   'iommufd-two-groups-one-hwpt': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },

@@ -9,6 +9,9 @@ import { ownership } from './iommuOwnership.ts';
 import type { Kernel } from './kernel.ts';
 import { vfioGroup } from './vfioGroup.ts';
 import { sriov } from './sriov.ts';
+import { dmaIommu } from './dmaIommu.ts';
+import { iotlbSync } from './iotlbSync.ts';
+import { defaultDomain } from './iommuDefaultDomain.ts';
 
 export const currentKernel: Kernel = {
   ...ownership,
@@ -17,6 +20,9 @@ export const currentKernel: Kernel = {
   ...vfioGroup,
   ...iommufd,
   ...sriov,
+  ...dmaIommu,
+  ...iotlbSync,
+  ...defaultDomain,
 };
 
 export type { Env, Kernel, KernelFn, KernelFnName } from './kernel.ts';

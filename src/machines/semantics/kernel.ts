@@ -40,6 +40,21 @@ export interface CtxGroupArg {
   readonly group: number;
 }
 
+/** A kernel driver's DMA address: the device and its IOVA page (dma_unmap_page's dma_handle). */
+export interface IovaArg {
+  readonly dev: number;
+  readonly iova: number;
+}
+/**
+ * An IOTLB gather (struct iommu_iotlb_gather) on a group's domain: the IOVA page it covers, or
+ * null for the whole domain (flush_iotlb_all).
+ */
+export interface GatherArg {
+  readonly group: number;
+  readonly domain: string;
+  readonly iova: number | null;
+}
+
 /** Every modelled kernel function, named verbatim; the file each lives in is given per group. */
 export interface Kernel {
   // drivers/iommu/iommu.c: DMA ownership
@@ -99,6 +114,17 @@ export interface Kernel {
   iommufd_device_replace: KernelFn<CtxDevArg & { hwpt: number }>;
   iommufd_device_detach: KernelFn<CtxDevArg>;
   iommufd_device_unbind: KernelFn<CtxDevArg>;
+  // drivers/iommu/iommu.c: the default domain's type (DMA or DMA-FQ) for a group with a DMA actor
+  iommu_setup_default_domain: KernelFn<GroupArg>;
+  // drivers/iommu/dma-iommu.c: the DMA API of kernel drivers (translation path, issue 15)
+  iommu_dma_map_page: KernelFn<{ dev: number; phys: number }>;
+  iommu_dma_unmap_page: KernelFn<IovaArg>;
+  __iommu_dma_unmap: KernelFn<IovaArg>;
+  fq_flush_timeout: KernelFn<GroupArg>;
+  // drivers/iommu/iommu.c: the driver's IOTLB invalidation of a gather
+  iommu_iotlb_sync: KernelFn<GatherArg>;
+  // drivers/iommu/intel/iommu.c: the device-TLB (ATC) invalidation that follows it
+  iommu_flush_dev_iotlb: KernelFn<GatherArg>;
 }
 
 /** Names of all kernel functions in the rule table. */
@@ -112,6 +138,7 @@ const VFIO_GROUP = 'drivers/vfio/group.c';
 const VFIO_CONTAINER = 'drivers/vfio/container.c';
 const VFIO_CDEV = 'drivers/vfio/device_cdev.c';
 const IOMMUFD = 'drivers/iommu/iommufd/device.c';
+const DMA_IOMMU = 'drivers/iommu/dma-iommu.c';
 
 /** The kernel source file of every modelled function (docs/machines.md prints it per event). */
 export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
@@ -162,4 +189,11 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   iommufd_device_replace: IOMMUFD,
   iommufd_device_detach: IOMMUFD,
   iommufd_device_unbind: IOMMUFD,
+  iommu_setup_default_domain: IOMMU,
+  iommu_dma_map_page: DMA_IOMMU,
+  iommu_dma_unmap_page: DMA_IOMMU,
+  __iommu_dma_unmap: DMA_IOMMU,
+  fq_flush_timeout: DMA_IOMMU,
+  iommu_iotlb_sync: IOMMU,
+  iommu_flush_dev_iotlb: 'drivers/iommu/intel/iommu.c',
 };

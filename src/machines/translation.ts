@@ -1,0 +1,104 @@
+/**
+ * The translation path of one IOMMU group (issue 15): its pool of physical pages, the IO page
+ * table of its DMA-API default domain, the IOTLB entries of its domains and the DMA handles its
+ * kernel drivers hold. Kept in GroupState.translation, present only when the scenario has a DMA
+ * actor (DeviceSpec.dma), so scenarios without one carry nothing extra.
+ *
+ * Why per group, not global (design note section 2 puts pages and IOTLB in the global part): the
+ * packed engine's global part has a fixed set of keys (src/engine/packed/codec.ts, recorder.ts,
+ * confined.ts, symmetry.ts), and a group-local pool keeps decomposition sound: every new call
+ * acts on one group. See docs/kernel-notes.md, "Translation path".
+ */
+import { DEFAULT_DOMAIN } from '../kernel/domains.ts';
+import { emptyPagetable, type IoPagetable, type Translation } from './ioPagetable.ts';
+import { iotlbFill, iotlbLookup, type IotlbEntry } from './iotlb.ts';
+import { freePages, type PhysPage } from './pages.ts';
+import { iovaPagesOf, type Scenario } from './scenario.ts';
+import type { SystemState } from './state.ts';
+
+/**
+ * A DMA address a kernel driver got from dma_map_page and has not unmapped: IOVA page -> the
+ * mapped page `phys`, and the driver's buffer page `buffer` (the same page unless bounced).
+ */
+export interface DmaHandle {
+  readonly dev: number;
+  readonly iova: number;
+  readonly phys: number;
+  readonly buffer: number;
+}
+
+/** One group's translation state. */
+export interface GroupTranslation {
+  /** The group's pool of physical pages (iovaPages + 1). */
+  readonly pages: readonly PhysPage[];
+  /** The IO page table of the group's default domain. */
+  readonly pagetable: IoPagetable;
+  /** The IOTLB entries of the group's domains, sorted by (domain, iova). */
+  readonly iotlb: readonly IotlbEntry[];
+  /** The kernel drivers' DMA handles (dma_addr_t they hold), sorted by iova. */
+  readonly handles: readonly DmaHandle[];
+}
+
+/** The translation state a group starts with (null for a group without a DMA actor). */
+export function initialTranslation(scenario: Scenario, g: number): GroupTranslation | null {
+  if (!scenario.devices.some((d) => d.dma === true && (d.group ?? 0) === g)) return null;
+  const P = iovaPagesOf(scenario);
+  return { pages: freePages(P + 1), pagetable: emptyPagetable(P, scenario.invalidation === 'lazy' ? 'DMA-FQ' : 'DMA'), iotlb: [], handles: [] };
+}
+
+/** Group g's translation state, or null (no DMA actor in the group, or none in the scenario). */
+export const translationOf = (s: SystemState, g: number): GroupTranslation | null => s.groups[g]?.translation ?? null;
+
+/** `s` with group g's translation state replaced. */
+export function withTranslation(s: SystemState, g: number, t: GroupTranslation): SystemState {
+  const groups = s.groups.slice();
+  groups[g] = { ...groups[g]!, translation: t };
+  return { ...s, groups };
+}
+
+/**
+ * `t` with page `phys` given a new owner (an allocation from the allocator): every translation
+ * still naming it (PTEs, IOTLB) becomes stale, as the page's generation moves on.
+ */
+export function allocatePage(t: GroupTranslation, phys: number, page: PhysPage): GroupTranslation {
+  const pages = t.pages.slice();
+  pages[phys] = page;
+  const staleIf = <T extends Translation>(x: T): T => (x.phys === phys && !x.stale ? { ...x, stale: true } : x);
+  const ptes = t.pagetable.ptes.some((p) => p?.phys === phys && !p.stale) ? t.pagetable.ptes.map((p) => (p ? staleIf(p) : p)) : t.pagetable.ptes;
+  const iotlb = t.iotlb.some((e) => e.phys === phys && !e.stale) ? t.iotlb.map(staleIf) : t.iotlb;
+  return { ...t, pages, pagetable: ptes === t.pagetable.ptes ? t.pagetable : { ...t.pagetable, ptes }, iotlb };
+}
+
+/** Some PTE or IOTLB entry still names page `phys` (a page the allocator could hand to someone else under it). */
+export const pageNamed = (t: GroupTranslation, phys: number): boolean => t.pagetable.ptes.some((p) => p?.phys === phys) || t.iotlb.some((e) => e.phys === phys);
+
+/** What the IOMMU did with an untranslated DMA request. */
+export type DmaOutcome =
+  | { readonly kind: 'fault'; readonly why: string }
+  | { readonly kind: 'page'; readonly phys: number; readonly via: 'iotlb' | 'walk'; readonly stale: boolean; readonly page: PhysPage };
+
+/**
+ * An untranslated memory request of device `dev` to IOVA page `iova` at the IOMMU: the domain
+ * of the device's RID (DeviceState.hw); an IOTLB hit is used as is (stale or not), a miss walks
+ * the page table and fills the IOTLB. Returns the outcome and the group's translation after it.
+ *
+ * Simplifications: the request always reaches the IOMMU (the IOVA space never overlaps a BAR:
+ * iova_reserve_pci_windows, dma-iommu.c, reserves the host bridge windows); only the default
+ * domain has mappings (VFIO/iommufd MAP_DMA come with a later step), so any other domain faults.
+ */
+export function dmaAtIommu(s: SystemState, g: number, dev: number, iova: number): { outcome: DmaOutcome; after: GroupTranslation | null } {
+  const t = translationOf(s, g);
+  const hw = s.devices[dev]?.hw ?? null;
+  if (!t) return { outcome: { kind: 'fault', why: 'the group has no translation state' }, after: t };
+  if (hw !== DEFAULT_DOMAIN) return { outcome: { kind: 'fault', why: hw === null ? 'the RID is not attached' : `the RID is on ${hw}, which maps nothing here` }, after: t };
+  const hit = iotlbLookup(t.iotlb, hw, iova);
+  const pte = t.pagetable.ptes[iova] ?? null;
+  if (hit) {
+    // A stale entry that names the page the live PTE maps again (the buffer re-mapped at the same IOVA) reaches the right page.
+    const stale = hit.stale && !(pte !== null && !pte.stale && pte.phys === hit.phys);
+    return { outcome: { kind: 'page', phys: hit.phys, via: 'iotlb', stale, page: t.pages[hit.phys]! }, after: t };
+  }
+  if (!pte) return { outcome: { kind: 'fault', why: `IOVA page ${iova} is not mapped in the default domain (IOMMU fault)` }, after: t };
+  const after = { ...t, iotlb: iotlbFill(t.iotlb, hw, iova, pte) };
+  return { outcome: { kind: 'page', phys: pte.phys, via: 'walk', stale: pte.stale, page: t.pages[pte.phys]! }, after };
+}

@@ -1,0 +1,71 @@
+/**
+ * The scenario-file keys of the translation path (issue 15): `dma` (the devices that act as DMA
+ * actors), `invalidation` (iommu.strict) and `iovaPages`; bad values are one located line.
+ */
+import { describe, expect, it } from 'vitest';
+import { explore } from '../../src/engine/explore.ts';
+import { buildModel } from '../../src/machines/model.ts';
+import { currentVariant } from '../../src/machines/variants/index.ts';
+import { parseScenarioFile } from '../../src/scenarios/scenarioFile.ts';
+import { getBuiltinTopology } from '../../src/hardware/index.ts';
+
+const file = (extra: string) => `name: nic-dma
+devices:
+  - name: nic
+    drivers: [e1000e]
+contexts: []
+${extra}`;
+
+const load = (ref: string) => getBuiltinTopology(ref)!;
+
+describe('a scenario file with DMA in the interleavings', () => {
+  it('dma, invalidation and iovaPages mark the device as a DMA actor; lazy invalidation breaks STALE through the stale IOTLB entry', () => {
+    const { scenario } = parseScenarioFile(file('dma: [nic]\ninvalidation: lazy\niovaPages: 2\n'), 'nic.yaml');
+    expect(scenario.devices[0]!.dma).toBe(true);
+    expect(scenario.iovaPages).toBe(2);
+    const r = explore(buildModel(scenario, currentVariant));
+    expect(r.violations.map((v) => v.invariant)).toEqual(['STALE']);
+  });
+
+  it('strict invalidation holds, with two IOVA pages', () => {
+    const { scenario } = parseScenarioFile(file('dma: [nic]\ninvalidation: strict\niovaPages: 2\n'), 'nic.yaml');
+    expect(explore(buildModel(scenario, currentVariant)).status).toBe('holds');
+  });
+
+  it('untrusted and subPage on a device: its sub-page buffers are bounced and its default domain stays strict under lazy invalidation', () => {
+    const text = `name: tb-nic
+devices:
+  - name: nic
+    drivers: [e1000e]
+    untrusted: true
+    subPage: true
+dma: [nic]
+invalidation: lazy
+`;
+    const { scenario } = parseScenarioFile(text, 'tb.yaml');
+    expect(scenario.devices[0]).toMatchObject({ untrusted: true, subPage: true, dma: true });
+    expect(explore(buildModel(scenario, currentVariant)).status).toBe('holds');
+  });
+
+  it('a plan names its DMA actors by BDF', () => {
+    const text = `name: plan-dma
+topology: switch-acs
+plan:
+  "03:00.0": { drivers: [e1000e] }
+dma: ["03:00.0"]
+invalidation: strict
+`;
+    const { scenario } = parseScenarioFile(text, 'plan.yaml', load);
+    expect(scenario.devices.filter((d) => d.dma).map((d) => d.name)).toEqual(['03:00.0']);
+  });
+
+  it.each([
+    ['dma without invalidation', 'dma: [nic]\n', /^nic\.yaml: invalidation: "dma" puts DMA in the interleavings; expected "invalidation: strict" or "invalidation: lazy"/],
+    ['a device that is not in the scenario', 'dma: [gpu]\ninvalidation: strict\n', /^nic\.yaml: dma\[0\]: expected a device of the scenario \(nic\), got "gpu"$/],
+    ['a device named twice', 'dma: [nic, nic]\ninvalidation: strict\n', /^nic\.yaml: dma\[1\]: "nic" is named twice; expected each device once$/],
+    ['iovaPages without dma', 'iovaPages: 1\n', /^nic\.yaml: iovaPages: sizes the IOVA space of DMA actors; expected "dma"/],
+    ['three IOVA pages', 'dma: [nic]\ninvalidation: strict\niovaPages: 3\n', /^nic\.yaml: iovaPages: /],
+  ])('%s is one located line', (_what, extra, msg) => {
+    expect(() => parseScenarioFile(file(extra), 'nic.yaml')).toThrow(msg);
+  });
+});
