@@ -20,7 +20,7 @@
  * count in every state.
  */
 import type { DeviceState, SystemState } from '../../machines/state.ts';
-import type { Code, StateCodec } from './codec.ts';
+import type { Code, GlobalPart, StateCodec } from './codec.ts';
 
 export class ConfinedStates {
   /** Some sentinel was looked at since the last state(). */
@@ -59,9 +59,10 @@ export class ConfinedStates {
 
   /**
    * The state coded by `code` (its first k elements) confined to slot j (or to the global part
-   * alone, for j < 0). Clears `strayed`.
+   * alone, for j < 0). Clears `strayed`. `global` stands for the global part when given (a
+   * recording view of it, ./globalReads.ts).
    */
-  state(code: Code, j: number): SystemState {
+  state(code: Code, j: number, global?: GlobalPart): SystemState {
     const codec = this.codec;
     const values = codec.devices.values;
     const devices: DeviceState[] = new Array(codec.n);
@@ -69,7 +70,7 @@ export class ConfinedStates {
       this.raw[i] = values[code[1 + i]!]!;
       devices[i] = i === j ? this.raw[i]! : this.sentinels[i]!;
     }
-    const g = codec.globalOf(code[0]!);
+    const g = global ?? codec.globalOf(code[0]!);
     this.strayed = false;
     return { groups: g.groups, devices: Object.freeze(devices), vfio_groups: g.vfio_groups, containers: g.containers, iommufd_groups: g.iommufd_groups, warn: g.warn };
   }
