@@ -31,6 +31,7 @@ export class ConfinedStates {
 
   constructor(private readonly codec: StateCodec) {
     this.raw = new Array(codec.n);
+    this.lastCode = new Int32Array(codec.k);
     const stray = () => {
       this.strayed = true;
     };
@@ -64,6 +65,9 @@ export class ConfinedStates {
    */
   state(code: Code, j: number, global?: GlobalPart): SystemState {
     const codec = this.codec;
+    this.strayed = false;
+    // The same state as the last call's (a slot's blocks and calls run one after another): reuse it.
+    if (global === undefined && j === this.lastSlot && this.last !== null && this.sameCode(code)) return this.last;
     const values = codec.devices.values;
     const devices: DeviceState[] = new Array(codec.n);
     for (let i = 0; i < codec.n; i++) {
@@ -71,7 +75,23 @@ export class ConfinedStates {
       devices[i] = i === j ? this.raw[i]! : this.sentinels[i]!;
     }
     const g = global ?? codec.globalOf(code[0]!);
-    this.strayed = false;
-    return { groups: g.groups, devices: Object.freeze(devices), vfio_groups: g.vfio_groups, containers: g.containers, iommufd_groups: g.iommufd_groups, warn: g.warn };
+    const s: SystemState = { groups: g.groups, devices: Object.freeze(devices), vfio_groups: g.vfio_groups, containers: g.containers, iommufd_groups: g.iommufd_groups, warn: g.warn };
+    if (global === undefined) {
+      this.lastCode.set(code.subarray(0, codec.k));
+      this.lastSlot = j;
+      this.last = s;
+    } else this.last = null;
+    return s;
+  }
+
+  /** The code of the last state() without a global view, its slot, and the state. */
+  private readonly lastCode: Int32Array;
+  private lastSlot = -2;
+  private last: SystemState | null = null;
+
+  private sameCode(code: Code): boolean {
+    const last = this.lastCode;
+    for (let x = 0; x < last.length; x++) if (code[x] !== last[x]) return false;
+    return true;
   }
 }

@@ -83,7 +83,6 @@ function renamed(memo: Map<string, number>, id: number, slots: readonly number[]
 const uniq = (xs: number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
 
 export class DeviceSymmetry {
-  private readonly sortKeyMemo = new Map<number, number>();
   private readonly sortKeyIds = new Map<string, number>();
   private readonly perm: number[];
   private readonly order: number[] = [];
@@ -110,15 +109,25 @@ export class DeviceSymmetry {
     this.named = new Uint8Array(codec.n);
   }
 
+  /** Sort key id + 1 per (tuple id * n + slot); 0: not computed yet. */
+  private sortKeyCache = new Int32Array(1024);
+
   private sortKey(tupleId: number, slot: number): number {
     const memoKey = tupleId * this.codec.n + slot;
-    let id = this.sortKeyMemo.get(memoKey);
-    if (id === undefined) {
-      const key = canonicalKey(indexFree(this.codec.devices.values[tupleId], slot));
-      id = this.sortKeyIds.get(key);
-      if (id === undefined) this.sortKeyIds.set(key, (id = this.sortKeyIds.size));
-      this.sortKeyMemo.set(memoKey, id);
+    if (memoKey < this.sortKeyCache.length) {
+      const hit = this.sortKeyCache[memoKey]!;
+      if (hit > 0) return hit - 1;
+    } else {
+      let size = this.sortKeyCache.length * 2;
+      while (size <= memoKey) size *= 2;
+      const grown = new Int32Array(size);
+      grown.set(this.sortKeyCache);
+      this.sortKeyCache = grown;
     }
+    const key = canonicalKey(indexFree(this.codec.devices.values[tupleId], slot));
+    let id = this.sortKeyIds.get(key);
+    if (id === undefined) this.sortKeyIds.set(key, (id = this.sortKeyIds.size));
+    this.sortKeyCache[memoKey] = id + 1;
     return id;
   }
 
