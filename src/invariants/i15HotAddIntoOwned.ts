@@ -15,6 +15,10 @@ export const i15HotAddIntoOwned = defineInvariant({
     // Any device that joins its group in this call: hot-add (iommu_probe_device) or a VF that
     // pci_enable_sriov adds.
     for (let dev = 0; dev < next.devices.length; dev++) {
+      // A slot the call did not touch is the same object in both states (the semantic functions
+      // share what they do not change): it did not join, and is not read (the packed engine's
+      // per-slot entries hold only for calls that read one slot).
+      if (next.devices[dev] === prev.devices[dev]) continue;
       const d = next.devices[dev]!;
       if (!d.present || prev.devices[dev]?.present) continue;
       const gi = groupOf(scenario, dev);

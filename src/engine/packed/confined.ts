@@ -20,7 +20,7 @@
  * count in every state.
  */
 import type { DeviceState, SystemState } from '../../machines/state.ts';
-import type { Code, StateCodec } from './codec.ts';
+import type { Code, GlobalPart, StateCodec } from './codec.ts';
 
 export class ConfinedStates {
   /** Some sentinel was looked at since the last state(). */
@@ -31,6 +31,7 @@ export class ConfinedStates {
 
   constructor(private readonly codec: StateCodec) {
     this.raw = new Array(codec.n);
+    this.lastCode = new Int32Array(codec.k);
     const stray = () => {
       this.strayed = true;
     };
@@ -59,18 +60,38 @@ export class ConfinedStates {
 
   /**
    * The state coded by `code` (its first k elements) confined to slot j (or to the global part
-   * alone, for j < 0). Clears `strayed`.
+   * alone, for j < 0). Clears `strayed`. `global` stands for the global part when given (a
+   * recording view of it, ./globalReads.ts).
    */
-  state(code: Code, j: number): SystemState {
+  state(code: Code, j: number, global?: GlobalPart): SystemState {
     const codec = this.codec;
+    this.strayed = false;
+    // The same state as the last call's (a slot's blocks and calls run one after another): reuse it.
+    if (global === undefined && j === this.lastSlot && this.last !== null && this.sameCode(code)) return this.last;
     const values = codec.devices.values;
     const devices: DeviceState[] = new Array(codec.n);
     for (let i = 0; i < codec.n; i++) {
       this.raw[i] = values[code[1 + i]!]!;
       devices[i] = i === j ? this.raw[i]! : this.sentinels[i]!;
     }
-    const g = codec.globalOf(code[0]!);
-    this.strayed = false;
-    return { groups: g.groups, devices: Object.freeze(devices), vfio_groups: g.vfio_groups, containers: g.containers, iommufd_groups: g.iommufd_groups, warn: g.warn };
+    const g = global ?? codec.globalOf(code[0]!);
+    const s: SystemState = { groups: g.groups, devices: Object.freeze(devices), vfio_groups: g.vfio_groups, containers: g.containers, iommufd_groups: g.iommufd_groups, warn: g.warn };
+    if (global === undefined) {
+      this.lastCode.set(code.subarray(0, codec.k));
+      this.lastSlot = j;
+      this.last = s;
+    } else this.last = null;
+    return s;
+  }
+
+  /** The code of the last state() without a global view, its slot, and the state. */
+  private readonly lastCode: Int32Array;
+  private lastSlot = -2;
+  private last: SystemState | null = null;
+
+  private sameCode(code: Code): boolean {
+    const last = this.lastCode;
+    for (let x = 0; x < last.length; x++) if (code[x] !== last[x]) return false;
+    return true;
   }
 }

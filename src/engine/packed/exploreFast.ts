@@ -43,6 +43,7 @@ import { collisionProbability, FingerprintStore } from './fingerprintStore.ts';
 import { PackedStore } from './packedStore.ts';
 import { ShardedVisited, type OnAnswer } from '../parallel/shardedVisited.ts';
 import { GENERIC, OP_HEAD, SlotCalls } from './slotCalls.ts';
+import { SharedEntries } from './sharedEntries.ts';
 import { SuccessorBatch } from './successorBatch.ts';
 import { counterexamples, type Found } from './replay.ts';
 import { PARALLEL_FROM, type ExploreFastOptions, type FastExplorationResult } from './fastOptions.ts';
@@ -128,6 +129,8 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
     const slots = new SlotCalls(memo.blocks, codec);
     const nGroups = slots.groups;
     const { groupOf, rankOf } = slots;
+    /** Under symmetry, entries copied across the slots of a class (./sharedEntries.ts). */
+    const shared = sym !== null ? new SharedEntries(sym, slots, memo, codec.n) : null;
     /** Per group of blocks: where its entry for the current state starts in slots.arena. */
     const entryAt = new Int32Array(nGroups);
     /** Under symmetry, the slots of the current state whose events a twin slot's cover (DeviceSymmetry.twins). */
@@ -296,7 +299,11 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
         let e = slots.get(j, cur);
         if (e < 0) {
           extend();
-          e = slots.make(j, cur, memo, genericCall);
+          e = shared !== null && j < codec.n ? shared.find(j, cur) : -1;
+          if (e < 0) {
+            e = slots.make(j, cur, memo, genericCall);
+            if (shared !== null && j < codec.n) shared.add(j, cur, e);
+          }
         }
         entryAt[j] = e;
       }

@@ -145,6 +145,34 @@ export class MemoModel {
     return out;
   }
 
+  /**
+   * The calls of block b (universe indices) in the state coded by `code` confined to slot j,
+   * or null when the block looked at another slot.
+   */
+  confinedEvents(b: number, code: Code, j: number): number[] | null {
+    const c = this.confined;
+    const events = this.blocks[b]!.events(c.state(code, j));
+    return c.strayed ? null : events.map((e) => this.eventId(e));
+  }
+
+  /** Per (call, i, j): the call with its `dev` moved by the transposition (i j) (see renamedEvent). */
+  private readonly movedEvents = new Map<number, number>();
+
+  /**
+   * The image of call u under the transposition (i j): its device slot `dev` swapped if it is i
+   * or j (`dev` is the only field of an event that names a slot; a caller that compares the image
+   * with the events a block really gives catches any other).
+   */
+  renamedEvent(u: number, i: number, j: number): number {
+    const e = this.events[u]!;
+    if (!('dev' in e) || (e.dev !== i && e.dev !== j)) return u;
+    const n = this.codec.n;
+    const key = (u * n + i) * n + j;
+    let v = this.movedEvents.get(key);
+    if (v === undefined) this.movedEvents.set(key, (v = this.eventId({ ...e, dev: e.dev === i ? j : i } as IommuEvent)));
+    return v;
+  }
+
   /** The writes (pairs component, id) from the state `s`, coded by `code`, to `next`, a successor built from it. */
   private plainWrites(s: SystemState, next: SystemState, code: Code): number[] {
     const writes: number[] = [];

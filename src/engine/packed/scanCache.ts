@@ -14,6 +14,7 @@ import type { DeviceScan, ScanValue } from '../../invariants/deviceScan.ts';
 import type { Scenario } from '../../machines/scenario.ts';
 import type { Code, StateCodec } from './codec.ts';
 import type { ConfinedStates } from './confined.ts';
+import { GlobalProjection, recordGlobal } from './globalReads.ts';
 import { Grid } from './grid.ts';
 import { IdTable } from './idTable.ts';
 import { NO_SLOT, type ReadRecorder } from './recorder.ts';
@@ -87,9 +88,17 @@ export class ScanCache {
     const g = code[0]!;
     let a = this.startIdx.get(0, g);
     if (a < 0) a = this.slow(this.startTrie, 0, code, NO_SLOT, (s) => this.accId(this.scans.map((sc) => sc.start(s, this.scenario))), (v) => this.startIdx.set(0, g, v));
+    let pg = this.projection.idOf(g);
     for (let i = 0; i < n; i++) {
       const root = a * n + i;
-      let b = this.deviceIdx.get(root, g, code[1 + i]!);
+      let b = this.byProjection.get(root, pg, code[1 + i]!);
+      if (b < 0) b = this.deviceIdx.get(root, g, code[1 + i]!);
+      if (b < 0) {
+        const version = this.projection.version;
+        b = this.byFields(a, i, code);
+        // The places grew: projected ids are renumbered.
+        if (this.projection.version !== version) pg = this.projection.idOf(g);
+      }
       if (b < 0) {
         const prev = this.accs[a]!;
         b = this.slow(this.deviceTrie, root, code, i, (s) => this.nextAccId(a, this.scans.map((sc, f) => sc.device(prev[f]!, s, i, this.scenario))), (v) => this.deviceIdx.add(root, g, code[1 + i]!, v));
@@ -102,6 +111,70 @@ export class ScanCache {
       r = this.slow(this.endTrie, a, code, NO_SLOT, (s) => this.reasonsId(acc, s), (v) => this.endIdx.set(a, g, v));
     }
     return this.reasonLists[r]!;
+  }
+
+  /** Global parts projected onto the fields the device steps read (./globalReads.ts). */
+  private readonly projection = new GlobalProjection((g) => this.codec.globalOf(g));
+  /** (acc id * n + slot, projected global id, tuple id) -> acc id. */
+  private byProjection = new TripleIndex();
+
+  /** Per scan: (value id * scans + f) * n + slot, projected global id, tuple id) -> value id. */
+  private perScan = new TripleIndex();
+  /** The scans' values met, by id. */
+  private readonly scanValues = new IdTable<string, ScanValue>();
+  /** Per accumulator id * scans + f: the id of its element f + 1 (0: not computed yet). */
+  private elementIds = new Int32Array(1024);
+
+  private valueId(v: ScanValue): number {
+    return this.scanValues.idOf(v !== null && typeof v === 'object' ? JSON.stringify(v) : `${typeof v}:${String(v)}`, v);
+  }
+
+  private elementId(a: number, f: number): number {
+    const at = a * this.scans.length + f;
+    if (at >= this.elementIds.length) {
+      const grown = new Int32Array(Math.max(this.elementIds.length * 2, at + 1));
+      grown.set(this.elementIds);
+      this.elementIds = grown;
+    }
+    if (this.elementIds[at] === 0) this.elementIds[at] = this.valueId(this.accs[a]![f]!) + 1;
+    return this.elementIds[at]! - 1;
+  }
+
+  /**
+   * The device step of slot i from accumulator a in the state coded by `code`, keyed by the
+   * places of the global part the device steps read (./globalReads.ts) rather than by the global
+   * id: each scan's step from its own element of the accumulator (so that the scans' values need
+   * not have met in this combination before), run on the state confined to slot i with a
+   * recording view of the global part on a miss. -1 when a step looked at another slot (the
+   * caller's slow path takes it).
+   */
+  private byFields(a: number, i: number, code: Code): number {
+    const n = this.codec.n;
+    const S = this.scans.length;
+    const t = code[1 + i]!;
+    const g = code[0]!;
+    const prev = this.accs[a]!;
+    const results: ScanValue[] = new Array(S);
+    for (let f = 0; f < S; f++) {
+      const from = this.elementId(a, f);
+      const key = (from * S + f) * n + i;
+      let r = this.perScan.get(key, this.projection.idOf(g), t);
+      if (r < 0) {
+        const { view, places } = recordGlobal(this.codec.globalOf(g));
+        const v = this.scans[f]!.device(prev[f]!, this.confined.state(code, i, view), i, this.scenario);
+        if (this.confined.strayed) return -1;
+        if (this.projection.learn(places)) {
+          this.byProjection = new TripleIndex();
+          this.perScan = new TripleIndex();
+        }
+        r = this.valueId(v);
+        this.perScan.add(key, this.projection.idOf(g), t, r);
+      }
+      results[f] = r === from ? prev[f]! : this.scanValues.values[r]!;
+    }
+    const v = this.nextAccId(a, results);
+    this.byProjection.add(a * n + i, this.projection.idOf(g), t, v);
+    return v;
   }
 
   private reasonsId(acc: ScanValue[], s: Parameters<DeviceScan['end']>[1]): number {

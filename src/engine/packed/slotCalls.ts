@@ -89,12 +89,61 @@ export class SlotCalls {
       for (const { u, leaf } of calls) out.push(u, leaf.outcome, leaf.succ ? 1 : 0, leaf.writes.length, ...leaf.writes, leaf.broken ? this.broken.push(leaf.broken) - 1 : -1);
       return at;
     });
+    return this.store(j, code, starts, out);
+  }
+
+  /**
+   * Makes group j's entry for the state coded by `code` from group i's entry at `from`, made for
+   * a state with the same global part and the same tuple in slot i: its image under the
+   * transposition (i j) = `perm` (see SharedEntries). Each block's calls are those the block
+   * really gives for slot j (run on the confined state), each matched with the image of the
+   * source call; writes go to the global part or the slot, their ids renamed by `perm` (`rename`:
+   * component, id -> id). Returns the offset, or -1 when anything does not match (a write to
+   * another slot, a broken step invariant, whose reason names a device, or a call that differs):
+   * the caller then makes the entry.
+   */
+  copy(j: number, i: number, from: number, code: Code, memo: MemoModel, rename: (c: number, id: number) => number): number {
+    const mine = this.members[j]!;
+    if (mine.length !== this.members[i]!.length) return -1;
+    const src = this.arena;
+    const out: number[] = [];
+    const starts: number[] = [];
+    for (let r = 0; r < mine.length; r++) {
+      let p = src[from + r]!;
+      if (p === GENERIC) {
+        starts.push(GENERIC);
+        continue;
+      }
+      const us = memo.confinedEvents(mine[r]!, code, j);
+      const count = src[p++]!;
+      if (us === null || us.length !== count) return -1;
+      starts.push(mine.length + out.length);
+      out.push(count);
+      for (let x = 0; x < count; x++) {
+        const nw = src[p + 3]!;
+        if (src[p + OP_HEAD + nw]! >= 0 || memo.renamedEvent(src[p]!, i, j) !== us[x]) return -1;
+        out.push(us[x]!, src[p + 1]!, src[p + 2]!, nw);
+        for (let w = 0; w < nw; w += 2) {
+          const c = src[p + OP_HEAD + w]!;
+          const id = src[p + OP_HEAD + w + 1]!;
+          if (id < 0 || (c !== 0 && c !== 1 + i)) return -1;
+          out.push(c === 0 ? 0 : 1 + j, rename(c, id));
+        }
+        out.push(-1);
+        p += OP_HEAD + nw + 1;
+      }
+    }
+    return this.store(j, code, starts, out);
+  }
+
+  /** Appends an entry (block starts relative to the entry, then the calls) and indexes it. */
+  private store(j: number, code: Code, starts: readonly number[], out: readonly number[]): number {
     const at = this.used;
-    this.reserve(members.length + out.length);
+    this.reserve(starts.length + out.length);
     const arena = this.arena;
     starts.forEach((st, r) => (arena[at + r] = st === GENERIC ? GENERIC : at + st));
-    arena.set(out, at + members.length);
-    this.used += members.length + out.length;
+    arena.set(out, at + starts.length);
+    this.used += starts.length + out.length;
     this.index[j]!.set(code[0]!, this.tupleKey(j, code), at);
     this.made++;
     return at;

@@ -83,7 +83,6 @@ function renamed(memo: Map<string, number>, id: number, slots: readonly number[]
 const uniq = (xs: number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
 
 export class DeviceSymmetry {
-  private readonly sortKeyMemo = new Map<number, number>();
   private readonly sortKeyIds = new Map<string, number>();
   private readonly perm: number[];
   private readonly order: number[] = [];
@@ -110,26 +109,67 @@ export class DeviceSymmetry {
     this.named = new Uint8Array(codec.n);
   }
 
+  /** Sort key id + 1 per (tuple id * n + slot); 0: not computed yet. */
+  private sortKeyCache = new Int32Array(1024);
+
   private sortKey(tupleId: number, slot: number): number {
     const memoKey = tupleId * this.codec.n + slot;
-    let id = this.sortKeyMemo.get(memoKey);
-    if (id === undefined) {
-      const key = canonicalKey(indexFree(this.codec.devices.values[tupleId], slot));
-      id = this.sortKeyIds.get(key);
-      if (id === undefined) this.sortKeyIds.set(key, (id = this.sortKeyIds.size));
-      this.sortKeyMemo.set(memoKey, id);
+    if (memoKey < this.sortKeyCache.length) {
+      const hit = this.sortKeyCache[memoKey]!;
+      if (hit > 0) return hit - 1;
+    } else {
+      let size = this.sortKeyCache.length * 2;
+      while (size <= memoKey) size *= 2;
+      const grown = new Int32Array(size);
+      grown.set(this.sortKeyCache);
+      this.sortKeyCache = grown;
     }
+    const key = canonicalKey(indexFree(this.codec.devices.values[tupleId], slot));
+    let id = this.sortKeyIds.get(key);
+    if (id === undefined) this.sortKeyIds.set(key, (id = this.sortKeyIds.size));
+    this.sortKeyCache[memoKey] = id + 1;
     return id;
   }
 
+  /** The class (index into `classes`) of each slot, or -1. */
+  private classOfSlot: Int32Array | null = null;
+  classOf(slot: number): number {
+    if (this.classOfSlot === null) {
+      this.classOfSlot = new Int32Array(this.codec.n).fill(-1);
+      this.classes.forEach((cls, c) => cls.forEach((d) => (this.classOfSlot![d] = c)));
+    }
+    return this.classOfSlot[slot]!;
+  }
+
+  /**
+   * Slot `slot` can trade places with a class-mate in the state coded by `code` without the
+   * state's global part or the slot's own tuple noticing: the tuple names no slot (`private:D`)
+   * and the global part does not depend on the permutation at `slot`. Then for a class-mate j
+   * with the same property, the transposition (slot j) maps the global part onto itself.
+   */
+  movable(code: Code, slot: number): boolean {
+    const t = code[1 + slot]!;
+    if ((this.tupleSlots[t] ??= uniq(privateRefs(this.codec.devices.values[t], []))).length > 0) return false;
+    const g = code[0]!;
+    return !(this.globalSlots[g] ??= this.globalSlotsOf(g)).includes(slot);
+  }
+
+  /** The permutation swapping slots i and j (a fresh array). */
+  transposition(i: number, j: number): number[] {
+    const perm = Array.from({ length: this.codec.n }, (_, x) => x);
+    perm[i] = j;
+    perm[j] = i;
+    return perm;
+  }
+
   /** The id of device tuple `t` with every `private:D` renamed to `private:perm[D]`. */
-  private renamedTuple(t: number, perm: readonly number[]): number {
+  renamedTuple(t: number, perm: readonly number[]): number {
     const slots = (this.tupleSlots[t] ??= uniq(privateRefs(this.codec.devices.values[t], [])));
     return renamed(this.renamedTuples, t, slots, perm, () => this.codec.deviceId(renameDeep(this.codec.devices.values[t]!, perm)));
   }
 
   /** The id of global part `g` renamed by `perm`: `private:D` domains, and each group's device list (kept sorted). */
-  private renamedGlobal(g: number, perm: readonly number[]): number {
+  renamedGlobal(g: number, perm: readonly number[]): number {
     const slots = (this.globalSlots[g] ??= this.globalSlotsOf(g));
     return renamed(this.renamedGlobals, g, slots, perm, () => {
       const part = this.codec.globalOf(g);
