@@ -25,6 +25,7 @@ import { buildModel } from '../src/machines/model.ts';
 import type { SystemState } from '../src/machines/state.ts';
 import { currentVariant } from '../src/machines/variants/index.ts';
 import { scalingScenario } from './scaling.ts';
+import { caseScenario, type CaseModel } from './translation.ts';
 
 /** States of each warm-up run (explore(), twenty times slower, a tenth of them). */
 export const WARM_UP_STATES = 100_000;
@@ -41,6 +42,10 @@ export interface CaseSpec {
   contexts: Contexts;
   /** Runs are cut short (and marked incomplete) after this many seconds. */
   maxSeconds: number;
+  /** What to explore (bench/translation.ts); the scaling model of `devices` x `contexts` when omitted. */
+  model?: CaseModel;
+  /** States of each warm-up run (default WARM_UP_STATES). */
+  warmUpStates?: number;
 }
 
 export interface Run {
@@ -67,9 +72,9 @@ interface Raw {
 /** Runs one case; null when the graph column is asked for and src/machines/system.ts is not there. */
 export async function runCase(spec: CaseSpec): Promise<Run | null> {
   // A new scenario object per run: nothing keyed by it (enumerate.ts's block cache) carries over.
-  const model = () => buildModel(scalingScenario(spec.devices, spec.contexts), currentVariant);
+  const model = () => buildModel(caseScenario(spec), currentVariant);
   const fast = (opts: { symmetry: boolean; fingerprints?: boolean; workers?: number }): Raw => {
-    for (let i = 0; i < WARM_UP_RUNS; i++) exploreFast(model(), { ...opts, maxStates: WARM_UP_STATES });
+    for (let i = 0; i < WARM_UP_RUNS; i++) exploreFast(model(), { ...opts, maxStates: spec.warmUpStates ?? WARM_UP_STATES });
     const r = exploreFast(model(), { ...opts, maxSeconds: spec.maxSeconds });
     const enabledCalls = Object.values(r.coverage).reduce((a, c) => a + c.enabled, 0);
     return { ...r, complete: r.bound === null, bytesPerState: r.fast.bytesPerState, enabledCalls };

@@ -12,7 +12,10 @@
  * Where the graph ran, its states and transitions are compared with the engine's (column "=").
  * Not a test: nothing here asserts a time.
  *
- *   npm run bench [-- --json] [--budget SECONDS] [--max-n N] [--contexts 1,2,3] [--runners LIST] [--no-graph]
+ * Then the translation series (bench/translation.ts): the translation path's cases against the
+ * ownership-only series, as ratios measured in the same run.
+ *
+ *   npm run bench [-- --json] [--budget SECONDS] [--max-n N] [--contexts 1,2,3] [--runners LIST] [--no-graph] [--series scaling,translation]
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import v8 from 'node:v8';
@@ -28,7 +31,12 @@ interface Args {
   contexts: Contexts[];
   graph: boolean;
   runners: Set<Runner>;
+  series: Set<Series>;
 }
+
+/** scaling: the ownership-only series and the whole-machine case; translation: bench/translation.ts. */
+type Series = 'scaling' | 'translation';
+const SERIES: readonly Series[] = ['scaling', 'translation'];
 
 const RUNNERS: readonly Runner[] = ['fast', 'fp', 'par', 'sym', 'ref', 'graph'];
 
@@ -51,6 +59,12 @@ function parseArgs(argv: string[]): Args {
     if (rs.includes('par') && !rs.includes('fast')) throw new InvalidArgumentError('--runners: par needs fast (it runs where the exact run reached 2^18 states)');
     return new Set(rs as Runner[]);
   };
+  const series = (v: string) => {
+    const ss = v.split(',').map((x) => x.trim());
+    const bad = ss.find((x) => !SERIES.includes(x as Series));
+    if (bad !== undefined) throw new InvalidArgumentError(`--series takes a comma-separated list of ${SERIES.join(', ')}; "${bad}" is not one`);
+    return new Set(ss as Series[]);
+  };
   const cmd = new Command('npm run bench --')
     .description('Scaling benchmark of the packed engine against explore() and xstate/graph, in one process (not a test).')
     .option('--json', 'print one JSON object instead of the table', false)
@@ -59,10 +73,11 @@ function parseArgs(argv: string[]): Args {
     .addOption(new Option('--contexts <list>', 'user contexts per model, a list of 1, 2 and 3 (3 adds a second iommufd context)').argParser(contexts).default([1, 2, 3] as Contexts[], '1,2,3'))
     .addOption(new Option('--runners <list>', `columns to measure, a list of ${RUNNERS.join(', ')}`).argParser(runners).default(new Set(RUNNERS), 'all'))
     .option('--no-graph', 'skip the xstate/graph runs (the same as leaving graph out of --runners)')
+    .addOption(new Option('--series <list>', `series to run, a list of ${SERIES.join(', ')} (translation: the translation path against the ownership-only series, bench/translation.ts)`).argParser(series).default(new Set(SERIES), 'all'))
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' });
-  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; contexts: Contexts[]; graph: boolean; runners: Set<Runner> }>();
-  return { json: o.json, budget: o.budget, maxN: o.maxN, contexts: o.contexts, graph: o.graph && o.runners.has('graph'), runners: o.runners };
+  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; contexts: Contexts[]; graph: boolean; runners: Set<Runner>; series: Set<Series> }>();
+  return { json: o.json, budget: o.budget, maxN: o.maxN, contexts: o.contexts, graph: o.graph && o.runners.has('graph'), runners: o.runners, series: o.series };
 }
 
 /** Heap limit of each case's worker: the bench process's own. */
@@ -104,6 +119,7 @@ class Column {
 const fmt = (x: number | null | undefined, digits = 0) => (x === null || x === undefined ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
 import { formatMachineCase, runMachineCase } from './machine.ts';
+import { formatTranslationSeries, runTranslationSeries } from './translation.ts';
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
@@ -111,13 +127,13 @@ async function main() {
   const log = (s: string) => {
     if (!args.json) console.log(s);
   };
-  log(`iommu-mc bench: scaling model (devices with e1000e | vfio-pci | pci-stub, p2p all pairs, no hot-plug), current kernel`);
+  log(`iommu-mc bench: ${[...args.series].join(' and ')} series; scaling model (devices with e1000e | vfio-pci | pci-stub, p2p all pairs, no hot-plug), current kernel`);
   log(`budget per run: ${args.budget} s (a size is skipped when the last run x its growth factor exceeds it); N = 2..${args.maxN}`);
   log(`node ${process.version}, ${process.platform}/${process.arch}`);
   log('each run in a worker thread of its own (a fresh V8 isolate), in this one process');
   const cases: unknown[] = [];
   const rows: string[][] = [];
-  for (const contexts of args.contexts) {
+  for (const contexts of args.series.has('scaling') ? args.contexts : []) {
     const cols = { fast: new Column('fast', args.budget), fp: new Column('fp', args.budget), par: new Column('par', args.budget), sym: new Column('sym', args.budget), ref: new Column('ref', args.budget), graph: new Column('graph', args.budget) };
     for (let n = 2; n <= args.maxN; n++) {
       const scenario = scalingScenario(n, contexts);
@@ -188,9 +204,12 @@ async function main() {
       if (!args.json) printTable(rows, true);
     }
   }
-  const machine = runMachineCase(args.budget);
-  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable, cases, machine }, null, 2));
+  const machine = args.series.has('scaling') ? runMachineCase(args.budget) : null;
+  const translation = args.series.has('translation') ? await runTranslationSeries(measure, args.budget, (l) => !args.json && process.stderr.write(`${l}\n`)) : null;
+  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable, cases, machine, translation }, null, 2));
   else {
+    if (translation) log(formatTranslationSeries(translation));
+    if (!machine) return;
     log(formatMachineCase(machine));
     printTable(rows, false);
     log('fast = exploreFast without symmetry (exact); fp = the same with 64-bit fingerprints; 2 thr = exact on two threads (--workers 2; from 2^18 states); sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');

@@ -124,8 +124,18 @@ const TRANSLATION = orNull(
       ),
       iotlb: arrayOf(record({ domain, iova: int, phys: int, stale: bool }, 'an IOTLB entry'), 'IOTLB entries'),
       handles: arrayOf(record({ dev: slot, iova: int, phys: int, buffer: int }, 'a DMA handle'), 'DMA handles'),
+      // src/machines/ats.ts, present only when a DMA actor of the group has `ats: true`.
+      ats: record(
+        {
+          enabled: arrayOf(slot, 'device slots'),
+          atc: arrayOf(record({ dev: slot, iova: int, domain, phys: int, stale: bool }, 'an ATC entry'), 'ATC entries'),
+          tbPorts: arrayOf((v) => (typeof v === 'string' ? null : 'a port bdf (a string)'), 'port bdfs'),
+        },
+        'an ATS state',
+      ),
     },
     'a translation state',
+    ['ats'],
   ),
 );
 

@@ -61,6 +61,12 @@ export const BUILTIN_TOPOLOGY_SPECS: Readonly<Record<string, TopologySpec>> = {
   'switch-no-acs': switchWith('switch-no-acs', 'A PCIe switch whose downstream ports have no ACS capability, with two endpoints that reach each other peer-to-peer. Mainline pci_device_group still gives each downstream port (with its endpoint) its own group, so I13 fails: the gap described in the 2025 pcie_switch_groups series.', null, false),
   'switch-acs': switchWith('switch-acs', 'The same switch with ACS SV+RR+CR+UF enabled on both downstream ports (what pci_std_enable_acs sets): one group per endpoint, peer requests are redirected to the IOMMU.', ISOLATED, false),
   'switch-acs-disabled': switchWith('switch-acs-disabled', 'The switch has the ACS capability but nothing enabled in ACSCtl (e.g. disable_acs_redir=): grouped and routed like no ACS (I13 fails the same way).', NO_CTRL, false),
+  'switch-acs-dt': switchWith(
+    'switch-acs-dt',
+    'The ACS-isolated switch whose downstream ports also have Direct Translated P2P (DT) enabled by firmware and the Translation Blocking capability (TB), which pci_std_enable_acs turns on only for external-facing or untrusted ports: untranslated peer requests are redirected to the IOMMU, ATS-translated ones go straight to the peer unless TB is set.',
+    { cap: ['SV', 'TB', 'RR', 'CR', 'UF', 'DT'], ctrl: ['SV', 'RR', 'CR', 'UF', 'DT'] },
+    false,
+  ),
   'multifunction-no-acs': {
     name: 'multifunction-no-acs',
     description: 'A two-function endpoint without ACS below an isolated root port: both functions share a group and talk inside the device.',

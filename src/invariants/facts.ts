@@ -40,6 +40,8 @@ export function isLive(s: SystemState, g: number, domain: DomainName): boolean {
   if (domain === DEFAULT_DOMAIN) return !!group?.default_domain;
   if (domain === BLOCKING_DOMAIN) return !!group?.blocking_domain;
   if (domain === 'sva') return !!group?.devices.some((i) => s.devices[i]?.sva);
+  // A process's SVA domain `sva:M` (scenarios with PASID values, src/machines/iopf.ts): live while one of its bonds is.
+  if (domain.startsWith('sva:')) return !!group?.iopf?.bonds.some((b) => `sva:${b.mm}` === domain);
   let m = /^private:(\d+)$/.exec(domain);
   if (m) return !!s.devices[Number(m[1])]?.private_domain;
   m = /^container:(\d+)$/.exec(domain);

@@ -1,4 +1,4 @@
-/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19, then the hardware-backed UNMAP, STALE, STALE-UNTRUSTED and SUBPAGE (DMA in the interleavings), P2P and RID, then REC (recoverability, an opt-in pass over the whole graph). */
+/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19, then the hardware-backed UNMAP, STALE, STALE-UNTRUSTED, SUBPAGE, ATS-TRUST, INV-ORDER and PASID-REUSE (DMA, ATS and page requests in the interleavings), P2P and RID, then REC (recoverability, an opt-in pass over the whole graph). */
 import type { Invariant } from './defineInvariant.ts';
 import { i1OwnershipExclusivity } from './i1OwnershipExclusivity.ts';
 import { i2KernelOwnerCount } from './i2KernelOwnerCount.ts';
@@ -21,6 +21,9 @@ import { unmapWindowClosed } from './unmapWindowClosed.ts';
 import { staleTranslation } from './staleTranslation.ts';
 import { untrustedStrict } from './untrustedStrict.ts';
 import { subPageBounce } from './subPageBounce.ts';
+import { atsTrust } from './atsTrust.ts';
+import { invalidationOrder } from './invalidationOrder.ts';
+import { pasidReuse } from './pasidReuse.ts';
 import { userP2pContained } from './userP2pContained.ts';
 import { requesterIdContained } from './requesterIdContained.ts';
 import { returnsToRest } from './returnsToRest.ts';
@@ -47,6 +50,9 @@ export const INVARIANTS: readonly Invariant[] = [
   staleTranslation,
   untrustedStrict,
   subPageBounce,
+  atsTrust,
+  invalidationOrder,
+  pasidReuse,
   userP2pContained,
   requesterIdContained,
   returnsToRest,

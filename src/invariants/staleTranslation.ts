@@ -4,6 +4,10 @@ import { pageText } from '../machines/pages.ts';
 import { translationEnabled } from '../machines/scenario.ts';
 import { groupOf } from '../machines/state.ts';
 import { dmaAtIommu, translationOf } from '../machines/translation.ts';
+import { atsTranslatedRequest } from '../machines/atsActors.ts';
+import type { IommuEvent } from '../machines/events.ts';
+import type { Scenario } from '../machines/scenario.ts';
+import type { SystemState } from '../machines/state.ts';
 
 /**
  * STALE: no DMA reaches a physical page through a translation older than the page's current
@@ -15,7 +19,8 @@ import { dmaAtIommu, translationOf } from '../machines/translation.ts';
  * reason names the access. iommu.strict=1: __iommu_dma_unmap syncs the IOTLB before the driver may
  * free the page, so it holds. iommu.strict=0 (DMA-FQ): the invalidation waits for
  * fq_flush_timeout while the page is already freed: the accepted lazy trade-off
- * (src/scenarios/manifest.ts KNOWN_WEAKNESSES). Simplification: a DMA into a page that is free
+ * (src/scenarios/manifest.ts KNOWN_WEAKNESSES). With ATS, a translated request through a stale
+ * ATC entry counts the same (the IOMMU does not walk it). Simplification: a DMA into a page that is free
  * (in the allocator, not yet reused) is not counted; only reuse makes it another owner's data.
  */
 export const staleTranslation = defineInvariant({
@@ -27,6 +32,7 @@ export const staleTranslation = defineInvariant({
     '__iommu_dma_unmap: iommu_unmap_fast, then iommu_iotlb_sync unless iotlb_gather.queued, then iommu_dma_free_iova (drivers/iommu/dma-iommu.c); iommu_iotlb_sync (drivers/iommu/iommu.c); queue_iova / fq_flush_timeout for iommu.strict=0',
   notJudged: (scenario) => (translationEnabled(scenario) ? null : 'no device of the scenario is a DMA actor (`dma:`): DMA and the IOTLB are not in the interleavings'),
   step(prev, event, _next, scenario) {
+    if (event.type === 'ats_translated_request') return staleViaAtc(prev, event, scenario);
     if (event.type !== 'dma_untranslated') return null;
     const g = groupOf(scenario, event.dev);
     const { outcome } = dmaAtIommu(prev, g, event.dev, event.iova);
@@ -37,3 +43,11 @@ export const staleTranslation = defineInvariant({
     return `${devName(scenario, event.dev)}'s DMA to IOVA page ${event.iova} reaches physical page ${outcome.phys}, now ${pageText(outcome.page)}, through ${via}${why}: the page was freed after dma_unmap_page and allocated again`;
   },
 });
+
+/** STALE through the device's ATC: a translated request using an ATC entry whose page was freed and allocated again. */
+function staleViaAtc(prev: SystemState, event: Extract<IommuEvent, { type: 'ats_translated_request' }>, scenario: Scenario): string | null {
+  if (!('iova' in event)) return null;
+  const o = atsTranslatedRequest(scenario, prev, groupOf(scenario, event.dev), event.dev, event);
+  if (o.kind !== 'page' || !o.stale) return null;
+  return `${devName(scenario, event.dev)}'s translated request for IOVA page ${event.iova} reaches physical page ${o.phys}, now ${pageText(o.page)}, through a stale ATC entry: the page was freed after dma_unmap_page and allocated again`;
+}

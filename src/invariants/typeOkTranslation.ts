@@ -6,6 +6,7 @@
 import { iovaPagesOf, type Scenario } from '../machines/scenario.ts';
 import type { SystemState } from '../machines/state.ts';
 import type { GroupTranslation } from '../machines/translation.ts';
+import type { AtsState } from '../machines/ats.ts';
 import { inGroup } from './facts.ts';
 
 function groupTranslationReason(t: GroupTranslation, P: number): string | null {
@@ -32,6 +33,18 @@ function groupTranslationReason(t: GroupTranslation, P: number): string | null {
   if (pt.fq.length > 0 && pt.type !== 'DMA-FQ') return 'has a flush queue on a strict (DMA) default domain';
   if (pt.fq.some((iova) => pt.ptes[iova] !== null || handled.has(iova))) return 'holds a mapped IOVA page in its flush queue';
   if (t.iotlb.some((e) => e.iova < 0 || e.iova >= P || e.phys < 0 || e.phys > P)) return 'has an IOTLB entry outside its IOVA space or pool';
+  return t.ats ? atsReason(t.ats, P) : null;
+}
+
+/** The ATS clauses: an ATC caches only while its device has ATS enabled (pci_disable_ats drops it), within the IOVA space and pool, once per (dev, iova). */
+function atsReason(ats: AtsState, P: number): string | null {
+  const seen = new Set<string>();
+  for (const e of ats.atc) {
+    if (!ats.enabled.includes(e.dev)) return `has an ATC entry of dev ${e.dev}, whose ATS is not enabled`;
+    if (e.iova < 0 || e.iova >= P || e.phys < 0 || e.phys > P) return `has an ATC entry of dev ${e.dev} outside its IOVA space or pool`;
+    if (seen.has(`${e.dev}:${e.iova}`)) return `has two ATC entries of dev ${e.dev} for IOVA page ${e.iova}`;
+    seen.add(`${e.dev}:${e.iova}`);
+  }
   return null;
 }
 

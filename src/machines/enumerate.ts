@@ -15,6 +15,10 @@ import { groupOf, type SystemState } from './state.ts';
 import { contextDevices, iovaPagesOf, scenarioGroups } from './scenario.ts';
 import { reusablePages } from './dmaActors.ts';
 import { translationOf } from './translation.ts';
+import type { AtsState } from './ats.ts';
+import { translatedPeers } from './atsRoutes.ts';
+import { DEFAULT_DOMAIN } from '../kernel/domains.ts';
+import { iopfEvents, svaEvents } from './iopfActors.ts';
 
 /** One block of the event list: the calls of one actor on (at most) one device slot. */
 export interface EventBlock {
@@ -41,6 +45,7 @@ function deviceBlock(scenario: Scenario, dev: number): EventBlock {
     if (scenario.hotplug && spec.pf === undefined && !busy) out.push({ type: d.present ? 'iommu_release_device' : 'iommu_probe_device', dev });
     if (!d.present) return out;
     if (spec.dma) dmaEvents(scenario, dev, s, out);
+    if (spec.pri) iopfEvents(scenario, dev, s, out);
     if (d.driver === null) {
       for (const driver of spec.drivers) out.push({ type: 'really_probe', dev, driver });
       return out;
@@ -49,7 +54,7 @@ function deviceBlock(scenario: Scenario, dev: number): EventBlock {
     const drv = isDriverName(d.driver) ? DRIVERS[d.driver] : null;
     if (drv?.privateDomain === 'device') out.push({ type: d.private_domain ? 'iommu_detach_device' : 'iommu_attach_device', dev });
     if (drv?.privateDomain === 'group') out.push({ type: d.private_domain ? 'iommu_detach_group' : 'iommu_attach_group', dev });
-    if (drv?.sva) out.push({ type: d.sva ? 'iommu_sva_unbind_device' : 'iommu_sva_bind_device', dev });
+    if (drv?.sva) svaEvents(s, groupOf(scenario, dev), dev, out);
     if (drv?.sriovPf && hasVfs) out.push({ type: 'pci_enable_sriov', dev }, { type: 'pci_disable_sriov', dev });
     return out;
   };
@@ -78,6 +83,25 @@ function dmaEvents(scenario: Scenario, dev: number, s: SystemState, out: IommuEv
     if (!u) for (const h of t.handles) if (h.dev === dev) out.push({ type: 'dma_unmap_page', dev, iova: h.iova });
   }
   for (let iova = 0; iova < iovaPagesOf(scenario); iova++) out.push({ type: 'dma_untranslated', dev, iova });
+  if (t.ats && scenario.devices[dev]!.ats === true) atsEvents(scenario, dev, s, t.ats, out);
+}
+
+/**
+ * An ATS-capable DMA actor's ATS calls (issue 15, step 4): the IOMMU driver enables ATS while the
+ * RID is on the DMA-API default domain (attach) and may disable it again (detach/release); with
+ * ATS on, the device sends a Translation Request per IOVA page and a translated request per ATC
+ * entry. An untrusted device is treated as malicious: it sends translated requests to every page
+ * of the pool and every peer BAR of the topology, ATS enabled or not.
+ */
+function atsEvents(scenario: Scenario, dev: number, s: SystemState, ats: AtsState, out: IommuEvent[]): void {
+  const on = ats.enabled.includes(dev);
+  if (on) out.push({ type: 'pci_disable_ats', dev });
+  else if (s.devices[dev]!.hw === DEFAULT_DOMAIN) out.push({ type: 'pci_enable_ats', dev });
+  if (on) for (let iova = 0; iova < iovaPagesOf(scenario); iova++) out.push({ type: 'ats_translation_request', dev, iova });
+  for (const e of ats.atc) if (e.dev === dev) out.push({ type: 'ats_translated_request', dev, iova: e.iova });
+  if (scenario.devices[dev]!.untrusted !== true) return;
+  for (let page = 0; page <= iovaPagesOf(scenario); page++) out.push({ type: 'ats_translated_request', dev, page });
+  for (const peer of translatedPeers(scenario, dev)) out.push({ type: 'ats_translated_request', dev, peer });
 }
 
 /** The flush-queue timer and the page allocator of group g (a group with a DMA actor). */

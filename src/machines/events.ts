@@ -11,7 +11,9 @@ import type { DriverName } from '../kernel/drivers.ts';
 import { err, ok, type KernelResult } from '../kernel/errno.ts';
 import { dmaUnmapReturns, dmaUntranslated, driverAllocatesBuffer, pageReuse } from './dmaActors.ts';
 import type { UnmapPhase } from './ioPagetable.ts';
+import { atsTranslationRequest, type TranslatedRequest } from './atsActors.ts';
 import type { Env } from './semantics/kernel.ts';
+import { markEndedBindings, pageRequest } from './iopf.ts';
 import type { SystemState } from './state.ts';
 import { groupOf, updateDevice } from './state.ts';
 import { translationOf, withTranslation } from './translation.ts';
@@ -31,7 +33,7 @@ export type IommuEvent =
   | ({ type: 'iommu_detach_device' } & Dev)
   | ({ type: 'iommu_attach_group' } & Dev)
   | ({ type: 'iommu_detach_group' } & Dev)
-  | ({ type: 'iommu_sva_bind_device' } & Dev)
+  | ({ type: 'iommu_sva_bind_device'; mm?: number } & Dev)
   | ({ type: 'iommu_sva_unbind_device' } & Dev)
   | ({ type: 'pci_enable_sriov' } & Dev)
   | ({ type: 'pci_disable_sriov' } & Dev)
@@ -52,7 +54,16 @@ export type IommuEvent =
   | ({ type: 'iommu_flush_dev_iotlb' } & Dev)
   | ({ type: 'fq_flush_timeout' } & Grp)
   | ({ type: 'page_reuse'; page: number } & Grp)
-  | ({ type: 'dma_untranslated'; iova: number } & Dev);
+  | ({ type: 'dma_untranslated'; iova: number } & Dev)
+  // ATS (issue 15, step 4): the IOMMU driver enables/disables it; the device's Translation Request and translated request.
+  | ({ type: 'pci_enable_ats' } & Dev)
+  | ({ type: 'pci_disable_ats' } & Dev)
+  | ({ type: 'ats_translation_request'; iova: number } & Dev)
+  | ({ type: 'ats_translated_request' } & Dev & TranslatedRequest)
+  // PASID + PRI (issue 15, step 6): the IOMMU driver enables PRI; the device's page request; the iopf workqueue answers it.
+  | ({ type: 'pci_enable_pri' } & Dev)
+  | ({ type: 'page_request'; pasid: number } & Dev)
+  | ({ type: 'iommu_page_response'; pasid: number } & Dev);
 
 export type IommuEventType = IommuEvent['type'];
 
@@ -104,6 +115,14 @@ const handlers: Handlers = {
   vfio_df_ioctl_detach_pt: (env, s, e) => env.k.vfio_df_ioctl_detach_pt(env, s, e),
   vfio_df_unbind_iommufd: (env, s, e) => env.k.vfio_df_unbind_iommufd(env, s, e),
   ...translationHandlers(),
+  pci_enable_ats: (env, s, e) => env.k.pci_enable_ats(env, s, e),
+  pci_disable_ats: (env, s, e) => env.k.pci_disable_ats(env, s, e),
+  ats_translation_request: (env, s, { dev, iova }) => ok(atsTranslationRequest(s, groupOf(env.scenario, dev), dev, iova)),
+  // A translated request changes no state (no walk, no cache): only the step invariants judge it (ATS-TRUST, STALE).
+  ats_translated_request: (_env, s) => ok(s),
+  pci_enable_pri: (env, s, e) => env.k.pci_enable_pri(env, s, e),
+  page_request: (env, s, { dev, pasid }) => ok(pageRequest(s, groupOf(env.scenario, dev), dev, pasid)),
+  iommu_page_response: (env, s, { dev, pasid }) => env.k.iommu_page_response(env, s, { dev, pasid }),
 };
 
 /** The unmap of dev's driver waiting in `phase` in its group's default domain, or null. */
@@ -167,6 +186,9 @@ export const NON_KERNEL_EVENT_SOURCES: Readonly<Partial<Record<IommuEventType, s
   dma_unmap_page: 'include/linux/dma-mapping.h (the DMA-API driver)',
   page_reuse: 'mm/page_alloc.c (the page allocator)',
   dma_untranslated: 'hardware: the device\'s untranslated memory request at the IOMMU',
+  ats_translation_request: 'hardware: the device\'s ATS Translation Request, answered by the IOMMU into its ATC',
+  ats_translated_request: 'hardware: the device\'s translated memory request, routed through the fabric (ACS TB)',
+  page_request: 'hardware: the device\'s PRI Page Request for a PASID, queued in the IOMMU\'s page-request queue',
 };
 
 /** Every event type, in the order of the handler table (the order the docs list them). */
@@ -175,7 +197,10 @@ export const IOMMU_EVENT_TYPES = Object.keys(handlers) as IommuEventType[];
 /** Runs one event: the kernel call's result ({ok, next} or {ok:false, errno, reason[, after]}). */
 export function applyEvent(env: Env, s: SystemState, e: IommuEvent): KernelResult<SystemState> {
   const h = handlers[e.type] as Handler<IommuEvent>;
-  return h(env, s, e);
+  const r = h(env, s, e);
+  // Scenarios with PASID values: a page request whose PASID the call detached or rebound is stale (src/machines/iopf.ts).
+  if (s.groups[0]?.iopf === undefined) return r;
+  return r.ok ? ok(markEndedBindings(s, r.next)) : r.after ? { ...r, after: markEndedBindings(s, r.after) } : r;
 }
 
 /** The state after an event: the next state, the state a failing error path left, or null. */
@@ -198,7 +223,17 @@ export function actorOf(e: IommuEvent): string {
     case 'page_reuse':
       return 'page_allocator';
     case 'dma_untranslated':
+    case 'ats_translation_request':
+    case 'ats_translated_request':
       return `device${e.dev}`;
+    case 'pci_enable_ats':
+    case 'pci_disable_ats':
+    case 'pci_enable_pri':
+      return 'iommu_driver';
+    case 'page_request':
+      return `device${e.dev}`;
+    case 'iommu_page_response':
+      return 'iopf_queue';
     default:
       return `driver${e.dev}`;
   }
@@ -214,6 +249,9 @@ export function eventArgs(e: IommuEvent): [string, string | number][] {
   if ('hwpt' in e) out.push(['hwpt', e.hwpt]);
   if ('iova' in e) out.push(['iova', e.iova]);
   if ('page' in e) out.push(['page', e.page]);
+  if ('peer' in e) out.push(['peer', e.peer]);
+  if ('pasid' in e) out.push(['pasid', e.pasid]);
+  if ('mm' in e && e.mm !== undefined) out.push(['mm', e.mm]);
   return out;
 }
 

@@ -9,6 +9,7 @@ import { applyEvent, type IommuEvent } from './events.ts';
 import type { Scenario } from './scenario.ts';
 import type { Env } from './semantics/kernel.ts';
 import { initialState, type SystemState } from './state.ts';
+import { acsPortsOf } from './atsRoutes.ts';
 import { kernelOf, type Variant } from './variants/index.ts';
 
 export interface Model {
@@ -38,7 +39,8 @@ export function withFixedDrivers(env: Env, s: SystemState): SystemState {
 
 /**
  * The state before any actor acts, under env's rules: the scenario's initial state, each group's
- * default domain type set up (iommu_setup_default_domain, for groups with a DMA actor), then the
+ * default domain type set up (iommu_setup_default_domain, for groups with a DMA actor; with an ATS
+ * device also the ports' Translation Blocking, pci_std_enable_acs), then the
  * fixed devices' host drivers bound.
  */
 export function initialModelState(env: Env): SystemState {
@@ -47,6 +49,11 @@ export function initialModelState(env: Env): SystemState {
     if (!g.translation) return;
     const r = env.k.iommu_setup_default_domain(env, s, { group });
     if (r.ok) s = r.next;
+    // ATS scenarios: the ACS setup of the ports above the group at enumeration (pci_std_enable_acs, TB clause).
+    if (g.translation.ats) for (const p of acsPortsOf(env.scenario, group)) {
+      const a = env.k.pci_std_enable_acs(env, s, { group, ...p });
+      if (a.ok) s = a.next;
+    }
   });
   return withFixedDrivers(env, s);
 }

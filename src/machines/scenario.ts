@@ -54,6 +54,22 @@ export interface DeviceSpec {
    * mapping the whole page (iommu_map maps granules) exposes it unless the buffer is bounced.
    */
   readonly subPage?: boolean;
+  /**
+   * An ATS capability (pdev->ats_cap) on a DMA actor (issue 15, step 4): the IOMMU driver may
+   * enable ATS (pci_enable_ats, refused when pci_ats_supported says no: untrusted), and the
+   * device's ATC caches translations. An untrusted device with `ats` is treated as malicious: it
+   * sends translated requests to any page and any peer BAR, whatever the kernel enabled.
+   */
+  readonly ats?: boolean;
+  /**
+   * PASID values the device may be given (issue 15, step 6): dev->iommu->max_pasids - 1, the range
+   * [1, pasids] of iommu_alloc_global_pasid; 0 = no PASID capability. Set on any device, it turns
+   * on the PASID allocator of the model (src/machines/iopf.ts): each SVA bond gets its process's
+   * PASID from the allocator instead of the fixed SVA_PASID. Omitted: the one-process SVA model.
+   */
+  readonly pasids?: number;
+  /** A PRI capability (pdev->pri_cap): with PRI enabled (pci_enable_pri), the device queues page requests per PASID. */
+  readonly pri?: boolean;
 }
 
 /** One IOMMU group of the scenario (struct iommu_group). */
@@ -200,3 +216,10 @@ export const translationEnabled = (scenario: Scenario): boolean => scenario.devi
 
 /** IOVA pages per default domain (Scenario.iovaPages, 1 when omitted). */
 export const iovaPagesOf = (scenario: Scenario): number => scenario.iovaPages ?? 1;
+
+/**
+ * The scenario models PASID values and page requests (issue 15, step 6): some device says how many
+ * PASIDs it may use (`pasids`) or has PRI. Otherwise groups carry no `iopf` state and SVA keeps its
+ * one process with the fixed PASID.
+ */
+export const pasidAllocation = (scenario: Scenario): boolean => scenario.devices.some((d) => d.pasids !== undefined || d.pri === true);

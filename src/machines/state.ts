@@ -8,11 +8,14 @@
  */
 import type { DomainName } from '../kernel/domains.ts';
 import type { DriverName } from '../kernel/drivers.ts';
-import { scenarioGroups, translationEnabled, type Scenario } from './scenario.ts';
+import { pasidAllocation, scenarioGroups, translationEnabled, type Scenario } from './scenario.ts';
 import { initialTranslation, type GroupTranslation } from './translation.ts';
+import { EMPTY_IOPF, type GroupIopf } from './iopf.ts';
 
 /** The translation path's state helpers, for variants (src/variantApi.ts spreads this module). */
 export { translationOf, withTranslation } from './translation.ts';
+/** The PASID and page-request state helpers (issue 15, step 6), for variants. */
+export { iopfOf, withIopf } from './iopf.ts';
 
 /** group->owner: NULL, the legacy vfio_group cookie, or an iommufd context `ictx:K`. */
 export type Owner = 'vfio_group' | `ictx:${number}`;
@@ -49,6 +52,11 @@ export interface GroupState {
    * actor (DeviceSpec.dma); null for a group without one.
    */
   readonly translation?: GroupTranslation | null;
+  /**
+   * PASID values, SVA bonds and queued page requests (issue 15, step 6, src/machines/iopf.ts).
+   * Absent when no device of the scenario has `pasids` or `pri`.
+   */
+  readonly iopf?: GroupIopf;
 }
 
 /** An iommufd binding of a device through its VFIO cdev (struct iommufd_device). */
@@ -164,6 +172,7 @@ const NO_VFIO_GROUP: VfioGroupState = { opened_by: null, container: false, drive
 /** The state before any actor acted: present devices probed by the IOMMU core, no drivers bound. */
 export function initialState(scenario: Scenario): SystemState {
   const dma = translationEnabled(scenario);
+  const pasids = pasidAllocation(scenario);
   const groups = scenarioGroups(scenario).map((_, g) => {
     const members = scenario.devices.flatMap((d, i) => (d.present && groupOf(scenario, i) === g ? [i] : []));
     const any = members.length > 0;
@@ -177,6 +186,7 @@ export function initialState(scenario: Scenario): SystemState {
       singleton_lockdown: false,
       devices: members,
       ...(dma ? { translation: initialTranslation(scenario, g) } : {}),
+      ...(pasids ? { iopf: EMPTY_IOPF } : {}),
     } satisfies GroupState;
   });
   return {

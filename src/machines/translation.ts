@@ -10,6 +10,7 @@
  * acts on one group. See docs/kernel-notes.md, "Translation path".
  */
 import { DEFAULT_DOMAIN } from '../kernel/domains.ts';
+import { EMPTY_ATS, type AtsState } from './ats.ts';
 import { emptyPagetable, type IoPagetable, type Translation } from './ioPagetable.ts';
 import { iotlbFill, iotlbLookup, type IotlbEntry } from './iotlb.ts';
 import { freePages, type PhysPage } from './pages.ts';
@@ -37,13 +38,16 @@ export interface GroupTranslation {
   readonly iotlb: readonly IotlbEntry[];
   /** The kernel drivers' DMA handles (dma_addr_t they hold), sorted by iova. */
   readonly handles: readonly DmaHandle[];
+  /** ATS enables, ATCs and TB ports (src/machines/ats.ts); present only when a DMA actor of the group has `ats: true`. */
+  readonly ats?: AtsState;
 }
 
 /** The translation state a group starts with (null for a group without a DMA actor). */
 export function initialTranslation(scenario: Scenario, g: number): GroupTranslation | null {
   if (!scenario.devices.some((d) => d.dma === true && (d.group ?? 0) === g)) return null;
   const P = iovaPagesOf(scenario);
-  return { pages: freePages(P + 1), pagetable: emptyPagetable(P, scenario.invalidation === 'lazy' ? 'DMA-FQ' : 'DMA'), iotlb: [], handles: [] };
+  const ats = scenario.devices.some((d) => d.dma === true && d.ats === true && (d.group ?? 0) === g);
+  return { pages: freePages(P + 1), pagetable: emptyPagetable(P, scenario.invalidation === 'lazy' ? 'DMA-FQ' : 'DMA'), iotlb: [], handles: [], ...(ats ? { ats: EMPTY_ATS } : {}) };
 }
 
 /** Group g's translation state, or null (no DMA actor in the group, or none in the scenario). */
@@ -66,11 +70,13 @@ export function allocatePage(t: GroupTranslation, phys: number, page: PhysPage):
   const staleIf = <T extends Translation>(x: T): T => (x.phys === phys && !x.stale ? { ...x, stale: true } : x);
   const ptes = t.pagetable.ptes.some((p) => p?.phys === phys && !p.stale) ? t.pagetable.ptes.map((p) => (p ? staleIf(p) : p)) : t.pagetable.ptes;
   const iotlb = t.iotlb.some((e) => e.phys === phys && !e.stale) ? t.iotlb.map(staleIf) : t.iotlb;
-  return { ...t, pages, pagetable: ptes === t.pagetable.ptes ? t.pagetable : { ...t.pagetable, ptes }, iotlb };
+  const ats = t.ats?.atc.some((e) => e.phys === phys && !e.stale) ? { ...t.ats, atc: t.ats.atc.map(staleIf) } : t.ats;
+  return { ...t, pages, pagetable: ptes === t.pagetable.ptes ? t.pagetable : { ...t.pagetable, ptes }, iotlb, ...(ats ? { ats } : {}) };
 }
 
-/** Some PTE or IOTLB entry still names page `phys` (a page the allocator could hand to someone else under it). */
-export const pageNamed = (t: GroupTranslation, phys: number): boolean => t.pagetable.ptes.some((p) => p?.phys === phys) || t.iotlb.some((e) => e.phys === phys);
+/** Some PTE, IOTLB or ATC entry still names page `phys` (a page the allocator could hand to someone else under it). */
+export const pageNamed = (t: GroupTranslation, phys: number): boolean =>
+  t.pagetable.ptes.some((p) => p?.phys === phys) || t.iotlb.some((e) => e.phys === phys) || (t.ats?.atc.some((e) => e.phys === phys) ?? false);
 
 /** What the IOMMU did with an untranslated DMA request. */
 export type DmaOutcome =

@@ -51,6 +51,8 @@ export function traceMarkdown(v: Violation, model: Model, note?: string): string
     const parts = [`${i + 1}. **${row.actor}**: \`${row.call}\` = ${row.ret}`];
     if (calls.length) parts.push(`runs \`${calls.join(' → ')}\``);
     if (row.changes) parts.push(`changed: \`${row.changes}\``);
+    if (row.translation.length) parts.push(`translation: \`${row.translation.join(', ')}\``);
+    if (row.access) parts.push(`DMA: \`${row.access.text}\``);
     return parts.join(' — ');
   });
   const end = note ?? `✗ ${v.invariant}${v.kind === 'step' ? ' (broken by the last call)' : ''}: ${v.reason}`;

@@ -104,6 +104,25 @@ export function describeRoute(topology: Topology, fromDevice: string, toDevice: 
 const SYSTEM_MEMORY = 0x1000;
 
 /**
+ * The route of a DMA request of `fromDevice` to system memory (an IOVA the IOMMU translates),
+ * hop by hop, and where it ends: `03:00.0 -> 02:01.0 (DSP, ACS UF: forwarded upstream) -> ... ->
+ * IOMMU (requester 03:00.0)`, one line.
+ */
+export function describeIommuRoute(topology: Topology, fromDevice: string): string {
+  const from = getDevice(topology, fromDevice);
+  const r = routeMemoryRequest(topology, { requester: from.bdf, address: SYSTEM_MEMORY });
+  const o = r.outcome;
+  const end = o.kind === 'iommu' ? `IOMMU (requester ${o.rid})` : o.kind === 'blocked' ? `blocked by ACS ${o.bit} at ${o.at}` : o.kind === 'peer' ? `lands on ${o.target} BAR${o.bar}; IOMMU never sees it` : 'nothing claims it';
+  return describeHops(topology, r.hops, end);
+}
+
+/** Hops of routeMemoryRequest (or of a route built on it) in one line, ending with `end`: `03:00.0 -> 02:08.0 (DSP, forwarded upstream) -> ... -> END`. */
+export function describeHops(topology: Topology, hops: readonly Hop[], end: string): string {
+  const parts = [hops[0]?.at ?? '?', ...hops.slice(1).filter((h) => h.at !== 'iommu' && h.action !== 'claim' && h.action !== 'to-iommu').map((h) => hopText(topology, h))];
+  return `${parts.join(' -> ')} -> ${end}`;
+}
+
+/**
  * The route of a DMA write to system memory that `fromDevice` puts on the wire with requester ID
  * `rid` (an alias, or one it forges below a port without ACS SV), and the requester ID the IOMMU
  * sees: one line, as describeRoute.

@@ -13,6 +13,7 @@ import { traceRows, type TraceRow } from './traceRows.ts';
 import { nameContexts } from './stateDiff.ts';
 import { builtinScenarioTopology } from '../scenarios/fromTopology.ts';
 import { describeRidRoute, describeRoute } from './dmaRoute.ts';
+import { dmaAccessOf, type DmaAccess } from './dmaAccess.ts';
 
 /**
  * Whose write a hardware violation is about, by the topology's device names: for RID, the device
@@ -51,6 +52,14 @@ export function pasidRoute(v: Violation, model: Model): string | null {
   return e.kind === 'rid' ? describeRidRoute(bt.topology, e.from, e.rid) : describeRoute(bt.topology, e.from, e.to, e.pasid);
 }
 
+/** The DMA access of a violation's last step (the faulty access of a step invariant such as STALE), or null. */
+export function faultyAccess(v: Violation, model: Model): DmaAccess | null {
+  const last = v.steps[v.steps.length - 1];
+  if (!last || last.errno) return null;
+  const before = v.steps.length > 1 ? v.steps[v.steps.length - 2]!.state : v.init;
+  return dmaAccessOf(before, last.event, model.scenario);
+}
+
 /** A short summary of a state: each group's fields and each device's driver and domain. */
 export function summarizeState(s: SystemState, model: Model): string {
   const groups = s.groups.map((g, gi) => {
@@ -84,6 +93,8 @@ export function formatTraceText(v: Violation, model: Model, color = false): stri
       lines.push(c.dim(`        ${'  '.repeat(Math.max(0, r.depth))}${r.fn}${r.errno ? ` = -${r.errno} (${r.reason})` : ''}`));
     }
     if (row.changes) lines.push(`        ${c.dim('changed:')} ${row.changes}`);
+    row.translation.forEach((t, j) => lines.push(`        ${c.dim(j === 0 ? 'translation:' : '            ')} ${t}`));
+    if (row.access) lines.push(`        ${c.dim('DMA:')} ${row.access.stale ? c.red(row.access.text) : row.access.text}`);
   });
   // A reason that carries a sequence (UNMAP's map / DMA / unmap / DMA window) prints one step a line.
   const [head, ...seq] = nameContexts(v.reason, model.scenario).split(' | ');
@@ -92,7 +103,7 @@ export function formatTraceText(v: Violation, model: Model, color = false): stri
     lines.push(c.red(`  ✗ ${v.invariant}: ${head!.slice(0, colon + 1)}`));
     for (const l of [head!.slice(colon + 2), ...seq]) lines.push(`    ${l}`);
   } else lines.push(c.red(`  ✗ ${v.invariant}: ${nameContexts(v.reason, model.scenario)}`));
-  const route = pasidRoute(v, model);
+  const route = pasidRoute(v, model) ?? faultyAccess(v, model)?.route;
   if (route) lines.push(...route.split('\n').map((l) => `    route: ${l}`));
   if (inv) lines.push(c.dim(`    ${inv.description} [${inv.kernelRef}]`));
   return lines.join('\n');

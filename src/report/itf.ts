@@ -9,6 +9,7 @@ import { eventArgs } from '../machines/events.ts';
 import type { Model } from '../machines/model.ts';
 import type { SystemState } from '../machines/state.ts';
 import { nameContexts } from './stateDiff.ts';
+import { traceRows, type TraceRow } from './traceRows.ts';
 
 export type ItfValue = number | string | boolean | ItfValue[] | { [k: string]: ItfValue };
 
@@ -42,8 +43,23 @@ export function fromItfValue(v: ItfValue): unknown {
 
 const VARS = ['groups', 'devices', 'vfio_groups', 'containers', 'iommufd_groups', 'warn'] as const;
 
-const itfState = (s: SystemState, index: number, action: string, picks: Record<string, ItfValue>): Record<string, ItfValue> => ({
-  '#meta': { index },
+/**
+ * A state's '#meta' (free-form in ITF, ignored by tools that replay): its index, and for a step
+ * the translation path's changes (`iotlb[default, iova 0] NULL→page 0`) and the DMA access it made
+ * (device, IOVA, how the IOMMU served it, the page reached, stale or not, its route).
+ */
+function stepMeta(index: number, row?: TraceRow): Record<string, ItfValue> {
+  const meta: Record<string, ItfValue> = { index };
+  if (row?.translation.length) meta.translation = row.translation;
+  if (row?.access) {
+    const { text: _text, route, hops: _hops, page, ...a } = row.access;
+    meta.dma = { ...a, page: toItfValue(page), ...(route ? { route } : {}) };
+  }
+  return meta;
+}
+
+const itfState = (s: SystemState, meta: Record<string, ItfValue>, action: string, picks: Record<string, ItfValue>): Record<string, ItfValue> => ({
+  '#meta': meta,
   'mbt::actionTaken': action,
   'mbt::nondetPicks': picks,
   ...Object.fromEntries(VARS.map((k) => [k, toItfValue(s[k])])),
@@ -51,11 +67,12 @@ const itfState = (s: SystemState, index: number, action: string, picks: Record<s
 
 /** The counterexample as an ITF trace. */
 export function toItf(v: Violation, model: Model): ItfTrace {
-  const states = [itfState(v.init, 0, 'init', {})];
+  const states = [itfState(v.init, stepMeta(0), 'init', {})];
+  const rows = traceRows(v, model);
   v.steps.forEach((st, i) => {
     const picks = Object.fromEntries(eventArgs(st.event).map(([k, x]) => [k, x]));
     if (st.errno) picks.errno = `-${st.errno}`;
-    states.push(itfState(st.state, i + 1, st.event.type, picks));
+    states.push(itfState(st.state, stepMeta(i + 1, rows[i]), st.event.type, picks));
   });
   return {
     '#meta': {

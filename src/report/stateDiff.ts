@@ -1,11 +1,14 @@
 /** What one step changed in the state, in kernel field names: `group.owner_cnt 0 -> 1`. */
 import { namesGroups, scenarioGroups, type Scenario } from '../machines/scenario.ts';
 import type { SystemState } from '../machines/state.ts';
+import { translationChanges } from './translationDiff.ts';
 
 export interface FieldChange {
   path: string;
   from: unknown;
   to: unknown;
+  /** A change of the translation path (pages, page table, IOTLB, ATC, DMA handles), one entry each. */
+  translation?: true;
 }
 
 /** The scenario's name for context `c` (`ctx2` when it has none). */
@@ -36,8 +39,15 @@ export function nameContexts(text: string, scenario: Scenario): string {
     .replace(/\bctx(\d+)\b/g, (m, c) => (scenario.contexts[Number(c)] ? contextName(scenario, Number(c)) : m));
 }
 
-/** Flattens the state to `group.owner_cnt`, `igroup(vmm).hwpt`, `01:00.0.hw`, ...; nested values print as compact JSON. */
-function flatten(s: SystemState, scenario: Scenario): Map<string, unknown> {
+/** A device field that holds translations by IOVA (a cache such as the ATC): diffed entry by entry, as the group's translation state. */
+const isCacheList = (v: unknown): boolean => Array.isArray(v) && v.some((e) => typeof e === 'object' && e !== null && 'iova' in e);
+
+/**
+ * Flattens the state to `group.owner_cnt`, `igroup(vmm).hwpt`, `01:00.0.hw`, ...; nested values
+ * print as compact JSON. The group's translation state and the device fields named in
+ * `cacheFields` are left out: translationChanges diffs them entry by entry.
+ */
+function flatten(s: SystemState, scenario: Scenario, cacheFields: ReadonlySet<string> = new Set()): Map<string, unknown> {
   const out = new Map<string, unknown>();
   const many = namesGroups(scenario);
   const groupName = (g: number) => scenarioGroups(scenario)[g]?.name ?? String(g);
@@ -45,7 +55,7 @@ function flatten(s: SystemState, scenario: Scenario): Map<string, unknown> {
   const leaf = (k: string, v: unknown) => shown(k, v, scenario);
   s.groups.forEach((g, gi) => {
     const at = many ? `(${groupName(gi)})` : '';
-    for (const [k, v] of Object.entries(g)) out.set(`group${at}.${k}`, leaf(k, v));
+    for (const [k, v] of Object.entries(g)) if (k !== 'translation') out.set(`group${at}.${k}`, leaf(k, v));
     for (const [k, v] of Object.entries(s.vfio_groups[gi] ?? {})) out.set(`vfio_group${at}.${k}`, leaf(k, v));
   });
   s.containers.forEach((c, ci) => {
@@ -57,26 +67,50 @@ function flatten(s: SystemState, scenario: Scenario): Map<string, unknown> {
     out.set(`${name}.devices`, ig.devices);
   }
   s.devices.forEach((d, i) => {
-    for (const [k, v] of Object.entries(d)) out.set(`${scenario.devices[i]?.name ?? i}.${k}`, leaf(k, v));
+    for (const [k, v] of Object.entries(d)) if (!cacheFields.has(k)) out.set(`${scenario.devices[i]?.name ?? i}.${k}`, leaf(k, v));
   });
   out.set('warn', s.warn);
   return out;
 }
 
-/** The fields whose value differs between `a` and `b`. */
+/**
+ * The translation path's changes from `a` to `b`: each group's translation state (pages, page
+ * table, IOTLB, DMA handles, ...) and each device's cache fields, one entry per changed entry.
+ */
+function translationDiff(a: SystemState, b: SystemState, scenario: Scenario, cacheFields: ReadonlySet<string>): FieldChange[] {
+  const many = namesGroups(scenario);
+  const groups = b.groups.flatMap((g, gi) => {
+    const prefix = many ? `group(${scenarioGroups(scenario)[gi]?.name ?? gi}).` : '';
+    return translationChanges(a.groups[gi]?.translation, g.translation, scenario, prefix);
+  });
+  const devices = b.devices.flatMap((d, i) => {
+    const name = scenario.devices[i]?.name ?? String(i);
+    const before = a.devices[i] as unknown as Record<string, unknown> | undefined;
+    const after = d as unknown as Record<string, unknown>;
+    return [...cacheFields].flatMap((k) => translationChanges({ [k]: before?.[k] ?? [] }, { [k]: after[k] ?? [] }, scenario, `${name}.`));
+  });
+  return [...groups, ...devices].map((c) => ({ ...c, translation: true as const }));
+}
+
+/** The fields whose value differs between `a` and `b`; the translation path's changes come last, one entry each. */
 export function diffStates(a: SystemState, b: SystemState, scenario: Scenario): FieldChange[] {
-  const fa = flatten(a, scenario);
-  const fb = flatten(b, scenario);
+  const cacheFields = new Set([...a.devices, ...b.devices].flatMap((d) => Object.entries(d).flatMap(([k, v]) => (isCacheList(v) ? [k] : []))));
+  const fa = flatten(a, scenario, cacheFields);
+  const fb = flatten(b, scenario, cacheFields);
   const keys = [...new Set([...fa.keys(), ...fb.keys()])];
-  return keys.flatMap((path) => {
+  const fields = keys.flatMap((path) => {
     const from = fa.get(path);
     const to = fb.get(path);
     return JSON.stringify(from) === JSON.stringify(to) ? [] : [{ path, from, to }];
   });
+  return [...fields, ...translationDiff(a, b, scenario, cacheFields)];
 }
 
 /** `null` prints as NULL, as in the kernel. */
 export const showValue = (v: unknown): string => (v === null || v === undefined ? 'NULL' : typeof v === 'string' ? v : JSON.stringify(v));
 
+/** One change: `group.owner_cnt 0→1`, `iotlb[default, iova 0] NULL→page 0`. */
+export const formatChange = (x: FieldChange): string => `${x.path} ${showValue(x.from)}→${showValue(x.to)}`;
+
 /** One line: `group.owner_cnt 0→1, 01:00.0.hw default→blocking`. */
-export const formatChanges = (c: FieldChange[]): string => c.map((x) => `${x.path} ${showValue(x.from)}→${showValue(x.to)}`).join(', ');
+export const formatChanges = (c: FieldChange[]): string => c.map(formatChange).join(', ');

@@ -22,6 +22,9 @@ export const dev = (name: string, drivers: DriverName[], o: DevOpts = {}): Devic
   ...(o.dma ? { dma: true } : {}),
   ...(o.untrusted ? { untrusted: true } : {}),
   ...(o.subPage ? { subPage: true } : {}),
+  ...(o.ats ? { ats: true } : {}),
+  ...(o.pasids !== undefined ? { pasids: o.pasids } : {}),
+  ...(o.pri ? { pri: true } : {}),
 });
 
 /** A user context; `devices` (slots) are the ones it may take, all when omitted. */
@@ -88,6 +91,22 @@ const untrustedScenario = (name: string, invalidation: 'strict' | 'lazy', subPag
   p2p: [],
   topology: 'switch-acs',
   invalidation,
+});
+
+/**
+ * An ATS-capable NIC that is a DMA actor below a switch port, bound to e1000e (issue 15, step 4):
+ * the IOMMU driver may enable ATS, the NIC's ATC caches Translation Completions, and, when the NIC
+ * is untrusted, it sends translated requests to any page and to the peer's BAR (a malicious device).
+ */
+const atsScenario = (name: string, topology: string, untrusted: boolean, description: string): Scenario => ({
+  name,
+  description,
+  devices: [dev('03:00.0', ['e1000e'], { dma: true, ats: true, untrusted })],
+  contexts: [],
+  hotplug: false,
+  p2p: [],
+  topology,
+  invalidation: 'strict',
 });
 
 /** The scenarios as written; the p2p and PASID facts of those naming a topology are re-derived below. */
@@ -278,6 +297,45 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     true,
     'An untrusted NIC whose driver maps sub-page kmalloc buffers: iommu_dma_map_page bounces each through a swiotlb slot (dev_use_swiotlb), so the NIC never reaches the other kernel data sharing the buffer\'s page.',
   ),
+  atsScenario(
+    'ats-untrusted',
+    'switch-acs',
+    true,
+    'An untrusted NIC with an ATS capability (as below an external-facing port) that forges translated requests: pci_ats_supported refuses it, pci_enable_ats returns -EINVAL, so the IOMMU rejects its translated requests (no device-TLB in its context entry) and ACS RR sends the peer-bound ones there too.',
+  ),
+  atsScenario(
+    'ats-translated-peer',
+    'switch-acs-dt',
+    true,
+    'The same untrusted NIC below a switch port with Direct Translated P2P (ACS DT) on: its translated request to the peer 04:00.0 would go straight to the peer\'s BAR, but pci_std_enable_acs sets ACS Translation Blocking on the external-facing port, which blocks every translated request.',
+  ),
+  atsScenario(
+    'ats-invalidation-order',
+    'switch-acs',
+    false,
+    'A trusted NIC with ATS enabled (iommu.strict=1): its ATC caches the translation of its DMA buffer; dma_unmap_page clears the PTE, invalidates the IOTLB (iommu_iotlb_sync) and then the ATC (iommu_flush_dev_iotlb), so a Translation Request in between faults on the cleared PTE and no translated request reaches the page after its reuse.',
+  ),
+  {
+    ...atsScenario(
+      'ats-vfio-claim-lazy',
+      'switch-acs',
+      false,
+      'A trusted NIC with ATS under iommu.strict=0 that its e1000e driver leaves with an unmap still in the flush queue and a VFIO user then claims: taking the RID off the default domain disables ATS (device_block_translation), so the deferred flush, which reaches only the devices still on the default domain, leaves no ATC behind. The lazy window before the flush is the accepted trade-off (STALE).',
+    ),
+    devices: [dev('03:00.0', ['e1000e', 'vfio-pci'], { dma: true, ats: true })],
+    contexts: [ctx('qemu-legacy', ['vfio-group'])],
+    invalidation: 'lazy',
+  },
+  {
+    name: 'sva-pasid-reuse',
+    description:
+      'An SVA accelerator with PRI and one PASID value below an ACS switch port (issue 15, step 6): two processes in turn have idxd bind their address space, the device queues a page request under the PASID, and the unbind drains it (intel_drain_pasid_prq -> iopf_queue_flush_dev) before the PASID is freed, so no request of the old process is handled in the new process\'s address space.',
+    devices: [dev('03:00.0', ['idxd'], { pasid: true, pasidAcsPath: true, pasids: 1, pri: true })],
+    contexts: [],
+    hotplug: false,
+    p2p: [],
+    topology: 'sva-switch-acs',
+  },
 ];
 
 /**

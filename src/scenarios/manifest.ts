@@ -48,6 +48,8 @@ export const KNOWN_WEAKNESSES: Record<string, string> = {
     'the I13 gap for SR-IOV: pci_acs_enabled() treats a VF as a single-function device, so mainline gives the VF a group apart from its PF even when the PF has no ACS, and the VF handed to a VM reaches the host PF driver\'s BAR inside the device (sriov-vf-to-vm-acs, with ACS RR on the PF, holds).',
   'dma-api-unmap-lazy':
     'accepted by design: iommu.strict=0 (DMA-FQ, drivers/iommu/dma-iommu.c flush queue) trades a window in which a device can still write an unmapped, freed page for unmap speed; the documented lazy-mode trade-off.',
+  'ats-vfio-claim-lazy':
+    'accepted by design: the iommu.strict=0 window of dma-api-unmap-lazy, here also through the NIC\'s ATC (a translated request before fq_flush_timeout reaches the freed, reused page); the documented lazy-mode trade-off.',
 };
 
 /** Whether today's kernel breaks an invariant on `scenario` as an accepted trade-off (W12, lazy IOTLB) or as a weakness. */

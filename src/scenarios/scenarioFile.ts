@@ -61,6 +61,12 @@ const deviceSchema = z.strictObject({
   untrusted: z.boolean().optional(),
   /** Its driver's DMA buffers are sub-page kmalloc objects (other kernel data shares the page). */
   subPage: z.boolean().optional(),
+  /** An ATS capability (pdev->ats_cap) on a DMA actor: ATS enable, the device's ATC, translated requests. */
+  ats: z.boolean().optional(),
+  /** PASID values the device may be given (max_pasids - 1; 0 = no PASID capability): turns on the PASID allocator and page requests. */
+  pasids: z.number().int().min(0).max(4).optional(),
+  /** A PRI capability (pdev->pri_cap): page requests per PASID, answered by the iopf workqueue. */
+  pri: z.boolean().optional(),
 });
 
 const planDeviceSchema = z.strictObject({
@@ -216,13 +222,16 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
   return {
     name: f.name,
     description: f.description,
-    devices: devices.map(({ pf: _pf, untrusted, subPage, ...d }, i) => ({
+    devices: devices.map(({ pf: _pf, untrusted, subPage, ats, pasids, pri, ...d }, i) => ({
       ...d,
+      ...(pasids !== undefined ? { pasids, pasid: pasids > 0 } : {}),
+      ...(pri ? { pri: true } : {}),
       pasidAcsPath: d.pasidAcsPath ?? false,
       drivers: d.drivers as DriverName[],
       ...pfOf(devices[i]!, i),
       ...(untrusted ? { untrusted: true } : {}),
       ...(subPage ? { subPage: true } : {}),
+      ...(ats ? { ats: true } : {}),
     })),
     contexts,
     hotplug: f.hotplug,
@@ -257,6 +266,13 @@ function checkForm(f: ScenarioFile, file: string): void {
   if (f.iovaPages !== undefined && !f.dma) throw new ScenarioFileError(`${file}: iovaPages: sizes the IOVA space of DMA actors; expected "dma" (a list of devices) with it`);
   f.dma?.forEach((name, k) => {
     if (f.dma!.indexOf(name) !== k) throw new ScenarioFileError(`${file}: dma[${k}]: "${name}" is named twice; expected each device once`);
+  });
+  f.devices?.forEach((d, i) => {
+    if (d.ats && !f.dma?.includes(d.name)) throw new ScenarioFileError(`${file}: devices[${i}].ats: ATS acts only on a DMA actor; expected "${d.name}" in "dma" with it`);
+  });
+  f.devices?.forEach((d, i) => {
+    if (d.pasids === 0 && d.pasid) throw new ScenarioFileError(`${file}: devices[${i}].pasids: 0 means no PASID capability, but "pasid" is true; expected pasids from 1 to 4, or pasid: false`);
+    if (d.pri && !d.pasids) throw new ScenarioFileError(`${file}: devices[${i}].pri: page requests are queued per PASID; expected "pasids" from 1 to 4 with it`);
   });
   for (const v of Object.keys(f.expect)) {
     if (!f.variants.includes(v)) throw new ScenarioFileError(`${file}: expect.${v}: expected a variant listed in "variants" (${f.variants.join(', ')})`);

@@ -52,7 +52,7 @@ describe('check --variant-file', { timeout: 120_000 }, () => {
     // The showcase scenario's I1 counterexample, in kernel calls.
     expect(r.stdout).toContain(`── use-default-domain-when-owned breaks I1 in pci-stub-neighbour (expected; variant file ${file}) ──`);
     expect(r.stdout).toMatch(/vfio_group_ioctl_set_container\(qemu-legacy\) = 0[\s\S]*really_probe\(01:00\.1, driver=e1000e\) = 0[\s\S]*✗ I1: group owned by vfio_group while 01:00\.1 is bound to DMA-API driver e1000e/);
-    expect(r.stdout).toMatch(/23 checks: 23 as expected/);
+    expect(r.stdout).toMatch(/27 checks: 27 as expected/);
   });
 
   it('the import form and `export const variant` work too; --json reports the verdicts', async () => {
@@ -177,6 +177,56 @@ export default ({ defineVariant, ok, groupOf, translationOf, withTranslation }: 
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/dma-api-unmap-strict\s+dma-unmap-without-iotlb-sync\s+✓ violated STALE/);
     expect(r.stdout).toMatch(/dma_map_page\(03:00\.0\) = 0[\s\S]*dma_unmap_page\(03:00\.0, iova=0\) = 0[\s\S]*page allocator +page_reuse\(page=0\) = 0[\s\S]*✗ STALE: 03:00\.0's DMA to IOVA page 0 reaches physical page 0, now reused by another owner, through a stale IOTLB entry/);
+  });
+
+  it('ATS: the two examples of docs/writing-variants.md, "give ATS to untrusted devices" and "invalidate the ATC before the IOTLB", break ATS-TRUST and INV-ORDER', async () => {
+    const untrusted = write(
+      'ats-untrusted.ts',
+      `import type { VariantApi } from ${JSON.stringify(API)};
+
+export default ({ defineVariant, ok, currentKernel }: VariantApi) =>
+  defineVariant({
+    name: 'ats-for-untrusted',
+    kind: 'historical',
+    description: 'pci_ats_supported checks only the ATS capability: an untrusted device gets ATS.',
+    source: 'drivers/pci/ats.c before pci_ats_supported',
+    breaks: ['ATS-TRUST'],
+    showcase: 'ats-untrusted',
+    overrides: {
+      pci_ats_supported: (env, s, { dev }) => (env.scenario.devices[dev]?.ats ? ok(s) : currentKernel.pci_ats_supported(env, s, { dev })),
+    },
+  });
+`,
+    );
+    const r1 = await run(['check', '--variant-file', untrusted, '--scenario', 'ats-untrusted']);
+    expect(r1.stderr).toBe('');
+    expect(r1.code).toBe(0);
+    expect(r1.stdout).toMatch(/ats-untrusted\s+ats-for-untrusted\s+✓ violated ATS-TRUST/);
+    expect(r1.stdout).toContain('untrusted 03:00.0 has ATS enabled');
+    const atcFirst = write(
+      'atc-first.ts',
+      `import type { VariantApi } from ${JSON.stringify(API)};
+
+export default ({ defineVariant, currentKernel }: VariantApi) =>
+  defineVariant({
+    name: 'atc-before-iotlb',
+    kind: 'proposed',
+    description: "The IOMMU driver's iotlb_sync invalidates the device's ATC first and the IOTLB after it.",
+    source: 'my proposal',
+    breaks: ['INV-ORDER', 'STALE'],
+    showcase: 'ats-invalidation-order',
+    overrides: {
+      iommu_iotlb_sync: (env, s, a) => currentKernel.iommu_flush_dev_iotlb(env, s, a),
+      iommu_flush_dev_iotlb: (env, s, a) => currentKernel.iommu_iotlb_sync(env, s, a),
+    },
+  });
+`,
+    );
+    const r2 = await run(['check', '--variant-file', atcFirst, '--scenario', 'ats-invalidation-order']);
+    expect(r2.stderr).toBe('');
+    expect(r2.code).toBe(0);
+    expect(r2.stdout).toMatch(/ats-invalidation-order\s+atc-before-iotlb\s+✓ violated STALE,INV-ORDER/);
+    expect(r2.stdout).toContain("03:00.0's ATC still maps IOVA page 0 to physical page 0 after iommu_flush_dev_iotlb completed its invalidation");
   });
 
   it('a missing file: exit 2, one line naming it', async () => {

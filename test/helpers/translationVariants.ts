@@ -55,3 +55,73 @@ export const mapWithoutBounce: Variant = defineVariant({
     },
   },
 });
+
+/** ATS-TRUST: pci_ats_supported before the untrusted test (the v5.5 pci_enable_ats checked only ats_cap). */
+export const atsForUntrusted: Variant = defineVariant({
+  name: 'ats-for-untrusted',
+  kind: 'historical',
+  description: 'pci_ats_supported checks only the ATS capability: an untrusted (external-facing) device gets ATS.',
+  source: 'drivers/pci/ats.c before pci_ats_supported (torvalds/linux @ 2e34673b, about v5.5); docs/design/translation-path.md section 4, ATS-TRUST',
+  breaks: ['ATS-TRUST'],
+  overrides: {
+    pci_ats_supported(env, s, { dev }) {
+      return env.scenario.devices[dev]?.ats === true ? ok(s) : currentKernel.pci_ats_supported(env, s, { dev });
+    },
+  },
+});
+
+/** ATS-TRUST: pci_std_enable_acs without the Translation Blocking clause (before Rajat Jain's patch, about v5.8). */
+export const acsWithoutTranslationBlocking: Variant = defineVariant({
+  name: 'acs-without-translation-blocking',
+  kind: 'historical',
+  description: 'pci_std_enable_acs never sets ACS Translation Blocking, not even on external-facing ports.',
+  source: '"PCI/ACS: Enable Translation Blocking for external devices" (Rajat Jain) not applied; docs/design/translation-path.md section 4, ATS-TRUST',
+  breaks: ['ATS-TRUST'],
+  overrides: {
+    pci_std_enable_acs(_env, s) {
+      return ok(s);
+    },
+  },
+});
+
+/** INV-ORDER: the device-TLB (ATC) invalidated before the IOTLB: the two halves of iotlb_sync swapped. */
+export const atcBeforeIotlb: Variant = defineVariant({
+  name: 'atc-before-iotlb',
+  kind: 'seeded',
+  description: "The IOMMU driver's iotlb_sync invalidates the device's ATC first and the IOTLB after it.",
+  source: 'docs/design/translation-path.md section 4, INV-ORDER',
+  breaks: ['INV-ORDER', 'STALE'],
+  overrides: {
+    iommu_iotlb_sync: (env, s, a) => currentKernel.iommu_flush_dev_iotlb(env, s, a),
+    iommu_flush_dev_iotlb: (env, s, a) => currentKernel.iommu_iotlb_sync(env, s, a),
+  },
+});
+
+/** Step 7, the 2026 rule: ATS stays on across a domain switch and the device's ATC is flushed instead (arm_smmu_attach_commit). */
+export const atsAlwaysOn: Variant = defineVariant({
+  name: 'ats-always-on',
+  kind: 'proposed',
+  description: 'ATS stays enabled while the RID moves to another domain (blocking, identity); the IOMMU driver flushes the device\'s ATC instead.',
+  source: '073e63812525 "PCI: Allow ATS to be always on for pre-CXL devices", 5ff98a0da6b4 "iommu/arm-smmu-v3: Allow ATS to be always on" (v7.2); kernel-2026.md 1.6',
+  breaks: [],
+  overrides: {
+    device_block_translation(env, s, { dev }) {
+      const g = groupOf(env.scenario, dev);
+      const t = translationOf(s, g);
+      if (!t?.ats) return ok(s);
+      return ok(withTranslation(s, g, { ...t, ats: { ...t.ats, atc: t.ats.atc.filter((e) => e.dev !== dev) } }));
+    },
+  },
+});
+
+/** Step 7, broken: ATS always on without flushing the ATC on the domain switch. */
+export const atsAlwaysOnWithoutAtcFlush: Variant = defineVariant({
+  name: 'ats-always-on-without-atc-flush',
+  kind: 'seeded',
+  description: 'ATS stays enabled while the RID moves to another domain, and the device keeps its ATC.',
+  source: 'docs/design/translation-path.md section 4, ATS-ALWAYS-ON',
+  breaks: ['INV-ORDER'],
+  overrides: {
+    device_block_translation: (_env, s) => ok(s),
+  },
+});

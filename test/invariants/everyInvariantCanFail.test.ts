@@ -13,7 +13,8 @@ import { buildModel, type Model } from '../../src/machines/model.ts';
 import { findVariant, type Variant } from '../../src/machines/variants/index.ts';
 import { findScenario } from '../../src/scenarios/builtin.ts';
 import { model } from '../helpers/model.ts';
-import { defaultDomainIgnoresUntrusted, mapWithoutBounce } from '../helpers/translationVariants.ts';
+import { unbindWithoutDrain } from '../helpers/pasidVariants.ts';
+import { acsWithoutTranslationBlocking, atcBeforeIotlb, atsForUntrusted, defaultDomainIgnoresUntrusted, mapWithoutBounce } from '../helpers/translationVariants.ts';
 
 /** Where each invariant breaks: [scenario, variant] (a built-in name, or a test variant of test/helpers). */
 const BREAKERS: Record<string, [string, string | Variant]> = {
@@ -38,6 +39,9 @@ const BREAKERS: Record<string, [string, string | Variant]> = {
   STALE: ['dma-api-unmap-lazy', 'current'],
   'STALE-UNTRUSTED': ['dma-api-untrusted-lazy', defaultDomainIgnoresUntrusted],
   SUBPAGE: ['dma-api-untrusted-subpage', mapWithoutBounce],
+  'ATS-TRUST': ['ats-untrusted', atsForUntrusted],
+  'INV-ORDER': ['ats-invalidation-order', atcBeforeIotlb],
+  'PASID-REUSE': ['sva-pasid-reuse', unbindWithoutDrain],
   P2P: ['vfio-vs-dma-api', 'w1-vfio-viability'],
   RID: ['forged-rid-mainline', 'current'],
 };

@@ -8,11 +8,21 @@ import { buildModel } from '../../src/machines/model.ts';
 import { currentVariant } from '../../src/machines/variants/index.ts';
 import { parseScenarioFile } from '../../src/scenarios/scenarioFile.ts';
 import { getBuiltinTopology } from '../../src/hardware/index.ts';
+import { scenarioToFile } from '../../src/scenarios/toFile.ts';
 
 const file = (extra: string) => `name: nic-dma
 devices:
   - name: nic
     drivers: [e1000e]
+contexts: []
+${extra}`;
+
+const atsFile = (extra: string) => `name: tb-ats
+devices:
+  - name: nic
+    drivers: [e1000e]
+    untrusted: true
+    ats: true
 contexts: []
 ${extra}`;
 
@@ -57,6 +67,17 @@ invalidation: strict
 `;
     const { scenario } = parseScenarioFile(text, 'plan.yaml', load);
     expect(scenario.devices.filter((d) => d.dma).map((d) => d.name)).toEqual(['03:00.0']);
+  });
+
+  it('ats on a DMA actor: an untrusted NIC with ATS holds (pci_ats_supported refuses it), and the key survives scenarioToFile', () => {
+    const { scenario } = parseScenarioFile(atsFile('dma: [nic]\ninvalidation: strict\n'), 'ats.yaml');
+    expect(scenario.devices[0]).toMatchObject({ untrusted: true, ats: true, dma: true });
+    expect(explore(buildModel(scenario, currentVariant)).status).toBe('holds');
+    expect((scenarioToFile(scenario).devices as object[])[0]).toMatchObject({ ats: true });
+  });
+
+  it('ats on a device that is not a DMA actor is one located line', () => {
+    expect(() => parseScenarioFile(atsFile(''), 'ats.yaml')).toThrow(/^ats\.yaml: devices\[0\]\.ats: ATS acts only on a DMA actor; expected "nic" in "dma" with it$/);
   });
 
   it.each([

@@ -145,6 +145,11 @@ const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
   'dma-api-unmap-lazy': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'dma-api-untrusted-lazy': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'dma-api-untrusted-subpage': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'ats-untrusted': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'ats-translated-peer': { topology: 'switch-acs-dt', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'ats-invalidation-order': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'ats-vfio-claim-lazy': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'sva-pasid-reuse': { topology: 'sva-switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   // Two IOMMU groups on purpose: the scenario's groups come from the topology.
   'vfio-container-two-groups': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
   'iommufd-two-groups-one-hwpt': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },

@@ -16,6 +16,7 @@ import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, errAfter, ok } from '../../kernel/errno.ts';
 import { addToVfioGroup, groupOf, presentDevices, updateDevice, updateGroup, warnOn, withGroupDevice } from '../state.ts';
 import type { Kernel } from './kernel.ts';
+import { svaBindWithPasid, svaUnbindWithPasid } from './iommuSvaPasid.ts';
 
 type DriverCoreFns = Pick<
   Kernel,
@@ -172,7 +173,9 @@ export const driverCore: DriverCoreFns = {
    * used by another domain -> -EBUSY; else iommu_attach_device_pasid. No group-size or ACS check
    * here: the PCI PASID enable is the gate.
    */
-  iommu_sva_bind_device(env, s, { dev }) {
+  iommu_sva_bind_device(env, s, { dev, mm }) {
+    // With PASID values in the scenario, each process's PASID comes from the allocator (iommuSvaPasid.ts).
+    if (s.groups[groupOf(env.scenario, dev)]?.iopf) return svaBindWithPasid(env, s, dev, mm ?? 0);
     const d = s.devices[dev];
     if (!d?.present) return err('ENODEV', 'the device has no IOMMU group');
     if (!env.scenario.devices[dev]?.pasid) return err('ENOSPC', 'max_pasids == 0: no PASID can be allocated');
@@ -189,6 +192,7 @@ export const driverCore: DriverCoreFns = {
 
   /** iommu_sva_unbind_device (iommu-sva.c): drop the bond; the last one detaches the PASID. */
   iommu_sva_unbind_device(env, s, { dev }) {
+    if (s.groups[groupOf(env.scenario, dev)]?.iopf) return svaUnbindWithPasid(env, s, dev);
     if (!s.devices[dev]?.sva) return ok(s);
     const next = updateDevice(s, dev, { sva: false });
     // The SVA domain stays attached to the group's PASID while another bond in the group holds it.

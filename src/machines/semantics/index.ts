@@ -12,6 +12,8 @@ import { sriov } from './sriov.ts';
 import { dmaIommu } from './dmaIommu.ts';
 import { iotlbSync } from './iotlbSync.ts';
 import { defaultDomain } from './iommuDefaultDomain.ts';
+import { pciAts } from './pciAts.ts';
+import { ioPgfault } from './ioPgfault.ts';
 
 export const currentKernel: Kernel = {
   ...ownership,
@@ -23,6 +25,8 @@ export const currentKernel: Kernel = {
   ...dmaIommu,
   ...iotlbSync,
   ...defaultDomain,
+  ...pciAts,
+  ...ioPgfault,
 };
 
 export type { Env, Kernel, KernelFn, KernelFnName } from './kernel.ts';

@@ -9,6 +9,7 @@ import { BLOCKING_DOMAIN, DEFAULT_DOMAIN, privateDomain } from '../../kernel/dom
 import { err, ok } from '../../kernel/errno.ts';
 import { groupOf, patchDevice, presentDevices, updateGroup, warnOn } from '../state.ts';
 import type { Kernel } from './kernel.ts';
+import { maxPasidOf } from '../iopf.ts';
 
 type DomainFns = Pick<
   Kernel,
@@ -47,10 +48,19 @@ export const domains: DomainFns = {
         return err('EINVAL', `${env.scenario.devices[i]?.name} has IOMMU_RESV_DIRECT regions (require_direct)`);
       }
     }
+    // The IOMMU driver's attach_dev first takes the RID off its old domain: with ATS in the
+    // scenario, its ATS half (device_block_translation, src/machines/semantics/pciAts.ts).
+    let cur = s;
+    if (g.translation?.ats) {
+      for (const i of presentDevices(s, group)) {
+        const r = env.k.device_block_translation(env, cur, { dev: i, domain });
+        if (r.ok) cur = r.next;
+      }
+    }
     // for_each_group_device: the group's list, not every slot.
-    const devices = s.devices.slice();
-    for (const i of presentDevices(s, group)) devices[i] = patchDevice(devices[i]!, { hw: domain });
-    return ok(updateGroup({ ...s, devices }, group, { domain }));
+    const devices = cur.devices.slice();
+    for (const i of presentDevices(cur, group)) devices[i] = patchDevice(devices[i]!, { hw: domain });
+    return ok(updateGroup({ ...cur, devices }, group, { domain }));
   },
 
   /** __iommu_group_set_core_domain (iommu.c): blocking domain if owned, else default domain. */
@@ -158,10 +168,23 @@ export const domains: DomainFns = {
     return ok(updateGroup(s, group, { pasid_array: sortPasids([...s.groups[group]!.pasid_array, { pasid, domain }]) }));
   },
 
-  /** iommu_detach_device_pasid (iommu.c): parks the PASID on the blocked domain; erases the entry. */
+  /**
+   * iommu_detach_device_pasid (iommu.c): parks the PASID on the blocked domain; erases the entry.
+   * With PASID values in the scenario (GroupState.iopf), __iommu_remove_group_pasid first runs
+   * the driver's remove_dev_pasid on every member with a PASID range, where intel-iommu drains the
+   * PASID's page requests (intel_drain_pasid_prq -> iopf_queue_flush_dev), before the entry goes.
+   */
   iommu_detach_device_pasid(env, s, { dev, pasid }) {
     const group = groupOf(env.scenario, dev);
-    return ok(updateGroup(s, group, { pasid_array: s.groups[group]!.pasid_array.filter((e) => e.pasid !== pasid) }));
+    let cur = s;
+    if (s.groups[group]!.iopf) {
+      for (const i of presentDevices(s, group)) {
+        if (maxPasidOf(env.scenario, i) === 0) continue;
+        const r = env.k.intel_drain_pasid_prq(env, cur, { dev: i, pasid });
+        if (r.ok) cur = r.next;
+      }
+    }
+    return ok(updateGroup(cur, group, { pasid_array: cur.groups[group]!.pasid_array.filter((e) => e.pasid !== pasid) }));
   },
 
   /** iommu_domain_free: a driver frees its private domain (it is no longer live). */

@@ -7,6 +7,7 @@
  * steps of a strict dma_unmap_page, so a variant can reorder or skip either.
  */
 import { ok } from '../../kernel/errno.ts';
+import { atcInvalidate } from '../ats.ts';
 import { iotlbInvalidate } from '../iotlb.ts';
 import { translationOf, withTranslation } from '../translation.ts';
 import type { Kernel } from './kernel.ts';
@@ -29,11 +30,16 @@ export const iotlbSync: IotlbSyncFns = {
 
   /**
    * iommu_flush_dev_iotlb (intel/iommu.c; arm_smmu_atc_inv_domain, device_flush_iotlb): the
-   * device-TLB half, after the IOTLB: an ATS Invalidate Request to each ATS-enabled device
-   * attached to the domain. No device has ATS enabled in the model yet (ATS and the ATC come with
-   * step 4 of docs/design/translation-path.md), so there is nothing to drop: the call completes.
+   * device-TLB half, after the IOTLB: `list_for_each_entry(info, &domain->devices, link) { if
+   * (!info->ats_enabled) continue; ... qi_flush_dev_iotlb(...) }`: an ATS Invalidate Request to
+   * each ATS-enabled device attached to the domain (DeviceState.hw), waited for. The rule is
+   * intel-iommu's (the scenario does not name its IOMMU driver; arm-smmu-v3 and amd do the same).
    */
-  iommu_flush_dev_iotlb(_env, s) {
-    return ok(s);
+  iommu_flush_dev_iotlb(_env, s, { group, domain, iova }) {
+    const t = translationOf(s, group);
+    if (!t?.ats) return ok(s);
+    const devs = t.ats.enabled.filter((d) => s.devices[d]?.hw === domain);
+    const ats = atcInvalidate(t.ats, devs, domain, iova);
+    return ats === t.ats ? ok(s) : ok(withTranslation(s, group, { ...t, ats }));
   },
 };

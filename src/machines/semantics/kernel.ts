@@ -85,7 +85,8 @@ export interface Kernel {
   iommu_probe_device: KernelFn<DevArg>;
   iommu_release_device: KernelFn<DevArg>;
   // drivers/iommu/iommu-sva.c
-  iommu_sva_bind_device: KernelFn<DevArg>;
+  /** `mm`: the process whose address space is bound (scenarios with PASID values, src/machines/iopf.ts); omitted: the one process. */
+  iommu_sva_bind_device: KernelFn<DevArg & { mm?: number }>;
   iommu_sva_unbind_device: KernelFn<DevArg>;
   // drivers/pci/pci-driver.c
   pci_dma_configure: KernelFn<DevArg>;
@@ -125,6 +126,19 @@ export interface Kernel {
   iommu_iotlb_sync: KernelFn<GatherArg>;
   // drivers/iommu/intel/iommu.c: the device-TLB (ATC) invalidation that follows it
   iommu_flush_dev_iotlb: KernelFn<GatherArg>;
+  // drivers/pci/ats.c: ATS (pci_ats_supported answers ok = supported, -EINVAL = not: see pciAts.ts)
+  pci_ats_supported: KernelFn<DevArg>;
+  pci_enable_ats: KernelFn<DevArg>;
+  pci_disable_ats: KernelFn<DevArg>;
+  // drivers/iommu/intel/iommu.c: the ATS half of taking a RID off its domain before an attach
+  device_block_translation: KernelFn<DevArg & { domain: string }>;
+  // drivers/pci/pci.c: the Translation Blocking clause of the ACS setup of a port
+  pci_std_enable_acs: KernelFn<GroupArg & { port: string; external_facing: boolean }>;
+  // PASID + PRI (issue 15, step 6; src/machines/semantics/ioPgfault.ts): drivers/pci/ats.c, drivers/iommu/io-pgfault.c, intel-iommu's drain
+  pci_enable_pri: KernelFn<DevArg>;
+  iommu_page_response: KernelFn<DevArg & { pasid: number }>;
+  iopf_queue_flush_dev: KernelFn<DevArg>;
+  intel_drain_pasid_prq: KernelFn<DevArg & { pasid: number }>;
 }
 
 /** Names of all kernel functions in the rule table. */
@@ -196,4 +210,13 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   fq_flush_timeout: DMA_IOMMU,
   iommu_iotlb_sync: IOMMU,
   iommu_flush_dev_iotlb: 'drivers/iommu/intel/iommu.c',
+  pci_ats_supported: 'drivers/pci/ats.c',
+  pci_enable_ats: 'drivers/pci/ats.c',
+  pci_disable_ats: 'drivers/pci/ats.c',
+  device_block_translation: 'drivers/iommu/intel/iommu.c',
+  pci_std_enable_acs: 'drivers/pci/pci.c',
+  pci_enable_pri: 'drivers/pci/ats.c',
+  iommu_page_response: 'drivers/iommu/io-pgfault.c',
+  iopf_queue_flush_dev: 'drivers/iommu/io-pgfault.c',
+  intel_drain_pasid_prq: 'drivers/iommu/intel/svm.c',
 };

@@ -8,7 +8,7 @@ import type { Violation } from '../../engine/types.ts';
 import { getDevice, peerReach, routeMemoryRequest, type Hop, type RouteOutcome, type Topology } from '../../hardware/index.ts';
 import type { Model } from '../../machines/model.ts';
 import { builtinScenarioTopology } from '../../scenarios/fromTopology.ts';
-import { pasidRoute, routeEnds } from '../formatTrace.ts';
+import { faultyAccess, pasidRoute, routeEnds } from '../formatTrace.ts';
 
 export interface ViolationRoute {
   topology: Topology;
@@ -36,8 +36,18 @@ function peerRoute(topology: Topology, a: string, b: string, pasid: boolean, tex
   return { topology, hops: r.route, outcome: r.outcome, from, to, rid: null, text };
 }
 
-/** The route of the write behind `v` (I12, P2P or RID on a scenario with a topology), or null. */
+/**
+ * The route of the write behind `v` (I12, P2P or RID on a scenario with a topology; or the DMA
+ * access of the last step, as for STALE, to the IOMMU), or null.
+ */
 export function violationRoute(v: Violation, model: Model): ViolationRoute | null {
+  const access = faultyAccess(v, model);
+  const hw = builtinScenarioTopology(model.scenario);
+  if (access?.route && access.hops.length && hw && !routeEnds(v, model)) {
+    const from = access.hops[0]!.at;
+    const outcome: RouteOutcome = { kind: 'iommu', rid: from, address: SYSTEM_MEMORY, translated: access.via === 'atc' || access.via === 'forged', pasid: null };
+    return { topology: hw.topology, hops: access.hops, outcome: access.via === 'blocked' || access.via === 'peer' ? null : outcome, from, to: null, rid: null, text: `${access.text}\n${access.route}` };
+  }
   const text = pasidRoute(v, model);
   const e = routeEnds(v, model);
   const bt = builtinScenarioTopology(model.scenario);

@@ -68,6 +68,7 @@ table.changes { width: auto; margin: 4px 0 0; font-family: var(--mono); font-siz
 table.changes td { padding: 1px 10px 1px 0; border: 0; vertical-align: top; }
 table.changes td.from { color: var(--bad); } table.changes td.to { color: var(--ok); }
 table.changes td.arrow { color: #afb8c1; }
+div.dma { margin: 4px 0 0; font-family: var(--mono); font-size: 12px; } div.dma.stale { color: var(--bad); }
 .nochange { font-size: 12px; color: var(--muted); }
 .diagram, .route .tree { max-width: min(1170px, calc(100vw - 120px)); }
 .diagram { overflow-x: auto; border: 1px solid #eaeef2; border-radius: 6px; padding: 8px; margin: 8px 0; background: #fff; }

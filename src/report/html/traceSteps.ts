@@ -9,6 +9,7 @@ import { findInvariant } from '../../invariants/index.ts';
 import type { Model } from '../../machines/model.ts';
 import type { SystemState } from '../../machines/state.ts';
 import type { CallRecord } from '../callTree.ts';
+import type { DmaAccess } from '../dmaAccess.ts';
 import { innerCalls, summarizeState } from '../formatTrace.ts';
 import { toMermaid } from '../mermaid.ts';
 import { diffStates, nameContexts, showValue, type FieldChange } from '../stateDiff.ts';
@@ -40,10 +41,13 @@ export function chainHtml(calls: readonly CallRecord[]): string {
   return `<ul class="chain">${items.join('')}</ul>`;
 }
 
-/** One step: number, actor, call = return value, its call chain and its state changes. */
+/** A device's DMA access: device, IOVA, how the IOMMU served it, the page reached; red when stale. */
+export const accessHtml = (a: DmaAccess | null): string => (a ? `<div class="dma${a.stale ? ' stale' : ''}"><span class="muted">DMA:</span> ${esc(a.text)}</div>` : '');
+
+/** One step: number, actor, call = return value, its call chain, its state changes and its DMA access. */
 function stepHtml(model: Model, row: TraceRow, after: SystemState, n: number, extra = ''): string {
   return `<li><span class="stepno">${n}</span><div><div class="call"><span class="actor">${esc(row.actor)}</span> ${esc(row.call)} = ${retHtml(row.ret)}${extra}</div>
-${chainHtml(innerCalls(model, row))}${changesHtml(diffStates(row.before, after, model.scenario))}</div></li>`;
+${chainHtml(innerCalls(model, row))}${changesHtml(diffStates(row.before, after, model.scenario))}${accessHtml(row.access)}</div></li>`;
 }
 
 /** Steps from `init`: the initial state as step 0, then one item per call. */

@@ -1,0 +1,75 @@
+/**
+ * `iommu-mc check --variant-file` on the PASID + PRI calls (issue 15, step 6): a variant file can
+ * override pci_enable_pri, iommu_page_response, iopf_queue_flush_dev and intel_drain_pasid_prq;
+ * the example of docs/writing-variants.md, "unbind without draining page requests", breaks
+ * PASID-REUSE on sva-pasid-reuse with its counterexample.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../helpers/cli.ts';
+
+const API = join(import.meta.dirname, '../../src/variantApi.ts');
+const dir = mkdtempSync(join(tmpdir(), 'iommu-mc-variant-pasid-'));
+const write = (name: string, text: string): string => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+const variantFile = (name: string, breaks: string, overrides: string) => `import type { VariantApi } from ${JSON.stringify(API)};
+
+export default ({ defineVariant, ok, err, currentKernel }: VariantApi) =>
+  defineVariant({
+    name: '${name}',
+    kind: 'proposed',
+    description: 'a PASID + PRI variant of a test',
+    source: 'test/cli/variantFilePasid.test.ts',
+    breaks: ${breaks},
+    showcase: 'sva-pasid-reuse',
+    overrides: {
+${overrides}
+    },
+  });
+`;
+
+describe('check --variant-file: PASID + PRI calls', { timeout: 120_000 }, () => {
+  it('unbind without draining page requests (docs/writing-variants.md): PASID-REUSE breaks, the trace shows the request handled in the new process\'s address space', async () => {
+    const file = write('no-drain.ts', variantFile('unbind-without-prq-drain', "['PASID-REUSE']", '      intel_drain_pasid_prq: (_env, s) => ok(s),'));
+    const r = await run(['check', '--variant-file', file, '--scenario', 'sva-pasid-reuse']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/sva-pasid-reuse\s+unbind-without-prq-drain\s+✓ violated PASID-REUSE/);
+    expect(r.stdout).toMatch(/page_request\(03:00\.0, pasid=1\) = 0[\s\S]*iommu_sva_unbind_device\(03:00\.0\) = 0[\s\S]*iommu_sva_bind_device\(03:00\.0, mm=1\) = 0[\s\S]*iommu_page_response\(03:00\.0, pasid=1\) = 0/);
+    expect(r.stdout).toContain("PASID-REUSE: 03:00.0's page request for PASID 1, queued under a binding that has since been unbound, is handled in sva:1 (process 1's address space)");
+  });
+
+  it('an iopf_queue_flush_dev that flushes nothing breaks PASID-REUSE the same way', async () => {
+    const file = write('no-flush.ts', variantFile('iopf-flush-nothing', "['PASID-REUSE']", '      iopf_queue_flush_dev: (_env, s) => ok(s),'));
+    const r = await run(['check', '--variant-file', file, '--scenario', 'sva-pasid-reuse']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/sva-pasid-reuse\s+iopf-flush-nothing\s+✓ violated PASID-REUSE/);
+  });
+
+  it('every new call can be overridden: pci_enable_pri refused, the others as the kernel has them, holds', async () => {
+    const file = write(
+      'all-calls.ts',
+      variantFile(
+        'pri-refused',
+        '[]',
+        [
+          "      pci_enable_pri: () => err('EINVAL', 'no PRI in this proposal'),",
+          '      iommu_page_response: (env, s, a) => currentKernel.iommu_page_response(env, s, a),',
+          '      iopf_queue_flush_dev: (env, s, a) => currentKernel.iopf_queue_flush_dev(env, s, a),',
+          '      intel_drain_pasid_prq: (env, s, a) => currentKernel.intel_drain_pasid_prq(env, s, a),',
+        ].join('\n'),
+      ),
+    );
+    const r = await run(['check', '--variant-file', file, '--scenario', 'sva-pasid-reuse']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/sva-pasid-reuse\s+pri-refused\s+✓ holds/);
+  });
+});
