@@ -122,6 +122,11 @@ export class StateCodec {
   }
 
   /** The id of a device patch (a few fields with new values; see ReadRecorder). */
+  /** The patch with id `p`. */
+  patchOf(p: number): Partial<DeviceState> {
+    return this.patches.values[p]!;
+  }
+
   patchId(p: Partial<DeviceState>): number {
     return this.patches.idOf(canonicalKey(p), p);
   }

@@ -10,7 +10,7 @@
  * recording. A step that looked further runs again on a recording view and goes to a ReadTrie
  * keyed by everything it read (correct, only slower).
  */
-import type { DeviceScan, ScanValue } from '../../invariants/deviceScan.ts';
+import type { DeviceScan, ProductScan, ScanPart, ScanValue } from '../../invariants/deviceScan.ts';
 import type { Scenario } from '../../machines/scenario.ts';
 import type { Code, StateCodec } from './codec.ts';
 import type { ConfinedStates } from './confined.ts';
@@ -44,9 +44,21 @@ export class ScanCache {
     private readonly rec: ReadRecorder,
     private readonly confined: ConfinedStates,
     private readonly codec: StateCodec,
-    private readonly scans: readonly DeviceScan[],
+    private readonly invariantScans: readonly DeviceScan[],
     private readonly scenario: Scenario,
-  ) {}
+  ) {
+    // A product scan's parts are columns of their own (cached apart); the others one column each.
+    for (const sc of invariantScans) {
+      const parts = (sc as Partial<ProductScan>).parts;
+      this.verdicts.push({ scan: sc, from: this.scans.length, product: parts !== undefined });
+      this.scans.push(...(parts ?? [sc]));
+    }
+  }
+
+  /** The accumulator's columns: each scan, or each part of a product scan. */
+  private readonly scans: ScanPart[] = [];
+  /** Per invariant: its scan, its first column, and whether it spans its parts' columns. */
+  private readonly verdicts: { scan: DeviceScan; from: number; product: boolean }[] = [];
 
   private accId(acc: ScanValue[]): number {
     return this.accIds.idOf(JSON.stringify(acc), acc);
@@ -118,7 +130,9 @@ export class ScanCache {
   /** (acc id * n + slot, projected global id, tuple id) -> acc id. */
   private byProjection = new TripleIndex();
 
-  /** Per scan: (value id * scans + f) * n + slot, projected global id, tuple id) -> value id. */
+  /** Per column: the global part projected onto the places its own steps read. */
+  private readonly columnProjections: GlobalProjection[] = [];
+  /** Per column: (value id * scans + f) * n + slot, the column's projected global id, tuple id) -> value id. */
   private perScan = new TripleIndex();
   /** The scans' values met, by id. */
   private readonly scanValues = new IdTable<string, ScanValue>();
@@ -158,17 +172,16 @@ export class ScanCache {
     for (let f = 0; f < S; f++) {
       const from = this.elementId(a, f);
       const key = (from * S + f) * n + i;
-      let r = this.perScan.get(key, this.projection.idOf(g), t);
+      const columnOf = (this.columnProjections[f] ??= new GlobalProjection((x) => this.codec.globalOf(x)));
+      let r = this.perScan.get(key, columnOf.idOf(g), t);
       if (r < 0) {
         const { view, places } = recordGlobal(this.codec.globalOf(g));
         const v = this.scans[f]!.device(prev[f]!, this.confined.state(code, i, view), i, this.scenario);
         if (this.confined.strayed) return -1;
-        if (this.projection.learn(places)) {
-          this.byProjection = new TripleIndex();
-          this.perScan = new TripleIndex();
-        }
+        if (this.projection.learn(places)) this.byProjection = new TripleIndex();
+        if (columnOf.learn(places)) this.perScan = new TripleIndex();
         r = this.valueId(v);
-        this.perScan.add(key, this.projection.idOf(g), t, r);
+        this.perScan.add(key, columnOf.idOf(g), t, r);
       }
       results[f] = r === from ? prev[f]! : this.scanValues.values[r]!;
     }
@@ -179,8 +192,9 @@ export class ScanCache {
 
   private reasonsId(acc: ScanValue[], s: Parameters<DeviceScan['end']>[1]): number {
     const out: [number, string][] = [];
-    this.scans.forEach((sc, f) => {
-      const reason = sc.end(acc[f]!, s, this.scenario);
+    this.verdicts.forEach(({ scan, from, product }, f) => {
+      const value = product ? acc.slice(from, from + (scan as ProductScan).parts.length) : acc[from]!;
+      const reason = scan.end(value, s, this.scenario);
       if (reason !== null) out.push([f, reason]);
     });
     this.reasonLists.push(out.length ? out : NO_REASONS);
