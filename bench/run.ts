@@ -25,6 +25,8 @@ interface Args {
   json: boolean;
   budget: number;
   maxN: number;
+  /** The symmetry case at scale (bench/scale.ts): N devices, 0 to skip. */
+  scaleN: number;
   contexts: Contexts[];
   graph: boolean;
   runners: Set<Runner>;
@@ -58,11 +60,12 @@ function parseArgs(argv: string[]): Args {
     .option('--max-n <devices>', 'largest number of devices', positive('--max-n', 2), 12)
     .addOption(new Option('--contexts <list>', 'user contexts per model, a list of 1, 2 and 3 (3 adds a second iommufd context)').argParser(contexts).default([1, 2, 3] as Contexts[], '1,2,3'))
     .addOption(new Option('--runners <list>', `columns to measure, a list of ${RUNNERS.join(', ')}`).argParser(runners).default(new Set(RUNNERS), 'all'))
+    .option('--scale-n <devices>', 'the symmetry case at scale: N devices, two contexts (0: skip)', (v: string) => (v === '0' ? 0 : positive('--scale-n', 4)(v)), 32)
     .option('--no-graph', 'skip the xstate/graph runs (the same as leaving graph out of --runners)')
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' });
-  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; contexts: Contexts[]; graph: boolean; runners: Set<Runner> }>();
-  return { json: o.json, budget: o.budget, maxN: o.maxN, contexts: o.contexts, graph: o.graph && o.runners.has('graph'), runners: o.runners };
+  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; scaleN: number; contexts: Contexts[]; graph: boolean; runners: Set<Runner> }>();
+  return { json: o.json, budget: o.budget, maxN: o.maxN, scaleN: o.scaleN, contexts: o.contexts, graph: o.graph && o.runners.has('graph'), runners: o.runners };
 }
 
 /** Heap limit of each case's worker: the bench process's own. */
@@ -104,6 +107,7 @@ class Column {
 const fmt = (x: number | null | undefined, digits = 0) => (x === null || x === undefined ? '-' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
 import { formatMachineCase, runMachineCase } from './machine.ts';
+import { formatScaleCase, runScaleCase } from './scale.ts';
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
@@ -189,9 +193,11 @@ async function main() {
     }
   }
   const machine = runMachineCase(args.budget);
-  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable, cases, machine }, null, 2));
+  const scale = args.scaleN > 0 ? await runScaleCase(measure, args.scaleN, args.budget) : null;
+  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable, cases, machine, scale }, null, 2));
   else {
     log(formatMachineCase(machine));
+    if (scale) log(formatScaleCase(scale));
     printTable(rows, false);
     log('fast = exploreFast without symmetry (exact); fp = the same with 64-bit fingerprints; 2 thr = exact on two threads (--workers 2; from 2^18 states); sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');
     log('B/st: the engine\'s typed arrays as allocated (packed codes, hash table, parent ids; the first 64k-state chunk dominates small N)');
