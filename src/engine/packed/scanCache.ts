@@ -130,6 +130,25 @@ export class ScanCache {
   /** (acc id * n + slot, projected global id, tuple id) -> acc id. */
   private byProjection = new TripleIndex();
 
+  /**
+   * Column f's projected id of global part g. A column's places are among the union's (the
+   * union learns every place a column learns), so it is a function of the union's projected
+   * id: computed once per (column, union id), not once per global part.
+   */
+  private columnId(f: number, g: number): number {
+    const u = this.projection.idOf(g);
+    let ids = this.columnIds[f];
+    if (ids === undefined || ids.length <= u) {
+      const grown = new Int32Array(Math.max(64, 2 * (u + 1)));
+      if (ids) grown.set(ids);
+      this.columnIds[f] = ids = grown;
+    }
+    if (ids[u] === 0) ids[u] = this.columnProjections[f]!.idOf(g) + 1;
+    return ids[u]! - 1;
+  }
+  /** Per column: union projected id -> column projected id + 1 (0: not computed); reset when any places grow. */
+  private columnIds: Int32Array[] = [];
+
   /** Per column: the global part projected onto the places its own steps read. */
   private readonly columnProjections: GlobalProjection[] = [];
   /** Per column: (value id * scans + f) * n + slot, the column's projected global id, tuple id) -> value id. */
@@ -173,15 +192,18 @@ export class ScanCache {
       const from = this.elementId(a, f);
       const key = (from * S + f) * n + i;
       const columnOf = (this.columnProjections[f] ??= new GlobalProjection((x) => this.codec.globalOf(x)));
-      let r = this.perScan.get(key, columnOf.idOf(g), t);
+      let r = this.perScan.get(key, this.columnId(f, g), t);
       if (r < 0) {
         const { view, places } = recordGlobal(this.codec.globalOf(g));
         const v = this.scans[f]!.device(prev[f]!, this.confined.state(code, i, view), i, this.scenario);
         if (this.confined.strayed) return -1;
-        if (this.projection.learn(places)) this.byProjection = new TripleIndex();
-        if (columnOf.learn(places)) this.perScan = new TripleIndex();
+        const unionGrew = this.projection.learn(places);
+        const columnGrew = columnOf.learn(places);
+        if (unionGrew) this.byProjection = new TripleIndex();
+        if (columnGrew) this.perScan = new TripleIndex();
+        if (unionGrew || columnGrew) this.columnIds = [];
         r = this.valueId(v);
-        this.perScan.add(key, columnOf.idOf(g), t, r);
+        this.perScan.add(key, this.columnId(f, g), t, r);
       }
       results[f] = r === from ? prev[f]! : this.scanValues.values[r]!;
     }
