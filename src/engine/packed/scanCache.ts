@@ -187,7 +187,7 @@ export class ScanCache {
     const t = code[1 + i]!;
     const g = code[0]!;
     const prev = this.accs[a]!;
-    const results: ScanValue[] = new Array(S);
+    let id = a;
     for (let f = 0; f < S; f++) {
       const from = this.elementId(a, f);
       const key = (from * S + f) * n + i;
@@ -205,12 +205,29 @@ export class ScanCache {
         r = this.valueId(v);
         this.perScan.add(key, this.columnId(f, g), t, r);
       }
-      results[f] = r === from ? prev[f]! : this.scanValues.values[r]!;
+      if (r !== from) id = this.withElement(id, f, r);
     }
-    const v = this.nextAccId(a, results);
-    this.byProjection.add(a * n + i, this.projection.idOf(g), t, v);
-    return v;
+    this.byProjection.add(a * n + i, this.projection.idOf(g), t, id);
+    return id;
   }
+
+  /** Per (acc id * scans + f): value id -> the id of that accumulator with element f set to that value. */
+  private readonly withValue = new Map<number, Map<number, number>>();
+
+  /** The id of accumulator `id` with element f replaced by the value with id `r`. */
+  private withElement(id: number, f: number, r: number): number {
+    const key = id * this.scans.length + f;
+    let m = this.withValue.get(key);
+    if (m === undefined) this.withValue.set(key, (m = new Map()));
+    let to = m.get(r);
+    if (to === undefined) {
+      const acc = this.accs[id]!.slice();
+      acc[f] = this.scanValues.values[r]!;
+      m.set(r, (to = this.accId(acc)));
+    }
+    return to;
+  }
+
 
   private reasonsId(acc: ScanValue[], s: Parameters<DeviceScan['end']>[1]): number {
     const out: [number, string][] = [];
