@@ -28,6 +28,8 @@ interface Args {
   json: boolean;
   budget: number;
   maxN: number;
+  /** The symmetry case at scale (bench/scale.ts): N devices, 0 to skip. */
+  scaleN: number;
   contexts: Contexts[];
   graph: boolean;
   runners: Set<Runner>;
@@ -72,12 +74,13 @@ function parseArgs(argv: string[]): Args {
     .option('--max-n <devices>', 'largest number of devices', positive('--max-n', 2), 12)
     .addOption(new Option('--contexts <list>', 'user contexts per model, a list of 1, 2 and 3 (3 adds a second iommufd context)').argParser(contexts).default([1, 2, 3] as Contexts[], '1,2,3'))
     .addOption(new Option('--runners <list>', `columns to measure, a list of ${RUNNERS.join(', ')}`).argParser(runners).default(new Set(RUNNERS), 'all'))
+    .option('--scale-n <devices>', 'the symmetry case at scale: N devices, two contexts (0: skip)', (v: string) => (v === '0' ? 0 : positive('--scale-n', 4)(v)), 32)
     .option('--no-graph', 'skip the xstate/graph runs (the same as leaving graph out of --runners)')
     .addOption(new Option('--series <list>', `series to run, a list of ${SERIES.join(', ')} (translation: the translation path against the ownership-only series, bench/translation.ts)`).argParser(series).default(new Set(SERIES), 'all'))
     .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 2))
     .parse(argv, { from: 'user' });
-  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; contexts: Contexts[]; graph: boolean; runners: Set<Runner>; series: Set<Series> }>();
-  return { json: o.json, budget: o.budget, maxN: o.maxN, contexts: o.contexts, graph: o.graph && o.runners.has('graph'), runners: o.runners, series: o.series };
+  const o = cmd.opts<{ json: boolean; budget: number; maxN: number; scaleN: number; contexts: Contexts[]; graph: boolean; runners: Set<Runner>; series: Set<Series> }>();
+  return { json: o.json, budget: o.budget, maxN: o.maxN, scaleN: o.scaleN, contexts: o.contexts, graph: o.graph && o.runners.has('graph'), runners: o.runners, series: o.series };
 }
 
 /** Heap limit of each case's worker: the bench process's own. */
@@ -120,6 +123,7 @@ const fmt = (x: number | null | undefined, digits = 0) => (x === null || x === u
 
 import { formatMachineCase, runMachineCase } from './machine.ts';
 import { formatTranslationSeries, runTranslationSeries } from './translation.ts';
+import { formatScaleCase, runScaleCase } from './scale.ts';
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
@@ -205,12 +209,14 @@ async function main() {
     }
   }
   const machine = args.series.has('scaling') ? runMachineCase(args.budget) : null;
+  const scale = args.series.has('scaling') && args.scaleN > 0 ? await runScaleCase(measure, args.scaleN, args.budget) : null;
   const translation = args.series.has('translation') ? await runTranslationSeries(measure, args.budget, (l) => !args.json && process.stderr.write(`${l}\n`)) : null;
-  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable, cases, machine, translation }, null, 2));
+  if (args.json) console.log(JSON.stringify({ budgetSeconds: args.budget, graphAvailable, cases, machine, scale, translation }, null, 2));
   else {
     if (translation) log(formatTranslationSeries(translation));
     if (!machine) return;
     log(formatMachineCase(machine));
+    if (scale) log(formatScaleCase(scale));
     printTable(rows, false);
     log('fast = exploreFast without symmetry (exact); fp = the same with 64-bit fingerprints; 2 thr = exact on two threads (--workers 2; from 2^18 states); sym = with symmetry reduction (orbit representatives); ref = explore(); graph = xstate/graph getAdjacencyMap');
     log('B/st: the engine\'s typed arrays as allocated (packed codes, hash table, parent ids; the first 64k-state chunk dominates small N)');

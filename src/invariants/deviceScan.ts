@@ -22,6 +22,37 @@ export interface DeviceScan<A extends ScanValue = ScanValue> {
   end(acc: A, s: SystemState, scenario: Scenario): string | null;
 }
 
+/** The accumulating half of a scan, without its verdict: one part of a productScan. */
+export type ScanPart = Pick<DeviceScan, 'start' | 'device'>;
+
+/** A scan made of independent parts, each carrying its own value; `end` judges all of them. */
+export interface ProductScan extends DeviceScan<readonly ScanValue[]> {
+  readonly parts: readonly ScanPart[];
+}
+
+/**
+ * Parts run side by side over the device slots, each over its own element of the accumulator;
+ * `end` sees their values together. The same scan as one that carries them in one value, but an
+ * engine may cache each part apart: independent counters take far fewer values each than in
+ * combination (./deviceScan.ts's users: TypeOK's counters).
+ */
+export function productScan(parts: readonly ScanPart[], end: DeviceScan<readonly ScanValue[]>['end']): ProductScan {
+  return {
+    parts,
+    start: (s, scenario) => parts.map((p) => p.start(s, scenario)),
+    device(acc, s, i, scenario) {
+      let changed = false;
+      const next = parts.map((p, k) => {
+        const v = p.device(acc[k]!, s, i, scenario);
+        if (v !== acc[k]) changed = true;
+        return v;
+      });
+      return changed ? next : acc;
+    },
+    end,
+  };
+}
+
 /** Runs a scan over every device slot: the invariant's check. */
 export function runScan<A extends ScanValue>(scan: DeviceScan<A>, s: SystemState, scenario: Scenario): string | null {
   let acc = scan.start(s, scenario);

@@ -1,6 +1,6 @@
 import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
 import { defineInvariant } from './defineInvariant.ts';
-import type { DeviceScan, ScanValue } from './deviceScan.ts';
+import { productScan, type DeviceScan, type ScanPart, type ScanValue } from './deviceScan.ts';
 import type { Scenario } from '../machines/scenario.ts';
 import { groupOf, type SystemState } from '../machines/state.ts';
 import { scenarioGroups } from '../machines/scenario.ts';
@@ -70,29 +70,72 @@ function counterReason(s: SystemState, acc: Acc, scenario: Scenario): string | n
   return stray ? `iommufd group entry ${JSON.stringify(stray)} is not a context's with attached devices` : null;
 }
 
-const scan: DeviceScan<Acc> = {
-  start: (s, scenario) => [groupReason(s, scenario), ...new Array<number>(s.groups.length * (PER_GROUP + scenario.contexts.length)).fill(0)] as Acc,
-  device(acc, s, i, scenario) {
-    if (acc[0] !== null) return acc;
-    const reason = deviceReason(s, i, scenario);
-    if (reason !== null) return [reason];
+/** What device slot i shows for the counters: a VFIO driver bound, a device fd open, a cdev bound, attached to ctx's hwpt. */
+const shows = {
+  vfio: (s: SystemState, i: number) => {
     const d = s.devices[i]!;
-    const vfio = d.present && !!d.driver && isDriverName(d.driver) && DRIVERS[d.driver].vfio;
-    const b = d.iommufd;
-    if (!vfio && !b && d.group_fd === null) return acc;
+    return d.present && !!d.driver && isDriverName(d.driver) && DRIVERS[d.driver].vfio;
+  },
+  fd: (s: SystemState, i: number) => s.devices[i]!.group_fd !== null,
+  cdev: (s: SystemState, i: number) => s.devices[i]!.iommufd !== null,
+};
+
+/** Per IOMMU group, how many device slots `counts` (a value per group: the groups' counts take few values each). */
+const perGroup = (counts: (s: SystemState, i: number) => boolean): ScanPart => ({
+  start: (s) => s.groups.map(() => 0),
+  device(acc, s, i, scenario) {
+    if (!counts(s, i)) return acc;
+    const next = (acc as readonly number[]).slice();
     const g = groupOf(scenario, i);
-    const next = [...acc] as [string | null, ...number[]];
-    const bump = (k: number) => (next[k] = ((next[k] as number | undefined) ?? 0) + 1);
-    if (vfio) bump(at(g, 0));
-    if (d.group_fd !== null) bump(at(g, 2));
-    if (b) {
-      bump(at(g, 1));
-      if (b.hwpt !== null) bump(attachedAt(s.groups.length, b.ctx, g));
-    }
+    next[g] = (next[g] ?? 0) + 1;
     return next;
   },
-  end: (acc, s, scenario) => acc[0] ?? counterReason(s, acc, scenario),
-};
+});
+
+/**
+ * The scan's parts: the first reason found (or null), then per IOMMU group what its device slots
+ * count for the kernel's counters (VFIO drivers bound, cdevs bound to an iommufd, device fds open
+ * through the group file), then per context the devices attached to a hwpt, per group. Parts, so
+ * that an engine caches each counter apart (./deviceScan.ts productScan).
+ */
+const scan = productScan(
+  [
+    {
+      start: (s, scenario) => groupReason(s, scenario),
+      device: (acc, s, i, scenario) => acc ?? deviceReason(s, i, scenario),
+    },
+    perGroup(shows.vfio),
+    perGroup(shows.cdev),
+    perGroup(shows.fd),
+    {
+      // Per (context, group): the devices attached to a hwpt of the context's.
+      start: (s, scenario) => new Array<number>(scenario.contexts.length * s.groups.length).fill(0),
+      device(acc, s, i, scenario) {
+        const b = s.devices[i]!.iommufd;
+        if (!b || b.hwpt === null) return acc;
+        const next = (acc as readonly number[]).slice();
+        const x = b.ctx * s.groups.length + groupOf(scenario, i);
+        next[x] = (next[x] ?? 0) + 1;
+        return next;
+      },
+    },
+  ],
+  (accs, s, scenario) => (accs[0] as string | null) ?? counterReason(s, counts(accs, s, scenario), scenario),
+);
+
+/** The parts' counts in the layout counterReason reads (at / attachedAt). */
+function counts(accs: readonly ScanValue[], s: SystemState, scenario: Scenario): Acc {
+  const G = s.groups.length;
+  const acc: (string | null | number)[] = [null, ...new Array<number>(G * (PER_GROUP + scenario.contexts.length)).fill(0)];
+  for (let g = 0; g < G; g++) {
+    for (const k of [0, 1, 2] as const) acc[at(g, k)] = (accs[1 + k] as readonly number[])[g] ?? 0;
+  }
+  const attached = accs[4] as readonly number[];
+  for (let ctx = 0; ctx < scenario.contexts.length; ctx++) {
+    for (let g = 0; g < G; g++) acc[attachedAt(G, ctx, g)] = attached[ctx * G + g] ?? 0;
+  }
+  return acc as unknown as Acc;
+}
 
 /** TypeOK: the state is well formed (always checked first). */
 export const typeOk = defineInvariant({

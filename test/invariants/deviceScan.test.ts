@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { INVARIANTS } from '../../src/invariants/index.ts';
-import { countDevices, firstReason, runScan } from '../../src/invariants/deviceScan.ts';
+import { countDevices, firstReason, productScan, runScan } from '../../src/invariants/deviceScan.ts';
 import { initialState } from '../../src/machines/state.ts';
 import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtin.ts';
 
@@ -23,6 +23,20 @@ describe('device scans', () => {
     expect(runScan(firstReason({ first: () => 'global', device: dev }), s, scenario)).toBe('global');
     expect(runScan(firstReason({ device: () => null, last: () => 'last' }), s, scenario)).toBe('last');
     expect(runScan(firstReason({}), s, scenario)).toBeNull();
+  });
+
+  it('productScan carries its parts side by side and hands all their values to its end', () => {
+    const scan = productScan(
+      [
+        { start: () => 0, device: (n, _s, i) => (i > 0 ? (n as number) + 1 : n) },
+        { start: () => null, device: (r, _s, i) => r ?? (i === 1 ? 'slot 1' : null) },
+      ],
+      (accs) => `${accs[0]}:${accs[1]}`,
+    );
+    expect(runScan(scan, s, scenario)).toBe(`${s.devices.length - 1}:slot 1`);
+    // A step that changes no part keeps the accumulator itself (engines compare by identity).
+    const acc = scan.start(s, scenario);
+    expect(scan.device(acc, s, 0, scenario)).toBe(acc);
   });
 
   it('countDevices hands the count of matching slots to its check', () => {

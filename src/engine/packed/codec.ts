@@ -121,6 +121,11 @@ export class StateCodec {
     return this.igroups.idOf(canonicalKey(v), v);
   }
 
+  /** The patch with id `p`. */
+  patchOf(p: number): Partial<DeviceState> {
+    return this.patches.values[p]!;
+  }
+
   /** The id of a device patch (a few fields with new values; see ReadRecorder). */
   patchId(p: Partial<DeviceState>): number {
     return this.patches.idOf(canonicalKey(p), p);

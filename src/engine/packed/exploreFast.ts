@@ -10,7 +10,7 @@
  *   the components it read, and each call's result (outcome, writes to the code, the step
  *   invariants it breaks) is cached the same way (./memoModel.ts). On a cache miss the semantic
  *   function runs on a recording view of the state: it stays the only source of successors.
- *   A call that has missed 512 times and on more than a quarter of its calls (it reads nearly
+ *   A call that has missed 32 times and on more than a quarter of its calls (it reads nearly
  *   the whole state) runs directly on the decoded state from then on: the same result, without
  *   the cache.
  * - Those results are gathered per device slot (./slotCalls.ts): the blocks about slot j and
@@ -148,7 +148,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
       if (memo.missed) {
         memo.missed = false;
         // A call whose cache misses more often than not runs directly from then on.
-        if (++ctr.misses[u]! >= 512 && ctr.misses[u]! * 4 > ctr.total(u)) ctr.runDirect[u] = 1;
+        if (++ctr.misses[u]! >= 32 && ctr.misses[u]! * 4 > ctr.total(u)) ctr.runDirect[u] = 1;
       }
       return leaf;
     };

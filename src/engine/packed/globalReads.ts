@@ -126,6 +126,7 @@ export class GlobalProjection {
 
   /** The projected id of global part `g`. */
   idOf(g: number): number {
+    if (this.places.length === 0) return 0;
     let id = this.byGlobal[g];
     if (id === undefined) {
       const part = this.globalOf(g);

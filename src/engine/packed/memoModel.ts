@@ -146,13 +146,13 @@ export class MemoModel {
   }
 
   /**
-   * The calls of block b (universe indices) in the state coded by `code` confined to slot j,
-   * or null when the block looked at another slot.
+   * The calls of block b in the state coded by `code` confined to slot j, or null when the
+   * block looked at another slot.
    */
-  confinedEvents(b: number, code: Code, j: number): number[] | null {
+  confinedEvents(b: number, code: Code, j: number): readonly IommuEvent[] | null {
     const c = this.confined;
     const events = this.blocks[b]!.events(c.state(code, j));
-    return c.strayed ? null : events.map((e) => this.eventId(e));
+    return c.strayed ? null : events;
   }
 
   /** Per (call, i, j): the call with its `dev` moved by the transposition (i j) (see renamedEvent). */

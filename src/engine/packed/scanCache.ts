@@ -10,7 +10,7 @@
  * recording. A step that looked further runs again on a recording view and goes to a ReadTrie
  * keyed by everything it read (correct, only slower).
  */
-import type { DeviceScan, ScanValue } from '../../invariants/deviceScan.ts';
+import type { DeviceScan, ProductScan, ScanPart, ScanValue } from '../../invariants/deviceScan.ts';
 import type { Scenario } from '../../machines/scenario.ts';
 import type { Code, StateCodec } from './codec.ts';
 import type { ConfinedStates } from './confined.ts';
@@ -44,9 +44,21 @@ export class ScanCache {
     private readonly rec: ReadRecorder,
     private readonly confined: ConfinedStates,
     private readonly codec: StateCodec,
-    private readonly scans: readonly DeviceScan[],
+    private readonly invariantScans: readonly DeviceScan[],
     private readonly scenario: Scenario,
-  ) {}
+  ) {
+    // A product scan's parts are columns of their own (cached apart); the others one column each.
+    for (const sc of invariantScans) {
+      const parts = (sc as Partial<ProductScan>).parts;
+      this.verdicts.push({ scan: sc, from: this.scans.length, product: parts !== undefined });
+      this.scans.push(...(parts ?? [sc]));
+    }
+  }
+
+  /** The accumulator's columns: each scan, or each part of a product scan. */
+  private readonly scans: ScanPart[] = [];
+  /** Per invariant: its scan, its first column, and whether it spans its parts' columns. */
+  private readonly verdicts: { scan: DeviceScan; from: number; product: boolean }[] = [];
 
   private accId(acc: ScanValue[]): number {
     return this.accIds.idOf(JSON.stringify(acc), acc);
@@ -118,7 +130,28 @@ export class ScanCache {
   /** (acc id * n + slot, projected global id, tuple id) -> acc id. */
   private byProjection = new TripleIndex();
 
-  /** Per scan: (value id * scans + f) * n + slot, projected global id, tuple id) -> value id. */
+  /**
+   * Column f's projected id of global part g. A column's places are among the union's (the
+   * union learns every place a column learns), so it is a function of the union's projected
+   * id: computed once per (column, union id), not once per global part.
+   */
+  private columnId(f: number, g: number): number {
+    const u = this.projection.idOf(g);
+    let ids = this.columnIds[f];
+    if (ids === undefined || ids.length <= u) {
+      const grown = new Int32Array(Math.max(64, 2 * (u + 1)));
+      if (ids) grown.set(ids);
+      this.columnIds[f] = ids = grown;
+    }
+    if (ids[u] === 0) ids[u] = this.columnProjections[f]!.idOf(g) + 1;
+    return ids[u]! - 1;
+  }
+  /** Per column: union projected id -> column projected id + 1 (0: not computed); reset when any places grow. */
+  private columnIds: Int32Array[] = [];
+
+  /** Per column: the global part projected onto the places its own steps read. */
+  private readonly columnProjections: GlobalProjection[] = [];
+  /** Per column: (value id * scans + f) * n + slot, the column's projected global id, tuple id) -> value id. */
   private perScan = new TripleIndex();
   /** The scans' values met, by id. */
   private readonly scanValues = new IdTable<string, ScanValue>();
@@ -154,33 +187,53 @@ export class ScanCache {
     const t = code[1 + i]!;
     const g = code[0]!;
     const prev = this.accs[a]!;
-    const results: ScanValue[] = new Array(S);
+    let id = a;
     for (let f = 0; f < S; f++) {
       const from = this.elementId(a, f);
       const key = (from * S + f) * n + i;
-      let r = this.perScan.get(key, this.projection.idOf(g), t);
+      const columnOf = (this.columnProjections[f] ??= new GlobalProjection((x) => this.codec.globalOf(x)));
+      let r = this.perScan.get(key, this.columnId(f, g), t);
       if (r < 0) {
         const { view, places } = recordGlobal(this.codec.globalOf(g));
         const v = this.scans[f]!.device(prev[f]!, this.confined.state(code, i, view), i, this.scenario);
         if (this.confined.strayed) return -1;
-        if (this.projection.learn(places)) {
-          this.byProjection = new TripleIndex();
-          this.perScan = new TripleIndex();
-        }
+        const unionGrew = this.projection.learn(places);
+        const columnGrew = columnOf.learn(places);
+        if (unionGrew) this.byProjection = new TripleIndex();
+        if (columnGrew) this.perScan = new TripleIndex();
+        if (unionGrew || columnGrew) this.columnIds = [];
         r = this.valueId(v);
-        this.perScan.add(key, this.projection.idOf(g), t, r);
+        this.perScan.add(key, this.columnId(f, g), t, r);
       }
-      results[f] = r === from ? prev[f]! : this.scanValues.values[r]!;
+      if (r !== from) id = this.withElement(id, f, r);
     }
-    const v = this.nextAccId(a, results);
-    this.byProjection.add(a * n + i, this.projection.idOf(g), t, v);
-    return v;
+    this.byProjection.add(a * n + i, this.projection.idOf(g), t, id);
+    return id;
   }
+
+  /** Per (acc id * scans + f): value id -> the id of that accumulator with element f set to that value. */
+  private readonly withValue = new Map<number, Map<number, number>>();
+
+  /** The id of accumulator `id` with element f replaced by the value with id `r`. */
+  private withElement(id: number, f: number, r: number): number {
+    const key = id * this.scans.length + f;
+    let m = this.withValue.get(key);
+    if (m === undefined) this.withValue.set(key, (m = new Map()));
+    let to = m.get(r);
+    if (to === undefined) {
+      const acc = this.accs[id]!.slice();
+      acc[f] = this.scanValues.values[r]!;
+      m.set(r, (to = this.accId(acc)));
+    }
+    return to;
+  }
+
 
   private reasonsId(acc: ScanValue[], s: Parameters<DeviceScan['end']>[1]): number {
     const out: [number, string][] = [];
-    this.scans.forEach((sc, f) => {
-      const reason = sc.end(acc[f]!, s, this.scenario);
+    this.verdicts.forEach(({ scan, from, product }, f) => {
+      const value = product ? acc.slice(from, from + (scan as ProductScan).parts.length) : acc[from]!;
+      const reason = scan.end(value, s, this.scenario);
       if (reason !== null) out.push([f, reason]);
     });
     this.reasonLists.push(out.length ? out : NO_REASONS);

@@ -44,7 +44,7 @@ export class SharedEntries {
     let perm = this.perms.get(key);
     if (perm === undefined) this.perms.set(key, (perm = this.sym.transposition(i, j)));
     const p = perm;
-    const e = this.slots.copy(j, i, this.at[k]!, code, this.memo, (comp, id) => (comp === 0 ? this.sym.renamedGlobal(id, p) : this.sym.renamedTuple(id, p)));
+    const e = this.slots.copy(j, i, this.at[k]!, code, this.memo, (comp, id) => (comp === 0 ? this.sym.renamedGlobal(id, p) : this.sym.renamedTuple(id, p)), (x) => this.sym.slotFreePatch(x));
     if (e >= 0) this.copied++;
     return e;
   }

@@ -15,6 +15,7 @@
  * to other slots stay patches, resolved per state.
  */
 import type { EventBlock } from '../../machines/enumerate.ts';
+import type { IommuEvent } from '../../machines/events.ts';
 import type { Code, StateCodec } from './codec.ts';
 import type { CallLeaf, MemoModel } from './memoModel.ts';
 import { NO_SLOT } from './recorder.ts';
@@ -28,6 +29,19 @@ import { Grid } from './grid.ts';
  * invariants in `broken` (or -1).
  */
 export const GENERIC = -1;
+
+/** Two events are the same call: the same fields with the same values (events are flat). */
+function sameEvent(a: IommuEvent, b: IommuEvent): boolean {
+  const x = a as unknown as Record<string, unknown>;
+  const y = b as unknown as Record<string, unknown>;
+  let count = 0;
+  for (const k in x) {
+    if (x[k] !== y[k]) return false;
+    count++;
+  }
+  for (const _ in y) count--;
+  return count === 0;
+}
 export const OP_HEAD = 4;
 
 export class SlotCalls {
@@ -98,11 +112,13 @@ export class SlotCalls {
    * transposition (i j) = `perm` (see SharedEntries). Each block's calls are those the block
    * really gives for slot j (run on the confined state), each matched with the image of the
    * source call; writes go to the global part or the slot, their ids renamed by `perm` (`rename`:
-   * component, id -> id). Returns the offset, or -1 when anything does not match (a write to
-   * another slot, a broken step invariant, whose reason names a device, or a call that differs):
+   * component, id -> id), patches to other slots (resolved per state) moved to their slot's
+   * image when they name no slot (`slotFreePatch`). Returns the offset, or -1 when anything does
+   * not match (an id written to another slot, a patch that names a slot, a broken step
+   * invariant, whose reason names a device, or a call that differs):
    * the caller then makes the entry.
    */
-  copy(j: number, i: number, from: number, code: Code, memo: MemoModel, rename: (c: number, id: number) => number): number {
+  copy(j: number, i: number, from: number, code: Code, memo: MemoModel, rename: (c: number, id: number) => number, slotFreePatch: (p: number) => boolean): number {
     const mine = this.members[j]!;
     if (mine.length !== this.members[i]!.length) return -1;
     const src = this.arena;
@@ -121,13 +137,17 @@ export class SlotCalls {
       out.push(count);
       for (let x = 0; x < count; x++) {
         const nw = src[p + 3]!;
-        if (src[p + OP_HEAD + nw]! >= 0 || memo.renamedEvent(src[p]!, i, j) !== us[x]) return -1;
-        out.push(us[x]!, src[p + 1]!, src[p + 2]!, nw);
+        const u = memo.renamedEvent(src[p]!, i, j);
+        if (src[p + OP_HEAD + nw]! >= 0 || !sameEvent(memo.events[u]!, us[x]!)) return -1;
+        out.push(u, src[p + 1]!, src[p + 2]!, nw);
         for (let w = 0; w < nw; w += 2) {
           const c = src[p + OP_HEAD + w]!;
           const id = src[p + OP_HEAD + w + 1]!;
-          if (id < 0 || (c !== 0 && c !== 1 + i)) return -1;
-          out.push(c === 0 ? 0 : 1 + j, rename(c, id));
+          // The image of the write under (i j): component 0 and slot i's as ids renamed, a patch
+          // to another slot (resolved per state) moved to that slot's image, if it names no slot.
+          const to = c === 1 + i ? 1 + j : c === 1 + j ? 1 + i : c;
+          if (id >= 0 ? c !== 0 && c !== 1 + i : !slotFreePatch(~id)) return -1;
+          out.push(to, id >= 0 ? rename(c, id) : id);
         }
         out.push(-1);
         p += OP_HEAD + nw + 1;

@@ -154,6 +154,14 @@ export class DeviceSymmetry {
     return !(this.globalSlots[g] ??= this.globalSlotsOf(g)).includes(slot);
   }
 
+  /** Patch `p` names no slot (`private:D`): the same patch under any permutation. */
+  slotFreePatch(p: number): boolean {
+    let free = this.slotFreePatches[p];
+    if (free === undefined) this.slotFreePatches[p] = free = privateRefs(this.codec.patchOf(p), []).length === 0;
+    return free;
+  }
+  private readonly slotFreePatches: boolean[] = [];
+
   /** The permutation swapping slots i and j (a fresh array). */
   transposition(i: number, j: number): number[] {
     const perm = Array.from({ length: this.codec.n }, (_, x) => x);
