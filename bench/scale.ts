@@ -6,6 +6,9 @@
  */
 import type { CaseSpec, Run } from './case.ts';
 
+/** States of each warm-up run: enough for the JIT to settle, without a second full run. */
+const WARM_UP = 20_000;
+
 export interface ScaleCase {
   devices: number;
   contexts: 2;
@@ -21,8 +24,8 @@ export interface ScaleCase {
 /** Measures the case with `measure` (one worker per run); null when a run gave nothing. */
 export async function runScaleCase(measure: (spec: CaseSpec) => Promise<Run | null>, devices: number, budget: number): Promise<ScaleCase | null> {
   const baselineDevices = Math.max(2, Math.floor(devices / 2));
-  const baseline = await measure({ runner: 'sym', devices: baselineDevices, contexts: 2, maxSeconds: budget * 2 });
-  const run = await measure({ runner: 'sym', devices, contexts: 2, maxSeconds: budget * 2 });
+  const baseline = await measure({ runner: 'sym', devices: baselineDevices, contexts: 2, maxSeconds: budget * 2, warmUpStates: WARM_UP });
+  const run = await measure({ runner: 'sym', devices, contexts: 2, maxSeconds: budget * 2, warmUpStates: WARM_UP });
   if (!run || !baseline) return null;
   return { devices, contexts: 2, run, baseline, baselineDevices, timeRatio: run.seconds / baseline.seconds, statesRatio: run.distinctStates / baseline.distinctStates, targetSeconds: 10 };
 }
