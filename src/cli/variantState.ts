@@ -41,9 +41,11 @@ function problemAt(at: string, v: unknown, c: string | Problem | null): Problem 
 
 const isIndex = (v: unknown, below: number): boolean => Number.isInteger(v) && (v as number) >= 0 && (v as number) < below;
 
-const DOMAIN_NAMES = 'a domain name: "default", "blocking", "sva", "container:CTX", "hwpt:CTX.N" or "private:DEV"';
+const DOMAIN_NAMES = 'a domain name: "default", "blocking", "sva", "sva:MM", "container:CTX", "hwpt:CTX.N" or "private:DEV"';
 const domainOk = (v: unknown, l: Limits): boolean => {
   if (v === 'default' || v === 'blocking' || v === 'sva') return true;
+  // A process's SVA domain in a scenario with PASID values (src/machines/iopf.ts): sva:0 or sva:1.
+  if (typeof v === 'string' && /^sva:[01]$/.test(v)) return true;
   const m = typeof v === 'string' ? /^(container|hwpt|private):(\d+)(?:\.(\d+))?$/.exec(v) : null;
   if (!m || (m[1] === 'hwpt') !== (m[3] !== undefined)) return false;
   return Number(m[2]) < (m[1] === 'private' ? l.devices : l.contexts);
@@ -101,11 +103,13 @@ const orNull = (c: Check): Check => (v, l) => {
   return typeof r === 'string' ? `null or ${r}` : r;
 };
 
-const page: Check = (v) => {
-  const p = v as { state?: unknown; dev?: unknown } | null;
+const page: Check = (v, l) => {
+  const p = v as { state?: unknown; dev?: unknown; ctx?: unknown } | null;
   const owned = p?.state === 'kernel' || p?.state === 'kmalloc' || p?.state === 'bounce';
-  const fits = p !== null && typeof p === 'object' && (p.state === 'free' || p.state === 'reused' ? Object.keys(p).length === 1 : owned && Number.isInteger(p.dev));
-  return fits ? null : 'a page { state: "free" | "reused" } or { state: "kernel" | "kmalloc" | "bounce", dev }';
+  // A user page pinned for DMA (src/machines/userMappings.ts): { state: 'pinned', ctx }.
+  const pinned = p?.state === 'pinned' && isIndex(p.ctx, l.contexts) && Object.keys(p).length === 2;
+  const fits = p !== null && typeof p === 'object' && (p.state === 'free' || p.state === 'reused' ? Object.keys(p).length === 1 : pinned || (owned && Number.isInteger(p.dev)));
+  return fits ? null : 'a page { state: "free" | "reused" }, { state: "kernel" | "kmalloc" | "bounce", dev } or { state: "pinned", ctx }';
 };
 const translationEntry = record({ phys: int, stale: bool }, 'a translation');
 /** GroupState.translation (src/machines/translation.ts), present only in scenarios with a DMA actor. */
@@ -133,10 +137,34 @@ const TRANSLATION = orNull(
         },
         'an ATS state',
       ),
+      // src/machines/userMappings.ts, present only when a context with `mapDma` may take a DMA actor of the group.
+      user: record(
+        {
+          ptes: arrayOf(orNull(record({ phys: int, stale: bool, domain }, 'a user PTE')), 'user PTEs'),
+          unmap: orNull(
+            record(
+              { domain, iova: int, phys: int, phase: (v) => (v === 'pte_cleared' || v === 'synced' || v === 'unpinned' ? null : '"pte_cleared", "synced" or "unpinned"') },
+              'a user unmap in progress',
+            ),
+          ),
+        },
+        'a user page table',
+      ),
     },
     'a translation state',
-    ['ats'],
+    ['ats', 'user'],
   ),
+);
+
+/** GroupState.iopf (src/machines/iopf.ts), present only in scenarios with PASID values. */
+const IOPF = record(
+  {
+    bonds: arrayOf(record({ dev: slot, mm: int }, 'an SVA bond'), 'SVA bonds'),
+    pri: arrayOf(slot, 'device slots'),
+    prq: arrayOf(record({ dev: slot, pasid: int, stale: bool }, 'a page request'), 'page requests'),
+    exited: arrayOf(int, 'processes'),
+  },
+  'a PASID state',
 );
 
 const GROUP = record(
@@ -150,9 +178,12 @@ const GROUP = record(
     singleton_lockdown: bool,
     devices: arrayOf(slot, 'device slots'),
     translation: TRANSLATION,
+    iopf: IOPF,
+    // Staged resets (src/machines/reset.ts): present only in scenarios with a resettable device.
+    recovery_cnt: int,
   },
   'an IOMMU group',
-  ['translation'],
+  ['translation', 'iopf', 'recovery_cnt'],
 );
 const DEVICE = record(
   {
@@ -163,8 +194,13 @@ const DEVICE = record(
     iommufd: orNull(record({ ctx, hwpt: orNull(int) }, 'an iommufd binding')),
     private_domain: bool,
     sva: bool,
+    // Staged resets (src/machines/reset.ts): present only in scenarios with a resettable device.
+    blocked: bool,
+    reset_depth: int,
+    resetting: int,
   },
   'a device slot',
+  ['blocked', 'reset_depth', 'resetting'],
 );
 const VFIO_GROUP = record({ opened_by: ctxOrNull, container: bool, drivers: int, cdev_device_open_cnt: int, container_users: int, fd_closed: bool }, 'a VFIO group');
 const CONTAINER = record({ iommu_set: bool }, 'a container');

@@ -5,6 +5,7 @@ import { claimBlocksDma } from './records/claimBlocksDma.ts';
 import { dmaApiPinsDefaultDomain } from './records/dmaApiPinsDefaultDomain.ts';
 import { iommufdGroupSharesDomain } from './records/iommufdGroupSharesDomain.ts';
 import { pasidNeedsAcs } from './records/pasidNeedsAcs.ts';
+import { resetFence } from './records/resetFence.ts';
 import { stubsAreDriverManaged } from './records/stubsAreDriverManaged.ts';
 import type { Decision } from './types.ts';
 
@@ -16,6 +17,7 @@ export const DECISIONS: readonly Decision[] = [
   pasidNeedsAcs,
   iommufdGroupSharesDomain,
   attachDeviceCountCheck,
+  resetFence,
 ];
 
 export { evaluateDecision, formatExpect, type DecisionEvidence, type JobEvidence, type RuleEvidence, type WitnessEvidence } from './evaluate.ts';

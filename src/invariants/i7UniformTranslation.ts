@@ -1,3 +1,5 @@
+import { BLOCKING_DOMAIN } from '../kernel/domains.ts';
+import { parkedForReset } from '../machines/reset.ts';
 import { defineInvariant } from './defineInvariant.ts';
 import { firstReason } from './deviceScan.ts';
 import { devName, groupOfDevice } from './facts.ts';
@@ -12,6 +14,8 @@ export const i7UniformTranslation = defineInvariant({
     device(s, i, scenario) {
       const d = s.devices[i]!;
       const domain = groupOfDevice(s, scenario, i).domain;
+      // A staged reset parks the RID on the blocking domain while group->domain is retained (I20 judges it).
+      if (d.hw === BLOCKING_DOMAIN && parkedForReset(s, scenario, i)) return null;
       return d.present && d.hw !== domain ? `${devName(scenario, i)} uses ${d.hw} in hardware but group->domain is ${domain}` : null;
     },
   }),

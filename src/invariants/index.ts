@@ -15,6 +15,7 @@ import { i14ReleaseRestores } from './i14ReleaseRestores.ts';
 import { i15HotAddIntoOwned } from './i15HotAddIntoOwned.ts';
 import { i17NoDanglingDomain } from './i17NoDanglingDomain.ts';
 import { i19FdAfterOwnership } from './i19FdAfterOwnership.ts';
+import { i20BlockedForReset } from './i20BlockedForReset.ts';
 import { noKernelWarn } from './noKernelWarn.ts';
 import { typeOk } from './typeOk.ts';
 import { unmapWindowClosed } from './unmapWindowClosed.ts';
@@ -46,6 +47,7 @@ export const INVARIANTS: readonly Invariant[] = [
   i15HotAddIntoOwned,
   i17NoDanglingDomain,
   i19FdAfterOwnership,
+  i20BlockedForReset,
   unmapWindowClosed,
   staleTranslation,
   untrustedStrict,

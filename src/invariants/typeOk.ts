@@ -6,6 +6,7 @@ import { groupOf, type SystemState } from '../machines/state.ts';
 import { scenarioGroups } from '../machines/scenario.ts';
 import { inGroup } from './facts.ts';
 import { translationReason } from './typeOkTranslation.ts';
+import { iopfReason } from './typeOkIopf.ts';
 
 /**
  * The scan's accumulator: the first reason found (or null), then per IOMMU group what its device
@@ -32,7 +33,9 @@ function groupReason(s: SystemState, scenario: Scenario): string | null {
     if (g.owner !== null && g.owner_cnt === 0) return `owner${where} is ${g.owner} with owner_cnt 0`;
   }
   // The translation path (issue 15): only states of scenarios with a DMA actor carry it.
-  return s.groups[0]?.translation !== undefined ? translationReason(s, scenario) : null;
+  const t = s.groups[0]?.translation !== undefined ? translationReason(s, scenario) : null;
+  // PASID values and page requests (issue 15, step 6): only scenarios with `pasids`/`pri`.
+  return t ?? (s.groups[0]?.iopf !== undefined ? iopfReason(s, scenario) : null);
 }
 
 function deviceReason(s: SystemState, i: number, scenario: Scenario): string | null {

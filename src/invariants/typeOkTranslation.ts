@@ -8,6 +8,7 @@ import type { SystemState } from '../machines/state.ts';
 import type { GroupTranslation } from '../machines/translation.ts';
 import type { AtsState } from '../machines/ats.ts';
 import { inGroup } from './facts.ts';
+import { userOfDomain } from '../kernel/domains.ts';
 
 function groupTranslationReason(t: GroupTranslation, P: number): string | null {
   const pt = t.pagetable;
@@ -33,7 +34,27 @@ function groupTranslationReason(t: GroupTranslation, P: number): string | null {
   if (pt.fq.length > 0 && pt.type !== 'DMA-FQ') return 'has a flush queue on a strict (DMA) default domain';
   if (pt.fq.some((iova) => pt.ptes[iova] !== null || handled.has(iova))) return 'holds a mapped IOVA page in its flush queue';
   if (t.iotlb.some((e) => e.iova < 0 || e.iova >= P || e.phys < 0 || e.phys > P)) return 'has an IOTLB entry outside its IOVA space or pool';
-  return t.ats ? atsReason(t.ats, P) : null;
+  return (t.ats ? atsReason(t.ats, P) : null) ?? (t.user ? userReason(t, P) : null);
+}
+
+/**
+ * The user-mapping clauses (issue 15, step 5): a user PTE maps a page pinned for its domain's
+ * context, and a pinned page is mapped by a user PTE or by the unmap in progress until it is unpinned.
+ */
+function userReason(t: GroupTranslation, P: number): string | null {
+  const user = t.user!;
+  if (user.ptes.length !== P) return `has ${user.ptes.length} user PTEs, expected ${P}`;
+  const holds = (phys: number): number | null => {
+    const pte = user.ptes.find((p) => p?.phys === phys);
+    if (pte) return userOfDomain(pte.domain);
+    return user.unmap?.phys === phys && user.unmap.phase !== 'unpinned' ? userOfDomain(user.unmap.domain) : null;
+  };
+  for (const [iova, p] of user.ptes.entries()) {
+    const page = p ? t.pages[p.phys] : undefined;
+    if (p && (page?.state !== 'pinned' || page.ctx !== userOfDomain(p.domain))) return `has a user PTE at IOVA page ${iova} in ${p.domain} for page ${p.phys}, which is not pinned for that context`;
+  }
+  for (const [phys, p] of t.pages.entries()) if (p.state === 'pinned' && holds(phys) !== p.ctx) return `has page ${phys} pinned for context ${p.ctx} that no user mapping of it holds`;
+  return null;
 }
 
 /** The ATS clauses: an ATC caches only while its device has ATS enabled (pci_disable_ats drops it), within the IOVA space and pool, once per (dev, iova). */

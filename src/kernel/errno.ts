@@ -12,6 +12,7 @@ export const ERRNO = {
   EBADFD: 77,
   ENOMEM: 12,
   EBUSY: 16,
+  EEXIST: 17,
   ENODEV: 19,
   EINVAL: 22,
   ENOSPC: 28,

@@ -16,7 +16,7 @@ import type { PhysPage } from './pages.ts';
 import type { Hop } from '../hardware/index.ts';
 import type { Scenario } from './scenario.ts';
 import type { SystemState } from './state.ts';
-import { dmaAtIommu, translationOf, withTranslation } from './translation.ts';
+import { dmaAtIommu, livePte, translationOf, withTranslation } from './translation.ts';
 
 /**
  * An ATS Translation Request of `dev` for IOVA page `iova` (the device must have ATS enabled):
@@ -26,7 +26,9 @@ import { dmaAtIommu, translationOf, withTranslation } from './translation.ts';
 export function atsTranslationRequest(s: SystemState, g: number, dev: number, iova: number): SystemState {
   const { outcome, after } = dmaAtIommu(s, g, dev, iova);
   if (!after?.ats) return s;
-  const t = outcome.kind === 'page' ? { ...after, ats: atcFill(after.ats, dev, iova, DEFAULT_DOMAIN, { phys: outcome.phys, stale: outcome.stale }) } : after;
+  // The entry remembers the domain that answered: the RID's (the default domain, or a user domain: src/machines/userMappings.ts).
+  const domain = s.devices[dev]?.hw ?? DEFAULT_DOMAIN;
+  const t = outcome.kind === 'page' ? { ...after, ats: atcFill(after.ats, dev, iova, domain, { phys: outcome.phys, stale: outcome.stale }) } : after;
   return t === translationOf(s, g) ? s : withTranslation(s, g, t);
 }
 
@@ -60,7 +62,7 @@ export function atsTranslatedRequest(scenario: Scenario, s: SystemState, g: numb
   const e = atcLookup(ats, dev, req.iova);
   if (!e) return { kind: 'rejected', why: `no ATC entry for IOVA page ${req.iova}`, hops };
   // As for the IOTLB: a stale entry naming the page the live PTE maps again reaches the right page.
-  const pte = t.pagetable.ptes[req.iova] ?? null;
+  const pte = livePte(t, e.domain, req.iova);
   const stale = e.stale && !(pte !== null && !pte.stale && pte.phys === e.phys);
   return { kind: 'page', phys: e.phys, stale, page: t.pages[e.phys]!, via: 'atc', hops };
 }

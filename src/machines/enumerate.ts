@@ -17,8 +17,10 @@ import { reusablePages } from './dmaActors.ts';
 import { translationOf } from './translation.ts';
 import type { AtsState } from './ats.ts';
 import { translatedPeers } from './atsRoutes.ts';
-import { DEFAULT_DOMAIN } from '../kernel/domains.ts';
+import { DEFAULT_DOMAIN, userOfDomain } from '../kernel/domains.ts';
 import { iopfEvents, svaEvents } from './iopfActors.ts';
+import { resetEvents } from './reset.ts';
+import { userDmaBlocks } from './userDmaActors.ts';
 
 /** One block of the event list: the calls of one actor on (at most) one device slot. */
 export interface EventBlock {
@@ -96,7 +98,8 @@ function dmaEvents(scenario: Scenario, dev: number, s: SystemState, out: IommuEv
 function atsEvents(scenario: Scenario, dev: number, s: SystemState, ats: AtsState, out: IommuEvent[]): void {
   const on = ats.enabled.includes(dev);
   if (on) out.push({ type: 'pci_disable_ats', dev });
-  else if (s.devices[dev]!.hw === DEFAULT_DOMAIN) out.push({ type: 'pci_enable_ats', dev });
+  // The IOMMU driver enables ATS at attach to a paging domain: the default domain, or a user domain where the group has user mappings (step 5).
+  else if (s.devices[dev]!.hw === DEFAULT_DOMAIN || (translationOf(s, groupOf(scenario, dev))?.user !== undefined && userOfDomain(s.devices[dev]!.hw) !== null)) out.push({ type: 'pci_enable_ats', dev });
   if (on) for (let iova = 0; iova < iovaPagesOf(scenario); iova++) out.push({ type: 'ats_translation_request', dev, iova });
   for (const e of ats.atc) if (e.dev === dev) out.push({ type: 'ats_translated_request', dev, iova: e.iova });
   if (scenario.devices[dev]!.untrusted !== true) return;
@@ -173,16 +176,28 @@ export function eventBlocks(scenario: Scenario): readonly EventBlock[] {
   let blocks = blocksOf.get(scenario);
   if (blocks) return blocks;
   const out: EventBlock[] = scenario.devices.map((_, dev) => deviceBlock(scenario, dev));
+  // Staged resets (issue 16): a reset method may begin, or the innermost one end, on a resettable device.
+  scenario.devices.forEach((spec, dev) => {
+    if (spec.resettable) out.push({ slot: dev, events: (s) => (s.devices[dev]?.present ? withResetEvents(s, dev) : NONE) });
+  });
   scenarioGroups(scenario).forEach((_, g) => {
     if (scenario.devices.some((d, dev) => d.dma === true && groupOf(scenario, dev) === g)) out.push(translationGroupBlock(g));
   });
   scenario.contexts.forEach((c, ctx) => {
     if (c.paths.includes('vfio-group')) out.push(...vfioGroupBlocks(scenario, ctx));
     if (c.paths.includes('iommufd')) out.push(...contextDevices(scenario, ctx).map((dev) => iommufdBlock(ctx, c.hwpts, dev)));
+    out.push(...userDmaBlocks(scenario, ctx));
   });
   blocks = out;
   blocksOf.set(scenario, blocks);
   return blocks;
+}
+
+/** The reset calls on present device `dev` (src/machines/reset.ts). */
+function withResetEvents(s: SystemState, dev: number): IommuEvent[] {
+  const out: IommuEvent[] = [];
+  resetEvents(s.devices[dev]!, dev, out);
+  return out;
 }
 
 /** Every call an actor can make in `s`, in a fixed order (so traces are deterministic). */

@@ -16,7 +16,9 @@ import type { Env } from './semantics/kernel.ts';
 import { markEndedBindings, pageRequest } from './iopf.ts';
 import type { SystemState } from './state.ts';
 import { groupOf, updateDevice } from './state.ts';
+import { resetMethodBegins, resetMethodEnds } from './reset.ts';
 import { translationOf, withTranslation } from './translation.ts';
+import { releasingLeftUserDomains } from './userMappings.ts';
 
 type Dev = { dev: number };
 type Ctx = { ctx: number };
@@ -60,10 +62,20 @@ export type IommuEvent =
   | ({ type: 'pci_disable_ats' } & Dev)
   | ({ type: 'ats_translation_request'; iova: number } & Dev)
   | ({ type: 'ats_translated_request' } & Dev & TranslatedRequest)
+  // Staged resets (issue 16): a reset method of the PCI core begins (prepare) and ends (done) on a resettable device.
+  | ({ type: 'pci_dev_reset_iommu_prepare' } & Dev)
+  | ({ type: 'pci_dev_reset_iommu_done' } & Dev)
   // PASID + PRI (issue 15, step 6): the IOMMU driver enables PRI; the device's page request; the iopf workqueue answers it.
   | ({ type: 'pci_enable_pri' } & Dev)
   | ({ type: 'page_request'; pasid: number } & Dev)
-  | ({ type: 'iommu_page_response'; pasid: number } & Dev);
+  | ({ type: 'iommu_page_response'; pasid: number } & Dev)
+  // User mappings (issue 15, step 5): a user context's MAP/UNMAP ioctls; an unmap goes on as further steps of the same thread.
+  | ({ type: 'vfio_dma_do_map'; iova: number } & Ctx & Grp)
+  | ({ type: 'vfio_dma_do_unmap'; iova: number } & Ctx & Grp)
+  | ({ type: 'vfio_sync_unpin' } & Ctx & Grp)
+  | ({ type: 'iopt_map_user_pages'; iova: number } & Ctx & Grp)
+  | ({ type: 'iopt_unmap_iova'; iova: number } & Ctx & Grp)
+  | ({ type: 'iopt_area_unpin_domain' } & Ctx & Grp);
 
 export type IommuEventType = IommuEvent['type'];
 
@@ -123,6 +135,16 @@ const handlers: Handlers = {
   pci_enable_pri: (env, s, e) => env.k.pci_enable_pri(env, s, e),
   page_request: (env, s, { dev, pasid }) => ok(pageRequest(s, groupOf(env.scenario, dev), dev, pasid)),
   iommu_page_response: (env, s, { dev, pasid }) => env.k.iommu_page_response(env, s, { dev, pasid }),
+  // pcie_flr and the other reset methods (drivers/pci/pci.c): prepare before the reset, done after it (src/machines/reset.ts).
+  pci_dev_reset_iommu_prepare: (env, s, { dev }) => resetMethodBegins(env, s, dev),
+  pci_dev_reset_iommu_done: (env, s, { dev }) => resetMethodEnds(env, s, dev),
+  // VFIO_IOMMU_MAP_DMA / UNMAP_DMA (vfio_iommu_type1.c) and IOMMU_IOAS_MAP / UNMAP (iommufd): src/machines/userMappings.ts.
+  vfio_dma_do_map: (env, s, { ctx, group, iova }) => env.k.vfio_dma_do_map(env, s, { ctx, group, iova }),
+  vfio_dma_do_unmap: (env, s, { ctx, group, iova }) => env.k.vfio_dma_do_unmap(env, s, { ctx, group, iova }),
+  vfio_sync_unpin: (env, s, { ctx, group }) => env.k.vfio_sync_unpin(env, s, { ctx, group }),
+  iopt_map_user_pages: (env, s, { ctx, group, iova }) => env.k.iopt_map_user_pages(env, s, { ctx, group, iova }),
+  iopt_unmap_iova: (env, s, { ctx, group, iova }) => env.k.iopt_unmap_iova(env, s, { ctx, group, iova }),
+  iopt_area_unpin_domain: (env, s, { ctx, group }) => env.k.iopt_area_unpin_domain(env, s, { ctx, group }),
 };
 
 /** The unmap of dev's driver waiting in `phase` in its group's default domain, or null. */
@@ -197,7 +219,8 @@ export const IOMMU_EVENT_TYPES = Object.keys(handlers) as IommuEventType[];
 /** Runs one event: the kernel call's result ({ok, next} or {ok:false, errno, reason[, after]}). */
 export function applyEvent(env: Env, s: SystemState, e: IommuEvent): KernelResult<SystemState> {
   const h = handlers[e.type] as Handler<IommuEvent>;
-  const r = h(env, s, e);
+  // Scenarios with user mappings: a group that left a user domain has it unmapped, synced and unpinned (src/machines/userMappings.ts).
+  const r = env.scenario.contexts.some((c) => c.mapDma === true) ? releasingLeftUserDomains(h(env, s, e)) : h(env, s, e);
   // Scenarios with PASID values: a page request whose PASID the call detached or rebound is stale (src/machines/iopf.ts).
   if (s.groups[0]?.iopf === undefined) return r;
   return r.ok ? ok(markEndedBindings(s, r.next)) : r.after ? { ...r, after: markEndedBindings(s, r.after) } : r;
@@ -234,6 +257,9 @@ export function actorOf(e: IommuEvent): string {
       return `device${e.dev}`;
     case 'iommu_page_response':
       return 'iopf_queue';
+    case 'pci_dev_reset_iommu_prepare':
+    case 'pci_dev_reset_iommu_done':
+      return `pci_reset${e.dev}`;
     default:
       return `driver${e.dev}`;
   }

@@ -20,6 +20,12 @@ export type PhysPage =
   | { readonly state: 'kmalloc'; readonly dev: number }
   /** A swiotlb bounce slot for dev (swiotlb_tbl_map_single): only the buffer's copy, padding zeroed. */
   | { readonly state: 'bounce'; readonly dev: number }
+  /**
+   * A page of user context ctx's memory pinned for DMA (issue 15, step 5: vfio_pin_pages_remote,
+   * drivers/vfio/vfio_iommu_type1.c; pin_user_pages through iommufd's pfn_reader, pages.c): it
+   * stays the process's and cannot be freed until unpinned (vfio_unpin_pages_remote, batch_unpin).
+   */
+  | { readonly state: 'pinned'; readonly ctx: number }
   | { readonly state: 'reused' };
 
 /** A page in the allocator. */
@@ -37,5 +43,6 @@ export function pageText(p: PhysPage | undefined): string {
   if (p.state === 'kernel') return `a DMA buffer of dev ${p.dev}`;
   if (p.state === 'kmalloc') return `a sub-page DMA buffer of dev ${p.dev} beside other kernel data`;
   if (p.state === 'bounce') return `a swiotlb bounce slot of dev ${p.dev}`;
+  if (p.state === 'pinned') return `a page of user context ${p.ctx} pinned for DMA`;
   return p.state === 'free' ? 'free (in the allocator)' : 'reused by another owner';
 }

@@ -70,6 +70,22 @@ export interface DeviceSpec {
   readonly pasids?: number;
   /** A PRI capability (pdev->pri_cap): with PRI enabled (pci_enable_pri), the device queues page requests per PASID. */
   readonly pri?: boolean;
+  /**
+   * A reset method of the PCI core (pcie_flr, pci_reset_bus_function, ...: pci_reset_function, e.g.
+   * from VFIO_DEVICE_RESET) may start on the device between any two calls (issue 16, staged
+   * resets): each method brackets its reset with pci_dev_reset_iommu_prepare / _done, and up to
+   * two nest (cxl_reset_bus_function calls pci_reset_bus_function). The kernel stages the IOMMU
+   * only for devices with `ats` (pci_ats_supported). Set on any device, it gives every device and
+   * group of the scenario the reset state (src/machines/reset.ts).
+   */
+  readonly resettable?: boolean;
+  /**
+   * The slot of a device of the same group that shares a requester ID with this one (a DMA alias:
+   * pci_for_each_dma_alias yields it, e.g. both behind a PCIe-to-PCI bridge or a quirk's alias
+   * devfn): the IOMMU has one context entry for the shared ID, so attaching either device
+   * reprograms what the other's DMA is translated with.
+   */
+  readonly dmaAlias?: number;
 }
 
 /** One IOMMU group of the scenario (struct iommu_group). */
@@ -128,6 +144,13 @@ export interface ContextSpec {
    * On the legacy path it opens the group files of the groups these devices are in.
    */
   readonly devices?: readonly number[];
+  /**
+   * The context maps its own memory for its devices' DMA (issue 15, step 5): VFIO_IOMMU_MAP_DMA /
+   * UNMAP_DMA on its container (vfio_dma_do_map / vfio_dma_do_unmap) and IOMMU_IOAS_MAP / UNMAP
+   * on its IOAS (iopt_map_user_pages / iopt_unmap_iova), pinning pages of the group's pool.
+   * Acts only on groups with a DMA actor (DeviceSpec.dma) it may take. Omitted: no user mappings.
+   */
+  readonly mapDma?: boolean;
 }
 
 /** The device slots context `ctx` may take. */
@@ -223,3 +246,16 @@ export const iovaPagesOf = (scenario: Scenario): number => scenario.iovaPages ??
  * one process with the fixed PASID.
  */
 export const pasidAllocation = (scenario: Scenario): boolean => scenario.devices.some((d) => d.pasids !== undefined || d.pri === true);
+
+/**
+ * Group g has user mappings in its translation state (issue 15, step 5): some context with
+ * `mapDma` may take a DMA actor of the group. Otherwise the group carries no user page table.
+ */
+export const userMappingsIn = (scenario: Scenario, g: number): boolean =>
+  scenario.contexts.some((c, ctx) => c.mapDma === true && contextDevices(scenario, ctx).some((dev) => scenario.devices[dev]?.dma === true && (scenario.devices[dev]!.group ?? 0) === g));
+
+/**
+ * The scenario stages PCI resets (issue 16): some device is `resettable`. Otherwise no device or
+ * group carries the reset fields (blocked, reset_depth, resetting, recovery_cnt).
+ */
+export const resetsEnabled = (scenario: Scenario): boolean => scenario.devices.some((d) => d.resettable === true);

@@ -40,6 +40,9 @@ function factsInvariantUnderSwap(scenario: Scenario, x: number, y: number): stri
   for (const o of scenario.outsidePeers ?? []) if (o.reachedFrom.includes(x) !== o.reachedFrom.includes(y)) return `only one of them reaches ${o.name}`;
   // Not yet reduced: the translation state names DMA actors' slots (DMA handles, buffer pages).
   if (scenario.devices[x]?.dma || scenario.devices[y]?.dma) return 'DMA actors (`dma:`) are not reduced by symmetry yet';
+  // The same for PASID/PRI devices: the group's `iopf` state names their slots (SVA bonds, page requests).
+  const pasidState = (d: Scenario['devices'][number] | undefined) => d !== undefined && (d.pasids !== undefined || d.pri === true);
+  if (pasidState(scenario.devices[x]) || pasidState(scenario.devices[y])) return 'devices with PASID values or PRI (`pasids:`, `pri:`) are not reduced by symmetry yet';
   const w = scenario.unmapWindow;
   if (w && !w[x] !== !w[y]) return 'only one of them has an unmap window';
   return null;

@@ -8,7 +8,7 @@
  */
 import type { DomainName } from '../kernel/domains.ts';
 import type { DriverName } from '../kernel/drivers.ts';
-import { pasidAllocation, scenarioGroups, translationEnabled, type Scenario } from './scenario.ts';
+import { pasidAllocation, resetsEnabled, scenarioGroups, translationEnabled, type Scenario } from './scenario.ts';
 import { initialTranslation, type GroupTranslation } from './translation.ts';
 import { EMPTY_IOPF, type GroupIopf } from './iopf.ts';
 
@@ -57,6 +57,12 @@ export interface GroupState {
    * Absent when no device of the scenario has `pasids` or `pri`.
    */
   readonly iopf?: GroupIopf;
+  /**
+   * group->recovery_cnt (b296ca1fb43a): devices of the group undergoing or awaiting recovery (a
+   * staged reset); while non-zero, attaches that are not must-succeed get -EBUSY. Absent when no
+   * device of the scenario is `resettable` (src/machines/reset.ts).
+   */
+  readonly recovery_cnt?: number;
 }
 
 /** An iommufd binding of a device through its VFIO cdev (struct iommufd_device). */
@@ -80,6 +86,21 @@ export interface DeviceState {
   readonly private_domain: boolean;
   /** The driver holds an SVA bond (iommu_sva_bind_device) for the scenario's process. */
   readonly sva: boolean;
+  /**
+   * group_device->blocked (b296ca1fb43a): the device's RID (and its DMA-alias siblings', which
+   * share the IOMMU context entry) is parked on the blocking domain for a reset, while
+   * group->domain is retained. This and the next two fields exist only in scenarios with a
+   * `resettable` device (src/machines/reset.ts).
+   */
+  readonly blocked?: boolean;
+  /** group_device->reset_depth (0d5fd7a9323c): nesting of pci_dev_reset_iommu_prepare on the device. */
+  readonly reset_depth?: number;
+  /**
+   * Reset methods running on the device (the PCI core's side, drivers/pci/pci.c: each began after
+   * its pci_dev_reset_iommu_prepare succeeded and ends with pci_dev_reset_iommu_done): while > 0
+   * the device itself is in reset, whatever the IOMMU core believes.
+   */
+  readonly resetting?: number;
 }
 
 /**
@@ -173,6 +194,7 @@ const NO_VFIO_GROUP: VfioGroupState = { opened_by: null, container: false, drive
 export function initialState(scenario: Scenario): SystemState {
   const dma = translationEnabled(scenario);
   const pasids = pasidAllocation(scenario);
+  const resets = resetsEnabled(scenario);
   const groups = scenarioGroups(scenario).map((_, g) => {
     const members = scenario.devices.flatMap((d, i) => (d.present && groupOf(scenario, i) === g ? [i] : []));
     const any = members.length > 0;
@@ -187,6 +209,7 @@ export function initialState(scenario: Scenario): SystemState {
       devices: members,
       ...(dma ? { translation: initialTranslation(scenario, g) } : {}),
       ...(pasids ? { iopf: EMPTY_IOPF } : {}),
+      ...(resets ? { recovery_cnt: 0 } : {}),
     } satisfies GroupState;
   });
   return {
@@ -199,6 +222,7 @@ export function initialState(scenario: Scenario): SystemState {
       iommufd: null,
       private_domain: false,
       sva: false,
+      ...(resets ? { blocked: false, reset_depth: 0, resetting: 0 } : {}),
     })),
     vfio_groups: groups.map(() => NO_VFIO_GROUP),
     containers: scenario.contexts.map(() => ({ iommu_set: false })),

@@ -25,6 +25,8 @@ export const dev = (name: string, drivers: DriverName[], o: DevOpts = {}): Devic
   ...(o.ats ? { ats: true } : {}),
   ...(o.pasids !== undefined ? { pasids: o.pasids } : {}),
   ...(o.pri ? { pri: true } : {}),
+  ...(o.resettable ? { resettable: true } : {}),
+  ...(o.dmaAlias !== undefined ? { dmaAlias: o.dmaAlias } : {}),
 });
 
 /** A user context; `devices` (slots) are the ones it may take, all when omitted. */
@@ -109,7 +111,27 @@ const atsScenario = (name: string, topology: string, untrusted: boolean, descrip
   invalidation: 'strict',
 });
 
+/**
+ * A NIC below an ACS switch port, bound to vfio-pci only, that a user context takes through `path`
+ * and whose memory it maps for the NIC's DMA (issue 15, step 5: ContextSpec.mapDma): MAP pins a
+ * page and maps it in the user's domain, the NIC's DMA goes through it, UNMAP unmaps, syncs the
+ * IOTLB and unpins, and the allocator may reuse the page.
+ */
+const userMapScenario = (name: string, path: UserPath, invalidation: 'strict' | 'lazy', ats: boolean, description: string): Scenario => ({
+  name,
+  description,
+  devices: [dev('03:00.0', ['vfio-pci'], { dma: true, ats })],
+  contexts: [{ ...ctx(path === 'iommufd' ? 'qemu-iommufd' : 'qemu-legacy', [path]), mapDma: true }],
+  hotplug: false,
+  p2p: [],
+  topology: 'switch-acs',
+  invalidation,
+});
+
 /** The scenarios as written; the p2p and PASID facts of those naming a topology are re-derived below. */
+/** The variants the staged-reset scenarios are checked against: the kernel and the reset designs (src/machines/variants/reset.ts). */
+const RESET_SCENARIO_VARIANTS = ['current', 'reset-done-ignores-depth', 'reset-alias-sibling-unblocked', 'reset-resetting-domain-per-group'];
+
 export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
   {
     name: 'vfio-vs-dma-api',
@@ -326,6 +348,20 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     contexts: [ctx('qemu-legacy', ['vfio-group'])],
     invalidation: 'lazy',
   },
+  userMapScenario(
+    'vfio-type1-unmap',
+    'vfio-group',
+    'lazy',
+    true,
+    'A NIC below an ACS switch port handed to a VFIO user that maps its own memory for the NIC\'s DMA (issue 15, step 5): VFIO_IOMMU_MAP_DMA pins a page and maps it in the container\'s type1 domain; VFIO_IOMMU_UNMAP_DMA clears the PTE and vfio_sync_unpin syncs the IOTLB before vfio_unpin_pages_remote, so no DMA of the NIC reaches the page after it is unpinned and reused. Type1 domains are unmanaged: strict even with iommu.strict=0. The NIC has ATS: its ATC, filled while it is on the container\'s domain, is invalidated inside the sync (iommu_flush_dev_iotlb) before the unpin.',
+  ),
+  userMapScenario(
+    'iommufd-ioas-unmap',
+    'iommufd',
+    'strict',
+    false,
+    'The same NIC handed to an iommufd user (VFIO cdev) that maps its memory into its IOAS (issue 15, step 5): IOMMU_IOAS_MAP pins the page and maps it in the hwpt\'s domain; IOMMU_IOAS_UNMAP unmaps it (iommu_unmap: PTE, then IOTLB sync) and only then batch_unpin ("unpin must follow unmap", iopt_area_unpin_domain), so no DMA of the NIC reaches the page after it is unpinned and reused.',
+  ),
   {
     name: 'sva-pasid-reuse',
     description:
@@ -335,6 +371,29 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     hotplug: false,
     p2p: [],
     topology: 'sva-switch-acs',
+  },
+  // Staged resets (issue 16): reset methods begin and end between any two calls.
+  {
+    name: 'pci-reset-staged',
+    description:
+      'Two functions of one ATS-capable device in one IOMMU group, both resettable (VFIO_DEVICE_RESET -> pci_reset_function, up to two nested reset methods as cxl_reset_bus_function does) and taken by an iommufd user (issue 16): pci_dev_reset_iommu_prepare parks the function\'s RID on the blocking domain and counts it in group->recovery_cnt, attaches and claims get -EBUSY until the last done, must-succeed detaches and releases pass but skip the blocked function, and only the outermost done re-attaches it to the group\'s domain of that moment.',
+    devices: [dev('03:00.0', ['vfio-pci'], { ats: true, resettable: true }), dev('03:00.1', ['vfio-pci'], { ats: true, resettable: true })],
+    contexts: [ctx('vm', ['iommufd'], 1)],
+    hotplug: false,
+    p2p: [],
+    topology: null,
+    variants: RESET_SCENARIO_VARIANTS,
+  },
+  {
+    name: 'pci-reset-dma-alias',
+    description:
+      'An ATS-capable NIC whose second function shares its requester ID (a DMA alias quirk), both on host DMA-API drivers (issue 16): resetting the NIC parks the shared context entry on the blocking domain, so the alias function\'s DMA is fenced too until the NIC\'s reset is done.',
+    devices: [dev('06:00.0', ['e1000e'], { ats: true, resettable: true }), dev('06:00.1', ['e1000e'], { dmaAlias: 0 })],
+    contexts: [],
+    hotplug: false,
+    p2p: [],
+    topology: null,
+    variants: RESET_SCENARIO_VARIANTS,
   },
 ];
 

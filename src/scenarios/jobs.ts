@@ -28,7 +28,8 @@ export function builtinExpectation(scenario: string, variant: Variant): Expectat
 export function builtinJobs(scenarios: readonly Scenario[], variants?: readonly Variant[], grouping?: GroupingRule): Job[] {
   return scenarios.flatMap((builtin) => {
     const scenario = scenarioWithGrouping(builtin, grouping);
-    const vs = variants ?? VARIANTS.filter((v) => !scenario.variants || scenario.variants.includes(v.name));
+    // A variant that names its scenarios (Variant.scenarios) runs by default only on those.
+    const vs = variants ?? VARIANTS.filter((v) => (!scenario.variants || scenario.variants.includes(v.name)) && (!v.scenarios || v.scenarios.includes(builtin.name)));
     return vs.map((variant) => ({
       scenario,
       variant,

@@ -27,6 +27,8 @@ export interface PlanContext {
   readonly paths: readonly UserPath[];
   readonly hwpts: number;
   readonly devices?: readonly string[];
+  /** The context maps its memory for DMA (ContextSpec.mapDma). */
+  readonly mapDma?: boolean;
 }
 
 export interface PlanInput {
@@ -77,7 +79,8 @@ function fixedSpec(d: PciDevice, group: number): DeviceSpec {
 function contextSpecs(contexts: readonly PlanContext[], slotOf: (key: string) => number | undefined): ContextSpec[] {
   const taken = new Map<number, number>();
   return contexts.map((c, ci) => {
-    if (!c.devices) return { name: c.name, paths: c.paths, hwpts: c.hwpts };
+    const mapDma = c.mapDma ? { mapDma: true } : {};
+    if (!c.devices) return { name: c.name, paths: c.paths, hwpts: c.hwpts, ...mapDma };
     const devices = c.devices.map((key, k) => {
       const slot = slotOf(key);
       const path = `contexts[${ci}].devices[${k}]`;
@@ -87,7 +90,7 @@ function contextSpecs(contexts: readonly PlanContext[], slotOf: (key: string) =>
       taken.set(slot, ci);
       return slot;
     });
-    return { name: c.name, paths: c.paths, hwpts: c.hwpts, devices };
+    return { name: c.name, paths: c.paths, hwpts: c.hwpts, devices, ...mapDma };
   });
 }
 

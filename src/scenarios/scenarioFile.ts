@@ -67,6 +67,10 @@ const deviceSchema = z.strictObject({
   pasids: z.number().int().min(0).max(4).optional(),
   /** A PRI capability (pdev->pri_cap): page requests per PASID, answered by the iopf workqueue. */
   pri: z.boolean().optional(),
+  /** Reset methods (pci_reset_function) may begin and end on the device between any two calls (staged resets, issue 16). */
+  resettable: z.boolean().optional(),
+  /** The name of a device of the same group that shares a requester ID with this one (a DMA alias). */
+  dmaAlias: z.string().min(1).optional(),
 });
 
 const planDeviceSchema = z.strictObject({
@@ -82,6 +86,8 @@ const contextSchema = z.strictObject({
   hwpts: z.number().int().min(1).max(4).default(1),
   /** The devices the context may take (names, or BDFs of the plan); each in one context's list. */
   devices: z.array(z.string().min(1)).min(1).optional(),
+  /** The context maps its memory for DMA (VFIO_IOMMU_MAP_DMA / IOMMU_IOAS_MAP) of the DMA actors it may take. */
+  mapDma: z.boolean().optional(),
 });
 
 const expectSchema = z.union([z.literal('holds'), z.array(z.enum(INVARIANTS.map((i) => i.id) as [string, ...string[]])).min(1)], {
@@ -200,7 +206,8 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
   const p2pSpec = f.p2p ?? 'all';
   const taken = new Map<number, number>();
   const contexts = f.contexts.map((c, ci) => {
-    if (!c.devices) return { name: c.name, paths: c.paths, hwpts: c.hwpts };
+    const mapDma = c.mapDma ? { mapDma: true } : {};
+    if (!c.devices) return { name: c.name, paths: c.paths, hwpts: c.hwpts, ...mapDma };
     const slots = c.devices.map((name, k) => {
       const i = slot(name, `contexts[${ci}].devices[${k}]`);
       const other = taken.get(i);
@@ -208,7 +215,7 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
       taken.set(i, ci);
       return i;
     });
-    return { name: c.name, paths: c.paths, hwpts: c.hwpts, devices: slots };
+    return { name: c.name, paths: c.paths, hwpts: c.hwpts, devices: slots, ...mapDma };
   });
   const pfOf = (d: (typeof devices)[number], i: number) => {
     if (d.pf === undefined) return {};
@@ -219,10 +226,15 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
     }
     return { pf, present: false };
   };
+  const aliasOf = (name: string, i: number): number => {
+    const j = slot(name, `devices[${i}].dmaAlias`);
+    if (j === i) throw new ScenarioFileError(`${file}: devices[${i}].dmaAlias: expected the name of another device sharing its requester ID, got its own name "${name}"`);
+    return j;
+  };
   return {
     name: f.name,
     description: f.description,
-    devices: devices.map(({ pf: _pf, untrusted, subPage, ats, pasids, pri, ...d }, i) => ({
+    devices: devices.map(({ pf: _pf, untrusted, subPage, ats, pasids, pri, resettable, dmaAlias, ...d }, i) => ({
       ...d,
       ...(pasids !== undefined ? { pasids, pasid: pasids > 0 } : {}),
       ...(pri ? { pri: true } : {}),
@@ -232,6 +244,8 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
       ...(untrusted ? { untrusted: true } : {}),
       ...(subPage ? { subPage: true } : {}),
       ...(ats ? { ats: true } : {}),
+      ...(resettable ? { resettable: true } : {}),
+      ...(dmaAlias !== undefined ? { dmaAlias: aliasOf(dmaAlias, i) } : {}),
     })),
     contexts,
     hotplug: f.hotplug,
@@ -256,6 +270,7 @@ function checkForm(f: ScenarioFile, file: string): void {
   f.contexts.forEach((c, i) => {
     const j = f.contexts.findIndex((x) => x.name === c.name);
     if (j !== i) throw new ScenarioFileError(`${file}: contexts[${i}].name: "${c.name}" is already used by contexts[${j}]; expected each context once`);
+    if (c.mapDma && !f.dma) throw new ScenarioFileError(`${file}: contexts[${i}].mapDma: a user maps memory for a DMA actor; expected "dma" (a list of devices) too`);
   });
   f.symmetry?.forEach((names, i) =>
     names.forEach((name, k) => {
@@ -268,7 +283,9 @@ function checkForm(f: ScenarioFile, file: string): void {
     if (f.dma!.indexOf(name) !== k) throw new ScenarioFileError(`${file}: dma[${k}]: "${name}" is named twice; expected each device once`);
   });
   f.devices?.forEach((d, i) => {
-    if (d.ats && !f.dma?.includes(d.name)) throw new ScenarioFileError(`${file}: devices[${i}].ats: ATS acts only on a DMA actor; expected "${d.name}" in "dma" with it`);
+    if (d.ats && !d.resettable && !f.dma?.includes(d.name)) {
+      throw new ScenarioFileError(`${file}: devices[${i}].ats: ATS acts only on a DMA actor or a resettable device; expected "${d.name}" in "dma", or resettable: true, with it`);
+    }
   });
   f.devices?.forEach((d, i) => {
     if (d.pasids === 0 && d.pasid) throw new ScenarioFileError(`${file}: devices[${i}].pasids: 0 means no PASID capability, but "pasid" is true; expected pasids from 1 to 4, or pasid: false`);

@@ -2,11 +2,12 @@
  * `iommu-mc check --variant-file`: a user's variant in a TypeScript file in a temporary directory,
  * run through the CLI's main() in-process (test/helpers/cli.ts `run`).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../helpers/cli.ts';
+import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtin.ts';
 
 const API = join(import.meta.dirname, '../../src/variantApi.ts');
 
@@ -52,7 +53,8 @@ describe('check --variant-file', { timeout: 120_000 }, () => {
     // The showcase scenario's I1 counterexample, in kernel calls.
     expect(r.stdout).toContain(`── use-default-domain-when-owned breaks I1 in pci-stub-neighbour (expected; variant file ${file}) ──`);
     expect(r.stdout).toMatch(/vfio_group_ioctl_set_container\(qemu-legacy\) = 0[\s\S]*really_probe\(01:00\.1, driver=e1000e\) = 0[\s\S]*✗ I1: group owned by vfio_group while 01:00\.1 is bound to DMA-API driver e1000e/);
-    expect(r.stdout).toMatch(/27 checks: 27 as expected/);
+    // One check per built-in scenario, all as expected (the count grows with the suite).
+    expect(r.stdout).toMatch(new RegExp(`${BUILTIN_SCENARIOS.length} checks: ${BUILTIN_SCENARIOS.length} as expected`));
   });
 
   it('the import form and `export const variant` work too; --json reports the verdicts', async () => {
@@ -227,6 +229,22 @@ export default ({ defineVariant, currentKernel }: VariantApi) =>
     expect(r2.code).toBe(0);
     expect(r2.stdout).toMatch(/ats-invalidation-order\s+atc-before-iotlb\s+✓ violated STALE,INV-ORDER/);
     expect(r2.stdout).toContain("03:00.0's ATC still maps IOVA page 0 to physical page 0 after iommu_flush_dev_iotlb completed its invalidation");
+  });
+
+  it('user mappings: the example of docs/writing-variants.md, "unpin before the IOTLB sync" in vfio_sync_unpin and iopt_area_unpin_domain, breaks STALE on vfio-type1-unmap and iommufd-ioas-unmap', async () => {
+    // The example as a user copies it from the page (only the `import type` path pointed at this clone).
+    const page = readFileSync(join(import.meta.dirname, '../../docs/writing-variants.md'), 'utf8');
+    const example = [...page.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((t) => t.includes("name: 'unpin-before-iotlb-sync'"));
+    expect(example, 'docs/writing-variants.md: the "unpin before the IOTLB sync" example is gone').toBeDefined();
+    const file = write('unpin-first.ts', example!.replace("'/path/to/iommu-mc/src/variantApi.ts'", JSON.stringify(API)));
+    const r = await run(['check', '--variant-file', file, '--scenario', 'vfio-type1-unmap', '--scenario', 'iommufd-ioas-unmap', '--traces', 'all']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/vfio-type1-unmap\s+unpin-before-iotlb-sync\s+✓ violated STALE/);
+    expect(r.stdout).toMatch(/iommufd-ioas-unmap\s+unpin-before-iotlb-sync\s+✓ violated STALE/);
+    expect(r.stdout).toMatch(/vfio_dma_do_map\(qemu-legacy, iova=0\) = 0[\s\S]*vfio_dma_do_unmap\(qemu-legacy, iova=0\) = 0[\s\S]*vfio_sync_unpin\(qemu-legacy\) = 0[\s\S]*pages\[0\] pinned \(ctx 0\)→free[\s\S]*page_reuse\(page=0\) = 0/);
+    expect(r.stdout).toContain("through a stale IOTLB entry: the page was unpinned by the user's unmap of container:0 and allocated again");
+    expect(r.stdout).toContain("through a stale IOTLB entry: the page was unpinned by the user's unmap of hwpt:0.0 and allocated again");
   });
 
   it('a missing file: exit 2, one line naming it', async () => {

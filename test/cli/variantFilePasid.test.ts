@@ -53,20 +53,29 @@ describe('check --variant-file: PASID + PRI calls', { timeout: 120_000 }, () => 
     expect(r.stdout).toMatch(/sva-pasid-reuse\s+iopf-flush-nothing\s+✓ violated PASID-REUSE/);
   });
 
-  it('every new call can be overridden: pci_enable_pri refused, the others as the kernel has them, holds', async () => {
+  it('every new call can be overridden: as the kernel has them, the states they return pass the variant guard and the scenario holds with the same counts', async () => {
     const file = write(
       'all-calls.ts',
       variantFile(
-        'pri-refused',
+        'pasid-calls-as-kernel',
         '[]',
         [
-          "      pci_enable_pri: () => err('EINVAL', 'no PRI in this proposal'),",
+          '      iommu_sva_bind_device: (env, s, a) => currentKernel.iommu_sva_bind_device(env, s, a),',
+          '      pci_enable_pri: (env, s, a) => currentKernel.pci_enable_pri(env, s, a),',
           '      iommu_page_response: (env, s, a) => currentKernel.iommu_page_response(env, s, a),',
           '      iopf_queue_flush_dev: (env, s, a) => currentKernel.iopf_queue_flush_dev(env, s, a),',
           '      intel_drain_pasid_prq: (env, s, a) => currentKernel.intel_drain_pasid_prq(env, s, a),',
         ].join('\n'),
       ),
     );
+    const r = await run(['check', '--variant-file', file, '--scenario', 'sva-pasid-reuse']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/sva-pasid-reuse\s+pasid-calls-as-kernel\s+✓ holds\s+holds\s+28\s+68\s/);
+  });
+
+  it('pci_enable_pri refused: no page request is ever queued, holds', async () => {
+    const file = write('no-pri.ts', variantFile('pri-refused', '[]', "      pci_enable_pri: () => err('EINVAL', 'no PRI in this proposal'),"));
     const r = await run(['check', '--variant-file', file, '--scenario', 'sva-pasid-reuse']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);

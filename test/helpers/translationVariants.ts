@@ -4,7 +4,7 @@
  */
 import { ok } from '../../src/kernel/errno.ts';
 import { currentKernel } from '../../src/machines/semantics/index.ts';
-import { groupOf } from '../../src/machines/state.ts';
+import { groupOf, type SystemState } from '../../src/machines/state.ts';
 import { translationOf, withTranslation } from '../../src/machines/translation.ts';
 import { defineVariant, type Variant } from '../../src/machines/variants/index.ts';
 
@@ -125,3 +125,37 @@ export const atsAlwaysOnWithoutAtcFlush: Variant = defineVariant({
     device_block_translation: (_env, s) => ok(s),
   },
 });
+
+/**
+ * Step 5, STALE (c): the user unmap unpins before the IOTLB sync (vfio_sync_unpin and
+ * iopt_area_unpin_domain in the reverse of the kernel's order): from pte_cleared the thread
+ * unpins first (phase unpinned) and syncs after, so between the two the page is free while the
+ * IOTLB still maps it.
+ */
+export const unpinBeforeIotlbSync: Variant = defineVariant({
+  name: 'unpin-before-iotlb-sync',
+  kind: 'seeded',
+  description: 'VFIO_IOMMU_UNMAP_DMA and IOMMU_IOAS_UNMAP unpin the user pages before iommu_iotlb_sync (the order vfio_sync_unpin and "unpin must follow unmap" in iopt_area_unpin_domain forbid).',
+  source: 'docs/design/translation-path.md section 4, STALE (c)',
+  breaks: ['STALE'],
+  overrides: {
+    vfio_sync_unpin(env, s, a) {
+      const u = translationOf(s, a.group)?.user?.unmap;
+      if (u?.phase !== 'pte_cleared') return currentKernel.vfio_sync_unpin(env, s, a);
+      const r = env.k.vfio_unpin_pages_remote(env, s, { ...a, phys: u.phys });
+      return r.ok ? ok(withUserPhase(r.next, a.group, 'unpinned')) : r;
+    },
+    iopt_area_unpin_domain(env, s, a) {
+      const u = translationOf(s, a.group)?.user?.unmap;
+      if (u?.phase !== 'pte_cleared') return currentKernel.iopt_area_unpin_domain(env, s, a);
+      const r = env.k.batch_unpin(env, s, { ...a, phys: u.phys });
+      return r.ok ? ok(withUserPhase(r.next, a.group, 'unpinned')) : r;
+    },
+  },
+});
+
+/** `s` with group g's user unmap in progress moved to `phase`. */
+function withUserPhase(s: SystemState, g: number, phase: 'unpinned'): SystemState {
+  const t = translationOf(s, g)!;
+  return withTranslation(s, g, { ...t, user: { ...t.user!, unmap: { ...t.user!.unmap!, phase } } });
+}

@@ -35,6 +35,7 @@ const BREAKERS: Record<string, [string, string | Variant]> = {
   I15: ['hot-add-owned-group', 'bug-hot-add-ignores-owner'],
   I17: ['private-domain-hot-add', 'current'],
   I19: ['vfio-vs-dma-api', 'bug-device-fd-before-claim'],
+  I20: ['pci-reset-staged', 'reset-done-ignores-depth'],
   UNMAP: ['dma-api-unmap-lazy', 'current'],
   STALE: ['dma-api-unmap-lazy', 'current'],
   'STALE-UNTRUSTED': ['dma-api-untrusted-lazy', defaultDomainIgnoresUntrusted],

@@ -77,7 +77,31 @@ invalidation: strict
   });
 
   it('ats on a device that is not a DMA actor is one located line', () => {
-    expect(() => parseScenarioFile(atsFile(''), 'ats.yaml')).toThrow(/^ats\.yaml: devices\[0\]\.ats: ATS acts only on a DMA actor; expected "nic" in "dma" with it$/);
+    expect(() => parseScenarioFile(atsFile(''), 'ats.yaml')).toThrow(/^ats\.yaml: devices\[0\]\.ats: ATS acts only on a DMA actor or a resettable device; expected "nic" in "dma", or resettable: true, with it$/);
+  });
+
+  it('mapDma on a context: its VFIO_IOMMU_MAP_DMA / IOMMU_IOAS_MAP mappings are in the interleavings and hold; the key survives scenarioToFile', () => {
+    const text = `name: vm-maps
+devices:
+  - name: nic
+    drivers: [vfio-pci]
+contexts:
+  - { name: vm, paths: [vfio-group, iommufd], mapDma: true }
+dma: [nic]
+invalidation: strict
+`;
+    const { scenario } = parseScenarioFile(text, 'vm.yaml');
+    expect(scenario.contexts[0]!.mapDma).toBe(true);
+    const m = buildModel(scenario, currentVariant);
+    const r = explore(m);
+    expect(r.status).toBe('holds');
+    expect((scenarioToFile(scenario).contexts as object[])[0]).toMatchObject({ mapDma: true });
+  });
+
+  it('mapDma without a DMA actor is one located line', () => {
+    expect(() => parseScenarioFile(file('contexts:\n  - { name: vm, paths: [iommufd], mapDma: true }\n').replace('contexts: []\n', ''), 'nic.yaml')).toThrow(
+      /^nic\.yaml: contexts\[0\]\.mapDma: a user maps memory for a DMA actor; expected "dma" \(a list of devices\) too$/,
+    );
   });
 
   it.each([

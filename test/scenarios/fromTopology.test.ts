@@ -149,6 +149,8 @@ const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
   'ats-translated-peer': { topology: 'switch-acs-dt', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'ats-invalidation-order': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'ats-vfio-claim-lazy': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'vfio-type1-unmap': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'iommufd-ioas-unmap': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'sva-pasid-reuse': { topology: 'sva-switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   // Two IOMMU groups on purpose: the scenario's groups come from the topology.
   'vfio-container-two-groups': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },

@@ -14,6 +14,9 @@ import { iotlbSync } from './iotlbSync.ts';
 import { defaultDomain } from './iommuDefaultDomain.ts';
 import { pciAts } from './pciAts.ts';
 import { ioPgfault } from './ioPgfault.ts';
+import { pciReset } from './pciReset.ts';
+import { vfioType1 } from './vfioType1.ts';
+import { iommufdIoas } from './iommufdIoas.ts';
 
 export const currentKernel: Kernel = {
   ...ownership,
@@ -27,6 +30,9 @@ export const currentKernel: Kernel = {
   ...defaultDomain,
   ...pciAts,
   ...ioPgfault,
+  ...pciReset,
+  ...vfioType1,
+  ...iommufdIoas,
 };
 
 export type { Env, Kernel, KernelFn, KernelFnName } from './kernel.ts';

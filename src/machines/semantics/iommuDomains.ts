@@ -2,8 +2,9 @@
  * RID and PASID domain attachment: drivers/iommu/iommu.c (kernel pinned in src/kernel/version.ts).
  *
  * Simplifications (also in docs): the IOMMU driver's attach_dev always succeeds except for the
- * blocking domain on a require_direct device; domain/ops compatibility (-EINVAL) is not modelled;
- * a staged PCI reset (resetting_domain, -EBUSY) is not modelled.
+ * blocking domain on a require_direct device; domain/ops compatibility (-EINVAL) is not modelled.
+ * Staged PCI resets (recovery_cnt, -EBUSY; issue 16) are in __iommu_group_set_domain and
+ * iommu_attach_device_pasid, the reset calls themselves in ./pciReset.ts.
  */
 import { BLOCKING_DOMAIN, DEFAULT_DOMAIN, privateDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
@@ -39,12 +40,19 @@ export const domains: DomainFns = {
    * __iommu_group_set_domain_internal (iommu.c): same domain -> 0; a blocking domain is refused
    * for a require_direct device with -EINVAL (and the group is left as it was); on success every
    * member's RID is attached to the new domain and group->domain is updated.
+   * Staged resets (issue 16; b296ca1fb43a, 5474e6e17a26): -EBUSY while group->recovery_cnt is
+   * non-zero unless the caller is must-succeed (IOMMU_SET_DOMAIN_MUST_SUCCEED); a blocked member
+   * is skipped (`if (gdev->blocked) continue;`) and picks up group->domain in pci_dev_reset_iommu_done.
    */
-  __iommu_group_set_domain(env, s, { group, domain }) {
+  __iommu_group_set_domain(env, s, { group, domain, mustSucceed }) {
     const g = s.groups[group]!;
     if (g.domain === domain) return ok(s);
+    if ((g.recovery_cnt ?? 0) > 0 && !mustSucceed) {
+      return err('EBUSY', `group->recovery_cnt is ${g.recovery_cnt}: a device of the group is being reset (pci_dev_reset_iommu_prepare)`);
+    }
+    const blocked = (i: number) => s.devices[i]?.blocked === true;
     for (const i of presentDevices(s, group)) {
-      if (domain === BLOCKING_DOMAIN && env.scenario.devices[i]?.requireDirect) {
+      if (domain === BLOCKING_DOMAIN && !blocked(i) && env.scenario.devices[i]?.requireDirect) {
         return err('EINVAL', `${env.scenario.devices[i]?.name} has IOMMU_RESV_DIRECT regions (require_direct)`);
       }
     }
@@ -53,20 +61,21 @@ export const domains: DomainFns = {
     let cur = s;
     if (g.translation?.ats) {
       for (const i of presentDevices(s, group)) {
+        if (blocked(i)) continue;
         const r = env.k.device_block_translation(env, cur, { dev: i, domain });
         if (r.ok) cur = r.next;
       }
     }
     // for_each_group_device: the group's list, not every slot.
     const devices = cur.devices.slice();
-    for (const i of presentDevices(cur, group)) devices[i] = patchDevice(devices[i]!, { hw: domain });
+    for (const i of presentDevices(cur, group)) if (!blocked(i)) devices[i] = patchDevice(devices[i]!, { hw: domain });
     return ok(updateGroup({ ...cur, devices }, group, { domain }));
   },
 
   /** __iommu_group_set_core_domain (iommu.c): blocking domain if owned, else default domain. */
   __iommu_group_set_core_domain(env, s, { group }) {
     const domain = s.groups[group]!.owner ? BLOCKING_DOMAIN : DEFAULT_DOMAIN;
-    const r = env.k.__iommu_group_set_domain(env, s, { group, domain });
+    const r = env.k.__iommu_group_set_domain(env, s, { group, domain, mustSucceed: true });
     return r.ok ? r : ok(warnOn(s, `__iommu_group_set_core_domain: must-succeed attach failed: -${r.errno}`));
   },
 
@@ -158,6 +167,9 @@ export const domains: DomainFns = {
   iommu_attach_device_pasid(env, s, { dev, pasid, domain }) {
     if (!s.devices[dev]?.present) return err('ENODEV', 'the device has no IOMMU group');
     const group = groupOf(env.scenario, dev);
+    // Staged resets (b296ca1fb43a): "a concurrent attach during device recovery" is rejected.
+    const recovering = s.groups[group]!.recovery_cnt ?? 0;
+    if (recovering > 0) return err('EBUSY', `group->recovery_cnt is ${recovering}: a device of the group is being reset`);
     if (s.groups[group]!.pasid_array.some((e) => e.pasid === pasid)) return err('EBUSY', `PASID ${pasid} is in use`);
     for (const i of presentDevices(s, group)) {
       const spec = env.scenario.devices[i];

@@ -106,7 +106,7 @@ export const ownership: OwnershipFns = {
     }
     const released = updateGroup(s, group, { owner: null, owner_cnt: 0 });
     if (!released.groups[group]!.default_domain) return ok(released);
-    const r = env.k.__iommu_group_set_domain(env, released, { group, domain: DEFAULT_DOMAIN });
+    const r = env.k.__iommu_group_set_domain(env, released, { group, domain: DEFAULT_DOMAIN, mustSucceed: true });
     // __iommu_group_set_domain_nofail: the default domain always attaches in the model.
     return r.ok ? r : ok(warnOn(released, `__iommu_release_dma_ownership: set default domain failed: -${r.errno}`));
   },

@@ -55,6 +55,13 @@ export interface GatherArg {
   readonly iova: number | null;
 }
 
+/** A user context's mapping in one group's user domain: the IOVA page (VFIO_IOMMU_MAP_DMA's iova, IOMMU_IOAS_MAP's iova). */
+export interface UserIovaArg {
+  readonly ctx: number;
+  readonly group: number;
+  readonly iova: number;
+}
+
 /** Every modelled kernel function, named verbatim; the file each lives in is given per group. */
 export interface Kernel {
   // drivers/iommu/iommu.c: DMA ownership
@@ -67,7 +74,8 @@ export interface Kernel {
   iommu_group_release_dma_owner: KernelFn<GroupArg>;
   iommu_device_release_dma_owner: KernelFn<DevArg>;
   // drivers/iommu/iommu.c: domains
-  __iommu_group_set_domain: KernelFn<GroupArg & { domain: string }>;
+  /** `mustSucceed`: IOMMU_SET_DOMAIN_MUST_SUCCEED (__iommu_group_set_domain_nofail's callers), which passes the recovery_cnt fence. */
+  __iommu_group_set_domain: KernelFn<GroupArg & { domain: string; mustSucceed?: boolean }>;
   __iommu_group_set_core_domain: KernelFn<GroupArg>;
   __iommu_attach_group: KernelFn<GroupArg & { domain: string }>;
   iommu_attach_device: KernelFn<{ dev: number; domain: string }>;
@@ -81,6 +89,10 @@ export interface Kernel {
   iommu_detach_device_pasid: KernelFn<{ dev: number; pasid: number }>;
   /** Frees a driver's private domain (the driver's side; the core only frees what it owns). */
   iommu_domain_free: KernelFn<{ domain: string }>;
+  // drivers/iommu/iommu.c: staged PCI resets (issue 16, src/machines/semantics/pciReset.ts)
+  pci_dev_reset_iommu_prepare: KernelFn<DevArg>;
+  pci_dev_reset_iommu_done: KernelFn<DevArg>;
+  __iommu_attach_device: KernelFn<{ dev: number; domain: string }>;
   // drivers/iommu/iommu.c: device probe / release into the group
   iommu_probe_device: KernelFn<DevArg>;
   iommu_release_device: KernelFn<DevArg>;
@@ -139,6 +151,15 @@ export interface Kernel {
   iommu_page_response: KernelFn<DevArg & { pasid: number }>;
   iopf_queue_flush_dev: KernelFn<DevArg>;
   intel_drain_pasid_prq: KernelFn<DevArg & { pasid: number }>;
+  // User mappings (issue 15, step 5; vfioType1.ts, iommufdIoas.ts): drivers/vfio/vfio_iommu_type1.c, drivers/iommu/iommufd/{io_pagetable,pages}.c
+  vfio_dma_do_map: KernelFn<UserIovaArg>;
+  vfio_dma_do_unmap: KernelFn<UserIovaArg>;
+  vfio_sync_unpin: KernelFn<CtxGroupArg>;
+  vfio_unpin_pages_remote: KernelFn<CtxGroupArg & { phys: number }>;
+  iopt_map_user_pages: KernelFn<UserIovaArg>;
+  iopt_unmap_iova: KernelFn<UserIovaArg>;
+  iopt_area_unpin_domain: KernelFn<CtxGroupArg>;
+  batch_unpin: KernelFn<CtxGroupArg & { phys: number }>;
 }
 
 /** Names of all kernel functions in the rule table. */
@@ -177,6 +198,9 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   iommu_attach_device_pasid: IOMMU,
   iommu_detach_device_pasid: IOMMU,
   iommu_domain_free: IOMMU,
+  pci_dev_reset_iommu_prepare: IOMMU,
+  pci_dev_reset_iommu_done: IOMMU,
+  __iommu_attach_device: IOMMU,
   iommu_probe_device: IOMMU,
   iommu_release_device: IOMMU,
   iommu_sva_bind_device: SVA,
@@ -219,4 +243,12 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   iommu_page_response: 'drivers/iommu/io-pgfault.c',
   iopf_queue_flush_dev: 'drivers/iommu/io-pgfault.c',
   intel_drain_pasid_prq: 'drivers/iommu/intel/svm.c',
+  vfio_dma_do_map: 'drivers/vfio/vfio_iommu_type1.c',
+  vfio_dma_do_unmap: 'drivers/vfio/vfio_iommu_type1.c',
+  vfio_sync_unpin: 'drivers/vfio/vfio_iommu_type1.c',
+  vfio_unpin_pages_remote: 'drivers/vfio/vfio_iommu_type1.c',
+  iopt_map_user_pages: 'drivers/iommu/iommufd/io_pagetable.c',
+  iopt_unmap_iova: 'drivers/iommu/iommufd/io_pagetable.c',
+  iopt_area_unpin_domain: 'drivers/iommu/iommufd/pages.c',
+  batch_unpin: 'drivers/iommu/iommufd/pages.c',
 };

@@ -27,6 +27,12 @@ export interface Variant {
    * independent groups are independent only under group-local rules.
    */
   readonly crossesGroups?: boolean;
+  /**
+   * The built-in scenarios this variant is checked on by default (every scenario when omitted):
+   * a variant of a rule that only some scenarios exercise (staged resets) adds no run, and no
+   * manifest row, to the others. `check --variant NAME` still runs it on any scenario.
+   */
+  readonly scenarios?: readonly string[];
 }
 
 /** Declares a variant (identity; gives type checking and one place to add validation). */

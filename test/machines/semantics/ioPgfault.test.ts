@@ -123,3 +123,16 @@ describe('PASID-REUSE breaks when the unbind does not drain page requests', () =
     expect(pasidReuse.step!(s, response, next, m.scenario)).toBeNull();
   });
 });
+
+describe('TypeOK on the PASID state', () => {
+  it('a bond whose process has no PASID attached, or a request queued without PRI, is a TypeOK reason', async () => {
+    const { typeOk } = await import('../../../src/invariants/typeOk.ts');
+    const m = model('sva-pasid-reuse');
+    const s = run(m, [enablePri, idxd, bind0, request]);
+    expect(typeOk.check!(s, m.scenario)).toBeNull();
+    const noPasid = { ...s, groups: [{ ...s.groups[0]!, pasid_array: [] }] };
+    expect(typeOk.check!(noPasid, m.scenario)).toBe("process 0's SVA bond has no PASID attached to sva:0");
+    const noPri = { ...s, groups: [{ ...s.groups[0]!, iopf: { ...iopfOf(s, 0)!, pri: [] } }] };
+    expect(typeOk.check!(noPri, m.scenario)).toBe('a page request of device 0 is queued without PRI enabled');
+  });
+});
