@@ -8,7 +8,7 @@
  * Decoding returns the interned (deep-frozen) objects themselves, so the structural sharing of
  * the semantic functions makes most later lookups identity hits (a WeakMap), not serializations.
  */
-import type { ContainerState, DeviceState, GroupState, SystemState, VfioGroupState } from '../../machines/state.ts';
+import { PATCH_DEVICE, type ContainerState, type DeviceState, type GroupState, type SystemState, type VfioGroupState } from '../../machines/state.ts';
 import { canonicalKey } from '../serialize.ts';
 import { IdTable } from './idTable.ts';
 import { InternTable } from './internTable.ts';
@@ -67,7 +67,11 @@ export class StateCodec {
     this.groups = new InternTable(fields(init.groups[0]));
     this.vfios = new InternTable(fields(init.vfio_groups[0]));
     this.deviceKeyOrder = Object.keys(init.devices[0] ?? {});
-    this.devices = new InternTable(fields(init.devices[0]), () => this.created++, true);
+    // Each interned tuple patches into an interned tuple (patchDevice, src/machines/state.ts): a
+    // call run on a decoded state that moves a group's domain patches every member, and its
+    // successor's tuples are then found by identity, not by keying 32 fresh objects.
+    const patchInterned = (t: number) => (patch: Partial<DeviceState>) => this.devices.values[this.applyPatch(t, this.patchId(patch))]!;
+    this.devices = new InternTable(fields(init.devices[0]), () => this.created++, true, (v, t) => Object.defineProperty({ ...v }, PATCH_DEVICE, { value: patchInterned(t), enumerable: false }));
   }
 
   /** The device fields, in the order of StateCodec.valueAt's field numbers. */
@@ -128,8 +132,19 @@ export class StateCodec {
 
   /** The id of a device patch (a few fields with new values; see ReadRecorder). */
   patchId(p: Partial<DeviceState>): number {
-    return this.patches.idOf(canonicalKey(p), p);
+    // Most patches are a field or two with primitive values ({ hw: 'blocking' }): keyed by those
+    // as written, without serializing (a miss, or any object value, takes canonicalKey).
+    let quick = '';
+    for (const k in p) {
+      const v = (p as Record<string, unknown>)[k];
+      if (v !== null && typeof v === 'object') return this.patches.idOf(canonicalKey(p), p);
+      quick += `${k}:${typeof v}:${String(v)};`;
+    }
+    let id = this.quickPatches.get(quick);
+    if (id === undefined) this.quickPatches.set(quick, (id = this.patches.idOf(canonicalKey(p), p)));
+    return id;
   }
+  private readonly quickPatches = new Map<string, number>();
 
   /** The id of device tuple `t` with patch `p` applied (memoized). */
   applyPatch(t: number, p: number): number {

@@ -224,7 +224,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
       if (sym) {
         for (let c = 0; c < k; c++) rep[c] = cur[c]!;
         for (let j = 0; j < nw; j += 2) rep[writes[j]!] = writes[j + 1]!;
-        sym.canonicalize(rep);
+        if (!sym.inOrder(rep, writes, nw)) sym.canonicalize(rep);
         relayout();
         store.pack(rep, batch.packed, 0, batch.add(store.words));
       } else {

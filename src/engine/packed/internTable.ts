@@ -32,6 +32,11 @@ export class InternTable<T extends object> {
     private readonly onNew: () => void = () => {},
     /** Refuse objects of another shape (a read-recording view relies on every value having these fields). */
     private readonly strict = false,
+    /**
+     * Makes the object kept for a new value from it and its id (a copy with non-enumerable
+     * helpers attached: values met elsewhere, such as a model's initial state, are not changed).
+     */
+    private readonly keep: ((v: T, id: number) => T) | null = null,
   ) {
     this.prims = fields.map(() => new Map());
     this.objs = fields.map(() => new Map());
@@ -76,9 +81,12 @@ export class InternTable<T extends object> {
     let id = this.byKey.get(key);
     if (id === undefined) {
       id = this.values.length;
-      this.values.push(deepFreeze(v));
+      const kept = this.keep ? this.keep(v, id) : v;
+      this.values.push(deepFreeze(kept));
+      deepFreeze(v);
       this.byKey.set(key, id);
       this.byRef.set(v, id);
+      this.byRef.set(kept, id);
       this.addFieldVals(v, id);
       this.onNew();
     }

@@ -162,6 +162,33 @@ export class DeviceSymmetry {
   }
   private readonly slotFreePatches: boolean[] = [];
 
+  /** Per slot: its position in its class, or -1. */
+  private positionOfSlot: Int32Array | null = null;
+
+  /**
+   * The code `code`, made from a canonical one by the writes (component, id) in
+   * writes[0 .. nw), is canonical as it is: every written slot is still in sort-key order with
+   * its neighbours in its class (the other pairs were in order before). Then canonicalize would
+   * leave it as it is (its insertion sort keeps ties in slot order).
+   */
+  inOrder(code: Code, writes: Int32Array, nw: number): boolean {
+    if (this.positionOfSlot === null) {
+      this.positionOfSlot = new Int32Array(this.codec.n).fill(-1);
+      for (const cls of this.classes) cls.forEach((d, p) => (this.positionOfSlot![d] = p));
+    }
+    for (let w = 0; w < nw; w += 2) {
+      const slot = writes[w]! - 1;
+      if (slot < 0) continue;
+      const p = this.positionOfSlot[slot]!;
+      if (p < 0) continue;
+      const cls = this.classes[this.classOf(slot)]!;
+      const k = this.sortKey(code[1 + slot]!, slot);
+      if (p > 0 && this.sortKey(code[1 + cls[p - 1]!]!, cls[p - 1]!) > k) return false;
+      if (p + 1 < cls.length && k > this.sortKey(code[1 + cls[p + 1]!]!, cls[p + 1]!)) return false;
+    }
+    return true;
+  }
+
   /** The permutation swapping slots i and j (a fresh array). */
   transposition(i: number, j: number): number[] {
     const perm = Array.from({ length: this.codec.n }, (_, x) => x);
