@@ -5,15 +5,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../../src/engine/explore.ts';
-import { ok } from '../../../src/kernel/errno.ts';
 import type { IommuEvent } from '../../../src/machines/events.ts';
 import { buildModel } from '../../../src/machines/model.ts';
-import { variantSchema } from '../../../src/cli/variantFile.ts';
-import { currentKernel, type Kernel, type KernelFn } from '../../../src/machines/semantics/index.ts';
-import { warnOn } from '../../../src/machines/state.ts';
 import { translationOf } from '../../../src/machines/translation.ts';
-import { currentVariant, defineVariant } from '../../../src/machines/variants/index.ts';
 import { findScenario } from '../../../src/scenarios/builtin.ts';
+import { expectOverridable } from '../../helpers/overridable.ts';
 import { expectErrno, expectOk, model, run } from '../../helpers/model.ts';
 import { unmapWithoutSync } from '../../helpers/translationVariants.ts';
 
@@ -129,21 +125,6 @@ describe('every new call of the rule table can be overridden by a variant', () =
 
   it.each(calls)('%s: a variant file may override it, and an override that records a WARN_ON is reached and changes the verdict', (name) => {
     const scenario = findScenario(name === 'fq_flush_timeout' ? 'dma-api-unmap-lazy' : 'dma-api-unmap-strict')!;
-    const current = currentKernel[name] as KernelFn<unknown>;
-    const warned: KernelFn<unknown> = (env, s, a) => {
-      const r = current(env, s, a);
-      return r.ok ? ok(warnOn(r.next, `${name} override ran`)) : r;
-    };
-    const variant = defineVariant({
-      name: `warn-in-${name.replace(/_/g, '-').replace(/^-+/, '')}`,
-      kind: 'seeded',
-      description: `${name} as today, plus a WARN_ON.`,
-      source: 'test',
-      breaks: ['WARN'],
-      overrides: { [name]: warned } as Partial<Kernel>,
-    });
-    expect(variantSchema.safeParse(variant).success).toBe(true);
-    expect(explore(buildModel(scenario, variant)).violations.map((v) => v.invariant)).toContain('WARN');
-    expect(explore(buildModel(scenario, currentVariant)).violations.map((v) => v.invariant)).not.toContain('WARN');
+    expectOverridable(name, scenario);
   });
 });

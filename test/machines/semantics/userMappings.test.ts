@@ -9,12 +9,11 @@ import { explore } from '../../../src/engine/explore.ts';
 import { ok } from '../../../src/kernel/errno.ts';
 import type { IommuEvent } from '../../../src/machines/events.ts';
 import { buildModel } from '../../../src/machines/model.ts';
-import { variantSchema } from '../../../src/cli/variantFile.ts';
-import { currentKernel, type Kernel, type KernelFn } from '../../../src/machines/semantics/index.ts';
-import { warnOn } from '../../../src/machines/state.ts';
+import { currentKernel } from '../../../src/machines/semantics/index.ts';
 import { translationOf } from '../../../src/machines/translation.ts';
-import { currentVariant, defineVariant } from '../../../src/machines/variants/index.ts';
+import { defineVariant } from '../../../src/machines/variants/index.ts';
 import { findScenario } from '../../../src/scenarios/builtin.ts';
+import { expectOverridable } from '../../helpers/overridable.ts';
 import { expectErrno, expectOk, model, run } from '../../helpers/model.ts';
 import { unpinBeforeIotlbSync } from '../../helpers/translationVariants.ts';
 
@@ -156,22 +155,7 @@ describe('every new call of the rule table can be overridden by a variant', () =
 
   it.each(calls)('%s: an override that records a WARN_ON is reached and changes the verdict (%s)', (name, scenarioName) => {
     const scenario = findScenario(scenarioName)!;
-    const current = currentKernel[name] as KernelFn<unknown>;
-    const warned: KernelFn<unknown> = (env, s, a) => {
-      const r = current(env, s, a);
-      return r.ok ? ok(warnOn(r.next, `${name} override ran`)) : r;
-    };
-    const variant = defineVariant({
-      name: `warn-in-${name.replace(/_/g, '-')}`,
-      kind: 'seeded',
-      description: `${name} as today, plus a WARN_ON.`,
-      source: 'test',
-      breaks: ['WARN'],
-      overrides: { [name]: warned } as Partial<Kernel>,
-    });
-    expect(variantSchema.safeParse(variant).success).toBe(true);
-    expect(explore(buildModel(scenario, variant)).violations.map((v) => v.invariant)).toContain('WARN');
-    expect(explore(buildModel(scenario, currentVariant)).violations.map((v) => v.invariant)).not.toContain('WARN');
+    expectOverridable(name, scenario);
   });
 });
 
