@@ -12,6 +12,7 @@ import { buildModel } from '../../../src/machines/model.ts';
 import { findScenario } from '../../../src/scenarios/builtin.ts';
 import { pasidReuse } from '../../../src/invariants/pasidReuse.ts';
 import { expectErrno, expectOk, model, run } from '../../helpers/model.ts';
+import { expectOverridable } from '../../helpers/overridable.ts';
 import { unbindWithoutDrain } from '../../helpers/pasidVariants.ts';
 
 const idxd = { type: 'really_probe', dev: 0, driver: 'idxd' } as const;
@@ -134,5 +135,13 @@ describe('TypeOK on the PASID state', () => {
     expect(typeOk.check!(noPasid, m.scenario)).toBe("process 0's SVA bond has no PASID attached to sva:0");
     const noPri = { ...s, groups: [{ ...s.groups[0]!, iopf: { ...iopfOf(s, 0)!, pri: [] } }] };
     expect(typeOk.check!(noPri, m.scenario)).toBe('a page request of device 0 is queued without PRI enabled');
+  });
+});
+
+describe('every new PASID/PRI call of the rule table can be overridden by a variant', () => {
+  const calls = ['pci_enable_pri', 'iommu_page_response', 'iopf_queue_flush_dev', 'intel_drain_pasid_prq'] as const;
+
+  it.each(calls)('%s: an override that records a WARN_ON is reached on sva-pasid-reuse and changes the verdict', (name) => {
+    expectOverridable(name, findScenario('sva-pasid-reuse')!);
   });
 });
