@@ -1,4 +1,4 @@
-/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I19, then the hardware-backed UNMAP, STALE, STALE-UNTRUSTED, SUBPAGE, ATS-TRUST, INV-ORDER and PASID-REUSE (DMA, ATS and page requests in the interleavings), P2P and RID, then REC (recoverability, an opt-in pass over the whole graph). */
+/** The ordered invariant registry: TypeOK first, then the kernel's WARN_ONs, then I1..I20, then the hardware-backed UNMAP, STALE, STALE-UNTRUSTED, SUBPAGE, ATS-TRUST, INV-ORDER and PASID-REUSE (DMA, ATS and page requests in the interleavings), P2P and RID, then REC (recoverability, an opt-in pass over the whole graph). */
 import type { Invariant } from './defineInvariant.ts';
 import { i1OwnershipExclusivity } from './i1OwnershipExclusivity.ts';
 import { i2KernelOwnerCount } from './i2KernelOwnerCount.ts';

@@ -18,10 +18,14 @@ export function actorName(e: IommuEvent, scenario: Scenario, driver?: string | n
   const a = actorOf(e);
   if (a === 'driver_core') return 'driver core';
   if (a === 'hotplug') return 'hotplug';
-  // The translation path's actors that are not a driver: the flush-queue timer, the page allocator, the device's DMA.
+  // The actors that are not a device's driver: the flush-queue timer, the page allocator, the
+  // device's DMA, the IOMMU driver (ATS and PRI enables), the iopf workqueue, a PCI reset.
   if (a === 'fq_timer') return 'flush-queue timer';
   if (a === 'page_allocator') return 'page allocator';
+  if (a === 'iommu_driver') return 'IOMMU driver';
+  if (a === 'iopf_queue') return 'iopf queue';
   if (a.startsWith('device')) return `device ${scenario.devices[Number(a.slice(6))]?.name ?? a}`;
+  if (a.startsWith('pci_reset')) return `PCI reset of ${scenario.devices[Number(a.slice(9))]?.name ?? a}`;
   if (a.startsWith('ctx')) return scenario.contexts[Number(a.slice(3))]?.name ?? a;
   const dev = 'dev' in e ? scenario.devices[e.dev]?.name : '?';
   return `${driver ?? 'driver'}@${dev}`;

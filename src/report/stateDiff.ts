@@ -55,7 +55,7 @@ function flatten(s: SystemState, scenario: Scenario, cacheFields: ReadonlySet<st
   const leaf = (k: string, v: unknown) => shown(k, v, scenario);
   s.groups.forEach((g, gi) => {
     const at = many ? `(${groupName(gi)})` : '';
-    for (const [k, v] of Object.entries(g)) if (k !== 'translation') out.set(`group${at}.${k}`, leaf(k, v));
+    for (const [k, v] of Object.entries(g)) if (!ENTRY_PARTS.has(k)) out.set(`group${at}.${k}`, leaf(k, v));
     for (const [k, v] of Object.entries(s.vfio_groups[gi] ?? {})) out.set(`vfio_group${at}.${k}`, leaf(k, v));
   });
   s.containers.forEach((c, ci) => {
@@ -73,15 +73,19 @@ function flatten(s: SystemState, scenario: Scenario, cacheFields: ReadonlySet<st
   return out;
 }
 
+/** Group fields diffed entry by entry (translationChanges), not printed whole: the translation path and the PASID/PRI state. */
+const ENTRY_PARTS = new Set(['translation', 'iopf']);
+
 /**
  * The translation path's changes from `a` to `b`: each group's translation state (pages, page
- * table, IOTLB, DMA handles, ...) and each device's cache fields, one entry per changed entry.
+ * table, IOTLB, DMA handles, ...), its PASID/PRI state (SVA bonds, page requests) and each
+ * device's cache fields, one entry per changed entry.
  */
 function translationDiff(a: SystemState, b: SystemState, scenario: Scenario, cacheFields: ReadonlySet<string>): FieldChange[] {
   const many = namesGroups(scenario);
   const groups = b.groups.flatMap((g, gi) => {
     const prefix = many ? `group(${scenarioGroups(scenario)[gi]?.name ?? gi}).` : '';
-    return translationChanges(a.groups[gi]?.translation, g.translation, scenario, prefix);
+    return [...translationChanges(a.groups[gi]?.translation, g.translation, scenario, prefix), ...translationChanges(a.groups[gi]?.iopf, g.iopf, scenario, `${prefix}iopf.`)];
   });
   const devices = b.devices.flatMap((d, i) => {
     const name = scenario.devices[i]?.name ?? String(i);

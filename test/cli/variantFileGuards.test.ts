@@ -45,7 +45,7 @@ describe('check --variant-file: an override that returns a malformed state', { t
   it('a state whose devices are null is refused, naming the slot and what a slot is', async () => {
     const file = variant('null-devices', `really_probe: (env: any, s: any) => api.ok({ ...s, devices: s.devices.map(() => null) })`);
     expect(await refused(file)).toContain(
-      'overrides.really_probe: returned ok() with a state whose devices[0] is null; expected a device slot { present, driver, hw, group_fd, iommufd, private_domain, sva }',
+      'overrides.really_probe: returned ok() with a state whose devices[0] is null; expected a device slot { present, driver, hw, group_fd, iommufd, private_domain, sva, blocked, reset_depth, resetting }',
     );
   });
 
