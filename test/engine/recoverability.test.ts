@@ -13,7 +13,7 @@ import { run } from '../helpers/cli.ts';
 
 const model = (scenario: string, variant: string) => buildModel(findScenario(scenario)!, findVariant(variant)!);
 
-describe('recoverability', { timeout: 30_000 }, () => {
+describe('recoverability', { timeout: 300_000 }, () => {
   it.each(['vfio-vs-dma-api', 'probe-failure', 'hot-add-owned-group'])('the current kernel returns to rest from every state of %s', (scenario) => {
     const m = model(scenario, 'current');
     const r = checkRecoverability(m);
