@@ -19,6 +19,7 @@ import { groupOf, updateDevice } from './state.ts';
 import { resetMethodBegins, resetMethodEnds } from './reset.ts';
 import { translationOf, withTranslation } from './translation.ts';
 import { releasingLeftUserDomains } from './userMappings.ts';
+import { canonicalPagesIn } from './pageSymmetry.ts';
 
 type Dev = { dev: number };
 type Ctx = { ctx: number };
@@ -218,6 +219,14 @@ export const IOMMU_EVENT_TYPES = Object.keys(handlers) as IommuEventType[];
 
 /** Runs one event: the kernel call's result ({ok, next} or {ok:false, errno, reason[, after]}). */
 export function applyEvent(env: Env, s: SystemState, e: IommuEvent): KernelResult<SystemState> {
+  const r = applyEventAsNumbered(env, s, e);
+  // Groups with a translation state: physical page numbers are names, renumbered canonically (src/machines/pageSymmetry.ts).
+  if (!s.groups.some((g) => g.translation)) return r;
+  return r.ok ? { ...r, next: canonicalPagesIn(r.next) } : r.after ? { ...r, after: canonicalPagesIn(r.after) } : r;
+}
+
+/** applyEvent before the canonical page renumbering: the call's result with the pages as the call numbered them (exported for the symmetry tests). */
+export function applyEventAsNumbered(env: Env, s: SystemState, e: IommuEvent): KernelResult<SystemState> {
   const h = handlers[e.type] as Handler<IommuEvent>;
   // Scenarios with user mappings: a group that left a user domain has it unmapped, synced and unpinned (src/machines/userMappings.ts).
   const r = env.scenario.contexts.some((c) => c.mapDma === true) ? releasingLeftUserDomains(h(env, s, e)) : h(env, s, e);

@@ -3,6 +3,7 @@ import { defineVariant, type Variant } from './defineVariant.ts';
 import { HISTORICAL_VARIANTS } from './historical.ts';
 import { SEEDED_VARIANTS } from './seeded.ts';
 import { RESET_VARIANTS } from './reset.ts';
+import { TRANSLATION_VARIANTS } from './translationPath.ts';
 
 export const currentVariant = defineVariant({
   name: 'current',
@@ -13,7 +14,7 @@ export const currentVariant = defineVariant({
   overrides: {},
 });
 
-export const VARIANTS: readonly Variant[] = [currentVariant, ...HISTORICAL_VARIANTS, ...SEEDED_VARIANTS, ...RESET_VARIANTS];
+export const VARIANTS: readonly Variant[] = [currentVariant, ...HISTORICAL_VARIANTS, ...SEEDED_VARIANTS, ...TRANSLATION_VARIANTS, ...RESET_VARIANTS];
 
 /** Looks a variant up by name. */
 export const findVariant = (name: string): Variant | undefined => VARIANTS.find((v) => v.name === name);
