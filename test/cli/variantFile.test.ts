@@ -158,7 +158,7 @@ export const variant = defineVariant({
 
 export default ({ defineVariant, ok, groupOf, translationOf, withTranslation }: VariantApi) =>
   defineVariant({
-    name: 'dma-unmap-without-iotlb-sync',
+    name: 'my-dma-unmap-without-iotlb-sync',
     kind: 'proposed',
     description: '__iommu_dma_unmap clears the PTE and frees the IOVA without iommu_iotlb_sync.',
     source: 'docs/writing-variants.md',
@@ -177,7 +177,7 @@ export default ({ defineVariant, ok, groupOf, translationOf, withTranslation }: 
     const r = await run(['check', '--variant-file', file, '--scenario', 'dma-api-unmap-strict']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/dma-api-unmap-strict\s+dma-unmap-without-iotlb-sync\s+✓ violated STALE/);
+    expect(r.stdout).toMatch(/dma-api-unmap-strict\s+my-dma-unmap-without-iotlb-sync\s+✓ violated STALE/);
     expect(r.stdout).toMatch(/dma_map_page\(03:00\.0\) = 0[\s\S]*dma_unmap_page\(03:00\.0, iova=0\) = 0[\s\S]*page allocator +page_reuse\(page=0\) = 0[\s\S]*✗ STALE: 03:00\.0's DMA to IOVA page 0 reaches physical page 0, now reused by another owner, through a stale IOTLB entry/);
   });
 
@@ -188,7 +188,7 @@ export default ({ defineVariant, ok, groupOf, translationOf, withTranslation }: 
 
 export default ({ defineVariant, ok, currentKernel }: VariantApi) =>
   defineVariant({
-    name: 'ats-for-untrusted',
+    name: 'my-ats-for-untrusted',
     kind: 'historical',
     description: 'pci_ats_supported checks only the ATS capability: an untrusted device gets ATS.',
     source: 'drivers/pci/ats.c before pci_ats_supported',
@@ -203,7 +203,7 @@ export default ({ defineVariant, ok, currentKernel }: VariantApi) =>
     const r1 = await run(['check', '--variant-file', untrusted, '--scenario', 'ats-untrusted']);
     expect(r1.stderr).toBe('');
     expect(r1.code).toBe(0);
-    expect(r1.stdout).toMatch(/ats-untrusted\s+ats-for-untrusted\s+✓ violated ATS-TRUST/);
+    expect(r1.stdout).toMatch(/ats-untrusted\s+my-ats-for-untrusted\s+✓ violated ATS-TRUST/);
     expect(r1.stdout).toContain('untrusted 03:00.0 has ATS enabled');
     const atcFirst = write(
       'atc-first.ts',
@@ -211,7 +211,7 @@ export default ({ defineVariant, ok, currentKernel }: VariantApi) =>
 
 export default ({ defineVariant, currentKernel }: VariantApi) =>
   defineVariant({
-    name: 'atc-before-iotlb',
+    name: 'my-atc-before-iotlb',
     kind: 'proposed',
     description: "The IOMMU driver's iotlb_sync invalidates the device's ATC first and the IOTLB after it.",
     source: 'my proposal',
@@ -227,21 +227,21 @@ export default ({ defineVariant, currentKernel }: VariantApi) =>
     const r2 = await run(['check', '--variant-file', atcFirst, '--scenario', 'ats-invalidation-order']);
     expect(r2.stderr).toBe('');
     expect(r2.code).toBe(0);
-    expect(r2.stdout).toMatch(/ats-invalidation-order\s+atc-before-iotlb\s+✓ violated STALE,INV-ORDER/);
+    expect(r2.stdout).toMatch(/ats-invalidation-order\s+my-atc-before-iotlb\s+✓ violated STALE,INV-ORDER/);
     expect(r2.stdout).toContain("03:00.0's ATC still maps IOVA page 0 to physical page 0 after iommu_flush_dev_iotlb completed its invalidation");
   });
 
   it('user mappings: the example of docs/writing-variants.md, "unpin before the IOTLB sync" in vfio_sync_unpin and iopt_area_unpin_domain, breaks STALE on vfio-type1-unmap and iommufd-ioas-unmap', async () => {
     // The example as a user copies it from the page (only the `import type` path pointed at this clone).
     const page = readFileSync(join(import.meta.dirname, '../../docs/writing-variants.md'), 'utf8');
-    const example = [...page.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((t) => t.includes("name: 'unpin-before-iotlb-sync'"));
+    const example = [...page.matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).find((t) => t.includes("name: 'my-unpin-before-iotlb-sync'"));
     expect(example, 'docs/writing-variants.md: the "unpin before the IOTLB sync" example is gone').toBeDefined();
     const file = write('unpin-first.ts', example!.replace("'/path/to/iommu-mc/src/variantApi.ts'", JSON.stringify(API)));
     const r = await run(['check', '--variant-file', file, '--scenario', 'vfio-type1-unmap', '--scenario', 'iommufd-ioas-unmap', '--traces', 'all']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/vfio-type1-unmap\s+unpin-before-iotlb-sync\s+✓ violated STALE/);
-    expect(r.stdout).toMatch(/iommufd-ioas-unmap\s+unpin-before-iotlb-sync\s+✓ violated STALE/);
+    expect(r.stdout).toMatch(/vfio-type1-unmap\s+my-unpin-before-iotlb-sync\s+✓ violated STALE/);
+    expect(r.stdout).toMatch(/iommufd-ioas-unmap\s+my-unpin-before-iotlb-sync\s+✓ violated STALE/);
     expect(r.stdout).toMatch(/vfio_dma_do_map\(qemu-legacy, iova=0\) = 0[\s\S]*vfio_dma_do_unmap\(qemu-legacy, iova=0\) = 0[\s\S]*vfio_sync_unpin\(qemu-legacy\) = 0[\s\S]*pages\[0\] pinned \(ctx 0\)→free[\s\S]*page_reuse\(page=0\) = 0/);
     expect(r.stdout).toContain("through a stale IOTLB entry: the page was unpinned by the user's unmap of container:0 and allocated again");
     expect(r.stdout).toContain("through a stale IOTLB entry: the page was unpinned by the user's unmap of hwpt:0.0 and allocated again");

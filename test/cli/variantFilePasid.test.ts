@@ -4,43 +4,22 @@
  * the example of docs/writing-variants.md, "unbind without draining page requests", breaks
  * PASID-REUSE on sva-pasid-reuse with its counterexample.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../helpers/cli.ts';
+import { factoryVariant, tempFiles } from '../helpers/variantFiles.ts';
 
-const API = join(import.meta.dirname, '../../src/variantApi.ts');
-const dir = mkdtempSync(join(tmpdir(), 'iommu-mc-variant-pasid-'));
-const write = (name: string, text: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const write = tempFiles('iommu-mc-variant-pasid-');
 
-const variantFile = (name: string, breaks: string, overrides: string) => `import type { VariantApi } from ${JSON.stringify(API)};
-
-export default ({ defineVariant, ok, err, currentKernel }: VariantApi) =>
-  defineVariant({
-    name: '${name}',
-    kind: 'proposed',
-    description: 'a PASID + PRI variant of a test',
-    source: 'test/cli/variantFilePasid.test.ts',
-    breaks: ${breaks},
-    showcase: 'sva-pasid-reuse',
-    overrides: {
-${overrides}
-    },
-  });
-`;
+const variantFile = (name: string, breaks: string, overrides: string) =>
+  factoryVariant({ name, uses: 'defineVariant, ok, err, currentKernel', description: 'a PASID + PRI variant of a test', source: 'test/cli/variantFilePasid.test.ts', breaks, showcase: 'sva-pasid-reuse', overrides });
 
 describe('check --variant-file: PASID + PRI calls', { timeout: 120_000 }, () => {
   it('unbind without draining page requests (docs/writing-variants.md): PASID-REUSE breaks, the trace shows the request handled in the new process\'s address space', async () => {
-    const file = write('no-drain.ts', variantFile('unbind-without-prq-drain', "['PASID-REUSE']", '      intel_drain_pasid_prq: (_env, s) => ok(s),'));
+    const file = write('no-drain.ts', variantFile('my-unbind-without-prq-drain', "['PASID-REUSE']", '      intel_drain_pasid_prq: (_env, s) => ok(s),'));
     const r = await run(['check', '--variant-file', file, '--scenario', 'sva-pasid-reuse']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/sva-pasid-reuse\s+unbind-without-prq-drain\s+✓ violated PASID-REUSE/);
+    expect(r.stdout).toMatch(/sva-pasid-reuse\s+my-unbind-without-prq-drain\s+✓ violated PASID-REUSE/);
     expect(r.stdout).toMatch(/page_request\(03:00\.0, pasid=1\) = 0[\s\S]*iommu_sva_unbind_device\(03:00\.0\) = 0[\s\S]*iommu_sva_bind_device\(03:00\.0, mm=1\) = 0[\s\S]*iommu_page_response\(03:00\.0, pasid=1\) = 0/);
     expect(r.stdout).toContain("PASID-REUSE: 03:00.0's page request for PASID 1, queued under a binding that has since been unbound, is handled in sva:1 (process 1's address space)");
   });

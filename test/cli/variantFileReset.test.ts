@@ -3,35 +3,14 @@
  * override pci_dev_reset_iommu_prepare, pci_dev_reset_iommu_done and __iommu_attach_device; the
  * example of docs/writing-variants.md, "done ignores reset_depth", breaks I20 on pci-reset-staged.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../helpers/cli.ts';
+import { factoryVariant, tempFiles } from '../helpers/variantFiles.ts';
 
-const API = join(import.meta.dirname, '../../src/variantApi.ts');
-const dir = mkdtempSync(join(tmpdir(), 'iommu-mc-variant-reset-'));
-const write = (name: string, text: string): string => {
-  const p = join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const write = tempFiles('iommu-mc-variant-reset-');
 
-const variantFile = (name: string, breaks: string, overrides: string) => `import type { VariantApi } from ${JSON.stringify(API)};
-
-export default ({ defineVariant, ok, currentKernel, updateDevice }: VariantApi) =>
-  defineVariant({
-    name: '${name}',
-    kind: 'proposed',
-    description: 'a staged-reset variant of a test',
-    source: 'test/cli/variantFileReset.test.ts',
-    breaks: ${breaks},
-    showcase: 'pci-reset-staged',
-    overrides: {
-${overrides}
-    },
-  });
-`;
+const variantFile = (name: string, breaks: string, overrides: string) =>
+  factoryVariant({ name, uses: 'defineVariant, ok, currentKernel, updateDevice', description: 'a staged-reset variant of a test', source: 'test/cli/variantFileReset.test.ts', breaks, showcase: 'pci-reset-staged', overrides });
 
 describe('check --variant-file: staged-reset calls', { timeout: 120_000 }, () => {
   it('pci_dev_reset_iommu_done that ignores reset_depth (docs/writing-variants.md): I20 breaks at the inner done, and the outer done WARNs (unbalanced)', async () => {
