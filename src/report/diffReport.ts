@@ -122,7 +122,11 @@ export function formatScenarioDiff(d: ScenarioDiff, models: DiffModels, color = 
     });
   }
   if (!d.sameStart) {
-    lines.push(`  the two sides start from different states: ${scenarioGroups(a.scenario).length} IOMMU group(s) under ${a.scenario.grouping ?? 'mainline'}, ${scenarioGroups(b.scenario).length} under ${b.scenario.grouping ?? 'mainline'}; no call sequence is common to both`);
+    const rules = (a.scenario.grouping ?? 'mainline') !== (b.scenario.grouping ?? 'mainline');
+    const why = rules
+      ? `${scenarioGroups(a.scenario).length} IOMMU group(s) under ${a.scenario.grouping ?? 'mainline'}, ${scenarioGroups(b.scenario).length} under ${b.scenario.grouping ?? 'mainline'}`
+      : `${b.variant.name} changes a rule the kernel applies before any call (at boot: ${formatChanges(diffStates(a.init, b.init, a.scenario))})`;
+    lines.push(`  the two sides start from different states: ${why}; no call sequence is common to both`);
     return lines.join('\n');
   }
   if (d.divergence) lines.push(formatDivergence(d.divergence, models, color));

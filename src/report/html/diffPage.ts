@@ -64,7 +64,7 @@ function pairDetail(p: Pair, i: number, links: Links): string {
   if (d.identical) return `<p class="muted">No difference: same invariants, the same ${d.a.states} reachable states, every call behaves alike.</p>`;
   const parts = [`<dl class="meta"><dt>states</dt><dd>${esc(models.a.variant.name)} ${d.a.states}, ${esc(models.b.variant.name)} ${d.b.states}, ${d.commonStates} in both; only ${esc(models.a.variant.name)} ${d.a.onlyStates}, only ${esc(models.b.variant.name)} ${d.b.onlyStates}</dd></dl>`];
   if (d.sameStart) parts.push(divergenceHtml(d, models, links));
-  else parts.push('<p class="muted">The two sides start from different states (two grouping rules): no call sequence is common to both.</p>');
+  else parts.push('<p class="muted">The two sides start from different states (two grouping rules, or a variant of a rule the kernel applies at boot): no call sequence is common to both.</p>');
   if (d.sameStart && d.a.witness) parts.push(witnessHtml(d.a.witness, models.a, models.b, links));
   if (d.sameStart && d.b.witness) parts.push(witnessHtml(d.b.witness, models.b, models.a, links));
   for (const [side, m, key] of [[d.a, models.a, 'a'], [d.b, models.b, 'b']] as const) {
