@@ -203,7 +203,8 @@ const DEVICE = record(
   ['blocked', 'reset_depth', 'resetting'],
 );
 const VFIO_GROUP = record({ opened_by: ctxOrNull, container: bool, drivers: int, cdev_device_open_cnt: int, container_users: int, fd_closed: bool }, 'a VFIO group');
-const CONTAINER = record({ iommu_set: bool }, 'a container');
+// Hwpt lifetimes (src/machines/semantics/iommufdHwpt.ts): present only on contexts with hwptLifetime.
+const CONTAINER = record({ iommu_set: bool, hwpt_allocated: arrayOf(bool, 'booleans, one per hwpt') }, 'a container', ['hwpt_allocated']);
 const IOMMUFD_GROUP = record({ ctx: int, group: int, hwpt: int, devices: int }, 'an iommufd group');
 
 /** A value as a message shows it. */

@@ -46,7 +46,10 @@ export function isLive(s: SystemState, g: number, domain: DomainName): boolean {
   if (m) return !!s.devices[Number(m[1])]?.private_domain;
   m = /^container:(\d+)$/.exec(domain);
   if (m) return !!s.containers[Number(m[1])]?.iommu_set;
-  return domain.startsWith('hwpt:'); // iommufd refuses to destroy a hwpt in use (-EBUSY)
+  // Contexts with hwpt lifetimes: live while in ictx->objects; otherwise never destroyed (iommufd refuses -EBUSY while in use).
+  m = /^hwpt:(\d+)\.(\d+)$/.exec(domain);
+  if (m) return s.containers[Number(m[1])]?.hwpt_allocated?.[Number(m[2])] ?? true;
+  return domain.startsWith('hwpt:');
 }
 
 /**

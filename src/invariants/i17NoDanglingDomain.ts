@@ -8,7 +8,8 @@ export const i17NoDanglingDomain = defineInvariant({
   id: 'I17',
   name: 'NoDanglingDomain',
   description: 'group->domain, every member\'s hardware domain and every pasid_array entry name live (not freed) domains.',
-  kernelRef: 'iommu_detach_device WARN + no-op, then iommu_domain_free by the driver (drivers/iommu/iommu.c)',
+  kernelRef:
+    'iommu_detach_device WARN + no-op, then iommu_domain_free by the driver (drivers/iommu/iommu.c); IOMMU_DESTROY of an attached hwpt: -EBUSY from iommufd_object_remove (drivers/iommu/iommufd/main.c)',
   scan: firstReason({
     first: (s, scenario) =>
       firstGroupReason(s, (g, gi) => (g.domain !== null && !isLive(s, gi, g.domain) ? `group->domain${inGroup(scenario, gi)} is ${g.domain}, which was freed` : null)),

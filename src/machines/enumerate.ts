@@ -169,6 +169,17 @@ function iommufdBlock(ctx: number, hwpts: number, dev: number): EventBlock {
   return { slot: dev, events };
 }
 
+/** Hwpt lifetimes (issue 16): IOMMU_HWPT_ALLOC of an unallocated hwpt slot, IOMMU_DESTROY of an allocated one. */
+function hwptLifetimeBlock(ctx: number, hwpts: number): EventBlock {
+  const events = (s: SystemState): IommuEvent[] => {
+    const allocated = s.containers[ctx]?.hwpt_allocated ?? [];
+    const out: IommuEvent[] = [];
+    for (let hwpt = 0; hwpt < hwpts; hwpt++) out.push({ type: allocated[hwpt] ? 'iommufd_destroy' : 'iommufd_hwpt_alloc', ctx, hwpt });
+    return out;
+  };
+  return { slot: null, events };
+}
+
 const blocksOf = new WeakMap<Scenario, readonly EventBlock[]>();
 
 /** The blocks whose concatenation, in this order, is enumerateEvents. */
@@ -186,6 +197,7 @@ export function eventBlocks(scenario: Scenario): readonly EventBlock[] {
   scenario.contexts.forEach((c, ctx) => {
     if (c.paths.includes('vfio-group')) out.push(...vfioGroupBlocks(scenario, ctx));
     if (c.paths.includes('iommufd')) out.push(...contextDevices(scenario, ctx).map((dev) => iommufdBlock(ctx, c.hwpts, dev)));
+    if (c.paths.includes('iommufd') && c.hwptLifetime) out.push(hwptLifetimeBlock(ctx, c.hwpts));
     out.push(...userDmaBlocks(scenario, ctx));
   });
   blocks = out;

@@ -50,6 +50,9 @@ export type IommuEvent =
   | ({ type: 'vfio_df_ioctl_attach_pt'; hwpt: number } & Ctx & Dev)
   | ({ type: 'vfio_df_ioctl_detach_pt' } & Ctx & Dev)
   | ({ type: 'vfio_df_unbind_iommufd' } & Ctx & Dev)
+  // Hwpt lifetimes (issue 16): IOMMU_HWPT_ALLOC and IOMMU_DESTROY on the context's iommufd.
+  | ({ type: 'iommufd_hwpt_alloc'; hwpt: number } & Ctx)
+  | ({ type: 'iommufd_destroy'; hwpt: number } & Ctx)
   // The translation path (issue 15): a DMA-API driver's calls, the timer, the allocator, the device's DMA.
   | ({ type: 'dma_map_page' } & Dev)
   | ({ type: 'dma_unmap_page'; iova: number } & Dev)
@@ -127,6 +130,8 @@ const handlers: Handlers = {
   vfio_df_ioctl_attach_pt: (env, s, e) => env.k.vfio_df_ioctl_attach_pt(env, s, e),
   vfio_df_ioctl_detach_pt: (env, s, e) => env.k.vfio_df_ioctl_detach_pt(env, s, e),
   vfio_df_unbind_iommufd: (env, s, e) => env.k.vfio_df_unbind_iommufd(env, s, e),
+  iommufd_hwpt_alloc: (env, s, { ctx, hwpt }) => env.k.iommufd_hwpt_alloc(env, s, { ctx, hwpt }),
+  iommufd_destroy: (env, s, { ctx, hwpt }) => env.k.iommufd_destroy(env, s, { ctx, hwpt }),
   ...translationHandlers(),
   pci_enable_ats: (env, s, e) => env.k.pci_enable_ats(env, s, e),
   pci_disable_ats: (env, s, e) => env.k.pci_disable_ats(env, s, e),

@@ -151,6 +151,12 @@ export interface ContextSpec {
    * Acts only on groups with a DMA actor (DeviceSpec.dma) it may take. Omitted: no user mappings.
    */
   readonly mapDma?: boolean;
+  /**
+   * The context's hwpts are allocated and destroyed by calls (issue 16, domain lifetimes):
+   * IOMMU_HWPT_ALLOC (iommufd_hwpt_alloc) and IOMMU_DESTROY (iommufd_destroy), each hwpt starting
+   * unallocated. Omitted: every hwpt exists from the start and is never destroyed (as before).
+   */
+  readonly hwptLifetime?: boolean;
 }
 
 /** The device slots context `ctx` may take. */

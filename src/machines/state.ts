@@ -154,6 +154,12 @@ export interface ContainerState {
    * to the container's type1 domain `container:K`; the last group to leave releases it.
    */
   readonly iommu_set: boolean;
+  /**
+   * The same context's iommufd object table, for contexts with ContextSpec.hwptLifetime only:
+   * hwpt H is in ictx->objects (IOMMU_HWPT_ALLOC succeeded, no IOMMU_DESTROY since). Its
+   * obj.users is derived: 1 + the devices attached to it. Absent on every other context.
+   */
+  readonly hwpt_allocated?: readonly boolean[];
 }
 
 /**
@@ -225,7 +231,7 @@ export function initialState(scenario: Scenario): SystemState {
       ...(resets ? { blocked: false, reset_depth: 0, resetting: 0 } : {}),
     })),
     vfio_groups: groups.map(() => NO_VFIO_GROUP),
-    containers: scenario.contexts.map(() => ({ iommu_set: false })),
+    containers: scenario.contexts.map((c) => (c.hwptLifetime ? { iommu_set: false, hwpt_allocated: Array.from({ length: c.hwpts }, () => false) } : { iommu_set: false })),
     iommufd_groups: [],
     warn: null,
   };

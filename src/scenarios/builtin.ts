@@ -385,6 +385,18 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
     variants: RESET_SCENARIO_VARIANTS,
   },
   {
+    name: 'iommufd-hwpt-destroy',
+    description:
+      'Two vfio-pci functions of one group bound to one iommufd context that allocates and destroys its hwpts (issue 16, domain lifetimes): IOMMU_DESTROY of an hwpt a device is attached to gets -EBUSY (iommufd_object_remove: obj->users), attaching to an hwpt not allocated gets -ENOENT, so no group or device is left on a freed domain (I17).',
+    devices: [dev('01:00.0', ['vfio-pci']), dev('01:00.1', ['vfio-pci'])],
+    contexts: [{ ...ctx('vmm', ['iommufd'], 2), hwptLifetime: true }],
+    hotplug: false,
+    p2p: allPairs(2),
+    topology: null,
+    symmetry: [['01:00.0', '01:00.1']],
+    variants: ['current', 'iommufd-destroy-ignores-users'],
+  },
+  {
     name: 'pci-reset-dma-alias',
     description:
       'An ATS-capable NIC whose second function shares its requester ID (a DMA alias quirk), both on host DMA-API drivers (issue 16): resetting the NIC parks the shared context entry on the blocking domain, so the alias function\'s DMA is fenced too until the NIC\'s reset is done.',

@@ -88,6 +88,8 @@ const contextSchema = z.strictObject({
   devices: z.array(z.string().min(1)).min(1).optional(),
   /** The context maps its memory for DMA (VFIO_IOMMU_MAP_DMA / IOMMU_IOAS_MAP) of the DMA actors it may take. */
   mapDma: z.boolean().optional(),
+  /** The context allocates and destroys its hwpts (IOMMU_HWPT_ALLOC / IOMMU_DESTROY); each starts unallocated. */
+  hwptLifetime: z.boolean().optional(),
 });
 
 const expectSchema = z.union([z.literal('holds'), z.array(z.enum(INVARIANTS.map((i) => i.id) as [string, ...string[]])).min(1)], {
@@ -206,8 +208,8 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
   const p2pSpec = f.p2p ?? 'all';
   const taken = new Map<number, number>();
   const contexts = f.contexts.map((c, ci) => {
-    const mapDma = c.mapDma ? { mapDma: true } : {};
-    if (!c.devices) return { name: c.name, paths: c.paths, hwpts: c.hwpts, ...mapDma };
+    const optional = { ...(c.mapDma ? { mapDma: true } : {}), ...(c.hwptLifetime ? { hwptLifetime: true } : {}) };
+    if (!c.devices) return { name: c.name, paths: c.paths, hwpts: c.hwpts, ...optional };
     const slots = c.devices.map((name, k) => {
       const i = slot(name, `contexts[${ci}].devices[${k}]`);
       const other = taken.get(i);
@@ -215,7 +217,7 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
       taken.set(i, ci);
       return i;
     });
-    return { name: c.name, paths: c.paths, hwpts: c.hwpts, devices: slots, ...mapDma };
+    return { name: c.name, paths: c.paths, hwpts: c.hwpts, devices: slots, ...optional };
   });
   const pfOf = (d: (typeof devices)[number], i: number) => {
     if (d.pf === undefined) return {};

@@ -26,7 +26,7 @@ export function scenarioToFile(s: Scenario): Record<string, unknown> {
       ...(d.dmaAlias !== undefined ? { dmaAlias: s.devices[d.dmaAlias]!.name } : {}),
       ...(s.topology ? {} : { pasidAcsPath: d.pasidAcsPath }),
     })),
-    contexts: s.contexts.map((c) => ({ name: c.name, paths: c.paths, hwpts: c.hwpts, ...(c.devices ? { devices: c.devices.map((i) => s.devices[i]!.name) } : {}), ...(c.mapDma ? { mapDma: true } : {}) })),
+    contexts: s.contexts.map((c) => ({ name: c.name, paths: c.paths, hwpts: c.hwpts, ...(c.devices ? { devices: c.devices.map((i) => s.devices[i]!.name) } : {}), ...(c.mapDma ? { mapDma: true } : {}), ...(c.hwptLifetime ? { hwptLifetime: true } : {}) })),
     hotplug: s.hotplug,
     ...(s.invalidation ? { invalidation: s.invalidation } : {}),
     ...(s.devices.some((d) => d.dma) ? { dma: s.devices.filter((d) => d.dma).map((d) => d.name) } : {}),

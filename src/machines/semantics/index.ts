@@ -17,6 +17,7 @@ import { ioPgfault } from './ioPgfault.ts';
 import { pciReset } from './pciReset.ts';
 import { vfioType1 } from './vfioType1.ts';
 import { iommufdIoas } from './iommufdIoas.ts';
+import { iommufdHwpt } from './iommufdHwpt.ts';
 
 export const currentKernel: Kernel = {
   ...ownership,
@@ -33,6 +34,7 @@ export const currentKernel: Kernel = {
   ...pciReset,
   ...vfioType1,
   ...iommufdIoas,
+  ...iommufdHwpt,
 };
 
 export type { Env, Kernel, KernelFn, KernelFnName } from './kernel.ts';

@@ -4,8 +4,9 @@
  *
  * Simplifications: RID attachment only (PASID attach through iommufd is not modelled); the
  * isolated-MSI check of iommufd_device_bind (-EPERM without allow_unsafe_interrupts) and
- * reserved-region enforcement in the IOAS are not modelled; a hwpt is never destroyed while
- * in use (iommufd refuses with -EBUSY), so user domains are always live.
+ * reserved-region enforcement in the IOAS are not modelled. Hwpt lifetimes (IOMMU_HWPT_ALLOC,
+ * IOMMU_DESTROY) are in iommufdHwpt.ts, for contexts with hwptLifetime; attach and replace to an
+ * unallocated hwpt get -ENOENT (iommufd_device_change_pt's iommufd_get_object).
  */
 import { hwptDomain } from '../../kernel/domains.ts';
 import { err, ok } from '../../kernel/errno.ts';
@@ -13,6 +14,7 @@ import type { SystemState } from '../state.ts';
 import { addToVfioGroup, groupOf, ictxOwner, iommufdGroupOf, patchDevice, presentDevices, setIommufdGroup, updateDevice } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 import { isVfioBound } from './vfioGroup.ts';
+import { hwptAllocated } from './iommufdHwpt.ts';
 
 type IommufdFns = Pick<
   Kernel,
@@ -77,6 +79,7 @@ export const iommufd: IommufdFns = {
    * other groups may attach to the same hwpt (each group has its own iommufd_group).
    */
   iommufd_device_attach(env, s, { ctx, dev, hwpt }) {
+    if (!hwptAllocated(s, ctx, hwpt)) return err('ENOENT', `iommufd_get_object: hwpt ${hwpt} is not allocated`);
     const group = groupOf(env.scenario, dev);
     const ig = iommufdGroupOf(s, ctx, group);
     if (ig && ig.hwpt !== hwpt) return err('EINVAL', `the group is attached to hwpt ${ig.hwpt}: one hwpt per group`);
@@ -98,6 +101,7 @@ export const iommufd: IommufdFns = {
   iommufd_device_replace(env, s, { ctx, dev, hwpt }) {
     const old = s.devices[dev]?.iommufd?.hwpt;
     if (old === null || old === undefined) return err('EINVAL', 'the device is not attached');
+    if (!hwptAllocated(s, ctx, hwpt)) return err('ENOENT', `iommufd_get_object: hwpt ${hwpt} is not allocated`);
     if (old === hwpt) return ok(s);
     const group = groupOf(env.scenario, dev);
     const r = env.k.iommu_replace_group_handle(env, s, { group, domain: hwptDomain(ctx, hwpt) });

@@ -127,6 +127,9 @@ export interface Kernel {
   iommufd_device_replace: KernelFn<CtxDevArg & { hwpt: number }>;
   iommufd_device_detach: KernelFn<CtxDevArg>;
   iommufd_device_unbind: KernelFn<CtxDevArg>;
+  // drivers/iommu/iommufd/{hw_pagetable,main}.c: hwpt lifetimes (issue 16; iommufdHwpt.ts)
+  iommufd_hwpt_alloc: KernelFn<CtxArg & { hwpt: number }>;
+  iommufd_destroy: KernelFn<CtxArg & { hwpt: number }>;
   // drivers/iommu/iommu.c: the default domain's type (DMA or DMA-FQ) for a group with a DMA actor
   iommu_setup_default_domain: KernelFn<GroupArg>;
   // drivers/iommu/dma-iommu.c: the DMA API of kernel drivers (translation path, issue 15)
@@ -227,6 +230,8 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   iommufd_device_replace: IOMMUFD,
   iommufd_device_detach: IOMMUFD,
   iommufd_device_unbind: IOMMUFD,
+  iommufd_hwpt_alloc: 'drivers/iommu/iommufd/hw_pagetable.c',
+  iommufd_destroy: 'drivers/iommu/iommufd/main.c',
   iommu_setup_default_domain: IOMMU,
   iommu_dma_map_page: DMA_IOMMU,
   iommu_dma_unmap_page: DMA_IOMMU,

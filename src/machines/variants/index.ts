@@ -4,6 +4,7 @@ import { HISTORICAL_VARIANTS } from './historical.ts';
 import { SEEDED_VARIANTS } from './seeded.ts';
 import { RESET_VARIANTS } from './reset.ts';
 import { TRANSLATION_VARIANTS } from './translationPath.ts';
+import { HWPT_LIFETIME_VARIANTS } from './hwptLifetime.ts';
 
 export const currentVariant = defineVariant({
   name: 'current',
@@ -14,7 +15,7 @@ export const currentVariant = defineVariant({
   overrides: {},
 });
 
-export const VARIANTS: readonly Variant[] = [currentVariant, ...HISTORICAL_VARIANTS, ...SEEDED_VARIANTS, ...TRANSLATION_VARIANTS, ...RESET_VARIANTS];
+export const VARIANTS: readonly Variant[] = [currentVariant, ...HISTORICAL_VARIANTS, ...SEEDED_VARIANTS, ...TRANSLATION_VARIANTS, ...RESET_VARIANTS, ...HWPT_LIFETIME_VARIANTS];
 
 /** Looks a variant up by name. */
 export const findVariant = (name: string): Variant | undefined => VARIANTS.find((v) => v.name === name);
