@@ -65,34 +65,17 @@ export class ScanCache {
   }
 
   /**
-   * Per (acc id * scans + f): primitive value v -> the id of that accumulator with element f
-   * set to v. A device step changes a few elements of its accumulator and keeps the rest (the
-   * same values, ===): its result's id is then a few map lookups from the previous one, where
-   * interning the whole accumulator would serialize every scan's value.
+   * The id of `next`, an accumulator computed from accumulator `a`: a step changes a few
+   * elements and keeps the rest (the same values, ===), so its id is a few withElement lookups
+   * from a's, where interning the whole accumulator would serialize every scan's value.
    */
-  private readonly withMemo = new Map<number, Map<ScanValue, number>>();
-
-  /** The id of `next`, an accumulator computed from accumulator `a` (compared element by element). */
   private nextAccId(a: number, next: ScanValue[]): number {
     const prev = this.accs[a]!;
-    const S = this.scans.length;
     let id = a;
-    for (let f = 0; f < S; f++) {
-      const v = next[f]!;
-      if (v === prev[f]) continue;
-      if (typeof v === 'object' && v !== null) return this.accId(next); // an array: whole-value interning
-      let m = this.withMemo.get(id * S + f);
-      if (m === undefined) this.withMemo.set(id * S + f, (m = new Map()));
-      let to = m.get(v);
-      if (to === undefined) {
-        const acc = this.accs[id]!.slice();
-        acc[f] = v;
-        m.set(v, (to = this.accId(acc)));
-      }
-      id = to;
-    }
+    for (let f = 0; f < next.length; f++) if (next[f] !== prev[f]) id = this.withElement(id, f, this.valueId(next[f]!));
     return id;
   }
+
 
   /** The state invariants (scans) the state coded by `code` breaks. */
   reasons(code: Code): Reasons {

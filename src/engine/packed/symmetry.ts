@@ -107,7 +107,19 @@ export class DeviceSymmetry {
     this.perm = Array.from({ length: codec.n }, (_, i) => i);
     this.moved = new Int32Array(codec.n);
     this.named = new Uint8Array(codec.n);
+    this.classOfSlot = new Int32Array(codec.n).fill(-1);
+    this.positionOfSlot = new Int32Array(codec.n).fill(-1);
+    classes.forEach((cls, c) =>
+      cls.forEach((d, p) => {
+        this.classOfSlot[d] = c;
+        this.positionOfSlot[d] = p;
+      }),
+    );
   }
+
+  /** Per slot: its class (index into `classes`) and its position in it, or -1. */
+  private readonly classOfSlot: Int32Array;
+  private readonly positionOfSlot: Int32Array;
 
   /** Sort key id + 1 per (tuple id * n + slot); 0: not computed yet. */
   private sortKeyCache = new Int32Array(1024);
@@ -131,13 +143,8 @@ export class DeviceSymmetry {
     return id;
   }
 
-  /** The class (index into `classes`) of each slot, or -1. */
-  private classOfSlot: Int32Array | null = null;
+  /** The class (index into `classes`) of a slot, or -1. */
   classOf(slot: number): number {
-    if (this.classOfSlot === null) {
-      this.classOfSlot = new Int32Array(this.codec.n).fill(-1);
-      this.classes.forEach((cls, c) => cls.forEach((d) => (this.classOfSlot![d] = c)));
-    }
     return this.classOfSlot[slot]!;
   }
 
@@ -162,9 +169,6 @@ export class DeviceSymmetry {
   }
   private readonly slotFreePatches: boolean[] = [];
 
-  /** Per slot: its position in its class, or -1. */
-  private positionOfSlot: Int32Array | null = null;
-
   /**
    * The code `code`, made from a canonical one by the writes (component, id) in
    * writes[0 .. nw), is canonical as it is: every written slot is still in sort-key order with
@@ -172,10 +176,6 @@ export class DeviceSymmetry {
    * leave it as it is (its insertion sort keeps ties in slot order).
    */
   inOrder(code: Code, writes: Int32Array, nw: number): boolean {
-    if (this.positionOfSlot === null) {
-      this.positionOfSlot = new Int32Array(this.codec.n).fill(-1);
-      for (const cls of this.classes) cls.forEach((d, p) => (this.positionOfSlot![d] = p));
-    }
     for (let w = 0; w < nw; w += 2) {
       const slot = writes[w]! - 1;
       if (slot < 0) continue;
