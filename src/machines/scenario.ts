@@ -5,6 +5,7 @@
  */
 import type { DriverName } from '../kernel/drivers.ts';
 import type { Topology } from '../hardware/types.ts';
+import type { PlatformSpec } from './platform.ts';
 
 /** One device slot of the group. */
 export interface DeviceSpec {
@@ -230,6 +231,8 @@ export interface Scenario {
   readonly symmetry?: readonly (readonly string[])[];
   /** The variants this scenario is checked against by default (all when omitted). */
   readonly variants?: readonly string[];
+  /** Platform settings (interrupt remapping, MSI region, module parameters, coherency; src/machines/platform.ts); defaults when omitted. */
+  readonly platform?: PlatformSpec;
 }
 
 const ONE_GROUP: readonly GroupSpec[] = [{ name: '0' }];

@@ -12,6 +12,7 @@
 import { BRIDGE_KINDS, findDevice, groupingBy, type GroupingRule, type PciDevice, type Topology } from '../hardware/index.ts';
 import { DRIVERS, isDriverName, type DriverName } from '../kernel/drivers.ts';
 import type { ContextSpec, DeviceSpec, Scenario, UserPath } from '../machines/scenario.ts';
+import type { PlatformSpec } from '../machines/platform.ts';
 
 /** What the plan says about one device (keyed by BDF or topology name). */
 export interface PlanDevice {
@@ -40,6 +41,7 @@ export interface PlanInput {
   readonly contexts: readonly PlanContext[];
   readonly hotplug: boolean;
   readonly invalidation?: 'strict' | 'lazy';
+  readonly platform?: PlatformSpec;
 }
 
 /** A located plan error: `path` is the field (plan."03:00.0", contexts[1].devices[0]). */
@@ -159,5 +161,6 @@ export function scenarioFromPlan(p: PlanInput): Scenario {
     p2p: [],
     topology: p.topology.name,
     ...(p.invalidation ? { invalidation: p.invalidation } : {}),
+    ...(p.platform ? { platform: p.platform } : {}),
   };
 }

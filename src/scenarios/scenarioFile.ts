@@ -92,6 +92,18 @@ const contextSchema = z.strictObject({
   hwptLifetime: z.boolean().optional(),
 });
 
+/** `platform:` (src/machines/platform.ts): the machine's settings around the groups; omitted fields keep their defaults. */
+const platformSchema = z.strictObject({
+  /** Interrupt remapping / an MSI controller that isolates devices (iommu_group_has_isolated_msi). */
+  irqRemapping: z.boolean().optional(),
+  /** The MSI region: "hw" (IOMMU_RESV_MSI, untranslated window) or "sw" (IOMMU_RESV_SW_MSI, mapped into each domain). */
+  msi: z.enum(['hw', 'sw']).optional(),
+  /** vfio_iommu_type1 / iommufd allow_unsafe_interrupts. */
+  allowUnsafeInterrupts: z.boolean().optional(),
+  /** IOMMU_CAP_ENFORCE_CACHE_COHERENCY: the IOMMU can force snooping of no-snoop requests. */
+  enforceCoherency: z.boolean().optional(),
+});
+
 const expectSchema = z.union([z.literal('holds'), z.array(z.enum(INVARIANTS.map((i) => i.id) as [string, ...string[]])).min(1)], {
   error: `expected "holds" or a list of invariant ids (${INVARIANTS.map((i) => i.id).join(', ')})`,
 });
@@ -106,6 +118,8 @@ export const scenarioFileSchema = z.strictObject({
   contexts: z.array(contextSchema).max(3).default([]),
   hotplug: z.boolean().default(false),
   invalidation: z.enum(['strict', 'lazy']).optional(),
+  /** Platform settings: interrupt remapping, MSI region, allow_unsafe_interrupts, coherency (defaults when omitted). */
+  platform: platformSchema.optional(),
   /** IOVA pages per DMA-API default domain when `dma` names devices (1 or 2). */
   iovaPages: z.number().int().min(1).max(2).optional(),
   /** Devices (names, or BDFs of the plan) that act as DMA actors: their DMA, mappings and the IOTLB enter the interleavings. */
@@ -255,6 +269,7 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
     topology: null,
     ...(f.grouping ? { grouping: f.grouping } : {}),
     ...(f.invalidation ? { invalidation: f.invalidation } : {}),
+    ...(f.platform ? { platform: f.platform } : {}),
   };
 }
 
@@ -304,7 +319,7 @@ function buildScenario(f: ScenarioFile, file: string, topology: Topology | null)
   let base: Scenario;
   try {
     base = f.plan
-      ? scenarioFromPlan({ name: f.name, description: f.description, topology: topology!, grouping, plan: f.plan as never, contexts: f.contexts, hotplug: f.hotplug, ...(f.invalidation ? { invalidation: f.invalidation } : {}) })
+      ? scenarioFromPlan({ name: f.name, description: f.description, topology: topology!, grouping, plan: f.plan as never, contexts: f.contexts, hotplug: f.hotplug, ...(f.invalidation ? { invalidation: f.invalidation } : {}), ...(f.platform ? { platform: f.platform } : {}) })
       : scenarioFromDevices(f, file);
   } catch (e) {
     if (e instanceof PlanError) throw new ScenarioFileError(`${file}: ${e.path}: ${e.message}`);

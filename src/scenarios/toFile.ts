@@ -29,6 +29,7 @@ export function scenarioToFile(s: Scenario): Record<string, unknown> {
     contexts: s.contexts.map((c) => ({ name: c.name, paths: c.paths, hwpts: c.hwpts, ...(c.devices ? { devices: c.devices.map((i) => s.devices[i]!.name) } : {}), ...(c.mapDma ? { mapDma: true } : {}), ...(c.hwptLifetime ? { hwptLifetime: true } : {}) })),
     hotplug: s.hotplug,
     ...(s.invalidation ? { invalidation: s.invalidation } : {}),
+    ...(s.platform ? { platform: s.platform } : {}),
     ...(s.devices.some((d) => d.dma) ? { dma: s.devices.filter((d) => d.dma).map((d) => d.name) } : {}),
     ...(s.iovaPages !== undefined ? { iovaPages: s.iovaPages } : {}),
     ...(s.topology ? {} : { p2p: s.p2p.map(([a, b]) => [a, b]) }),
