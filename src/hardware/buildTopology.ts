@@ -278,6 +278,7 @@ function build(spec: TopologySpec): Topology {
       flags: { ...q.flags, ...(e.spec.flags ?? {}) },
       quirkBroken: e.spec.quirkBroken ?? false,
       untrusted: e.spec.untrusted ?? false,
+      ...('externalFacing' in e.spec && e.spec.externalFacing ? { externalFacing: true } : {}),
       ...(e.spec.driver ? { driver: e.spec.driver } : {}),
       ...(physfnOf.has(e) ? { physfn: physfnOf.get(e)! } : {}),
     };
@@ -290,8 +291,23 @@ function build(spec: TopologySpec): Topology {
   const withPath = devices.map((d) => {
     let ok = d.eetlpPrefixPath;
     for (let p = parentOf(d); p && ok; p = parentOf(p)) ok = p.eetlpPrefixPath;
-    return { ...d, eetlpPrefixPath: ok };
+    return { ...d, eetlpPrefixPath: ok, untrusted: untrustedAtProbe(d, parentOf) };
   });
   withPath.sort((x, y) => (x.bdf < y.bdf ? -1 : x.bdf > y.bdf ? 1 : 0));
   return { name: spec.name, ...(spec.description ? { description: spec.description } : {}), devices: withPath, ivrs: spec.ivrs ?? false, rcPeerToPeer: spec.rcPeerToPeer ?? false };
 }
+
+/**
+ * pdev->untrusted as set_pcie_untrusted (drivers/pci/probe.c, v5.7 on) leaves it: set by the file,
+ * or the upstream bridge is untrusted or external-facing (pci_acpi_set_external_facing marks root
+ * ports), so everything below an external-facing root port is untrusted, bridges included.
+ * Simplification: newer kernels narrow the external-facing case with arch_pci_dev_is_removable
+ * (x86: a discrete Thunderbolt controller directly below the port is trusted, what is tunneled
+ * below it is not) [I]; the model marks the whole subtree.
+ */
+function untrustedAtProbe(d: PciDevice, parentOf: (d: PciDevice) => PciDevice | undefined): boolean {
+  if (d.untrusted) return true;
+  const p = parentOf(d);
+  return p !== undefined && (p.externalFacing === true || untrustedAtProbe(p, parentOf));
+}
+

@@ -159,6 +159,27 @@ export const BUILTIN_TOPOLOGY_SPECS: Readonly<Record<string, TopologySpec>> = {
     false,
     '111d:80b5',
   ),
+  'thunderbolt-dock': {
+    name: 'thunderbolt-dock',
+    description:
+      'A Thunderbolt dock: an Intel Thunderbolt 4 root port that firmware marks external-facing (ACPI _DSD ExternalFacingPort: pci_acpi_set_external_facing), the dock\'s PCIe switch (JHL8440, ACS on its downstream ports) and two endpoints below it, a 2.5GbE NIC and a USB controller. set_pcie_untrusted makes everything below the port untrusted: forced strict, bounce buffering, no ATS, Translation Blocking on the port.',
+    rootPorts: [{ name: 'tbt-rp0', bdf: '00:07.0', id: '8086:9a23', acs: { cap: ['SV', 'TB', 'RR', 'CR', 'UF'], ctrl: ['SV', 'RR', 'CR', 'UF'] }, externalFacing: true }],
+    switches: [
+      {
+        name: 'dock',
+        parent: 'tbt-rp0',
+        upstream: { bdf: '01:00.0', name: 'dock-usp', id: '8086:0b26' },
+        ports: [
+          { name: 'dock-dp0', bdf: '02:00.0', id: '8086:0b26', acs: ISOLATED },
+          { name: 'dock-dp1', bdf: '02:01.0', id: '8086:0b26', acs: ISOLATED },
+        ],
+      },
+    ],
+    endpoints: [
+      { name: 'dock-nic', parent: 'dock-dp0', functions: [{ bdf: '03:00.0', id: '8086:15f3', bars: [{ base: 0xa0000000, size: MB }] }] },
+      { name: 'dock-xhci', parent: 'dock-dp1', functions: [{ bdf: '04:00.0', id: '8086:0b27', bars: [{ base: 0xa0200000, size: MB }] }] },
+    ],
+  },
   'sriov-nic': sriovNic(
     'sriov-nic',
     'An SR-IOV NIC (Intel X710 PF 01:00.0 without an ACS capability, VFs 01:02.0 and 01:02.1) below an isolated root port. Mainline pci_device_group gives the PF and each VF a group of its own (a VF has multifunction = 0, so pci_acs_enabled() is true), yet without ACS RR at the PF the VFs and the PF reach each other\'s BARs inside the device (PCIe r6.0 6.12.1.2), so I13 fails.',

@@ -88,6 +88,12 @@ const fn = z.strictObject({
 const endpointFn = z.strictObject({ ...fn.shape, physfn: bdf.optional() });
 const port = z.strictObject({ ...functionFields, windows: z.array(range).optional() });
 const namedPort = z.strictObject({ ...functionFields, name: printableName, windows: z.array(range).optional() });
+/**
+ * A root port may be external-facing (ACPI _DSD "ExternalFacingPort", DT "external-facing":
+ * pci_acpi_set_external_facing / pci_set_of_node, read only for root ports): everything below
+ * it is untrusted (set_pcie_untrusted, drivers/pci/probe.c).
+ */
+const rootPort = z.strictObject({ ...namedPort.shape, externalFacing: z.boolean().optional() });
 const parent = z.string({ error: 'the name of a root port, switch downstream port or bridge' }).min(1);
 
 /** The zod schema of a topology file. */
@@ -96,7 +102,7 @@ export const topologySpecSchema = z.strictObject({
   description: z.string().pipe(printableText(2000, true)).optional(),
   ivrs: z.boolean().optional(),
   rcPeerToPeer: z.boolean().optional(),
-  rootPorts: z.array(namedPort).optional(),
+  rootPorts: z.array(rootPort).optional(),
   switches: z
     .array(z.strictObject({ name: printableName, parent, upstream: port, ports: z.array(namedPort).min(1) }))
     .optional(),

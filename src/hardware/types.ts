@@ -130,8 +130,13 @@ export interface PciDevice {
   readonly flags: DeviceFlags;
   /** An ACS quirk matches but the hardware does peer-to-peer anyway (a wrong quirk). */
   readonly quirkBroken: boolean;
-  /** `pdev->untrusted` (external-facing). */
+  /**
+   * `pdev->untrusted`: set by the topology file, or derived as set_pcie_untrusted
+   * (drivers/pci/probe.c) does at probe: the upstream bridge is untrusted or external-facing.
+   */
   readonly untrusted: boolean;
+  /** `pdev->external_facing`: a root port firmware marks as facing external devices (ExternalFacingPort); absent = false. */
+  readonly externalFacing?: boolean;
   /** Driver bound, as recorded (informational). */
   readonly driver?: string;
   /** `IOMMU group:` number recorded by lspci, when present. */

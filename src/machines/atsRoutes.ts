@@ -66,8 +66,9 @@ export function translatedPeers(scenario: Scenario, dev: number): readonly strin
 
 /**
  * The ports pci_std_enable_acs runs on for the scenario's ATS story: the bridge directly above
- * each device of group `g`, with whether the model treats it as external-facing (it is the port
- * above an untrusted device: set_pcie_untrusted marks what sits below an external-facing port).
+ * each device of group `g`, with whether it gets Translation Blocking as an external-facing port
+ * (pdev->external_facing or ->untrusted in the topology, or the port above an untrusted device:
+ * set_pcie_untrusted marks what sits below an external-facing port).
  */
 export function acsPortsOf(scenario: Scenario, g: number): { port: string; external_facing: boolean }[] {
   const hw = scenario.hardware;
@@ -77,7 +78,8 @@ export function acsPortsOf(scenario: Scenario, g: number): { port: string; exter
     if ((d.group ?? 0) !== g) return;
     const dev = findDevice(hw.topology, hw.deviceMap[i]!);
     const parent = dev ? hw.topology.devices.find((p) => BRIDGE_KINDS.includes(p.kind) && p.secondary === busOfBdf(dev.bdf)) : undefined;
-    if (parent) out.set(parent.bdf, (out.get(parent.bdf) ?? false) || d.untrusted === true);
+    // pci_std_enable_acs: TB when the port is external-facing or untrusted itself; the model also treats the port above an untrusted device as external-facing.
+    if (parent) out.set(parent.bdf, (out.get(parent.bdf) ?? false) || d.untrusted === true || parent.externalFacing === true || parent.untrusted);
   });
   return [...out].sort(([a], [b]) => (a < b ? -1 : 1)).map(([port, external_facing]) => ({ port, external_facing }));
 }

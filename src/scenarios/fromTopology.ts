@@ -4,6 +4,8 @@
  *  - p2p: peerReach (src/hardware/reachability.ts) — a memory request from a to b's BAR lands
  *    on the BAR without passing the IOMMU. Probed plain and PASID-tagged; the pair is listed
  *    when either bypasses (routing ignores the PASID prefix, so the two agree in this model).
+ *  - untrusted: pdev->untrusted of the topology (set_pcie_untrusted: below an external-facing
+ *    root port, or marked in the topology file); a scenario may also set it by hand.
  *  - pasidAcsPath: pciEnablePasid (pci_enable_pasid, drivers/pci/ats.c) would succeed on the
  *    device with nothing enabled yet. It fails for a device without a PASID capability too.
  *  - unmapWindow (only when the scenario says `invalidation`): findUnmapWindow
@@ -26,6 +28,8 @@ export interface ScenarioFacts {
   readonly p2p: [number, number][];
   /** Per device: pci_enable_pasid would succeed. */
   readonly pasidAcsPath: boolean[];
+  /** Per device: pdev->untrusted (set_pcie_untrusted: below an external-facing root port, or marked in the file). */
+  readonly untrusted: boolean[];
   /** Every named device is in one derived IOMMU group. */
   readonly sameGroup: boolean;
   /** Per named device, the index of its derived group among `groups` (first appearance order). */
@@ -106,6 +110,7 @@ export function scenarioFactsFromTopology(topology: Topology, deviceNames: reado
     assumption: grouping.assumption,
     p2p,
     pasidAcsPath,
+    untrusted: devs.map((d) => d.untrusted),
     sameGroup: ids.length <= 1,
     groupIndex,
     groups,
@@ -139,7 +144,8 @@ export function applyTopology(scenario: Scenario, topology: Topology, deviceMap:
     ...(facts.foreignRids.length ? { foreignRids: facts.foreignRids } : {}),
     ...(facts.assumption ? { groupingAssumption: facts.assumption } : {}),
     hardware: { topology, deviceMap },
-    devices: scenario.devices.map((d, i) => ({ ...d, pasidAcsPath: facts.pasidAcsPath[i]!, group: facts.groupIndex[i]! })),
+    // untrusted: the topology's (set_pcie_untrusted) or the scenario's own flag (a device treated as if below an external-facing port).
+    devices: scenario.devices.map((d, i) => ({ ...d, pasidAcsPath: facts.pasidAcsPath[i]!, group: facts.groupIndex[i]!, ...(facts.untrusted[i] ? { untrusted: true } : {}) })),
     p2p: facts.p2p,
     ...(facts.outsidePeers.length ? { outsidePeers: facts.outsidePeers } : {}),
     topology: topology.name,
