@@ -181,9 +181,11 @@ const GROUP = record(
     iopf: IOPF,
     // Staged resets (src/machines/reset.ts): present only in scenarios with a resettable device.
     recovery_cnt: int,
+    // Cache coherency (src/machines/coherency.ts): the type1 vfio_domain's flag, present only in scenarios with a noSnoop device.
+    enforce_cache_coherency: bool,
   },
   'an IOMMU group',
-  ['translation', 'iopf', 'recovery_cnt'],
+  ['translation', 'iopf', 'recovery_cnt', 'enforce_cache_coherency'],
 );
 const DEVICE = record(
   {
@@ -198,13 +200,31 @@ const DEVICE = record(
     blocked: bool,
     reset_depth: int,
     resetting: int,
+    // vDEVICEs (src/machines/semantics/iommufdViommu.ts): present only in scenarios with a viommu context.
+    vdevice: (v) => (v === 'none' || v === 'initialized' || v === 'stored' || v === 'live' ? null : '"none", "initialized", "stored" or "live"'),
+    // Fault queues (src/machines/semantics/iommufdFault.ts): present only in scenarios with a faultHwpts context.
+    iopf_pending: (v, l) => (v === null || (typeof v === 'string' && /^hwpt:\d+\.\d+$/.test(v) && domainOk(v, l)) ? null : 'null or a hwpt domain "hwpt:CTX.N"'),
+    // BAR access (src/machines/barAccess.ts): present only in scenarios with a barMmap device.
+    command_memory: bool,
+    bar_ptes: bool,
+    memory_lock: bool,
+    dma_buf: (v) => (v === 'none' || v === 'mapped' || v === 'revoked' ? null : '"none", "mapped" or "revoked"'),
+    // Cache coherency (src/machines/coherency.ts): present only in scenarios with a noSnoop device.
+    no_snoop_stale: bool,
+    // VFIO hot reset (src/machines/hotReset.ts): present only in scenarios with a hotReset device.
+    hot_reset: ctxOrNull,
   },
   'a device slot',
-  ['blocked', 'reset_depth', 'resetting'],
+  ['blocked', 'reset_depth', 'resetting', 'vdevice', 'iopf_pending', 'command_memory', 'bar_ptes', 'memory_lock', 'dma_buf', 'no_snoop_stale', 'hot_reset'],
 );
 const VFIO_GROUP = record({ opened_by: ctxOrNull, container: bool, drivers: int, cdev_device_open_cnt: int, container_users: int, fd_closed: bool }, 'a VFIO group');
 // Hwpt lifetimes (src/machines/semantics/iommufdHwpt.ts): present only on contexts with hwptLifetime.
-const CONTAINER = record({ iommu_set: bool, hwpt_allocated: arrayOf(bool, 'booleans, one per hwpt') }, 'a container', ['hwpt_allocated']);
+// Cache coherency (src/machines/coherency.ts): enforce_cache_coherency present only on iommufd contexts of scenarios with a noSnoop device.
+const CONTAINER = record(
+  { iommu_set: bool, hwpt_allocated: arrayOf(bool, 'booleans, one per hwpt'), iommufd_open: bool, enforce_cache_coherency: arrayOf(orNull(bool), 'true, false or null, one per hwpt') },
+  'a container',
+  ['hwpt_allocated', 'iommufd_open', 'enforce_cache_coherency'],
+);
 const IOMMUFD_GROUP = record({ ctx: int, group: int, hwpt: int, devices: int }, 'an iommufd group');
 
 /** A value as a message shows it. */

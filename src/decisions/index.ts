@@ -7,6 +7,7 @@ import { iommufdGroupSharesDomain } from './records/iommufdGroupSharesDomain.ts'
 import { pasidNeedsAcs } from './records/pasidNeedsAcs.ts';
 import { resetFence } from './records/resetFence.ts';
 import { stubsAreDriverManaged } from './records/stubsAreDriverManaged.ts';
+import { untrustedFlushQueue } from './records/untrustedFlushQueue.ts';
 import type { Decision } from './types.ts';
 
 export const DECISIONS: readonly Decision[] = [
@@ -18,6 +19,7 @@ export const DECISIONS: readonly Decision[] = [
   iommufdGroupSharesDomain,
   attachDeviceCountCheck,
   resetFence,
+  untrustedFlushQueue,
 ];
 
 export { evaluateDecision, formatExpect, type DecisionEvidence, type JobEvidence, type RuleEvidence, type WitnessEvidence } from './evaluate.ts';

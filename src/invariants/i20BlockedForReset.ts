@@ -39,8 +39,10 @@ export const i20BlockedForReset = defineInvariant({
     'pci_dev_reset_iommu_prepare / pci_dev_reset_iommu_done, __iommu_group_set_domain_internal (drivers/iommu/iommu.c; b296ca1fb43a, 0d5fd7a9323c, 5474e6e17a26, 15dd29ca6206)',
   scan: firstReason({ device: (s, i, scenario) => reason(s, scenario, i) }),
   notJudged(scenario) {
-    if (!scenario.devices.some((d) => d.resettable === true)) return 'no device of the scenario is resettable';
-    if (!scenario.devices.some((d, i) => d.resettable === true && staged(scenario, i))) return 'no resettable device has ATS: the kernel stages the IOMMU only for pci_ats_supported devices';
+    // VFIO hot reset (issue 16, Deliver 2): a bus reset puts every function of a hotReset device's bus in reset.
+    const resets = (d: Scenario['devices'][number]) => d.resettable === true || d.hotReset === true;
+    if (!scenario.devices.some(resets)) return 'no device of the scenario is resettable';
+    if (!scenario.devices.some((d, i) => resets(d) && staged(scenario, i))) return 'no resettable device has ATS: the kernel stages the IOMMU only for pci_ats_supported devices';
     return null;
   },
 });

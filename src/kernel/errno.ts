@@ -20,6 +20,15 @@ export const ERRNO = {
   EOVERFLOW: 75,
   ENXIO: 6,
   EPROBE_DEFER: 517,
+  // BAR access (issue 16, src/machines/semantics/vfioPciCore.ts): vfio_pci_core_ioread/iowrite's -EIO, the
+  // fault handler's VM_FAULT_SIGBUS as the user sees it (-EFAULT), pci_try_reset_function's trylock (-EAGAIN).
+  EIO: 5,
+  EFAULT: 14,
+  EAGAIN: 11,
+  // Reserved regions in user IOVA spaces (issue 16, helper G): iopt_reserve_iova's -EADDRINUSE (ioPagetableResv.ts).
+  EADDRINUSE: 98,
+  // Closing the iommufd (issue 16, helper F): a call on a closed fd, iommufd_ctx_from_fd's fget failure (iommufdHwpt.ts).
+  EBADF: 9,
 } as const;
 
 export type Errno = keyof typeof ERRNO;

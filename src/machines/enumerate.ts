@@ -19,7 +19,13 @@ import type { AtsState } from './ats.ts';
 import { translatedPeers } from './atsRoutes.ts';
 import { DEFAULT_DOMAIN, userOfDomain } from '../kernel/domains.ts';
 import { iopfEvents, svaEvents } from './iopfActors.ts';
-import { resetEvents } from './reset.ts';
+import { RESET_NESTING, resetEvents } from './reset.ts';
+import { barActors, barEvents, p2pDmaEvents } from './barAccess.ts';
+import { hotResetActors, hotResetEndEvents, hotResetEvents } from './hotReset.ts';
+import { msiEvents } from './msiDoorbell.ts';
+import { noSnoopEvents } from './coherency.ts';
+import { vdeviceBlock } from './vdevice.ts';
+import { faultQueueBlock } from './faultQueue.ts';
 import { userDmaBlocks } from './userDmaActors.ts';
 
 /** One block of the event list: the calls of one actor on (at most) one device slot. */
@@ -42,7 +48,7 @@ function deviceBlock(scenario: Scenario, dev: number): EventBlock {
     if (!d) return NONE;
     const out: IommuEvent[] = [];
     // A DMA-API driver's remove() unmaps its buffers first: no unbind or removal while it holds any.
-    const busy = spec.dma === true && holdsDma(s, groupOf(scenario, dev), dev);
+    const busy = (spec.dma === true && holdsDma(s, groupOf(scenario, dev), dev)) || (d.hot_reset ?? null) !== null; // hot reset: pci_bus_lock holds device_lock
     // A VF comes and goes with its PF's SR-IOV (pci_enable_sriov / pci_disable_sriov), not by hot-plug.
     if (scenario.hotplug && spec.pf === undefined && !busy) out.push({ type: d.present ? 'iommu_release_device' : 'iommu_probe_device', dev });
     if (!d.present) return out;
@@ -107,12 +113,14 @@ function atsEvents(scenario: Scenario, dev: number, s: SystemState, ats: AtsStat
   for (const peer of translatedPeers(scenario, dev)) out.push({ type: 'ats_translated_request', dev, peer });
 }
 
-/** The flush-queue timer and the page allocator of group g (a group with a DMA actor). */
-function translationGroupBlock(g: number): EventBlock {
+/** The flush-queue timer, the page allocator and (groupTypeWrites) the administrator's sysfs type writes of group g (a group with a DMA actor). */
+function translationGroupBlock(g: number, groupTypeWrites: boolean): EventBlock {
   const events = (s: SystemState): IommuEvent[] => {
     const t = translationOf(s, g);
     if (!t) return NONE;
     const out: IommuEvent[] = t.pagetable.fq.length > 0 ? [{ type: 'fq_flush_timeout', group: g }] : [];
+    // The administrator's echo DMA-FQ > /sys/kernel/iommu_groups/G/type (Scenario.groupTypeWrites): the live switch of a strict default domain.
+    if (groupTypeWrites && t.pagetable.type === 'DMA') out.push({ type: 'iommu_group_store_type', group: g });
     for (const page of reusablePages(s, g)) out.push({ type: 'page_reuse', group: g, page });
     return out;
   };
@@ -144,7 +152,8 @@ function vfioGroupBlocks(scenario: Scenario, ctx: number): EventBlock[] {
         }),
       ),
       { slot: null, events: (s) => [opened(s, group) ? { type: 'vfio_group_fops_release', ctx, group } : { type: 'vfio_group_fops_open', ctx, group }] },
-      ...slots.map((dev): EventBlock => ({ slot: dev, events: (s) => (s.devices[dev]?.group_fd === ctx ? [{ type: 'vfio_device_fops_release', ctx, dev }] : NONE) })),
+      // BAR access: not while the context's VFIO_DEVICE_RESET on the fd is in progress (the ioctl holds the file).
+      ...slots.map((dev): EventBlock => ({ slot: dev, events: (s) => (s.devices[dev]?.group_fd === ctx && s.devices[dev]?.memory_lock !== true && (s.devices[dev]?.hot_reset ?? null) === null ? [{ type: 'vfio_device_fops_release', ctx, dev }] : NONE) })),
     );
   });
   // VFIO_SET_IOMMU on the container: offered while the context holds some group file open.
@@ -157,24 +166,31 @@ function iommufdBlock(ctx: number, hwpts: number, dev: number): EventBlock {
   const events = (s: SystemState): IommuEvent[] => {
     const d = s.devices[dev];
     if (!d || !d.present || !d.driver || !isDriverName(d.driver) || !DRIVERS[d.driver].vfio) return NONE;
-    if (d.iommufd?.ctx !== ctx) return [{ type: 'vfio_df_ioctl_bind_iommufd', ctx, dev }];
+    // Closing the iommufd (issue 16): no bind once the context closed its iommufd fd (iommufd_ctx_from_fd: -EBADF).
+    if (d.iommufd?.ctx !== ctx) return s.containers[ctx]?.iommufd_open === false ? NONE : [{ type: 'vfio_df_ioctl_bind_iommufd', ctx, dev }];
     const out: IommuEvent[] = [];
     for (let hwpt = 0; hwpt < hwpts; hwpt++) {
       if (d.iommufd.hwpt !== hwpt) out.push({ type: 'vfio_df_ioctl_attach_pt', ctx, dev, hwpt });
     }
     if (d.iommufd.hwpt !== null) out.push({ type: 'vfio_df_ioctl_detach_pt', ctx, dev });
-    out.push({ type: 'vfio_df_unbind_iommufd', ctx, dev });
+    // BAR access: no close of the cdev while the context's VFIO_DEVICE_RESET on it is in progress.
+    if (d.memory_lock !== true && (d.hot_reset ?? null) === null) out.push({ type: 'vfio_df_unbind_iommufd', ctx, dev });
     return out;
   };
   return { slot: dev, events };
 }
 
-/** Hwpt lifetimes (issue 16): IOMMU_HWPT_ALLOC of an unallocated hwpt slot, IOMMU_DESTROY of an allocated one. */
+/**
+ * Hwpt lifetimes (issue 16): IOMMU_HWPT_ALLOC of an unallocated hwpt slot, IOMMU_DESTROY of an
+ * allocated one, and the close of the iommufd fd, all while the context holds the fd.
+ */
 function hwptLifetimeBlock(ctx: number, hwpts: number): EventBlock {
   const events = (s: SystemState): IommuEvent[] => {
+    if (s.containers[ctx]?.iommufd_open === false) return NONE;
     const allocated = s.containers[ctx]?.hwpt_allocated ?? [];
     const out: IommuEvent[] = [];
     for (let hwpt = 0; hwpt < hwpts; hwpt++) out.push({ type: allocated[hwpt] ? 'iommufd_destroy' : 'iommufd_hwpt_alloc', ctx, hwpt });
+    out.push({ type: 'iommufd_fops_release', ctx });
     return out;
   };
   return { slot: null, events };
@@ -191,15 +207,34 @@ export function eventBlocks(scenario: Scenario): readonly EventBlock[] {
   scenario.devices.forEach((spec, dev) => {
     if (spec.resettable) out.push({ slot: dev, events: (s) => (s.devices[dev]?.present ? withResetEvents(s, dev) : NONE) });
   });
+  // Interrupts (issue 16, Deliver 4): a user-controlled `msi` device writes the MSI doorbell (src/machines/msiDoorbell.ts).
+  scenario.devices.forEach((spec, dev) => {
+    if (spec.msi) out.push({ slot: dev, events: (s) => msiEvents(s, dev) });
+  });
+  // Cache coherency (issue 16, Deliver 5): a `noSnoop` device on a user domain issues a no-snoop read (src/machines/coherency.ts).
+  scenario.devices.forEach((spec, dev) => {
+    if (spec.noSnoop) out.push({ slot: dev, events: (s) => noSnoopEvents(scenario, s, dev) });
+  });
   scenarioGroups(scenario).forEach((_, g) => {
-    if (scenario.devices.some((d, dev) => d.dma === true && groupOf(scenario, dev) === g)) out.push(translationGroupBlock(g));
+    if (scenario.devices.some((d, dev) => d.dma === true && groupOf(scenario, dev) === g)) out.push(translationGroupBlock(g, scenario.groupTypeWrites === true));
   });
   scenario.contexts.forEach((c, ctx) => {
     if (c.paths.includes('vfio-group')) out.push(...vfioGroupBlocks(scenario, ctx));
     if (c.paths.includes('iommufd')) out.push(...contextDevices(scenario, ctx).map((dev) => iommufdBlock(ctx, c.hwpts, dev)));
     if (c.paths.includes('iommufd') && c.hwptLifetime) out.push(hwptLifetimeBlock(ctx, c.hwpts));
+    // vDEVICEs (issue 16, Deliver 7): IOMMU_VDEVICE_ALLOC steps and the driver's lookups (src/machines/vdevice.ts).
+    if (c.paths.includes('iommufd') && c.viommu) out.push(...contextDevices(scenario, ctx).map((dev) => vdeviceBlock(ctx, dev)));
+    // Fault queues of fault-capable hwpts (issue 16, Deliver 1): page requests and the user's responses (src/machines/faultQueue.ts).
+    if (c.paths.includes('iommufd') && c.faultHwpts) out.push(...contextDevices(scenario, ctx).map((dev) => faultQueueBlock(ctx, dev)));
     out.push(...userDmaBlocks(scenario, ctx));
   });
+  // BAR access (issue 16, Deliver 6): a context's BAR calls on each barMmap device it may take (src/machines/barAccess.ts).
+  for (const { ctx, dev } of barActors(scenario)) out.push({ slot: dev, events: (s) => barEvents(s, ctx, dev) });
+  // DMABUF exports: a peer on the context's hwpt DMAs to the exported BAR (reads the peers' slots too).
+  for (const { ctx, dev } of barActors(scenario)) if (scenario.devices[dev]?.barDmabuf) out.push({ slot: null, events: (s) => p2pDmaEvents(s, ctx, dev) });
+  // VFIO hot reset (issue 16, Deliver 2): VFIO_DEVICE_PCI_HOT_RESET through each hotReset device's fd; per context, the end of its bus reset.
+  for (const { ctx, dev } of hotResetActors(scenario)) out.push({ slot: dev, events: (s) => hotResetEvents(s, ctx, dev) });
+  for (const ctx of new Set(hotResetActors(scenario).map((a) => a.ctx))) out.push({ slot: null, events: (s) => hotResetEndEvents(scenario, s, ctx) });
   blocks = out;
   blocksOf.set(scenario, blocks);
   return blocks;
@@ -208,7 +243,16 @@ export function eventBlocks(scenario: Scenario): readonly EventBlock[] {
 /** The reset calls on present device `dev` (src/machines/reset.ts). */
 function withResetEvents(s: SystemState, dev: number): IommuEvent[] {
   const out: IommuEvent[] = [];
-  resetEvents(s.devices[dev]!, dev, out);
+  const d = s.devices[dev]!;
+  // VFIO hot reset: the bus reset holds the device lock (pci_try_reset_function gets -EAGAIN) and ends with pci_bus_restore_locked.
+  if ((d.hot_reset ?? null) !== null) return out;
+  // BAR access: the outermost reset method of a VFIO_DEVICE_RESET in progress (memory_lock) ends with its pci_dev_restore, not here.
+  if (d.memory_lock === true) {
+    if ((d.resetting ?? 0) < RESET_NESTING) out.push({ type: 'pci_dev_reset_iommu_prepare', dev });
+    if ((d.resetting ?? 0) > 1) out.push({ type: 'pci_dev_reset_iommu_done', dev });
+    return out;
+  }
+  resetEvents(d, dev, out);
   return out;
 }
 

@@ -17,9 +17,14 @@ import { markEndedBindings, pageRequest } from './iopf.ts';
 import type { SystemState } from './state.ts';
 import { groupOf, updateDevice } from './state.ts';
 import { resetMethodBegins, resetMethodEnds } from './reset.ts';
+import { dmaNoSnoop } from './coherency.ts';
+import { droppingClosedBarMaps, vfioResetReturns } from './barAccess.ts';
+import { hotResetReturns } from './hotReset.ts';
+import { barMmapEnabled } from './scenario.ts';
 import { translationOf, withTranslation } from './translation.ts';
 import { releasingLeftUserDomains } from './userMappings.ts';
 import { canonicalPagesIn } from './pageSymmetry.ts';
+import { translationEnabled } from './scenario.ts';
 
 type Dev = { dev: number };
 type Ctx = { ctx: number };
@@ -53,12 +58,21 @@ export type IommuEvent =
   // Hwpt lifetimes (issue 16): IOMMU_HWPT_ALLOC and IOMMU_DESTROY on the context's iommufd.
   | ({ type: 'iommufd_hwpt_alloc'; hwpt: number } & Ctx)
   | ({ type: 'iommufd_destroy'; hwpt: number } & Ctx)
+  // Closing the iommufd (issue 16): close() of the context's iommufd fd; iommufd_fops_release runs at the last reference.
+  | ({ type: 'iommufd_fops_release' } & Ctx)
+  // vDEVICEs (issue 16, Deliver 7): a step of the user's IOMMU_VDEVICE_ALLOC; the IOMMU driver's lookup from its invalidation path.
+  | ({ type: 'iommufd_vdevice_alloc_ioctl'; initFails?: 1 } & Ctx & Dev) // initFails 1: the driver's vdevice_init fails (a number, as ITF replays it)
+  | ({ type: 'iommufd_viommu_find_dev' } & Ctx & Dev)
+  // Fault queues of fault-capable hwpts (issue 16, Deliver 1): a page request reaches the iommufd iopf handler; the user answers it.
+  | ({ type: 'iommufd_fault_iopf_handler' } & Dev)
+  | ({ type: 'iommufd_fault_fops_write' } & Ctx & Dev)
   // The translation path (issue 15): a DMA-API driver's calls, the timer, the allocator, the device's DMA.
   | ({ type: 'dma_map_page' } & Dev)
   | ({ type: 'dma_unmap_page'; iova: number } & Dev)
   | ({ type: 'iommu_iotlb_sync' } & Dev)
   | ({ type: 'iommu_flush_dev_iotlb' } & Dev)
   | ({ type: 'fq_flush_timeout' } & Grp)
+  | ({ type: 'iommu_group_store_type' } & Grp)
   | ({ type: 'page_reuse'; page: number } & Grp)
   | ({ type: 'dma_untranslated'; iova: number } & Dev)
   // ATS (issue 15, step 4): the IOMMU driver enables/disables it; the device's Translation Request and translated request.
@@ -79,7 +93,25 @@ export type IommuEvent =
   | ({ type: 'vfio_sync_unpin' } & Ctx & Grp)
   | ({ type: 'iopt_map_user_pages'; iova: number } & Ctx & Grp)
   | ({ type: 'iopt_unmap_iova'; iova: number } & Ctx & Grp)
-  | ({ type: 'iopt_area_unpin_domain' } & Ctx & Grp);
+  | ({ type: 'iopt_area_unpin_domain' } & Ctx & Grp)
+  // BAR access (issue 16, Deliver 6; src/machines/barAccess.ts): the user's fault, command-register write, write() and
+  // VFIO_DEVICE_RESET (two steps: the ioctl up to the reset, pci_dev_restore at its end) on a barMmap device; its CPU access through the mmap.
+  | ({ type: 'vfio_pci_mmap_huge_fault' } & Ctx & Dev)
+  | ({ type: 'vfio_basic_config_write'; memory: 0 | 1 } & Ctx & Dev)
+  | ({ type: 'vfio_pci_core_iowrite' } & Ctx & Dev)
+  | ({ type: 'vfio_pci_ioctl_reset' } & Ctx & Dev)
+  | ({ type: 'pci_dev_restore' } & Ctx & Dev)
+  | ({ type: 'user_bar_access' } & Ctx & Dev)
+  // DMABUF export of a BAR (barDmabuf): VFIO_DEVICE_FEATURE_DMA_BUF + IOMMU_IOAS_MAP_FILE; another device's DMA to it through the IOMMU.
+  | ({ type: 'vfio_pci_core_feature_dma_buf' } & Ctx & Dev)
+  | ({ type: 'p2p_dma_to_bar' } & Ctx & Dev)
+  // Interrupts (issue 16, Deliver 4): a user-controlled device's DMA write to the MSI doorbell (hardware; src/machines/msiDoorbell.ts).
+  | ({ type: 'msi_doorbell_write' } & Dev)
+  // Cache coherency (issue 16, Deliver 5): a noSnoop device's no-snoop DMA read through its user domain (hardware; src/machines/coherency.ts).
+  | ({ type: 'dma_no_snoop' } & Dev)
+  // VFIO hot reset (issue 16, Deliver 2; src/machines/hotReset.ts): VFIO_DEVICE_PCI_HOT_RESET up to the bus reset, then its end.
+  | ({ type: 'vfio_pci_ioctl_pci_hot_reset' } & Ctx & Dev)
+  | ({ type: 'pci_bus_restore_locked' } & Ctx & Dev);
 
 export type IommuEventType = IommuEvent['type'];
 
@@ -132,6 +164,11 @@ const handlers: Handlers = {
   vfio_df_unbind_iommufd: (env, s, e) => env.k.vfio_df_unbind_iommufd(env, s, e),
   iommufd_hwpt_alloc: (env, s, { ctx, hwpt }) => env.k.iommufd_hwpt_alloc(env, s, { ctx, hwpt }),
   iommufd_destroy: (env, s, { ctx, hwpt }) => env.k.iommufd_destroy(env, s, { ctx, hwpt }),
+  iommufd_fops_release: (env, s, { ctx }) => env.k.iommufd_fops_release(env, s, { ctx }),
+  iommufd_vdevice_alloc_ioctl: (env, s, { ctx, dev, initFails }) => env.k.iommufd_vdevice_alloc_ioctl(env, s, { ctx, dev, ...(initFails === 1 ? { initFails: true } : {}) }),
+  iommufd_viommu_find_dev: (env, s, { ctx, dev }) => env.k.iommufd_viommu_find_dev(env, s, { ctx, dev }),
+  iommufd_fault_iopf_handler: (env, s, { dev }) => env.k.iommufd_fault_iopf_handler(env, s, { dev }),
+  iommufd_fault_fops_write: (env, s, { ctx, dev }) => env.k.iommufd_fault_fops_write(env, s, { ctx, dev }),
   ...translationHandlers(),
   pci_enable_ats: (env, s, e) => env.k.pci_enable_ats(env, s, e),
   pci_disable_ats: (env, s, e) => env.k.pci_disable_ats(env, s, e),
@@ -151,6 +188,24 @@ const handlers: Handlers = {
   iopt_map_user_pages: (env, s, { ctx, group, iova }) => env.k.iopt_map_user_pages(env, s, { ctx, group, iova }),
   iopt_unmap_iova: (env, s, { ctx, group, iova }) => env.k.iopt_unmap_iova(env, s, { ctx, group, iova }),
   iopt_area_unpin_domain: (env, s, { ctx, group }) => env.k.iopt_area_unpin_domain(env, s, { ctx, group }),
+  // BAR access (issue 16, Deliver 6): vfio_pci_core.c / vfio_pci_config.c / vfio_pci_rdwr.c (src/machines/semantics/vfioPciCore.ts).
+  vfio_pci_mmap_huge_fault: (env, s, { ctx, dev }) => env.k.vfio_pci_mmap_huge_fault(env, s, { ctx, dev }),
+  vfio_basic_config_write: (env, s, { ctx, dev, memory }) => env.k.vfio_basic_config_write(env, s, { ctx, dev, memory: memory === 1 }),
+  vfio_pci_core_iowrite: (env, s, { ctx, dev }) => env.k.vfio_pci_core_iowrite(env, s, { ctx, dev }),
+  vfio_pci_ioctl_reset: (env, s, { ctx, dev }) => env.k.vfio_pci_ioctl_reset(env, s, { ctx, dev }),
+  pci_dev_restore: (env, s, { dev }) => vfioResetReturns(env, s, dev),
+  // A CPU load/store through a populated PTE enters no kernel code and changes no model state: the step invariant BAR judges it.
+  user_bar_access: (_env, s) => ok(s),
+  vfio_pci_core_feature_dma_buf: (env, s, { ctx, dev }) => env.k.vfio_pci_core_feature_dma_buf(env, s, { ctx, dev }),
+  // The peer's DMA through the IOMMU changes no model state: the step invariant BAR judges it.
+  p2p_dma_to_bar: (_env, s) => ok(s),
+  // The interrupt controller raises what the write names; no model state changes: the step invariant MSI judges it.
+  msi_doorbell_write: (_env, s) => ok(s),
+  // Snooped, or stale when the domain claims enforcement but the device's IOMMU cannot snoop (src/machines/coherency.ts).
+  dma_no_snoop: (env, s, { dev }) => ok(dmaNoSnoop(env.scenario, s, dev)),
+  // VFIO hot reset (issue 16, Deliver 2): vfio_pci_core.c (src/machines/semantics/vfioPciHotReset.ts); the end drops every member's memory_lock.
+  vfio_pci_ioctl_pci_hot_reset: (env, s, { ctx, dev }) => env.k.vfio_pci_ioctl_pci_hot_reset(env, s, { ctx, dev }),
+  pci_bus_restore_locked: (env, s, { ctx, dev }) => hotResetReturns(env, s, ctx, dev),
 };
 
 /** The unmap of dev's driver waiting in `phase` in its group's default domain, or null. */
@@ -166,7 +221,7 @@ function waitingUnmap(env: Env, s: SystemState, dev: number, phase: UnmapPhase) 
  * unmap runs as three steps of the same driver thread: dma_unmap_page (PTE cleared), then
  * iommu_iotlb_sync (IOTLB), then iommu_flush_dev_iotlb (device-TLB), after which it returns.
  */
-function translationHandlers(): Pick<Handlers, 'dma_map_page' | 'dma_unmap_page' | 'iommu_iotlb_sync' | 'iommu_flush_dev_iotlb' | 'fq_flush_timeout' | 'page_reuse' | 'dma_untranslated'> {
+function translationHandlers(): Pick<Handlers, 'dma_map_page' | 'dma_unmap_page' | 'iommu_iotlb_sync' | 'iommu_flush_dev_iotlb' | 'fq_flush_timeout' | 'iommu_group_store_type' | 'page_reuse' | 'dma_untranslated'> {
   return {
     dma_map_page: (env, s, { dev }) => {
       const a = driverAllocatesBuffer(s, groupOf(env.scenario, dev), dev, env.scenario.devices[dev]?.subPage === true);
@@ -199,6 +254,7 @@ function translationHandlers(): Pick<Handlers, 'dma_map_page' | 'dma_unmap_page'
       return r.ok ? ok(dmaUnmapReturns(r.next, group, dev, u.iova)) : r;
     },
     fq_flush_timeout: (env, s, e) => env.k.fq_flush_timeout(env, s, e),
+    iommu_group_store_type: (env, s, e) => env.k.iommu_group_store_type(env, s, e),
     page_reuse: (_env, s, { group, page }) => ok(pageReuse(s, group, page)),
     dma_untranslated: (env, s, { dev, iova }) => ok(dmaUntranslated(s, groupOf(env.scenario, dev), dev, iova).next),
   };
@@ -217,6 +273,10 @@ export const NON_KERNEL_EVENT_SOURCES: Readonly<Partial<Record<IommuEventType, s
   ats_translation_request: 'hardware: the device\'s ATS Translation Request, answered by the IOMMU into its ATC',
   ats_translated_request: 'hardware: the device\'s translated memory request, routed through the fabric (ACS TB)',
   page_request: 'hardware: the device\'s PRI Page Request for a PASID, queued in the IOMMU\'s page-request queue',
+  user_bar_access: 'user space: a CPU load or store through the mmap of a BAR (a populated PTE: no kernel entry, no lock)',
+  p2p_dma_to_bar: 'hardware: a device on the context\'s hwpt DMAs to the IOVA where the context mapped another device\'s BAR (a DMABUF export), translated by the IOMMU to the BAR',
+  msi_doorbell_write: 'hardware: the device\'s DMA write (MemWr) to the MSI doorbell, delivered as an interrupt by the interrupt controller',
+  dma_no_snoop: 'hardware: the device\'s memory read with the No Snoop attribute, snooped only if the IOMMU forces it (VT-d snoop control)',
 };
 
 /** Every event type, in the order of the handler table (the order the docs list them). */
@@ -226,7 +286,7 @@ export const IOMMU_EVENT_TYPES = Object.keys(handlers) as IommuEventType[];
 export function applyEvent(env: Env, s: SystemState, e: IommuEvent): KernelResult<SystemState> {
   const r = applyEventAsNumbered(env, s, e);
   // Groups with a translation state: physical page numbers are names, renumbered canonically (src/machines/pageSymmetry.ts).
-  if (!s.groups.some((g) => g.translation)) return r;
+  if (!translationEnabled(env.scenario)) return r;
   return r.ok ? { ...r, next: canonicalPagesIn(r.next) } : r.after ? { ...r, after: canonicalPagesIn(r.after) } : r;
 }
 
@@ -234,7 +294,9 @@ export function applyEvent(env: Env, s: SystemState, e: IommuEvent): KernelResul
 export function applyEventAsNumbered(env: Env, s: SystemState, e: IommuEvent): KernelResult<SystemState> {
   const h = handlers[e.type] as Handler<IommuEvent>;
   // Scenarios with user mappings: a group that left a user domain has it unmapped, synced and unpinned (src/machines/userMappings.ts).
-  const r = env.scenario.contexts.some((c) => c.mapDma === true) ? releasingLeftUserDomains(h(env, s, e)) : h(env, s, e);
+  const r0 = env.scenario.contexts.some((c) => c.mapDma === true) ? releasingLeftUserDomains(h(env, s, e)) : h(env, s, e);
+  // Scenarios with BAR access: a device whose fd was closed has no BAR mapping left (src/machines/barAccess.ts).
+  const r = barMmapEnabled(env.scenario) ? droppingClosedBarMaps(env, s, r0) : r0;
   // Scenarios with PASID values: a page request whose PASID the call detached or rebound is stale (src/machines/iopf.ts).
   if (s.groups[0]?.iopf === undefined) return r;
   return r.ok ? ok(markEndedBindings(s, r.next)) : r.after ? { ...r, after: markEndedBindings(s, r.after) } : r;
@@ -247,6 +309,8 @@ export function successor(r: KernelResult<SystemState>): SystemState | null {
 
 /** Which actor makes the call: used for traces and sequence diagrams. */
 export function actorOf(e: IommuEvent): string {
+  // Issue 16: the vDEVICE lookup runs in the IOMMU driver's invalidation path (arm_vsmmu_cache_invalidate), a page request in its page-request path.
+  if (e.type === 'iommufd_viommu_find_dev' || e.type === 'iommufd_fault_iopf_handler') return 'iommu_driver';
   if ('ctx' in e) return `ctx${e.ctx}`;
   switch (e.type) {
     case 'really_probe':
@@ -257,6 +321,8 @@ export function actorOf(e: IommuEvent): string {
       return 'hotplug';
     case 'fq_flush_timeout':
       return 'fq_timer';
+    case 'iommu_group_store_type':
+      return 'admin';
     case 'page_reuse':
       return 'page_allocator';
     case 'dma_untranslated':
@@ -268,6 +334,8 @@ export function actorOf(e: IommuEvent): string {
     case 'pci_enable_pri':
       return 'iommu_driver';
     case 'page_request':
+    case 'msi_doorbell_write':
+    case 'dma_no_snoop':
       return `device${e.dev}`;
     case 'iommu_page_response':
       return 'iopf_queue';
@@ -292,6 +360,8 @@ export function eventArgs(e: IommuEvent): [string, string | number][] {
   if ('peer' in e) out.push(['peer', e.peer]);
   if ('pasid' in e) out.push(['pasid', e.pasid]);
   if ('mm' in e && e.mm !== undefined) out.push(['mm', e.mm]);
+  if ('memory' in e) out.push(['memory', e.memory]);
+  if ('initFails' in e && e.initFails !== undefined) out.push(['initFails', e.initFails]);
   return out;
 }
 

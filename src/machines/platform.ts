@@ -32,6 +32,7 @@ export interface PlatformSpec {
   /**
    * The IOMMU can force snooping (IOMMU_CAP_ENFORCE_CACHE_COHERENCY: VT-d snoop control; the
    * domain op enforce_cache_coherency), so no-snoop requests of attached devices are made coherent.
+   * A device's own `enforceCoherency` overrides it for that device's IOMMU (src/machines/coherency.ts).
    */
   readonly enforceCoherency?: boolean;
 }

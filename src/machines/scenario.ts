@@ -24,6 +24,21 @@ export interface DeviceSpec {
   readonly pasidAcsPath: boolean;
   /** Firmware reports an IOMMU_RESV_DIRECT region (dev->iommu->require_direct). */
   readonly requireDirect: boolean;
+  /**
+   * Reserved regions (issue 16, Deliver 3): firmware reports an IOMMU_RESV_DIRECT_RELAXABLE region
+   * (intel-iommu: the RMRR of a USB or graphics device, device_rmrr_is_relaxable; IORT RMR with
+   * remapping permitted). Mapped 1:1 in the default domain like a DIRECT one, but it does not set
+   * require_direct: the device may leave its direct mappings (VFIO and iommufd may claim it).
+   */
+  readonly directRelaxable?: boolean;
+  /**
+   * Reserved regions in user IOVA spaces (issue 16, Deliver 3, helper G): firmware or the IOMMU
+   * driver reports a non-relaxable reserved region (IOMMU_RESV_DIRECT / RESERVED / MSI) of the
+   * device at this IOVA page of the user IOVA space (GroupTranslation.user.ptes index). VFIO type1
+   * cuts it out of the container's valid IOVA list, iommufd reserves it in the IOAS at attach
+   * (src/machines/semantics/ioPagetableResv.ts). Only on a DMA actor with a `mapDma` context.
+   */
+  readonly reservedIova?: number;
   /** The IOMMU group the device belongs to (index into Scenario.groups); 0 when omitted. */
   readonly group?: number;
   /**
@@ -87,6 +102,49 @@ export interface DeviceSpec {
    * reprograms what the other's DMA is translated with.
    */
   readonly dmaAlias?: number;
+  /**
+   * Interrupts (issue 16, Deliver 4; src/machines/msiDoorbell.ts): the device signals MSIs, and
+   * while a user context controls it (device fd or iommufd binding) its DMA write to the MSI
+   * doorbell (msi_doorbell_write, hardware) is explored: the invariant MSI judges which
+   * interrupts it raises under the scenario's `platform:` (irqRemapping, msi). No state is added.
+   */
+  readonly msi?: boolean;
+  /**
+   * BAR access (issue 16, Deliver 6; src/machines/barAccess.ts): a vfio-pci device whose user maps
+   * its BARs (vfio_pci_core_mmap) as soon as it holds the device fd, faults the mapping in
+   * (vfio_pci_mmap_huge_fault), loads and stores through it, toggles memory decode in the
+   * command register (vfio_basic_config_write) and resets the device (VFIO_DEVICE_RESET). Set on
+   * any device, it gives every device the BAR fields of DeviceState (command_memory, bar_ptes,
+   * memory_lock).
+   */
+  readonly barMmap?: boolean;
+  /**
+   * With `barMmap`: the user may also export the BAR as a DMABUF (VFIO_DEVICE_FEATURE_DMA_BUF) and
+   * map it into its iommufd IOAS (IOMMU_IOAS_MAP_FILE), so that devices it attached to its hwpts
+   * reach the BAR peer-to-peer through the IOMMU. Gives every device the `dma_buf` field.
+   */
+  readonly barDmabuf?: boolean;
+  /**
+   * Cache coherency (issue 16, Deliver 5; src/machines/coherency.ts): the device issues no-snoop
+   * requests (PCIe Device Control "Enable No Snoop" set, TLPs with the No Snoop attribute, as
+   * GPUs and HD-audio controllers do), so whether its IOMMU forces snooping matters. Only then do
+   * devices carry DeviceState.no_snoop_stale and contexts ContainerState.enforce_cache_coherency.
+   */
+  readonly noSnoop?: boolean;
+  /**
+   * IOMMU_CAP_ENFORCE_CACHE_COHERENCY of this device's IOMMU (VT-d: ecap_sc_support of its DMAR
+   * unit, intel_iommu_capable): it can force snooping. Omitted: the platform's enforceCoherency.
+   * False models a DMAR unit without snoop control beside one with it (mixed IOMMUs).
+   */
+  readonly enforceCoherency?: boolean;
+  /**
+   * VFIO hot reset (issue 16, Deliver 2; src/machines/hotReset.ts): the device sits below a bridge
+   * whose secondary bus reset works (pci_probe_reset_slot / pci_probe_reset_bus succeed), so its
+   * user may issue VFIO_DEVICE_PCI_HOT_RESET, which resets every function of its bus. Omitted: the
+   * ioctl gets -ENODEV. Set on any device, it gives every device DeviceState.hot_reset and the
+   * reset fields (resetsEnabled).
+   */
+  readonly hotReset?: boolean;
 }
 
 /** One IOMMU group of the scenario (struct iommu_group). */
@@ -158,6 +216,18 @@ export interface ContextSpec {
    * unallocated. Omitted: every hwpt exists from the start and is never destroyed (as before).
    */
   readonly hwptLifetime?: boolean;
+  /**
+   * vDEVICEs (issue 16, helper E): the context has a vIOMMU on its iommufd and gives a bound
+   * device a vDEVICE (IOMMU_VDEVICE_ALLOC, src/machines/semantics/iommufdViommu.ts), while the
+   * IOMMU driver's invalidation path looks vDEVICEs up (iommufd_viommu_find_dev). Omitted: none.
+   */
+  readonly viommu?: boolean;
+  /**
+   * Fault-capable hwpts (issue 16, helper E): every hwpt of the context is allocated with a fault
+   * object (IOMMU_HWPT_FAULT_ID_VALID), so a page request of an attached device is queued on the
+   * hwpt's fault queue for the user to answer (src/machines/semantics/iommufdFault.ts). Omitted: none.
+   */
+  readonly faultHwpts?: boolean;
 }
 
 /** The device slots context `ctx` may take. */
@@ -231,6 +301,12 @@ export interface Scenario {
   readonly symmetry?: readonly (readonly string[])[];
   /** The variants this scenario is checked against by default (all when omitted). */
   readonly variants?: readonly string[];
+  /**
+   * The administrator may write "DMA-FQ" to the sysfs `type` file of each group with a DMA actor
+   * (/sys/kernel/iommu_groups/G/type: iommu_group_store_type switches a strict default domain to
+   * the flush queue live, drivers bound). Omitted: nobody writes it.
+   */
+  readonly groupTypeWrites?: boolean;
   /** Platform settings (interrupt remapping, MSI region, module parameters, coherency; src/machines/platform.ts); defaults when omitted. */
   readonly platform?: PlatformSpec;
 }
@@ -264,7 +340,37 @@ export const userMappingsIn = (scenario: Scenario, g: number): boolean =>
   scenario.contexts.some((c, ctx) => c.mapDma === true && contextDevices(scenario, ctx).some((dev) => scenario.devices[dev]?.dma === true && (scenario.devices[dev]!.group ?? 0) === g));
 
 /**
- * The scenario stages PCI resets (issue 16): some device is `resettable`. Otherwise no device or
+ * The scenario stages PCI resets (issue 16): some device is `resettable` (or `hotReset`: a bus reset puts its members in reset). Otherwise no device or
  * group carries the reset fields (blocked, reset_depth, resetting, recovery_cnt).
  */
-export const resetsEnabled = (scenario: Scenario): boolean => scenario.devices.some((d) => d.resettable === true);
+export const resetsEnabled = (scenario: Scenario): boolean => scenario.devices.some((d) => d.resettable === true || d.hotReset === true);
+
+/** VFIO hot reset (issue 16, Deliver 2): some device is `hotReset`. Otherwise no device carries DeviceState.hot_reset. */
+export const hotResetsEnabled = (scenario: Scenario): boolean => scenario.devices.some((d) => d.hotReset === true);
+
+/**
+ * The scenario has vDEVICEs (issue 16, helper E): some context has `viommu`. Otherwise no device
+ * carries the vDEVICE field (DeviceState.vdevice).
+ */
+export const vdevicesEnabled = (scenario: Scenario): boolean => scenario.contexts.some((c) => c.viommu === true);
+
+/**
+ * BAR access (issue 16, Deliver 6): some device is `barMmap`. Otherwise no device carries the BAR
+ * fields (command_memory, bar_ptes, memory_lock) and no BAR event is offered.
+ */
+export const barMmapEnabled = (scenario: Scenario): boolean => scenario.devices.some((d) => d.barMmap === true);
+
+/** BAR DMABUF exports (issue 16, Deliver 6): some `barMmap` device is `barDmabuf`. */
+export const barDmabufEnabled = (scenario: Scenario): boolean => scenario.devices.some((d) => d.barMmap === true && d.barDmabuf === true);
+
+/**
+ * Cache coherency (issue 16, Deliver 5): some device issues no-snoop requests (`noSnoop`).
+ * Otherwise no device or context carries the coherency fields and dma_no_snoop is not offered.
+ */
+export const coherencyEnabled = (scenario: Scenario): boolean => scenario.devices.some((d) => d.noSnoop === true);
+
+/**
+ * The scenario has fault-capable hwpts (issue 16, helper E): some context has `faultHwpts`.
+ * Otherwise no device carries the page-request field (DeviceState.iopf_pending).
+ */
+export const faultQueuesEnabled = (scenario: Scenario): boolean => scenario.contexts.some((c) => c.faultHwpts === true);

@@ -3,8 +3,9 @@
  * with the p2p pairs unchanged by swapping them. Used to check a scenario's declared symmetry
  * (Scenario.symmetry) and by the engine's symmetry reduction (src/engine/packed/symmetry.ts).
  */
+import { busOf } from './hotReset.ts';
 import { canonicalKey } from '../engine/serialize.ts';
-import type { DeviceSpec, Scenario } from './scenario.ts';
+import { hotResetsEnabled, type DeviceSpec, type Scenario } from './scenario.ts';
 
 const specKey = (d: DeviceSpec): string => {
   const { name: _name, ...rest } = d;
@@ -45,6 +46,8 @@ function factsInvariantUnderSwap(scenario: Scenario, x: number, y: number): stri
   if (pasidState(scenario.devices[x]) || pasidState(scenario.devices[y])) return 'devices with PASID values or PRI (`pasids:`, `pri:`) are not reduced by symmetry yet';
   const w = scenario.unmapWindow;
   if (w && !w[x] !== !w[y]) return 'only one of them has an unmap window';
+  // VFIO hot reset (issue 16, Deliver 2): the dev_set a hot reset resets is read from the bus in the name.
+  if (hotResetsEnabled(scenario) && busOf(scenario, x) !== busOf(scenario, y)) return 'they sit on different PCI buses, and a hot reset (`hotReset`) resets a bus';
   return null;
 }
 

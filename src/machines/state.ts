@@ -8,7 +8,7 @@
  */
 import type { DomainName } from '../kernel/domains.ts';
 import type { DriverName } from '../kernel/drivers.ts';
-import { pasidAllocation, resetsEnabled, scenarioGroups, translationEnabled, type Scenario } from './scenario.ts';
+import { barDmabufEnabled, barMmapEnabled, coherencyEnabled, faultQueuesEnabled, hotResetsEnabled, pasidAllocation, resetsEnabled, scenarioGroups, translationEnabled, vdevicesEnabled, type Scenario } from './scenario.ts';
 import { initialTranslation, type GroupTranslation } from './translation.ts';
 import { EMPTY_IOPF, type GroupIopf } from './iopf.ts';
 
@@ -63,6 +63,13 @@ export interface GroupState {
    * device of the scenario is `resettable` (src/machines/reset.ts).
    */
   readonly recovery_cnt?: number;
+  /**
+   * Cache coherency (issue 16, Deliver 5): enforce_cache_coherency of the type1 vfio_domain the
+   * group was last attached to (vfio_iommu_type1_attach_group: the domain op's answer right after
+   * the attach; the model's one `container:K` domain stands for one vfio_domain per group). Read
+   * only while the group is on `container:K`. Present only in scenarios with a `noSnoop` device.
+   */
+  readonly enforce_cache_coherency?: boolean;
 }
 
 /** An iommufd binding of a device through its VFIO cdev (struct iommufd_device). */
@@ -101,7 +108,61 @@ export interface DeviceState {
    * the device itself is in reset, whatever the IOMMU core believes.
    */
   readonly resetting?: number;
+  /**
+   * The device's vDEVICE on its context's vIOMMU (issue 16, helper E; struct iommufd_vdevice,
+   * src/machines/semantics/iommufdViommu.ts): 'none' (idev->vdev NULL), or the steps of
+   * IOMMU_VDEVICE_ALLOC a lookup can tell apart. Present only in scenarios with a `viommu` context.
+   */
+  readonly vdevice?: VdevicePhase;
+  /**
+   * The fault-capable hwpt (its domain `hwpt:CTX.H`) whose fault queue holds an unanswered page
+   * request (an iopf group) of the device, or null (issue 16, helper E; one at a time). Present only
+   * in scenarios with a `faultHwpts` context (src/machines/semantics/iommufdFault.ts).
+   */
+  readonly iopf_pending?: DomainName | null;
+  /**
+   * BAR access (issue 16, Deliver 6; src/machines/barAccess.ts). These three fields exist only in
+   * scenarios with a `barMmap` device (on every device then). The PCI_COMMAND_MEMORY bit of the
+   * user's command register as vfio-pci keeps it (vdev->vconfig, which __vfio_pci_memory_enabled
+   * reads): memory decode on. True at the start and whenever no user holds the device.
+   */
+  readonly command_memory?: boolean;
+  /** The user's mmap of the device's BARs has PTEs (faulted in by vfio_pci_mmap_huge_fault, dropped by vfio_pci_zap_bars). */
+  readonly bar_ptes?: boolean;
+  /**
+   * vdev->memory_lock is held for write by a VFIO_DEVICE_RESET in progress (vfio_pci_ioctl_reset
+   * holds it across pci_try_reset_function): the device is being reset. The other locked sections
+   * (a command-register write, the fault handler's down_read) are single calls of the model.
+   */
+  readonly memory_lock?: boolean;
+  /**
+   * VFIO hot reset (issue 16, Deliver 2; src/machines/hotReset.ts): the context whose
+   * VFIO_DEVICE_PCI_HOT_RESET holds this dev_set member's memory_lock for write while
+   * pci_reset_bus resets its bus, or null. Present only in scenarios with a `hotReset` device.
+   */
+  readonly hot_reset?: number | null;
+  /**
+   * The user's DMABUF export of the device's BAR mapped into its IOAS (only in scenarios with a
+   * `barDmabuf` device): 'none'; 'mapped' (IOMMU_IOAS_MAP_FILE put the BAR into the IOAS: devices on
+   * the context's hwpts reach it through the IOMMU); 'revoked' (vfio_pci_dma_buf_move revoked it and
+   * iopt_revoke_notify unmapped it from every domain; iommufd never maps it again).
+   */
+  readonly dma_buf?: 'none' | 'mapped' | 'revoked';
+  /**
+   * Cache coherency (issue 16, Deliver 5; src/machines/coherency.ts): a no-snoop read of this
+   * device (dma_no_snoop) on a user domain that claims enforce_cache_coherency was not snooped,
+   * so it returned memory while a CPU cache still held the line dirty (sticky). Present on every
+   * device only in scenarios with a `noSnoop` device.
+   */
+  readonly no_snoop_stale?: boolean;
 }
+
+/**
+ * Where the vDEVICE of a device is: 'none'; 'initialized' (inside IOMMU_VDEVICE_ALLOC:
+ * vdevice_init succeeded, not yet stored); 'stored' (inside the ioctl: in viommu->vdevs,
+ * vdevice_init not yet run, the pre-fix order); 'live' (stored and initialized, the ioctl returned).
+ */
+export type VdevicePhase = 'none' | 'initialized' | 'stored' | 'live';
 
 /**
  * The legacy VFIO group file /dev/vfio/$GROUP of one IOMMU group, and the counters of struct
@@ -160,6 +221,19 @@ export interface ContainerState {
    * obj.users is derived: 1 + the devices attached to it. Absent on every other context.
    */
   readonly hwpt_allocated?: readonly boolean[];
+  /**
+   * Hwpt lifetimes (issue 16, iommufd close): the context still holds its iommufd fd (false once it
+   * closed it: no more IOMMU_* ioctls or binds; iommufd_fops_release runs then, or at the last bound
+   * device's iommufd_ctx_put). Present exactly when hwpt_allocated is (iommufdHwpt.ts).
+   */
+  readonly iommufd_open?: boolean;
+  /**
+   * Cache coherency (issue 16, Deliver 5): per hwpt H of this context's iommufd,
+   * hwpt_paging->enforce_cache_coherency as fixed when the hwpt was allocated for its first
+   * device (iommufd_hwpt_paging_alloc): null before that, then true (the domain enforces: VT-d
+   * force_snooping) or false. Present only on iommufd contexts of scenarios with a `noSnoop` device.
+   */
+  readonly enforce_cache_coherency?: readonly (boolean | null)[];
 }
 
 /**
@@ -201,6 +275,10 @@ export function initialState(scenario: Scenario): SystemState {
   const dma = translationEnabled(scenario);
   const pasids = pasidAllocation(scenario);
   const resets = resetsEnabled(scenario);
+  const bars = barMmapEnabled(scenario);
+  const vdevices = vdevicesEnabled(scenario);
+  const faultQueues = faultQueuesEnabled(scenario);
+  const coherency = coherencyEnabled(scenario);
   const groups = scenarioGroups(scenario).map((_, g) => {
     const members = scenario.devices.flatMap((d, i) => (d.present && groupOf(scenario, i) === g ? [i] : []));
     const any = members.length > 0;
@@ -216,6 +294,7 @@ export function initialState(scenario: Scenario): SystemState {
       ...(dma ? { translation: initialTranslation(scenario, g) } : {}),
       ...(pasids ? { iopf: EMPTY_IOPF } : {}),
       ...(resets ? { recovery_cnt: 0 } : {}),
+      ...(coherency ? { enforce_cache_coherency: false } : {}),
     } satisfies GroupState;
   });
   return {
@@ -229,9 +308,19 @@ export function initialState(scenario: Scenario): SystemState {
       private_domain: false,
       sva: false,
       ...(resets ? { blocked: false, reset_depth: 0, resetting: 0 } : {}),
+      ...(bars ? { command_memory: true, bar_ptes: false, memory_lock: false } : {}),
+      ...(barDmabufEnabled(scenario) ? { dma_buf: 'none' as const } : {}),
+      ...(vdevices ? { vdevice: 'none' as const } : {}),
+      ...(faultQueues ? { iopf_pending: null } : {}),
+      ...(coherency ? { no_snoop_stale: false } : {}),
+      ...(hotResetsEnabled(scenario) ? { hot_reset: null } : {}), // VFIO hot reset (issue 16, Deliver 2)
     })),
     vfio_groups: groups.map(() => NO_VFIO_GROUP),
-    containers: scenario.contexts.map((c) => (c.hwptLifetime ? { iommu_set: false, hwpt_allocated: Array.from({ length: c.hwpts }, () => false) } : { iommu_set: false })),
+    containers: scenario.contexts.map((c) => ({
+      ...(c.hwptLifetime ? { iommu_set: false, hwpt_allocated: Array.from({ length: c.hwpts }, () => false), iommufd_open: true } : { iommu_set: false }),
+      // Cache coherency (issue 16, Deliver 5): each hwpt's enforce_cache_coherency, undecided until allocated.
+      ...(coherency && c.paths.includes('iommufd') ? { enforce_cache_coherency: Array.from({ length: c.hwpts }, () => null) } : {}),
+    })),
     iommufd_groups: [],
     warn: null,
   };

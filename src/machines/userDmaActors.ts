@@ -11,11 +11,12 @@ import type { IommuEvent } from './events.ts';
 import { contextDevices, scenarioGroups, type Scenario } from './scenario.ts';
 import { groupOf, type SystemState } from './state.ts';
 import { freeUserIova, ioasDomain, type1Domain, userOf } from './semantics/userDma.ts';
+import { groupReservedIovas, userMapIovas } from './semantics/ioPagetableResv.ts';
 
 const NONE: IommuEvent[] = [];
 
 /** Context ctx's MAP/UNMAP calls on group g. */
-function groupCalls(s: SystemState, ctx: number, group: number): IommuEvent[] {
+function groupCalls(s: SystemState, ctx: number, group: number, reserved: readonly number[]): IommuEvent[] {
   const user = userOf(s, group);
   if (!user) return NONE;
   const u = user.unmap;
@@ -24,11 +25,14 @@ function groupCalls(s: SystemState, ctx: number, group: number): IommuEvent[] {
     return [{ type: u.domain.startsWith('hwpt:') ? 'iopt_area_unpin_domain' : 'vfio_sync_unpin', ctx, group }];
   }
   const out: IommuEvent[] = [];
-  const iova = freeUserIova(s, group);
+  // Reserved regions (issue 16, helper G): with a device's `reservedIova`, the user also tries that IOVA.
+  const iovas = reserved.length === 0 ? [freeUserIova(s, group)].filter((i) => i >= 0) : userMapIovas(user, reserved);
   const type1 = type1Domain(s, ctx, group);
   const ioas = ioasDomain(s, ctx, group);
-  if (type1 && iova >= 0) out.push({ type: 'vfio_dma_do_map', ctx, group, iova });
-  if (ioas && iova >= 0) out.push({ type: 'iopt_map_user_pages', ctx, group, iova });
+  for (const iova of iovas) {
+    if (type1) out.push({ type: 'vfio_dma_do_map', ctx, group, iova });
+    if (ioas) out.push({ type: 'iopt_map_user_pages', ctx, group, iova });
+  }
   user.ptes.forEach((p, i) => {
     if (p && p.domain === type1) out.push({ type: 'vfio_dma_do_unmap', ctx, group, iova: i });
     if (p && p.domain === ioas) out.push({ type: 'iopt_unmap_iova', ctx, group, iova: i });
@@ -41,6 +45,6 @@ export function userDmaBlocks(scenario: Scenario, ctx: number): { slot: number |
   if (scenario.contexts[ctx]?.mapDma !== true) return [];
   const mine = contextDevices(scenario, ctx);
   return scenarioGroups(scenario).flatMap((_, group) =>
-    mine.some((dev) => scenario.devices[dev]?.dma === true && groupOf(scenario, dev) === group) ? [{ slot: null, events: (s: SystemState) => groupCalls(s, ctx, group) }] : [],
+    mine.some((dev) => scenario.devices[dev]?.dma === true && groupOf(scenario, dev) === group) ? [{ slot: null, events: (s: SystemState) => groupCalls(s, ctx, group, groupReservedIovas(scenario, group)) }] : [],
   );
 }

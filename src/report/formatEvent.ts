@@ -10,6 +10,8 @@ export function formatCall(e: IommuEvent, scenario: Scenario): string {
     if (k === 'group') return namesGroups(scenario) ? `group ${scenarioGroups(scenario)[v as number]?.name ?? v}` : null;
     return `${k}=${v}`;
   });
+  // The sysfs write shows what was written: echo DMA-FQ > /sys/kernel/iommu_groups/G/type.
+  if (e.type === 'iommu_group_store_type') args.push('"DMA-FQ"');
   return `${e.type}(${args.filter((a) => a !== null).join(', ')})`;
 }
 
@@ -22,6 +24,7 @@ export function actorName(e: IommuEvent, scenario: Scenario, driver?: string | n
   // device's DMA, the IOMMU driver (ATS and PRI enables), the iopf workqueue, a PCI reset.
   if (a === 'fq_timer') return 'flush-queue timer';
   if (a === 'page_allocator') return 'page allocator';
+  if (a === 'admin') return 'administrator';
   if (a === 'iommu_driver') return 'IOMMU driver';
   if (a === 'iopf_queue') return 'iopf queue';
   if (a.startsWith('device')) return `device ${scenario.devices[Number(a.slice(6))]?.name ?? a}`;

@@ -16,7 +16,8 @@
  * Caveat (checked by the caller): when a component's initial state already breaks a state
  * invariant, the whole scenario is not expanded at all, so decomposition is not used.
  */
-import { contextDevices, scenarioGroups, type Scenario } from '../machines/scenario.ts';
+import { busSlots } from '../machines/hotReset.ts';
+import { barDmabufEnabled, coherencyEnabled, contextDevices, scenarioGroups, type Scenario } from '../machines/scenario.ts';
 import { groupOf } from '../machines/state.ts';
 
 /** The component of each group: a partition of the groups, each part ascending, parts by first group. */
@@ -29,9 +30,21 @@ export function groupComponents(scenario: Scenario): number[][] {
     if (x !== y) parent[Math.max(x, y)] = Math.min(x, y);
   };
   scenario.contexts.forEach((c, ctx) => {
-    if (!c.paths.includes('vfio-group')) return;
+    // Cache coherency (issue 16, Deliver 5): an hwpt's enforce_cache_coherency is state the context's groups share (fixed by the first to attach).
+    // Hwpt lifetimes (issue 16, Deliver 1): IOMMU_DESTROY's -EBUSY counts the users of an hwpt in every group of the context.
+    if (!c.paths.includes('vfio-group') && !(c.paths.includes('iommufd') && (coherencyEnabled(scenario) || c.hwptLifetime === true))) return;
     const groups = contextDevices(scenario, ctx).map((d) => groupOf(scenario, d));
     for (const g of groups) join(groups[0]!, g);
+  });
+  // BAR DMABUF exports (issue 16, Deliver 6): a device on an iommufd context's hwpt DMAs to a BAR the context exported (p2p_dma_to_bar reads both groups' devices).
+  scenario.contexts.forEach((c, ctx) => {
+    if (!barDmabufEnabled(scenario) || !c.paths.includes('iommufd')) return;
+    const groups = contextDevices(scenario, ctx).map((d) => groupOf(scenario, d));
+    for (const g of groups) join(groups[0]!, g);
+  });
+  // VFIO hot reset (issue 16, Deliver 2): VFIO_DEVICE_PCI_HOT_RESET resets, and checks the ownership of, every function of the bus.
+  scenario.devices.forEach((d, dev) => {
+    if (d.hotReset) for (const j of busSlots(scenario, dev)) join(groupOf(scenario, dev), groupOf(scenario, j));
   });
   for (const [a, b] of scenario.p2p) join(groupOf(scenario, a), groupOf(scenario, b));
   // pci_enable_sriov / pci_disable_sriov, the PF driver's calls, add and remove the VFs.

@@ -46,10 +46,22 @@ export const KNOWN_WEAKNESSES: Record<string, string> = {
     'finding on the pending v3 switch-groups rule: under PCIE_SWITCH_DSP_NON_ISOLATED the upstream port stays out of the group below, yet without ACS SV a device below can forge its requester ID (translated with that port\'s default domain; identity under iommu.passthrough).',
   'sriov-vf-to-vm':
     'the I13 gap for SR-IOV: pci_acs_enabled() treats a VF as a single-function device, so mainline gives the VF a group apart from its PF even when the PF has no ACS, and the VF handed to a VM reaches the host PF driver\'s BAR inside the device (sriov-vf-to-vm-acs, with ACS RR on the PF, holds).',
+  'dma-api-untrusted-sysfs-fq':
+    'finding on the pinned kernel: iommu_group_store_type brings up a flush queue on a DMA default domain ("DMA-FQ" written to /sys/kernel/iommu_groups/G/type, root with CAP_SYS_ADMIN and CAP_SYS_RAWIO) without iommu_get_def_domain_type, so an untrusted device, which boot gave a strict domain, gets the lazy window; store-type-rechecks-untrusted, which refuses it, holds.',
   'dma-api-unmap-lazy':
     'accepted by design: iommu.strict=0 (DMA-FQ, drivers/iommu/dma-iommu.c flush queue) trades a window in which a device can still write an unmapped, freed page for unmap speed; the documented lazy-mode trade-off.',
+  // Reserved regions (issue 16, Deliver 3): what the require_direct refusal does not cover.
+  'resv-direct-private-domain':
+    'I11 gap: __iommu_device_set_domain refuses a require_direct device only the blocking domain; a kernel driver\'s private domain (iommu_attach_device) passes and gets no IOMMU_RESV_DIRECT mappings (iommu_create_device_direct_mappings fills only the default domain).',
+  'resv-direct-hot-add-owned':
+    'I11 gap: a require_direct device hot-added into a group already on a user domain joins that domain (__iommu_probe_device -> __iommu_device_set_domain refuses only the blocking domain), without its direct mappings; the must-succeed detach then WARNs (-EINVAL).',
+  'msi-unsafe-interrupts':
+    'accepted by the administrator: allow_unsafe_interrupts (vfio_iommu_type1 and iommufd module parameters, W11) hands a group without isolated MSI to user space; the device\'s DMA write to the MSI doorbell can raise any interrupt of the machine.',
   'ats-vfio-claim-lazy':
     'accepted by design: the iommu.strict=0 window of dma-api-unmap-lazy, here also through the NIC\'s ATC (a translated request before fq_flush_timeout reaches the freed, reused page); the documented lazy-mode trade-off.',
+  // VFIO hot reset (issue 16, Deliver 2, helper H).
+  'vfio-hot-reset-bus':
+    'finding on the pinned kernel: VFIO_DEVICE_PCI_HOT_RESET resets the bus through pci_reset_bus -> __pci_reset_bus / __pci_reset_slot, whose per-device hooks (pci_bus_save_and_disable_locked, pci_bus_restore_locked) do not call pci_dev_reset_iommu_prepare / _done (f5b16b802174 covered only the per-function reset methods), so an ATS-capable member is reset while its RID stays on the user\'s domain (I20); hot-reset-stages-iommu, which stages each member, holds.',
 };
 
 /** Whether today's kernel breaks an invariant on `scenario` as an accepted trade-off (W12, lazy IOTLB) or as a weakness. */

@@ -55,6 +55,10 @@ const deviceSchema = z.strictObject({
   pasid: z.boolean().default(false),
   pasidAcsPath: z.boolean().optional(),
   requireDirect: z.boolean().default(false),
+  /** Reserved regions (issue 16): an IOMMU_RESV_DIRECT_RELAXABLE region (USB/graphics RMRR): mapped 1:1 in the default domain, not require_direct. */
+  directRelaxable: z.boolean().optional(),
+  /** Reserved regions in user IOVA spaces (issue 16, helper G): a non-relaxable reserved region at this IOVA page of the user IOVA space (below iovaPages). */
+  reservedIova: z.number().int().min(0).max(1).optional(),
   /** An SR-IOV VF: the name of its PF among the devices (it comes and goes with the PF driver's SR-IOV). */
   pf: z.string().min(1).optional(),
   /** pci_dev->untrusted (below an external-facing port): forced strict, sub-page buffers bounced. */
@@ -71,6 +75,18 @@ const deviceSchema = z.strictObject({
   resettable: z.boolean().optional(),
   /** The name of a device of the same group that shares a requester ID with this one (a DMA alias). */
   dmaAlias: z.string().min(1).optional(),
+  /** Interrupts (issue 16): the device signals MSIs; a user-controlled one's DMA write to the MSI doorbell is explored (invariant MSI). */
+  msi: z.boolean().optional(),
+  /** BAR access (issue 16): the user of this vfio-pci device maps its BARs, faults them in, toggles memory decode and resets the device. */
+  barMmap: z.boolean().optional(),
+  /** With barMmap: the user may export the BAR as a DMABUF and map it into its IOAS (peer DMA through the IOMMU). */
+  barDmabuf: z.boolean().optional(),
+  /** Cache coherency (issue 16): the device issues no-snoop requests; its no-snoop reads on user domains are explored (invariant SNOOP). */
+  noSnoop: z.boolean().optional(),
+  /** Cache coherency (issue 16): IOMMU_CAP_ENFORCE_CACHE_COHERENCY of the device's IOMMU (snoop control); omitted: the platform's enforceCoherency. */
+  enforceCoherency: z.boolean().optional(),
+  /** VFIO hot reset (issue 16, Deliver 2): the vfio-pci device's bus has a working secondary bus reset (VFIO_DEVICE_PCI_HOT_RESET). */
+  hotReset: z.boolean().optional(),
 });
 
 const planDeviceSchema = z.strictObject({
@@ -90,6 +106,10 @@ const contextSchema = z.strictObject({
   mapDma: z.boolean().optional(),
   /** The context allocates and destroys its hwpts (IOMMU_HWPT_ALLOC / IOMMU_DESTROY); each starts unallocated. */
   hwptLifetime: z.boolean().optional(),
+  /** vDEVICEs (issue 16): the context has a vIOMMU and gives its bound devices vDEVICEs (IOMMU_VDEVICE_ALLOC). */
+  viommu: z.boolean().optional(),
+  /** Fault queues (issue 16): every hwpt of the context is fault-capable (page requests queued for the user to answer). */
+  faultHwpts: z.boolean().optional(),
 });
 
 /** `platform:` (src/machines/platform.ts): the machine's settings around the groups; omitted fields keep their defaults. */
@@ -118,6 +138,8 @@ export const scenarioFileSchema = z.strictObject({
   contexts: z.array(contextSchema).max(3).default([]),
   hotplug: z.boolean().default(false),
   invalidation: z.enum(['strict', 'lazy']).optional(),
+  /** The administrator may write DMA-FQ to each DMA group's sysfs type file (iommu_group_store_type). */
+  groupTypeWrites: z.boolean().optional(),
   /** Platform settings: interrupt remapping, MSI region, allow_unsafe_interrupts, coherency (defaults when omitted). */
   platform: platformSchema.optional(),
   /** IOVA pages per DMA-API default domain when `dma` names devices (1 or 2). */
@@ -222,7 +244,7 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
   const p2pSpec = f.p2p ?? 'all';
   const taken = new Map<number, number>();
   const contexts = f.contexts.map((c, ci) => {
-    const optional = { ...(c.mapDma ? { mapDma: true } : {}), ...(c.hwptLifetime ? { hwptLifetime: true } : {}) };
+    const optional = { ...(c.mapDma ? { mapDma: true } : {}), ...(c.hwptLifetime ? { hwptLifetime: true } : {}), ...(c.viommu ? { viommu: true } : {}), ...(c.faultHwpts ? { faultHwpts: true } : {}) };
     if (!c.devices) return { name: c.name, paths: c.paths, hwpts: c.hwpts, ...optional };
     const slots = c.devices.map((name, k) => {
       const i = slot(name, `contexts[${ci}].devices[${k}]`);
@@ -250,7 +272,7 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
   return {
     name: f.name,
     description: f.description,
-    devices: devices.map(({ pf: _pf, untrusted, subPage, ats, pasids, pri, resettable, dmaAlias, ...d }, i) => ({
+    devices: devices.map(({ pf: _pf, untrusted, subPage, ats, pasids, pri, resettable, dmaAlias, msi, directRelaxable, barMmap, barDmabuf, noSnoop, enforceCoherency, hotReset, ...d }, i) => ({
       ...d,
       ...(pasids !== undefined ? { pasids, pasid: pasids > 0 } : {}),
       ...(pri ? { pri: true } : {}),
@@ -262,6 +284,13 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
       ...(ats ? { ats: true } : {}),
       ...(resettable ? { resettable: true } : {}),
       ...(dmaAlias !== undefined ? { dmaAlias: aliasOf(dmaAlias, i) } : {}),
+      ...(msi ? { msi: true } : {}),
+      ...(directRelaxable ? { directRelaxable: true } : {}),
+      ...(barMmap ? { barMmap: true } : {}),
+      ...(barDmabuf ? { barDmabuf: true } : {}),
+      ...(noSnoop ? { noSnoop: true } : {}),
+      ...(enforceCoherency !== undefined ? { enforceCoherency } : {}),
+      ...(hotReset ? { hotReset: true } : {}),
     })),
     contexts,
     hotplug: f.hotplug,
@@ -295,14 +324,33 @@ function checkForm(f: ScenarioFile, file: string): void {
     }),
   );
   if (f.dma && !f.invalidation) throw new ScenarioFileError(`${file}: invalidation: "dma" puts DMA in the interleavings; expected "invalidation: strict" or "invalidation: lazy" (iommu.strict) with it`);
+  if (f.groupTypeWrites && !f.dma) throw new ScenarioFileError(`${file}: groupTypeWrites: the sysfs type write changes the DMA-API default domain of a group with a DMA actor; expected "dma" (a list of devices) with it`);
   if (f.iovaPages !== undefined && !f.dma) throw new ScenarioFileError(`${file}: iovaPages: sizes the IOVA space of DMA actors; expected "dma" (a list of devices) with it`);
   f.dma?.forEach((name, k) => {
     if (f.dma!.indexOf(name) !== k) throw new ScenarioFileError(`${file}: dma[${k}]: "${name}" is named twice; expected each device once`);
   });
   f.devices?.forEach((d, i) => {
-    if (d.ats && !d.resettable && !f.dma?.includes(d.name)) {
+    // Reserved regions in user IOVA spaces (issue 16, helper G).
+    if (d.reservedIova !== undefined && (!f.dma?.includes(d.name) || !f.contexts.some((c) => c.mapDma))) {
+      throw new ScenarioFileError(`${file}: devices[${i}].reservedIova: an IOVA of the user IOVA space; expected "${d.name}" in "dma" and a context with mapDma: true`);
+    }
+    if (d.reservedIova !== undefined && d.reservedIova >= (f.iovaPages ?? 1)) {
+      throw new ScenarioFileError(`${file}: devices[${i}].reservedIova: expected an IOVA page below iovaPages (${f.iovaPages ?? 1}), got ${d.reservedIova}`);
+    }
+    if (d.ats && !d.resettable && !d.hotReset && !f.dma?.includes(d.name)) {
       throw new ScenarioFileError(`${file}: devices[${i}].ats: ATS acts only on a DMA actor or a resettable device; expected "${d.name}" in "dma", or resettable: true, with it`);
     }
+    // VFIO hot reset (issue 16, Deliver 2): VFIO_DEVICE_PCI_HOT_RESET is an ioctl of a vfio-pci device fd.
+    if (d.hotReset && !d.drivers.some((x) => DRIVERS[x as DriverName]?.vfio)) {
+      throw new ScenarioFileError(`${file}: devices[${i}].hotReset: VFIO_DEVICE_PCI_HOT_RESET is issued on a device held through VFIO; expected a VFIO driver (${DRIVER_NAMES.filter((x) => DRIVERS[x].vfio).join(', ')}) in "drivers" with it`);
+    }
+  });
+  // BAR access (issue 16): a BAR mmap is a vfio-pci device fd's.
+  f.devices?.forEach((d, i) => {
+    if (d.barMmap && !d.drivers.some((x) => DRIVERS[x as DriverName]?.vfio)) {
+      throw new ScenarioFileError(`${file}: devices[${i}].barMmap: a user maps the BARs of a device it holds through VFIO; expected a VFIO driver (${DRIVER_NAMES.filter((x) => DRIVERS[x].vfio).join(', ')}) in "drivers" with it`);
+    }
+    if (d.barDmabuf && !d.barMmap) throw new ScenarioFileError(`${file}: devices[${i}].barDmabuf: the DMABUF export is of a BAR the user maps; expected barMmap: true with it`);
   });
   f.devices?.forEach((d, i) => {
     if (d.pasids === 0 && d.pasid) throw new ScenarioFileError(`${file}: devices[${i}].pasids: 0 means no PASID capability, but "pasid" is true; expected pasids from 1 to 4, or pasid: false`);
@@ -353,6 +401,7 @@ function withDmaActors(scenario: Scenario, f: ScenarioFile, file: string): Scena
     ...scenario,
     devices: scenario.devices.map((d, i) => (slots.includes(i) ? { ...d, dma: true } : d)),
     ...(f.iovaPages !== undefined ? { iovaPages: f.iovaPages } : {}),
+    ...(f.groupTypeWrites ? { groupTypeWrites: true } : {}),
   };
 }
 

@@ -19,11 +19,11 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 describe('iommu-mc docs', { timeout: 60_000 }, () => {
-  it('writes eight decision records, their index and machines.md; a rerun is byte-identical; --check then passes', async () => {
+  it('writes nine decision records, their index and machines.md; a rerun is byte-identical; --check then passes', async () => {
     const dir = tmp();
     const r = await run(['docs', '--out', dir]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/wrote 10 files to .*: 8 decision records, decisions\/README\.md, machines\.md/);
+    expect(r.stdout).toMatch(/wrote 11 files to .*: 9 decision records, decisions\/README\.md, machines\.md/);
     const first = snapshot(dir);
     expect(Object.keys(first).sort()).toEqual([
       'decisions/0001-dma-api-pins-default-domain.md',
@@ -34,6 +34,7 @@ describe('iommu-mc docs', { timeout: 60_000 }, () => {
       'decisions/0006-iommufd-group-shares-one-domain.md',
       'decisions/0007-attach-device-point-in-time-count.md',
       'decisions/0008-reset-fence-per-device-blocking.md',
+      'decisions/0009-untrusted-never-lazy.md',
       'decisions/README.md',
       'machines.md',
     ]);
@@ -43,7 +44,7 @@ describe('iommu-mc docs', { timeout: 60_000 }, () => {
     expect(snapshot(dir)).toEqual(first);
     const c = await run(['docs', '--out', dir, '--check']);
     expect(c.code).toBe(0);
-    expect(c.stdout).toMatch(/docs are up to date: 10 files/);
+    expect(c.stdout).toMatch(/docs are up to date: 11 files/);
   });
 
   it('--check exits 1 listing a changed, a missing and a stale file, and writes nothing', async () => {
@@ -70,7 +71,7 @@ describe('iommu-mc docs', { timeout: 60_000 }, () => {
   it('--check on a directory that does not exist exits 1 with every file missing', async () => {
     const r = await run(['docs', '--out', join(tmp(), 'nothing-here'), '--check']);
     expect(r.code).toBe(1);
-    expect(r.stderr.match(/missing:/g)).toHaveLength(10);
+    expect(r.stderr.match(/missing:/g)).toHaveLength(11);
   });
 
   it('--out naming a file is bad input: one line, exit 2', async () => {

@@ -21,7 +21,7 @@ describe('check --scenario-file with a topology and a plan', { timeout: 30_000 }
     const j = JSON.parse((await run(['check', '--json', '--scenario-file', FIXTURE])).stdout);
     const r = j.results[0];
     expect(r.judged).toEqual(expect.arrayContaining(['P2P', 'RID', 'I1']));
-    expect(r.notJudged.map((n: { id: string }) => n.id)).toEqual(['I12', 'I15', 'I20', 'UNMAP', 'STALE', 'STALE-UNTRUSTED', 'SUBPAGE', 'ATS-TRUST', 'INV-ORDER', 'PASID-REUSE', 'REC']);
+    expect(r.notJudged.map((n: { id: string }) => n.id)).toEqual(['I11', 'I12', 'I15', 'I20', 'UNMAP', 'STALE', 'STALE-UNTRUSTED', 'SUBPAGE', 'ATS-TRUST', 'INV-ORDER', 'PASID-REUSE', 'MSI', 'VDEVICE', 'FAULTQ', 'BAR', 'SNOOP', 'RESV', 'RESET-OWNED', 'REC']);
     expect(r.groups.rule).toBe('mainline');
     expect(r.groups.groups[0].devices.map((d: { name: string }) => d.name)).toEqual(['08:00.0', '08:00.1']);
   });

@@ -37,6 +37,11 @@ describe('decomposition into independent groups', () => {
     expect(groupComponents(findScenario('vfio-container-two-groups')!)).toEqual([[0, 1]]);
   });
 
+  it('an iommufd context that allocates and destroys its hwpts couples its groups (IOMMU_DESTROY counts users in each)', () => {
+    const s = findScenario('iommufd-two-groups-one-hwpt')!;
+    expect(groupComponents({ ...s, contexts: s.contexts.map((c) => ({ ...c, hwptLifetime: true })) })).toEqual([[0, 1]]);
+  });
+
   it('a peer-to-peer route or a forged requester ID between two groups couples them', () => {
     expect(groupComponents(findScenario('switch-split-mainline')!)).toEqual([[0, 1]]);
     expect(groupComponents(findScenario('forged-rid-mainline')!)).toEqual([[0, 1]]);

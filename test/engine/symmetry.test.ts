@@ -91,7 +91,7 @@ describe('symmetry reduction', () => {
 
   it('every built-in scenario\'s declared symmetry is sound', () => {
     for (const s of BUILTIN_SCENARIOS) expect(declaredSymmetryProblem(s), s.name).toBeNull();
-    expect(BUILTIN_SCENARIOS.filter((s) => s.symmetry).map((s) => s.name)).toEqual(['iommufd-two-contexts', 'iommufd-hwpt-destroy']);
+    expect(BUILTIN_SCENARIOS.filter((s) => s.symmetry).map((s) => s.name)).toEqual(['iommufd-two-contexts', 'iommufd-hwpt-destroy', 'iommufd-vdevice']);
   });
 
   it('a representative is the whole state renamed by a permutation of the class, and its own representative (private domains, hot-plug)', () => {

@@ -30,6 +30,7 @@ const BREAKERS: Record<string, [string, string | Variant]> = {
   I8: ['iommufd-two-contexts', 'bug-claim-ignores-owner'],
   I9: ['vfio-vs-dma-api', 'w7-claim-detach-to-null'],
   I10: ['iommufd-two-contexts', 'bug-iommufd-any-hwpt'],
+  I11: ['resv-direct-vfio-claim', 'require-direct-not-refused'], // reserved regions (issue 16)
   I12: ['sva-peer-hot-add', 'w4-sva-device-count'],
   I14: ['vfio-vs-dma-api', 'bug-release-keeps-blocking'],
   I15: ['hot-add-owned-group', 'bug-hot-add-ignores-owner'],
@@ -43,6 +44,13 @@ const BREAKERS: Record<string, [string, string | Variant]> = {
   'ATS-TRUST': ['ats-untrusted', atsForUntrusted],
   'INV-ORDER': ['ats-invalidation-order', atcBeforeIotlb],
   'PASID-REUSE': ['sva-pasid-reuse', unbindWithoutDrain],
+  VDEVICE: ['iommufd-vdevice', 'vdevice-published-before-init'], // vDEVICEs (issue 16)
+  FAULTQ: ['iommufd-fault-replace', 'fault-auto-response-new-hwpt'], // fault queues across a replace (issue 16)
+  MSI: ['msi-no-remapping', 'isolated-msi-not-checked'], // interrupts (issue 16)
+  BAR: ['vfio-bar-mmap', 'reset-without-zap'], // BAR access (issue 16)
+  SNOOP: ['coherency-no-snoop', 'enforce-cc-attach-skips-snoop-check'], // cache coherency (issue 16)
+  RESV: ['resv-iova-user-map', 'reserved-iova-not-enforced'], // reserved regions in user IOVA spaces (issue 16, helper G)
+  'RESET-OWNED': ['vfio-hot-reset-bus', 'hot-reset-without-ownership-proof'], // VFIO hot reset (issue 16, helper H)
   P2P: ['vfio-vs-dma-api', 'w1-vfio-viability'],
   RID: ['forged-rid-mainline', 'current'],
 };

@@ -98,6 +98,13 @@ invalidation: strict
     expect((scenarioToFile(scenario).contexts as object[])[0]).toMatchObject({ mapDma: true });
   });
 
+  it('groupTypeWrites lets the administrator write DMA-FQ to the group\'s type file: a strict domain gets the lazy window (STALE); the key survives scenarioToFile', () => {
+    const { scenario } = parseScenarioFile(file('dma: [nic]\ninvalidation: strict\ngroupTypeWrites: true\n'), 'nic.yaml');
+    expect(scenario.groupTypeWrites).toBe(true);
+    expect(explore(buildModel(scenario, currentVariant)).violations.map((v) => v.invariant)).toEqual(['STALE']);
+    expect(scenarioToFile(scenario)).toMatchObject({ groupTypeWrites: true });
+  });
+
   it('mapDma without a DMA actor is one located line', () => {
     expect(() => parseScenarioFile(file('contexts:\n  - { name: vm, paths: [iommufd], mapDma: true }\n').replace('contexts: []\n', ''), 'nic.yaml')).toThrow(
       /^nic\.yaml: contexts\[0\]\.mapDma: a user maps memory for a DMA actor; expected "dma" \(a list of devices\) too$/,
@@ -110,6 +117,8 @@ invalidation: strict
     ['a device named twice', 'dma: [nic, nic]\ninvalidation: strict\n', /^nic\.yaml: dma\[1\]: "nic" is named twice; expected each device once$/],
     ['iovaPages without dma', 'iovaPages: 1\n', /^nic\.yaml: iovaPages: sizes the IOVA space of DMA actors; expected "dma"/],
     ['three IOVA pages', 'dma: [nic]\ninvalidation: strict\niovaPages: 3\n', /^nic\.yaml: iovaPages: /],
+    ['groupTypeWrites without dma', 'groupTypeWrites: true\n', /^nic\.yaml: groupTypeWrites: the sysfs type write changes the DMA-API default domain of a group with a DMA actor; expected "dma"/],
+    ['groupTypeWrites that is not a boolean', 'dma: [nic]\ninvalidation: strict\ngroupTypeWrites: DMA-FQ\n', /^nic\.yaml: groupTypeWrites: /],
   ])('%s is one located line', (_what, extra, msg) => {
     expect(() => parseScenarioFile(file(extra), 'nic.yaml')).toThrow(msg);
   });

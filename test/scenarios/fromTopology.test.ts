@@ -162,6 +162,13 @@ const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
   // A VF gets a group apart from its PF (pci_acs_enabled: a VF is single-function).
   'sriov-vf-to-vm': { topology: 'sriov-nic', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
   'sriov-vf-to-vm-acs': { topology: 'sriov-nic-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  // Issue 16 and the derived untrusted flag (session 12).
+  'dma-api-external-lazy': { topology: 'thunderbolt-dock', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'dma-api-untrusted-sysfs-fq': { topology: 'thunderbolt-dock', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'resv-direct-vfio-claim': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'coherency-no-snoop': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'coherency-no-snoop-type1': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  'vfio-hot-reset-bus': { topology: 'multifunction-quirk', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
 };
 
 describe('built-in scenarios against their topologies', () => {

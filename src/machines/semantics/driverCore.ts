@@ -11,7 +11,7 @@
  * driver before the IOMMU notifier runs, so the model makes that a separate step); VFIO's remove
  * waits for open device fds, which the model shows as -EBUSY.
  */
-import { DEFAULT_DOMAIN, BLOCKING_DOMAIN, SVA_DOMAIN, SVA_PASID, privateDomain } from '../../kernel/domains.ts';
+import { DEFAULT_DOMAIN, SVA_DOMAIN, SVA_PASID, privateDomain } from '../../kernel/domains.ts';
 import { DRIVERS, isDriverName } from '../../kernel/drivers.ts';
 import { err, errAfter, ok } from '../../kernel/errno.ts';
 import { addToVfioGroup, groupOf, presentDevices, updateDevice, updateGroup, warnOn, withGroupDevice } from '../state.ts';
@@ -140,10 +140,13 @@ export const driverCore: DriverCoreFns = {
       const set = updateGroup(s, group, { default_domain: true, domain: DEFAULT_DOMAIN });
       return ok(withGroupDevice(updateDevice(set, dev, { present: true, hw: DEFAULT_DOMAIN }), group, dev, true));
     }
-    if (g.domain === BLOCKING_DOMAIN && env.scenario.devices[dev]?.requireDirect) {
-      return err('EINVAL', 'require_direct device cannot join a group on the blocking domain');
-    }
-    return ok(withGroupDevice(updateDevice(s, dev, { present: true, hw: g.domain }), group, dev, true));
+    // __iommu_device_set_domain (./iommuResv.ts): a require_direct device cannot join a group on
+    // the blocking domain (-EINVAL, the device is not added); any other group->domain, a user
+    // or private domain included, is joined.
+    if (g.domain === null) return ok(withGroupDevice(updateDevice(s, dev, { present: true, hw: null }), group, dev, true));
+    const r = env.k.__iommu_device_set_domain(env, s, { dev, domain: g.domain });
+    if (!r.ok) return r;
+    return ok(withGroupDevice(updateDevice(r.next, dev, { present: true }), group, dev, true));
   },
 
   /**

@@ -7,7 +7,7 @@
  * iommu_attach_device_pasid, the reset calls themselves in ./pciReset.ts.
  */
 import { BLOCKING_DOMAIN, DEFAULT_DOMAIN, privateDomain } from '../../kernel/domains.ts';
-import { err, ok } from '../../kernel/errno.ts';
+import { err, errAfter, ok, type KernelErr } from '../../kernel/errno.ts';
 import { groupOf, patchDevice, presentDevices, updateGroup, warnOn } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 import { maxPasidOf } from '../iopf.ts';
@@ -37,9 +37,10 @@ const pasidEnabled = (spec: { pasid: boolean; pasidAcsPath: boolean }): boolean 
 
 export const domains: DomainFns = {
   /**
-   * __iommu_group_set_domain_internal (iommu.c): same domain -> 0; a blocking domain is refused
-   * for a require_direct device with -EINVAL (and the group is left as it was); on success every
-   * member's RID is attached to the new domain and group->domain is updated.
+   * __iommu_group_set_domain_internal (iommu.c): same domain -> 0; each member through
+   * __iommu_device_set_domain (./iommuResv.ts), which refuses the blocking domain for a
+   * require_direct device with -EINVAL (the group is left as it was; must-succeed callers go on
+   * past it); on success every member's RID is attached to the new domain and group->domain is updated.
    * Staged resets (issue 16; b296ca1fb43a, 5474e6e17a26): -EBUSY while group->recovery_cnt is
    * non-zero unless the caller is must-succeed (IOMMU_SET_DOMAIN_MUST_SUCCEED); a blocked member
    * is skipped (`if (gdev->blocked) continue;`) and picks up group->domain in pci_dev_reset_iommu_done.
@@ -51,11 +52,6 @@ export const domains: DomainFns = {
       return err('EBUSY', `group->recovery_cnt is ${g.recovery_cnt}: a device of the group is being reset (pci_dev_reset_iommu_prepare)`);
     }
     const blocked = (i: number) => s.devices[i]?.blocked === true;
-    for (const i of presentDevices(s, group)) {
-      if (domain === BLOCKING_DOMAIN && !blocked(i) && env.scenario.devices[i]?.requireDirect) {
-        return err('EINVAL', `${env.scenario.devices[i]?.name} has IOMMU_RESV_DIRECT regions (require_direct)`);
-      }
-    }
     // The IOMMU driver's attach_dev first takes the RID off its old domain: with ATS in the
     // scenario, its ATS half (device_block_translation, src/machines/semantics/pciAts.ts).
     let cur = s;
@@ -66,17 +62,29 @@ export const domains: DomainFns = {
         if (r.ok) cur = r.next;
       }
     }
-    // for_each_group_device: the group's list, not every slot.
-    const devices = cur.devices.slice();
-    for (const i of presentDevices(cur, group)) if (!blocked(i)) devices[i] = patchDevice(devices[i]!, { hw: domain });
-    return ok(updateGroup({ ...cur, devices }, group, { domain }));
+    // for_each_group_device: the group's list, not every slot. Each member goes through
+    // __iommu_device_set_domain (reserved regions, ./iommuResv.ts: -EINVAL for a require_direct
+    // member and the blocking domain); on an error the kernel reverts the members already moved,
+    // which here is returning the error with the state untouched.
+    // With IOMMU_SET_DOMAIN_MUST_SUCCEED the kernel keeps going past a failing member, which stays
+    // on its old domain, sets group->domain anyway and returns the error (the caller WARNs).
+    let failed: KernelErr | null = null;
+    for (const i of presentDevices(cur, group)) {
+      if (blocked(i)) continue;
+      const r = env.k.__iommu_device_set_domain(env, cur, { dev: i, domain });
+      if (r.ok) cur = r.next;
+      else if (!mustSucceed) return r;
+      else failed ??= err(r.errno, r.reason);
+    }
+    const next = updateGroup(cur, group, { domain });
+    return failed ? errAfter(failed.errno, failed.reason, next) : ok(next);
   },
 
   /** __iommu_group_set_core_domain (iommu.c): blocking domain if owned, else default domain. */
   __iommu_group_set_core_domain(env, s, { group }) {
     const domain = s.groups[group]!.owner ? BLOCKING_DOMAIN : DEFAULT_DOMAIN;
     const r = env.k.__iommu_group_set_domain(env, s, { group, domain, mustSucceed: true });
-    return r.ok ? r : ok(warnOn(s, `__iommu_group_set_core_domain: must-succeed attach failed: -${r.errno}`));
+    return r.ok ? r : ok(warnOn(r.after ?? s, `__iommu_group_set_core_domain: must-succeed attach failed: -${r.errno}`));
   },
 
   /**

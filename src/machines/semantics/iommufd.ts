@@ -2,9 +2,9 @@
  * The VFIO cdev + iommufd path: drivers/vfio/device_cdev.c, drivers/vfio/iommufd.c and
  * drivers/iommu/iommufd/device.c (kernel pinned in src/kernel/version.ts).
  *
- * Simplifications: RID attachment only (PASID attach through iommufd is not modelled); the
- * isolated-MSI check of iommufd_device_bind (-EPERM without allow_unsafe_interrupts) and
- * reserved-region enforcement in the IOAS are not modelled. Hwpt lifetimes (IOMMU_HWPT_ALLOC,
+ * Simplifications: RID attachment only (PASID attach through iommufd is not modelled);
+ * reserved-region enforcement in the IOAS is not modelled (the isolated-MSI check of
+ * iommufd_device_bind is, issue 16: ./iommuMsi.ts). Hwpt lifetimes (IOMMU_HWPT_ALLOC,
  * IOMMU_DESTROY) are in iommufdHwpt.ts, for contexts with hwptLifetime; attach and replace to an
  * unallocated hwpt get -ENOENT (iommufd_device_change_pt's iommufd_get_object).
  */
@@ -14,7 +14,9 @@ import type { SystemState } from '../state.ts';
 import { addToVfioGroup, groupOf, ictxOwner, iommufdGroupOf, patchDevice, presentDevices, setIommufdGroup, updateDevice } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 import { isVfioBound } from './vfioGroup.ts';
-import { hwptAllocated } from './iommufdHwpt.ts';
+import { hwptAllocated, iommufdCtxPut } from './iommufdHwpt.ts';
+import { msiIsolationCheck } from './iommuMsi.ts';
+import { iommufdCoherentAttach } from './cacheCoherency.ts';
 
 type IommufdFns = Pick<
   Kernel,
@@ -44,6 +46,8 @@ export const iommufd: IommufdFns = {
     const group = groupOf(env.scenario, dev);
     if (s.vfio_groups[group]!.opened_by !== null) return err('EBUSY', 'vfio_device_block_group: the VFIO group file is open');
     if (s.devices[dev]?.iommufd) return err('EINVAL', 'the device is already bound to an iommufd');
+    // iommufd close (issue 16): iommufd_ctx_from_fd(bind.iommufd) -> -EBADF once the context closed its iommufd fd.
+    if (s.containers[ctx]?.iommufd_open === false) return err('EBADF', 'iommufd_ctx_from_fd: the context closed its iommufd fd');
     const r = env.k.iommufd_device_bind(env, s, { ctx, dev });
     if (!r.ok) return r;
     return ok(addToVfioGroup(r.next, group, 'cdev_device_open_cnt', 1));
@@ -52,9 +56,14 @@ export const iommufd: IommufdFns = {
   /**
    * iommufd_device_bind (iommufd/device.c): iommu_device_claim_dma_owner(dev, ictx); the first
    * claim in the group moves it to the blocking domain.
+   * Interrupts (issue 16, Deliver 4): before the claim, `if (!iommufd_selftest_is_mock_dev(dev) &&
+   * !iommu_group_has_isolated_msi(igroup->group))`: -EPERM unless iommufd's allow_unsafe_interrupts
+   * (then a dev_warn, "MSI interrupts are not secure"); nothing changed yet (out_group_put).
    */
   iommufd_device_bind(env, s, { ctx, dev }) {
-    const r = env.k.iommu_device_claim_dma_owner(env, s, { dev, owner: ictxOwner(ctx) });
+    const msi = msiIsolationCheck(env, s, groupOf(env.scenario, dev), 'iommufd');
+    if (!msi.ok) return msi;
+    const r = env.k.iommu_device_claim_dma_owner(env, msi.next, { dev, owner: ictxOwner(ctx) });
     if (!r.ok) return r;
     return ok(updateDevice(r.next, dev, { iommufd: { ctx, hwpt: null } }));
   },
@@ -83,9 +92,15 @@ export const iommufd: IommufdFns = {
     const group = groupOf(env.scenario, dev);
     const ig = iommufdGroupOf(s, ctx, group);
     if (ig && ig.hwpt !== hwpt) return err('EINVAL', `the group is attached to hwpt ${ig.hwpt}: one hwpt per group`);
-    let cur = s;
+    // Reserved regions (issue 16, helper G; ioPagetableResv.ts): iommufd_device_attach_reserved_iova, before the hardware attach.
+    const resv = env.k.iopt_table_enforce_dev_resv_regions(env, s, { ctx, dev, hwpt });
+    if (!resv.ok) return resv;
+    let cur = resv.next;
     if (!ig) {
-      const r = env.k.iommu_attach_group_handle(env, s, { group, domain: hwptDomain(ctx, hwpt) });
+      // Cache coherency (issue 16, Deliver 5): the hwpt's enforce_cache_coherency, the driver's paging_domain_compatible.
+      const c = iommufdCoherentAttach(env, cur, ctx, hwpt, dev);
+      if (!c.ok) return c;
+      const r = env.k.iommu_attach_group_handle(env, c.next, { group, domain: hwptDomain(ctx, hwpt) });
       if (!r.ok) return r;
       cur = r.next;
     }
@@ -104,7 +119,10 @@ export const iommufd: IommufdFns = {
     if (!hwptAllocated(s, ctx, hwpt)) return err('ENOENT', `iommufd_get_object: hwpt ${hwpt} is not allocated`);
     if (old === hwpt) return ok(s);
     const group = groupOf(env.scenario, dev);
-    const r = env.k.iommu_replace_group_handle(env, s, { group, domain: hwptDomain(ctx, hwpt) });
+    const c = iommufdCoherentAttach(env, s, ctx, hwpt, dev); // cache coherency (issue 16, Deliver 5)
+    if (!c.ok) return c;
+    // iommufd_hwpt_replace_device: iommu_replace_group_handle, then the old hwpt's fault auto-response (issue 16, ./iommufdFault.ts).
+    const r = env.k.iommufd_hwpt_replace_device(env, c.next, { ctx, group, hwpt, old });
     if (!r.ok) return r;
     // igroup->device_list: the group's devices attached through this context move with it.
     const devices = r.next.devices.slice();
@@ -140,7 +158,8 @@ export const iommufd: IommufdFns = {
     let cur = updateDevice(s, dev, { iommufd: { ctx, hwpt: null } });
     cur = setIommufdGroup(cur, ctx, group, ig && left > 0 ? { hwpt: ig.hwpt, devices: left } : null);
     if (left === 0) {
-      const r = env.k.iommu_detach_group_handle(env, cur, { group, domain: hwptDomain(ctx, hwpt) });
+      // iommufd_hwpt_detach_device: iommu_detach_group_handle, then the fault auto-response (issue 16, ./iommufdFault.ts).
+      const r = env.k.iommufd_hwpt_detach_device(env, cur, { ctx, group, hwpt });
       if (!r.ok) return r;
       cur = r.next;
     }
@@ -162,7 +181,8 @@ export const iommufd: IommufdFns = {
     }
     const r = env.k.iommufd_device_unbind(env, cur, { ctx, dev });
     if (!r.ok) return r;
-    return ok(addToVfioGroup(r.next, groupOf(env.scenario, dev), 'cdev_device_open_cnt', -1));
+    // iommufd_ctx_put(df->iommufd): the last reference of a closed iommufd runs iommufd_fops_release (issue 16, ./iommufdHwpt.ts).
+    return ok(addToVfioGroup(iommufdCtxPut(r.next, ctx), groupOf(env.scenario, dev), 'cdev_device_open_cnt', -1));
   },
 
   /**
@@ -172,6 +192,9 @@ export const iommufd: IommufdFns = {
   iommufd_device_unbind(env, s, { dev }) {
     const r = env.k.iommu_device_release_dma_owner(env, s, { dev });
     const cur = r.ok ? r.next : s;
-    return ok(updateDevice(cur, dev, { iommufd: null }));
+    // vDEVICEs (issue 16, Deliver 7): iommufd_device_pre_destroy destroys idev->vdev with the idev. Simplification: an
+    // IOMMU_VDEVICE_ALLOC in flight (the kernel's unbind waits for its idev reference) is dropped with it.
+    const vdev = s.devices[dev]?.vdevice !== undefined ? { vdevice: 'none' as const } : {};
+    return ok(updateDevice(cur, dev, { iommufd: null, ...vdev }));
   },
 };

@@ -32,13 +32,16 @@ type IommufdIoasFns = Pick<Kernel, 'iopt_map_user_pages' | 'iopt_unmap_iova' | '
 
 export const iommufdIoas: IommufdIoasFns = {
   /**
-   * iopt_map_user_pages (IOMMU_IOAS_MAP): -EEXIST when the IOVA is mapped (iopt_check_iova); the
+   * iopt_map_user_pages (IOMMU_IOAS_MAP): iopt_check_iova (-EINVAL on a reserved IOVA, -EEXIST when
+   * mapped; ioPagetableResv.ts); the
    * pfn_reader pins the user page (pinned for ctx), batch_to_domain maps it in the hwpt's domain.
    */
-  iopt_map_user_pages(_env, s, { ctx, group, iova }) {
+  iopt_map_user_pages(env, s, { ctx, group, iova }) {
     const domain = ioasDomain(s, ctx, group);
     if (!domain) return err('EINVAL', 'the model maps an IOAS only while the group is attached to one of its hwpts');
-    return pinAndMap(s, group, ctx, domain, iova, 'pin_user_pages_fast');
+    const check = env.k.iopt_check_iova(env, s, { ctx, group, iova }); // reserved regions (issue 16, helper G; ioPagetableResv.ts)
+    if (!check.ok) return check;
+    return pinAndMap(check.next, group, ctx, domain, iova, 'pin_user_pages_fast');
   },
 
   /**

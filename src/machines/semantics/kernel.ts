@@ -93,6 +93,8 @@ export interface Kernel {
   pci_dev_reset_iommu_prepare: KernelFn<DevArg>;
   pci_dev_reset_iommu_done: KernelFn<DevArg>;
   __iommu_attach_device: KernelFn<{ dev: number; domain: string }>;
+  // drivers/iommu/iommu.c: reserved regions (issue 16, Deliver 3; iommuResv.ts): one member's attach, the require_direct refusal
+  __iommu_device_set_domain: KernelFn<{ dev: number; domain: string }>;
   // drivers/iommu/iommu.c: device probe / release into the group
   iommu_probe_device: KernelFn<DevArg>;
   iommu_release_device: KernelFn<DevArg>;
@@ -130,8 +132,25 @@ export interface Kernel {
   // drivers/iommu/iommufd/{hw_pagetable,main}.c: hwpt lifetimes (issue 16; iommufdHwpt.ts)
   iommufd_hwpt_alloc: KernelFn<CtxArg & { hwpt: number }>;
   iommufd_destroy: KernelFn<CtxArg & { hwpt: number }>;
+  /** The context closes its iommufd fd (fput); the file's release runs now or at the last bound device's iommufd_ctx_put. */
+  iommufd_fops_release: KernelFn<CtxArg>;
+  // drivers/iommu/iommufd/{viommu,driver}.c: vDEVICEs (issue 16, Deliver 7; iommufdViommu.ts)
+  /** One step of IOMMU_VDEVICE_ALLOC; `initFails`: the driver's vdevice_init fails if this step runs it. */
+  iommufd_vdevice_alloc_ioctl: KernelFn<CtxDevArg & { initFails?: boolean }>;
+  /** ok: the device's vDEVICE is in viommu->vdevs (the lookup returns it); -EIO: not found. */
+  iommufd_viommu_find_dev: KernelFn<CtxDevArg>;
+  // drivers/iommu/iommufd/{eventq,device}.c: fault queues of fault-capable hwpts (issue 16, Deliver 1; iommufdFault.ts)
+  iommufd_fault_iopf_handler: KernelFn<DevArg>;
+  iommufd_fault_fops_write: KernelFn<CtxDevArg>;
+  iommufd_auto_response_faults: KernelFn<CtxGroupArg & { hwpt: number }>;
+  /** The replace of a group from hwpt `old` to `hwpt` (iommu_replace_group_handle), then the old hwpt's auto-response. */
+  iommufd_hwpt_replace_device: KernelFn<CtxGroupArg & { hwpt: number; old: number }>;
+  /** The last device of a group detaches from `hwpt` (iommu_detach_group_handle), then its auto-response. */
+  iommufd_hwpt_detach_device: KernelFn<CtxGroupArg & { hwpt: number }>;
   // drivers/iommu/iommu.c: the default domain's type (DMA or DMA-FQ) for a group with a DMA actor
   iommu_setup_default_domain: KernelFn<GroupArg>;
+  /** echo DMA-FQ > /sys/kernel/iommu_groups/G/type: iommu_group_store_type's live DMA -> DMA-FQ switch. */
+  iommu_group_store_type: KernelFn<GroupArg>;
   // drivers/iommu/dma-iommu.c: the DMA API of kernel drivers (translation path, issue 15)
   iommu_dma_map_page: KernelFn<{ dev: number; phys: number }>;
   iommu_dma_unmap_page: KernelFn<IovaArg>;
@@ -163,6 +182,52 @@ export interface Kernel {
   iopt_unmap_iova: KernelFn<UserIovaArg>;
   iopt_area_unpin_domain: KernelFn<CtxGroupArg>;
   batch_unpin: KernelFn<CtxGroupArg & { phys: number }>;
+  // BAR access (issue 16, Deliver 6; vfioPciCore.ts): drivers/vfio/pci/vfio_pci_{core,config,rdwr}.c, drivers/pci/pci.c
+  /** ok: the user's memory decode is on (vconfig PCI_COMMAND_MEMORY); -EIO with the reason: off. */
+  __vfio_pci_memory_enabled: KernelFn<DevArg>;
+  vfio_pci_zap_bars: KernelFn<DevArg>;
+  vfio_pci_zap_and_down_write_memory_lock: KernelFn<DevArg>;
+  vfio_pci_mmap_huge_fault: KernelFn<CtxDevArg>;
+  /** A user write of PCI_COMMAND through the config region: `memory` is the PCI_COMMAND_MEMORY bit written. */
+  vfio_basic_config_write: KernelFn<CtxDevArg & { memory: boolean }>;
+  vfio_pci_core_iowrite: KernelFn<CtxDevArg>;
+  /** VFIO_DEVICE_RESET up to the reset itself: the zap, memory_lock taken for write, the reset method begun. */
+  vfio_pci_ioctl_reset: KernelFn<CtxDevArg>;
+  /** The end of pci_try_reset_function (the reset method's done, the saved config restored); vfio_pci_ioctl_reset then drops memory_lock. */
+  pci_dev_restore: KernelFn<DevArg>;
+  /** VFIO_DEVICE_FEATURE_DMA_BUF of the device's BAR, mapped into context `ctx`'s IOAS (IOMMU_IOAS_MAP_FILE). */
+  vfio_pci_core_feature_dma_buf: KernelFn<CtxDevArg>;
+  /** Revoke (`revoked`) or un-revoke the device's DMABUF exports; caller holds memory_lock for write. */
+  vfio_pci_dma_buf_move: KernelFn<DevArg & { revoked: boolean }>;
+  // Interrupts (issue 16, Deliver 4): drivers/iommu/iommu.c (iommuMsi.ts), drivers/vfio/vfio_iommu_type1.c (vfioType1.ts)
+  /** ok: every device of the group has isolated MSI (interrupt remapping); -EPERM with the reason: not. */
+  iommu_group_has_isolated_msi: KernelFn<GroupArg>;
+  /** The type1 backend's attach_group of group `group` to context `ctx`'s container domain (VFIO_SET_IOMMU, VFIO_GROUP_SET_CONTAINER). */
+  vfio_iommu_type1_attach_group: KernelFn<CtxGroupArg>;
+  // Cache coherency (issue 16, Deliver 5; cacheCoherency.ts): drivers/iommu/intel/iommu.c, drivers/iommu/iommufd/hw_pagetable.c
+  /** The domain op enforce_cache_coherency: ok = returned true (force_snooping set), -EINVAL = returned false. `group`: type1's per-group vfio_domain (see cacheCoherency.ts). */
+  iommu_enforce_cache_coherency: KernelFn<{ domain: string; group?: number }>;
+  iommufd_hwpt_paging_enforce_cc: KernelFn<CtxArg & { hwpt: number }>;
+  /** The IOMMU driver's check before attach_dev of `dev` to a paging domain (its snoop clause). */
+  paging_domain_compatible: KernelFn<{ dev: number; domain: string }>;
+  // Reserved regions in user IOVA spaces (issue 16, Deliver 3, helper G; ioPagetableResv.ts)
+  /** ok: `iova` is in the container's valid IOVA list (no reserved region of a group on it); -EINVAL: not. */
+  vfio_iommu_iova_dma_valid: KernelFn<UserIovaArg>;
+  /** iommufd's check of a fixed IOVA: -EINVAL when reserved in the IOAS (an attached device's region), -EEXIST when an area covers it. */
+  iopt_check_iova: KernelFn<UserIovaArg>;
+  /** At attach of `dev` to hwpt `hwpt` of `ctx`: its reserved regions into the IOAS; -EADDRINUSE when an area already covers one. */
+  iopt_table_enforce_dev_resv_regions: KernelFn<CtxDevArg & { hwpt: number }>;
+  // VFIO hot reset (issue 16, Deliver 2, helper H; vfioPciHotReset.ts): drivers/vfio/pci/vfio_pci_core.c, drivers/pci/pci.c
+  /** VFIO_DEVICE_PCI_HOT_RESET through `dev`'s fd up to the bus reset: ownership per member, memory_lock, zap, members in reset. */
+  vfio_pci_ioctl_pci_hot_reset: KernelFn<CtxDevArg>;
+  /** Legacy ownership proof: ok when one of the group files `ctx` passes is `dev`'s VFIO group; -EINVAL: not. */
+  vfio_dev_in_groups: KernelFn<CtxDevArg>;
+  /** cdev ownership proof: ok when `dev` (or a device of its IOMMU group) is bound to `ctx`'s iommufd; -ENODEV: not owned. */
+  vfio_iommufd_get_dev_id: KernelFn<CtxDevArg>;
+  /** pci_reset_bus's per-device save and disable before the secondary bus reset (the device is then in reset). */
+  pci_bus_save_and_disable_locked: KernelFn<DevArg>;
+  /** pci_reset_bus's per-device restore after the secondary bus reset. */
+  pci_bus_restore_locked: KernelFn<DevArg>;
 }
 
 /** Names of all kernel functions in the rule table. */
@@ -204,6 +269,7 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   pci_dev_reset_iommu_prepare: IOMMU,
   pci_dev_reset_iommu_done: IOMMU,
   __iommu_attach_device: IOMMU,
+  __iommu_device_set_domain: IOMMU,
   iommu_probe_device: IOMMU,
   iommu_release_device: IOMMU,
   iommu_sva_bind_device: SVA,
@@ -232,7 +298,16 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   iommufd_device_unbind: IOMMUFD,
   iommufd_hwpt_alloc: 'drivers/iommu/iommufd/hw_pagetable.c',
   iommufd_destroy: 'drivers/iommu/iommufd/main.c',
+  iommufd_fops_release: 'drivers/iommu/iommufd/main.c',
+  iommufd_vdevice_alloc_ioctl: 'drivers/iommu/iommufd/viommu.c',
+  iommufd_viommu_find_dev: 'drivers/iommu/iommufd/driver.c',
+  iommufd_fault_iopf_handler: 'drivers/iommu/iommufd/eventq.c',
+  iommufd_fault_fops_write: 'drivers/iommu/iommufd/eventq.c',
+  iommufd_auto_response_faults: 'drivers/iommu/iommufd/eventq.c',
+  iommufd_hwpt_replace_device: IOMMUFD,
+  iommufd_hwpt_detach_device: IOMMUFD,
   iommu_setup_default_domain: IOMMU,
+  iommu_group_store_type: IOMMU,
   iommu_dma_map_page: DMA_IOMMU,
   iommu_dma_unmap_page: DMA_IOMMU,
   __iommu_dma_unmap: DMA_IOMMU,
@@ -256,4 +331,32 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   iopt_unmap_iova: 'drivers/iommu/iommufd/io_pagetable.c',
   iopt_area_unpin_domain: 'drivers/iommu/iommufd/pages.c',
   batch_unpin: 'drivers/iommu/iommufd/pages.c',
+  // BAR access (issue 16, Deliver 6)
+  __vfio_pci_memory_enabled: 'drivers/vfio/pci/vfio_pci_config.c',
+  vfio_pci_zap_bars: 'drivers/vfio/pci/vfio_pci_core.c',
+  vfio_pci_zap_and_down_write_memory_lock: 'drivers/vfio/pci/vfio_pci_core.c',
+  vfio_pci_mmap_huge_fault: 'drivers/vfio/pci/vfio_pci_core.c',
+  vfio_basic_config_write: 'drivers/vfio/pci/vfio_pci_config.c',
+  vfio_pci_core_iowrite: 'drivers/vfio/pci/vfio_pci_rdwr.c',
+  vfio_pci_ioctl_reset: 'drivers/vfio/pci/vfio_pci_core.c',
+  pci_dev_restore: 'drivers/pci/pci.c',
+  vfio_pci_core_feature_dma_buf: 'drivers/vfio/pci/vfio_pci_dmabuf.c',
+  vfio_pci_dma_buf_move: 'drivers/vfio/pci/vfio_pci_dmabuf.c',
+  // Interrupts (issue 16, Deliver 4)
+  iommu_group_has_isolated_msi: IOMMU,
+  vfio_iommu_type1_attach_group: 'drivers/vfio/vfio_iommu_type1.c',
+  // Cache coherency (issue 16, Deliver 5)
+  iommu_enforce_cache_coherency: 'drivers/iommu/intel/iommu.c',
+  iommufd_hwpt_paging_enforce_cc: 'drivers/iommu/iommufd/hw_pagetable.c',
+  paging_domain_compatible: 'drivers/iommu/intel/iommu.c',
+  // Reserved regions in user IOVA spaces (issue 16, Deliver 3, helper G)
+  vfio_iommu_iova_dma_valid: 'drivers/vfio/vfio_iommu_type1.c',
+  iopt_check_iova: 'drivers/iommu/iommufd/io_pagetable.c',
+  iopt_table_enforce_dev_resv_regions: 'drivers/iommu/iommufd/io_pagetable.c',
+  // VFIO hot reset (issue 16, Deliver 2, helper H)
+  vfio_pci_ioctl_pci_hot_reset: 'drivers/vfio/pci/vfio_pci_core.c',
+  vfio_dev_in_groups: 'drivers/vfio/pci/vfio_pci_core.c',
+  vfio_iommufd_get_dev_id: 'drivers/vfio/iommufd.c',
+  pci_bus_save_and_disable_locked: 'drivers/pci/pci.c',
+  pci_bus_restore_locked: 'drivers/pci/pci.c',
 };

@@ -78,7 +78,7 @@ export const pciReset: PciResetFns = {
 
   /**
    * __iommu_attach_device (iommu.c): the driver's attach_dev of one device, with no group-level
-   * checks (require_direct is checked in __iommu_device_set_domain, not here [I]). The driver
+   * checks (require_direct is checked in __iommu_device_set_domain, not here [V], see ./iommuResv.ts). The driver
    * programs every requester ID pci_for_each_dma_alias yields, so DMA-alias siblings follow;
    * attaching to the blocking domain first takes ATS off the device (the driver's
    * blocking-domain attach, device_block_translation) in groups with ATS state.

@@ -86,9 +86,10 @@ export const vfioGroup: VfioGroupFns = {
    * already has a container; -ENODEV when the group lost its iommu_group; then
    * vfio_container_attach_group (container.c): iommu_group_claim_dma_owner(vfio_group); when the
    * container already has its IOMMU backend (an earlier group ran VFIO_SET_IOMMU), the backend's
-   * attach_group (type1: iommu_attach_group on the container's domain) runs at once, and its
-   * failure releases the ownership again. Simplification: every group is compatible with the
-   * container's one type1 domain (no noiommu mix, no isolated-MSI -EPERM, one IOMMU instance).
+   * attach_group (vfio_iommu_type1_attach_group: iommu_attach_group on the container's domain,
+   * -EPERM without isolated MSI) runs at once, and its failure releases the ownership again.
+   * Simplification: every group is compatible with the container's one type1 domain (no noiommu
+   * mix, one IOMMU instance).
    */
   vfio_group_ioctl_set_container(env, s, { ctx, group }) {
     const v = s.vfio_groups[group]!;
@@ -99,9 +100,9 @@ export const vfioGroup: VfioGroupFns = {
     if (!r.ok) return r;
     let cur = r.next;
     if (s.containers[ctx]?.iommu_set) {
-      const a = env.k.iommu_attach_group(env, cur, { group, domain: containerDomain(ctx) });
+      const a = env.k.vfio_iommu_type1_attach_group(env, cur, { ctx, group });
       if (!a.ok) {
-        const rel = env.k.iommu_group_release_dma_owner(env, cur, { group });
+        const rel = env.k.iommu_group_release_dma_owner(env, a.after ?? cur, { group });
         return rel.ok && rel.next !== cur ? errAfter(a.errno, `attach_group: ${a.reason}`, rel.next) : a;
       }
       cur = a.next;
@@ -113,7 +114,7 @@ export const vfioGroup: VfioGroupFns = {
   /**
    * VFIO_SET_IOMMU -> vfio_ioctl_set_iommu (container.c): -EINVAL when the container's group_list
    * is empty or it already has a backend; __vfio_container_attach_groups attaches every group on
-   * the list (type1: iommu_attach_group on the container's domain) and, when one fails, detaches
+   * the list (vfio_iommu_type1_attach_group on the container's domain) and, when one fails, detaches
    * the ones attached before it and returns the error.
    */
   vfio_ioctl_set_iommu(env, s, { ctx }) {
@@ -122,11 +123,12 @@ export const vfioGroup: VfioGroupFns = {
     if (s.containers[ctx]?.iommu_set) return err('EINVAL', 'the container already has an IOMMU backend');
     let cur = s;
     for (const [n, group] of groups.entries()) {
-      const r = env.k.iommu_attach_group(env, cur, { group, domain: containerDomain(ctx) });
+      const r = env.k.vfio_iommu_type1_attach_group(env, cur, { ctx, group });
       if (r.ok) {
         cur = r.next;
         continue;
       }
+      if (n > 0 && r.after) cur = r.after;
       for (const back of groups.slice(0, n)) {
         const d = env.k.iommu_detach_group(env, cur, { group: back, domain: containerDomain(ctx) });
         if (d.ok) cur = d.next;

@@ -16,22 +16,49 @@
  * errnos of MAP/UNMAP beyond -EINVAL/-EEXIST (not re-read), vfio_pin_pages_remote's accounting.
  */
 import { containerDomain } from '../../kernel/domains.ts';
-import { err, ok } from '../../kernel/errno.ts';
+import { err, errAfter, ok } from '../../kernel/errno.ts';
 import type { Kernel } from './kernel.ts';
+import { msiIsolationCheck } from './iommuMsi.ts';
+import { type1EnforceCoherency } from './cacheCoherency.ts';
 import { clearUserPte, pendingUnmapOf, pinAndMap, type1Domain, unpinPage, userUnmapStep } from './userDma.ts';
 
-type VfioType1Fns = Pick<Kernel, 'vfio_dma_do_map' | 'vfio_dma_do_unmap' | 'vfio_sync_unpin' | 'vfio_unpin_pages_remote'>;
+type VfioType1Fns = Pick<Kernel, 'vfio_dma_do_map' | 'vfio_dma_do_unmap' | 'vfio_sync_unpin' | 'vfio_unpin_pages_remote' | 'vfio_iommu_type1_attach_group'>;
 
 export const vfioType1: VfioType1Fns = {
   /**
+   * vfio_iommu_type1_attach_group (vfio_iommu_type1.c; read in id 13823375, docs/kernel-notes.md
+   * section "Interrupts"): iommu_attach_group(domain->domain, iommu_group) first; then (after the
+   * aperture and reserved-region checks, not modelled) `if (!allow_unsafe_interrupts &&
+   * !iommu_group_has_isolated_msi(iommu_group))` pr_warn "No interrupt remapping support", -EPERM,
+   * `goto out_detach` (iommu_detach_group: the group goes back to its core domain). On a
+   * SW_MSI platform it then takes the MSI cookie (iommu_get_msi_cookie at the
+   * vfio_iommu_has_sw_msi base): derived, not state (src/machines/msiDoorbell.ts).
+   * Simplification: one type1 domain `container:K` per context, every group compatible with it.
+   */
+  vfio_iommu_type1_attach_group(env, s, { ctx, group }) {
+    const domain = containerDomain(ctx);
+    const a = env.k.iommu_attach_group(env, s, { group, domain });
+    if (!a.ok) return a;
+    const msi = msiIsolationCheck(env, a.next, group, 'vfio_iommu_type1');
+    if (msi.ok) return ok(type1EnforceCoherency(env, msi.next, ctx, group)); // cache coherency (issue 16, Deliver 5)
+    // out_detach: iommu_detach_group; the group is back on its core domain, as the attach found it.
+    const d = env.k.iommu_detach_group(env, a.next, { group, domain });
+    const after = d.ok ? d.next : a.next;
+    return JSON.stringify(after) === JSON.stringify(s) ? msi : errAfter(msi.errno, msi.reason, after);
+  },
+
+  /**
    * vfio_dma_do_map (VFIO_IOMMU_MAP_DMA): -EINVAL unless the group is on the context's container
-   * with its type1 backend set; -EEXIST when the IOVA is mapped (vfio_find_dma); then
+   * with its type1 backend set; -EEXIST when the IOVA is mapped (vfio_find_dma); -EINVAL when it
+   * is outside the valid IOVA list (vfio_iommu_iova_dma_valid: a reserved region, ioPagetableResv.ts); then
    * vfio_pin_pages_remote pins the user page (pinned for ctx) and iommu_map maps it in `container:K`.
    */
-  vfio_dma_do_map(_env, s, { ctx, group, iova }) {
+  vfio_dma_do_map(env, s, { ctx, group, iova }) {
     const domain = type1Domain(s, ctx, group);
     if (!domain) return err('EINVAL', 'the group is not on a container with the type1 backend (VFIO_SET_IOMMU)');
-    return pinAndMap(s, group, ctx, domain, iova, 'vfio_pin_pages_remote');
+    const valid = env.k.vfio_iommu_iova_dma_valid(env, s, { ctx, group, iova }); // reserved regions (issue 16, helper G; ioPagetableResv.ts)
+    if (!valid.ok) return valid;
+    return pinAndMap(valid.next, group, ctx, domain, iova, 'vfio_pin_pages_remote');
   },
 
   /**

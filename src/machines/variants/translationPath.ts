@@ -4,7 +4,7 @@
  * default only on the translation scenarios that exercise its rule (Variant.scenarios), so no
  * other scenario gains a manifest row; `showcase` names the one its counterexample is shown on.
  */
-import { ok } from '../../kernel/errno.ts';
+import { err, ok } from '../../kernel/errno.ts';
 import { currentKernel } from '../semantics/index.ts';
 import { groupOf, type SystemState } from '../state.ts';
 import { translationOf, withTranslation } from '../translation.ts';
@@ -37,12 +37,35 @@ export const defaultDomainIgnoresUntrusted: Variant = defineVariant({
   source: 'docs/design/translation-path.md section 4, STALE-UNTRUSTED',
   breaks: ['STALE-UNTRUSTED', 'STALE'],
   showcase: 'dma-api-untrusted-lazy',
-  scenarios: ['dma-api-untrusted-lazy'],
+  scenarios: ['dma-api-untrusted-lazy', 'dma-api-external-lazy', 'dma-api-untrusted-sysfs-fq'],
   overrides: {
     iommu_setup_default_domain(env, s, { group }) {
       const t = translationOf(s, group);
       if (!t) return ok(s);
       return ok(withTranslation(s, group, { ...t, pagetable: { ...t.pagetable, type: env.scenario.invalidation === 'lazy' ? 'DMA-FQ' : 'DMA' } }));
+    },
+  },
+});
+
+/**
+ * The fix of the pinned kernel's sysfs hole (dma-api-untrusted-sysfs-fq): iommu_group_store_type's
+ * live DMA -> DMA-FQ switch re-checks what iommu_get_def_domain_type says of the members, as
+ * iommu_change_dev_def_domain did before the 2023 default-domain rework ("Device cannot be in
+ * DMA-FQ domain", -EINVAL): a group with an untrusted member keeps its strict domain.
+ */
+export const storeTypeRechecksUntrusted: Variant = defineVariant({
+  name: 'store-type-rechecks-untrusted',
+  kind: 'proposed',
+  description: 'iommu_group_store_type refuses DMA-FQ (-EINVAL) for a group with an untrusted member, as boot does: an external device never gets the flush queue.',
+  source: 'iommu-mc finding on gregkh/linux 17194cd0dd23 (iommu_group_store_type, drivers/iommu/iommu.c); the check iommu_change_dev_def_domain made before the rework',
+  breaks: [],
+  showcase: 'dma-api-untrusted-sysfs-fq',
+  scenarios: ['dma-api-untrusted-sysfs-fq'],
+  overrides: {
+    iommu_group_store_type(env, s, a) {
+      const untrusted = (s.groups[a.group]?.devices ?? []).find((i) => env.scenario.devices[i]?.untrusted === true);
+      if (untrusted !== undefined) return err('EINVAL', `${env.scenario.devices[untrusted]!.name} is untrusted: iommu_get_def_domain_type says IOMMU_DOMAIN_DMA, the device cannot be in a DMA-FQ domain`);
+      return currentKernel.iommu_group_store_type(env, s, a);
     },
   },
 });
@@ -198,6 +221,7 @@ export const unbindWithoutDrain: Variant = defineVariant({
 export const TRANSLATION_VARIANTS: readonly Variant[] = [
   unmapWithoutSync,
   defaultDomainIgnoresUntrusted,
+  storeTypeRechecksUntrusted,
   mapWithoutBounce,
   atsForUntrusted,
   acsWithoutTranslationBlocking,
