@@ -11,6 +11,7 @@ import type { SystemState } from '../../src/machines/state.ts';
 import { createSystemMachine, stateValueOf } from '../../src/machines/system.ts';
 import { currentVariant, kernelOf, VARIANTS, type Variant } from '../../src/machines/variants/index.ts';
 import { BUILTIN_SCENARIOS } from '../../src/scenarios/builtin.ts';
+import { builtinJobs } from '../../src/scenarios/jobs.ts';
 import { engineGraph } from './helpers.ts';
 
 /** `region: from -> to on event`, with the region's device index dropped. */
@@ -50,9 +51,12 @@ function modeChanges(scenario: Scenario, variant: Variant, expandedOnly = false)
   return out;
 }
 
+/** The built-in scenarios each variant is checked on by default (builtinJobs: all, or its `scenarios`). */
+const JOBS = builtinJobs(BUILTIN_SCENARIOS);
+
 const offLifecycle = (variant: Variant, expandedOnly = false): string[] => {
   const found = new Set<string>();
-  for (const scenario of BUILTIN_SCENARIOS) {
+  for (const { scenario } of JOBS.filter((j) => j.variant.name === variant.name)) {
     const named = namedEdges(scenario);
     for (const c of modeChanges(scenario, variant, expandedOnly)) if (!named.has(c)) found.add(c);
   }
