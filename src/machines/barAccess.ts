@@ -14,6 +14,32 @@ import { contextDevices } from './scenario.ts';
 import type { Env } from './semantics/kernel.ts';
 import { updateDevice, type SystemState } from './state.ts';
 
+/** BAR access (issue 16): the per-device fields of DeviceState. */
+export interface BarDeviceFields {
+  /**
+   * BAR access (issue 16, Deliver 6; src/machines/barAccess.ts). These three fields exist only in
+   * scenarios with a `barMmap` device (on every device then). The PCI_COMMAND_MEMORY bit of the
+   * user's command register as vfio-pci keeps it (vdev->vconfig, which __vfio_pci_memory_enabled
+   * reads): memory decode on. True at the start and whenever no user holds the device.
+   */
+  readonly command_memory?: boolean;
+  /** The user's mmap of the device's BARs has PTEs (faulted in by vfio_pci_mmap_huge_fault, dropped by vfio_pci_zap_bars). */
+  readonly bar_ptes?: boolean;
+  /**
+   * vdev->memory_lock is held for write by a VFIO_DEVICE_RESET in progress (vfio_pci_ioctl_reset
+   * holds it across pci_try_reset_function): the device is being reset. The other locked sections
+   * (a command-register write, the fault handler's down_read) are single calls of the model.
+   */
+  readonly memory_lock?: boolean;
+  /**
+   * The user's DMABUF export of the device's BAR mapped into its IOAS (only in scenarios with a
+   * `barDmabuf` device): 'none'; 'mapped' (IOMMU_IOAS_MAP_FILE put the BAR into the IOAS: devices on
+   * the context's hwpts reach it through the IOMMU); 'revoked' (vfio_pci_dma_buf_move revoked it and
+   * iopt_revoke_notify unmapped it from every domain; iommufd never maps it again).
+   */
+  readonly dma_buf?: 'none' | 'mapped' | 'revoked';
+}
+
 /** The context holding device `dev`'s fd (a legacy device fd, or the cdev bound to its iommufd), or null. */
 export function deviceFdHolder(s: SystemState, dev: number): number | null {
   const d = s.devices[dev];

@@ -24,6 +24,17 @@ import { platformOf } from './platform.ts';
 import { coherencyEnabled, type Scenario } from './scenario.ts';
 import { groupOf, updateContainer, updateDevice, type SystemState } from './state.ts';
 
+/** Cache coherency (issue 16): the per-device field of DeviceState. */
+export interface CoherencyDeviceFields {
+  /**
+   * Cache coherency (issue 16, Deliver 5; src/machines/coherency.ts): a no-snoop read of this
+   * device (dma_no_snoop) on a user domain that claims enforce_cache_coherency was not snooped,
+   * so it returned memory while a CPU cache still held the line dirty (sticky). Present on every
+   * device only in scenarios with a `noSnoop` device.
+   */
+  readonly no_snoop_stale?: boolean;
+}
+
 export { coherencyEnabled };
 
 /** IOMMU_CAP_ENFORCE_CACHE_COHERENCY of device slot `dev` (its IOMMU has snoop control): the device's setting, else the platform's. */

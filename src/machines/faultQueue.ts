@@ -9,10 +9,21 @@
  * - The user: reads the fault fd and answers (iommufd_fault_fops_write) a request pending in a
  *   fault queue of its own, whether or not the device is still attached.
  */
+import type { DomainName } from '../kernel/domains.ts';
 import type { EventBlock } from './enumerate.ts';
 import type { IommuEvent } from './events.ts';
 import { hwptOfDomain } from './semantics/iommufdFault.ts';
 import type { SystemState } from './state.ts';
+
+/** Fault queues (issue 16): the per-device field of DeviceState. */
+export interface FaultQueueDeviceFields {
+  /**
+   * The fault-capable hwpt (its domain `hwpt:CTX.H`) whose fault queue holds an unanswered page
+   * request (an iopf group) of the device, or null (issue 16, helper E; one at a time). Present only
+   * in scenarios with a `faultHwpts` context (src/machines/semantics/iommufdFault.ts).
+   */
+  readonly iopf_pending?: DomainName | null;
+}
 
 const NONE: IommuEvent[] = [];
 

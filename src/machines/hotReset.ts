@@ -21,6 +21,16 @@ import { contextDevices, type Scenario } from './scenario.ts';
 import type { Env } from './semantics/kernel.ts';
 import { updateDevice, type SystemState } from './state.ts';
 
+/** VFIO hot reset (issue 16): the per-device field of DeviceState. */
+export interface HotResetDeviceFields {
+  /**
+   * VFIO hot reset (issue 16, Deliver 2; src/machines/hotReset.ts): the context whose
+   * VFIO_DEVICE_PCI_HOT_RESET holds this dev_set member's memory_lock for write while
+   * pci_reset_bus resets its bus, or null. Present only in scenarios with a `hotReset` device.
+   */
+  readonly hot_reset?: number | null;
+}
+
 /** The PCI bus number of device slot `i`: its topology function's bus, else that of a bdf-like name; null when unknown. */
 export function busOf(scenario: Scenario, i: number): number | null {
   const hw = scenario.hardware;

@@ -15,6 +15,25 @@ import type { Scenario } from './scenario.ts';
 import type { Env } from './semantics/kernel.ts';
 import { groupOf, updateDevice, type DeviceState, type SystemState } from './state.ts';
 
+/** Staged resets (issue 16): the per-device reset fields of DeviceState. */
+export interface ResetDeviceFields {
+  /**
+   * group_device->blocked (b296ca1fb43a): the device's RID (and its DMA-alias siblings', which
+   * share the IOMMU context entry) is parked on the blocking domain for a reset, while
+   * group->domain is retained. This and the next two fields exist only in scenarios with a
+   * `resettable` device (src/machines/reset.ts).
+   */
+  readonly blocked?: boolean;
+  /** group_device->reset_depth (0d5fd7a9323c): nesting of pci_dev_reset_iommu_prepare on the device. */
+  readonly reset_depth?: number;
+  /**
+   * Reset methods running on the device (the PCI core's side, drivers/pci/pci.c: each began after
+   * its pci_dev_reset_iommu_prepare succeeded and ends with pci_dev_reset_iommu_done): while > 0
+   * the device itself is in reset, whatever the IOMMU core believes.
+   */
+  readonly resetting?: number;
+}
+
 /** Reset methods that may nest on one device: cxl_reset_bus_function around pci_reset_bus_function. */
 export const RESET_NESTING = 2;
 

@@ -11,11 +11,19 @@ import type { DriverName } from '../kernel/drivers.ts';
 import { barDmabufEnabled, barMmapEnabled, coherencyEnabled, faultQueuesEnabled, hotResetsEnabled, pasidAllocation, resetsEnabled, scenarioGroups, translationEnabled, vdevicesEnabled, type Scenario } from './scenario.ts';
 import { initialTranslation, type GroupTranslation } from './translation.ts';
 import { EMPTY_IOPF, type GroupIopf } from './iopf.ts';
+import type { ResetDeviceFields } from './reset.ts';
+import type { BarDeviceFields } from './barAccess.ts';
+import type { HotResetDeviceFields } from './hotReset.ts';
+import type { VdeviceDeviceFields } from './vdevice.ts';
+import type { FaultQueueDeviceFields } from './faultQueue.ts';
+import type { CoherencyDeviceFields } from './coherency.ts';
 
 /** The translation path's state helpers, for variants (src/variantApi.ts spreads this module). */
 export { translationOf, withTranslation } from './translation.ts';
 /** The PASID and page-request state helpers (issue 15, step 6), for variants. */
 export { iopfOf, withIopf } from './iopf.ts';
+/** The vDEVICE phases (src/machines/vdevice.ts). */
+export type { VdevicePhase } from './vdevice.ts';
 
 /** group->owner: NULL, the legacy vfio_group cookie, or an iommufd context `ictx:K`. */
 export type Owner = 'vfio_group' | `ictx:${number}`;
@@ -79,8 +87,14 @@ export interface IommufdBinding {
   readonly hwpt: number | null;
 }
 
-/** One device slot. */
-export interface DeviceState {
+/**
+ * One device slot: the fields every scenario has, and the optional fields of each feature, each
+ * declared with its feature (present only in scenarios that enable it): staged resets
+ * (./reset.ts), BAR access (./barAccess.ts), VFIO hot reset (./hotReset.ts), vDEVICEs
+ * (./vdevice.ts), fault queues (./faultQueue.ts), cache coherency (./coherency.ts).
+ */
+export interface DeviceState
+  extends ResetDeviceFields, BarDeviceFields, HotResetDeviceFields, VdeviceDeviceFields, FaultQueueDeviceFields, CoherencyDeviceFields {
   readonly present: boolean;
   readonly driver: DriverName | null;
   /** The domain the IOMMU hardware uses for this device's RID; null when not present. */
@@ -93,76 +107,7 @@ export interface DeviceState {
   readonly private_domain: boolean;
   /** The driver holds an SVA bond (iommu_sva_bind_device) for the scenario's process. */
   readonly sva: boolean;
-  /**
-   * group_device->blocked (b296ca1fb43a): the device's RID (and its DMA-alias siblings', which
-   * share the IOMMU context entry) is parked on the blocking domain for a reset, while
-   * group->domain is retained. This and the next two fields exist only in scenarios with a
-   * `resettable` device (src/machines/reset.ts).
-   */
-  readonly blocked?: boolean;
-  /** group_device->reset_depth (0d5fd7a9323c): nesting of pci_dev_reset_iommu_prepare on the device. */
-  readonly reset_depth?: number;
-  /**
-   * Reset methods running on the device (the PCI core's side, drivers/pci/pci.c: each began after
-   * its pci_dev_reset_iommu_prepare succeeded and ends with pci_dev_reset_iommu_done): while > 0
-   * the device itself is in reset, whatever the IOMMU core believes.
-   */
-  readonly resetting?: number;
-  /**
-   * The device's vDEVICE on its context's vIOMMU (issue 16, helper E; struct iommufd_vdevice,
-   * src/machines/semantics/iommufdViommu.ts): 'none' (idev->vdev NULL), or the steps of
-   * IOMMU_VDEVICE_ALLOC a lookup can tell apart. Present only in scenarios with a `viommu` context.
-   */
-  readonly vdevice?: VdevicePhase;
-  /**
-   * The fault-capable hwpt (its domain `hwpt:CTX.H`) whose fault queue holds an unanswered page
-   * request (an iopf group) of the device, or null (issue 16, helper E; one at a time). Present only
-   * in scenarios with a `faultHwpts` context (src/machines/semantics/iommufdFault.ts).
-   */
-  readonly iopf_pending?: DomainName | null;
-  /**
-   * BAR access (issue 16, Deliver 6; src/machines/barAccess.ts). These three fields exist only in
-   * scenarios with a `barMmap` device (on every device then). The PCI_COMMAND_MEMORY bit of the
-   * user's command register as vfio-pci keeps it (vdev->vconfig, which __vfio_pci_memory_enabled
-   * reads): memory decode on. True at the start and whenever no user holds the device.
-   */
-  readonly command_memory?: boolean;
-  /** The user's mmap of the device's BARs has PTEs (faulted in by vfio_pci_mmap_huge_fault, dropped by vfio_pci_zap_bars). */
-  readonly bar_ptes?: boolean;
-  /**
-   * vdev->memory_lock is held for write by a VFIO_DEVICE_RESET in progress (vfio_pci_ioctl_reset
-   * holds it across pci_try_reset_function): the device is being reset. The other locked sections
-   * (a command-register write, the fault handler's down_read) are single calls of the model.
-   */
-  readonly memory_lock?: boolean;
-  /**
-   * VFIO hot reset (issue 16, Deliver 2; src/machines/hotReset.ts): the context whose
-   * VFIO_DEVICE_PCI_HOT_RESET holds this dev_set member's memory_lock for write while
-   * pci_reset_bus resets its bus, or null. Present only in scenarios with a `hotReset` device.
-   */
-  readonly hot_reset?: number | null;
-  /**
-   * The user's DMABUF export of the device's BAR mapped into its IOAS (only in scenarios with a
-   * `barDmabuf` device): 'none'; 'mapped' (IOMMU_IOAS_MAP_FILE put the BAR into the IOAS: devices on
-   * the context's hwpts reach it through the IOMMU); 'revoked' (vfio_pci_dma_buf_move revoked it and
-   * iopt_revoke_notify unmapped it from every domain; iommufd never maps it again).
-   */
-  readonly dma_buf?: 'none' | 'mapped' | 'revoked';
-  /**
-   * Cache coherency (issue 16, Deliver 5; src/machines/coherency.ts): a no-snoop read of this
-   * device (dma_no_snoop) on a user domain that claims enforce_cache_coherency was not snooped,
-   * so it returned memory while a CPU cache still held the line dirty (sticky). Present on every
-   * device only in scenarios with a `noSnoop` device.
-   */
-  readonly no_snoop_stale?: boolean;
 }
-
-/**
- * Where the vDEVICE of a device is: 'none'; 'initialized' (inside IOMMU_VDEVICE_ALLOC:
- * vdevice_init succeeded, not yet stored); 'stored' (inside the ioctl: in viommu->vdevs,
- * vdevice_init not yet run, the pre-fix order); 'live' (stored and initialized, the ioctl returned).
- */
-export type VdevicePhase = 'none' | 'initialized' | 'stored' | 'live';
 
 /**
  * The legacy VFIO group file /dev/vfio/$GROUP of one IOMMU group, and the counters of struct

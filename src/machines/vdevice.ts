@@ -14,6 +14,23 @@ import type { EventBlock } from './enumerate.ts';
 import type { IommuEvent } from './events.ts';
 import type { SystemState } from './state.ts';
 
+/**
+ * Where the vDEVICE of a device is: 'none'; 'initialized' (inside IOMMU_VDEVICE_ALLOC:
+ * vdevice_init succeeded, not yet stored); 'stored' (inside the ioctl: in viommu->vdevs,
+ * vdevice_init not yet run, the pre-fix order); 'live' (stored and initialized, the ioctl returned).
+ */
+export type VdevicePhase = 'none' | 'initialized' | 'stored' | 'live';
+
+/** vDEVICEs (issue 16): the per-device field of DeviceState. */
+export interface VdeviceDeviceFields {
+  /**
+   * The device's vDEVICE on its context's vIOMMU (issue 16, helper E; struct iommufd_vdevice,
+   * src/machines/semantics/iommufdViommu.ts): 'none' (idev->vdev NULL), or the steps of
+   * IOMMU_VDEVICE_ALLOC a lookup can tell apart. Present only in scenarios with a `viommu` context.
+   */
+  readonly vdevice?: VdevicePhase;
+}
+
 const NONE: IommuEvent[] = [];
 
 /** The vDEVICE calls of context `ctx` (with a vIOMMU) on device slot `dev`. */
