@@ -61,7 +61,7 @@ export const KNOWN_WEAKNESSES: Record<string, string> = {
     'accepted by design: the iommu.strict=0 window of dma-api-unmap-lazy, here also through the NIC\'s ATC (a translated request before fq_flush_timeout reaches the freed, reused page); the documented lazy-mode trade-off.',
   // VFIO hot reset (issue 16, Deliver 2, helper H).
   'vfio-hot-reset-bus':
-    'finding on the pinned kernel: VFIO_DEVICE_PCI_HOT_RESET resets the bus through pci_reset_bus -> __pci_reset_bus / __pci_reset_slot, whose per-device hooks (pci_bus_save_and_disable_locked, pci_bus_restore_locked) do not call pci_dev_reset_iommu_prepare / _done (f5b16b802174 covered only the per-function reset methods), so an ATS-capable member is reset while its RID stays on the user\'s domain (I20); hot-reset-stages-iommu, which stages each member, holds.',
+    'finding on the pinned kernel: VFIO_DEVICE_PCI_HOT_RESET resets the bus through pci_reset_bus -> __pci_reset_bus / __pci_reset_slot, whose per-device hooks (pci_bus_save_and_disable_locked, pci_bus_restore_locked) do not call pci_dev_reset_iommu_prepare / _done (f5b16b802174 covered only the per-function reset methods), so an ATS-capable member is reset while its RID stays on the user\'s domain (I20). pci_dev_save_and_disable clears Bus Master Enable, so the device itself stops issuing DMA; what is missing is the IOMMU side that the PCIe r6.0 sec. 10.3.1 note asks for and the per-function methods do: ATS disabled and the IOMMU\'s invalidations to the device fenced while it is in reset. hot-reset-stages-iommu, which stages each member, holds.',
 };
 
 /** Whether today's kernel breaks an invariant on `scenario` as an accepted trade-off (W12, lazy IOTLB) or as a weakness. */
