@@ -163,8 +163,11 @@ const IOPF = record(
     pri: arrayOf(slot, 'device slots'),
     prq: arrayOf(record({ dev: slot, pasid: int, stale: bool }, 'a page request'), 'page requests'),
     exited: arrayOf(int, 'processes'),
+    // PASID-tagged DMA (src/machines/svaWork.ts): the work in flight per device, present only while some is.
+    work: arrayOf(record({ dev: slot, pasid: int, mm: int }, 'work in flight'), 'work in flight'),
   },
   'a PASID state',
+  ['work'],
 );
 
 const GROUP = record(

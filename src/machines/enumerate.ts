@@ -19,6 +19,7 @@ import type { AtsState } from './ats.ts';
 import { translatedPeers } from './atsRoutes.ts';
 import { DEFAULT_DOMAIN, userOfDomain } from '../kernel/domains.ts';
 import { iopfEvents, svaEvents } from './iopfActors.ts';
+import { svaWorkEvents } from './svaWork.ts';
 import { RESET_NESTING, resetEvents } from './reset.ts';
 import { barActors, barEvents, p2pDmaEvents } from './barAccess.ts';
 import { hotResetActors, hotResetEndEvents, hotResetEvents } from './hotReset.ts';
@@ -54,6 +55,7 @@ function deviceBlock(scenario: Scenario, dev: number): EventBlock {
     if (!d.present) return out;
     if (spec.dma) dmaEvents(scenario, dev, s, out);
     if (spec.pri) iopfEvents(scenario, dev, s, out);
+    if ((spec.pasids ?? 0) > 0) svaWorkEvents(scenario, dev, s, out);
     if (d.driver === null) {
       for (const driver of spec.drivers) out.push({ type: 'really_probe', dev, driver });
       return out;

@@ -14,6 +14,7 @@ import type { UnmapPhase } from './ioPagetable.ts';
 import { atsTranslationRequest, type TranslatedRequest } from './atsActors.ts';
 import type { Env } from './semantics/kernel.ts';
 import { markEndedBindings, pageRequest } from './iopf.ts';
+import { submitWork } from './svaWork.ts';
 import type { SystemState } from './state.ts';
 import { groupOf, updateDevice } from './state.ts';
 import { resetMethodBegins, resetMethodEnds } from './reset.ts';
@@ -87,6 +88,9 @@ export type IommuEvent =
   | ({ type: 'pci_enable_pri' } & Dev)
   | ({ type: 'page_request'; pasid: number } & Dev)
   | ({ type: 'iommu_page_response'; pasid: number } & Dev)
+  // PASID-tagged DMA (issue 15, Deliver 3): a process submits work to the device; the device DMAs for it with the PASID.
+  | ({ type: 'sva_submit_work' } & Dev)
+  | ({ type: 'dma_pasid'; pasid: number } & Dev)
   // User mappings (issue 15, step 5): a user context's MAP/UNMAP ioctls; an unmap goes on as further steps of the same thread.
   | ({ type: 'vfio_dma_do_map'; iova: number } & Ctx & Grp)
   | ({ type: 'vfio_dma_do_unmap'; iova: number } & Ctx & Grp)
@@ -178,6 +182,9 @@ const handlers: Handlers = {
   pci_enable_pri: (env, s, e) => env.k.pci_enable_pri(env, s, e),
   page_request: (env, s, { dev, pasid }) => ok(pageRequest(s, groupOf(env.scenario, dev), dev, pasid)),
   iommu_page_response: (env, s, { dev, pasid }) => env.k.iommu_page_response(env, s, { dev, pasid }),
+  sva_submit_work: (env, s, { dev }) => ok(submitWork(s, groupOf(env.scenario, dev), dev)),
+  // The IOMMU resolves PASID-tagged DMA through pasid_array; it changes no state, only PASID-REUSE judges it.
+  dma_pasid: (_env, s) => ok(s),
   // pcie_flr and the other reset methods (drivers/pci/pci.c): prepare before the reset, done after it (src/machines/reset.ts).
   pci_dev_reset_iommu_prepare: (env, s, { dev }) => resetMethodBegins(env, s, dev),
   pci_dev_reset_iommu_done: (env, s, { dev }) => resetMethodEnds(env, s, dev),
@@ -273,6 +280,8 @@ export const NON_KERNEL_EVENT_SOURCES: Readonly<Partial<Record<IommuEventType, s
   ats_translation_request: 'hardware: the device\'s ATS Translation Request, answered by the IOMMU into its ATC',
   ats_translated_request: 'hardware: the device\'s translated memory request, routed through the fabric (ACS TB)',
   page_request: 'hardware: the device\'s PRI Page Request for a PASID, queued in the IOMMU\'s page-request queue',
+  sva_submit_work: 'user space: the process submits work to the device\'s work queue (ENQCMD to an idxd portal), tagged with its PASID',
+  dma_pasid: 'hardware: the device\'s PASID-tagged DMA for submitted work, translated in the domain attached to the PASID (pasid_array)',
   user_bar_access: 'user space: a CPU load or store through the mmap of a BAR (a populated PTE: no kernel entry, no lock)',
   p2p_dma_to_bar: 'hardware: a device on the context\'s hwpt DMAs to the IOVA where the context mapped another device\'s BAR (a DMABUF export), translated by the IOMMU to the BAR',
   msi_doorbell_write: 'hardware: the device\'s DMA write (MemWr) to the MSI doorbell, delivered as an interrupt by the interrupt controller',
@@ -334,6 +343,7 @@ export function actorOf(e: IommuEvent): string {
     case 'pci_enable_pri':
       return 'iommu_driver';
     case 'page_request':
+    case 'dma_pasid':
     case 'msi_doorbell_write':
     case 'dma_no_snoop':
       return `device${e.dev}`;

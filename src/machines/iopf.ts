@@ -21,6 +21,7 @@ import { SVA_DOMAIN } from '../kernel/domains.ts';
 import type { DomainName } from '../kernel/domains.ts';
 import type { Scenario } from './scenario.ts';
 import type { SystemState } from './state.ts';
+import type { SvaWork } from './svaWork.ts';
 
 /** How many processes may bind SVA on a device in a scenario with PASID values: enough for "a new owner". */
 export const SVA_PROCESSES = 2;
@@ -58,6 +59,8 @@ export interface GroupIopf {
   readonly prq: readonly PageRequest[];
   /** The processes that have exited (their last bond in the group ended; their PASID freed), ascending. */
   readonly exited: readonly number[];
+  /** Work in flight per device, which it executes by PASID-tagged DMA until the driver drains it (src/machines/svaWork.ts); absent while none. */
+  readonly work?: readonly SvaWork[];
 }
 
 export const EMPTY_IOPF: GroupIopf = Object.freeze({ bonds: [], pri: [], prq: [], exited: [] });

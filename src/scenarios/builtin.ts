@@ -363,7 +363,7 @@ export const BUILTIN_SCENARIO_SPECS: readonly Scenario[] = [
   {
     name: 'sva-pasid-reuse',
     description:
-      'An SVA accelerator with PRI and one PASID value below an ACS switch port (issue 15, step 6): two processes in turn have idxd bind their address space, the device queues a page request under the PASID, and the unbind drains it (intel_drain_pasid_prq -> iopf_queue_flush_dev) before the PASID is freed, so no request of the old process is handled in the new process\'s address space.',
+      'An SVA accelerator with PRI and one PASID value below an ACS switch port (issue 15, step 6): two processes in turn have idxd bind their address space, the device queues a page request under the PASID, and the unbind drains it (intel_drain_pasid_prq -> iopf_queue_flush_dev) before the PASID is freed, so no request of the old process is handled in the new process\'s address space. Each process also submits work that the device executes by PASID-tagged DMA; idxd drains it (idxd_device_drain_pasid) before iommu_sva_unbind_device, so no DMA of the old process reaches the new one.',
     devices: [dev('03:00.0', ['idxd'], { pasid: true, pasidAcsPath: true, pasids: 1, pri: true })],
     contexts: [],
     hotplug: false,

@@ -50,7 +50,7 @@ describe('check --variant-file: PASID + PRI calls', { timeout: 120_000 }, () => 
     const r = await run(['check', '--variant-file', file, '--scenario', 'sva-pasid-reuse']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/sva-pasid-reuse\s+pasid-calls-as-kernel\s+✓ holds\s+holds\s+28\s+68\s/);
+    expect(r.stdout).toMatch(/sva-pasid-reuse\s+pasid-calls-as-kernel\s+✓ holds\s+holds\s+40\s+128\s/);
   });
 
   it('pci_enable_pri refused: no page request is ever queued, holds', async () => {

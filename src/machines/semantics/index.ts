@@ -14,6 +14,7 @@ import { iotlbSync } from './iotlbSync.ts';
 import { defaultDomain } from './iommuDefaultDomain.ts';
 import { pciAts } from './pciAts.ts';
 import { ioPgfault } from './ioPgfault.ts';
+import { svaWorkDrain } from './svaWorkDrain.ts';
 import { pciReset } from './pciReset.ts';
 import { vfioType1 } from './vfioType1.ts';
 import { iommufdIoas } from './iommufdIoas.ts';
@@ -40,6 +41,7 @@ export const currentKernel: Kernel = {
   ...defaultDomain,
   ...pciAts,
   ...ioPgfault,
+  ...svaWorkDrain, // the SVA driver's drain before unbind (issue 15, Deliver 5)
   ...pciReset,
   ...vfioType1,
   ...iommufdIoas,

@@ -43,7 +43,8 @@ export function svaBindWithPasid(env: Env, s: SystemState, dev: number, mm: numb
 }
 
 /**
- * Unbind: drop the device's bond; when no other bond of the group holds the process's domain,
+ * Unbind: the driver's drain of the PASID's work first (idxd_device_drain_pasid); drop the
+ * device's bond; when no other bond of the group holds the process's domain,
  * iommu_detach_device_pasid (which drains the PASID's page requests in the driver's
  * remove_dev_pasid), and the PASID is free again (mm_pasid_drop: the process exits, folded in).
  */
@@ -52,7 +53,13 @@ export function svaUnbindWithPasid(env: Env, s: SystemState, dev: number): Kerne
   const iopf = iopfOf(s, g)!;
   const bond = bondOf(iopf, dev);
   if (!bond || !s.devices[dev]?.sva) return ok(s);
-  const next = updateDevice(withIopf(s, g, { ...iopf, bonds: iopf.bonds.filter((b) => b !== bond) }), dev, { sva: false });
+  // The caller's contract, folded in: the driver has stopped the device's DMA for the PASID
+  // (idxd_cdev_release: idxd_device_drain_pasid, then iommu_sva_unbind_device; src/machines/svaWork.ts).
+  const held = pasidOfMm(s, g, bond.mm);
+  const drained = held === null ? ok(s) : env.k.idxd_device_drain_pasid(env, s, { dev, pasid: held });
+  if (!drained.ok) return drained;
+  const cur = iopfOf(drained.next, g)!;
+  const next = updateDevice(withIopf(drained.next, g, { ...cur, bonds: cur.bonds.filter((b) => b.dev !== dev) }), dev, { sva: false });
   if (iopf.bonds.some((b) => b !== bond && b.mm === bond.mm)) return ok(next);
   const pasid = pasidOfMm(next, g, bond.mm);
   const r = pasid === null ? ok(next) : env.k.iommu_detach_device_pasid(env, next, { dev, pasid });

@@ -173,6 +173,8 @@ export interface Kernel {
   iommu_page_response: KernelFn<DevArg & { pasid: number }>;
   iopf_queue_flush_dev: KernelFn<DevArg>;
   intel_drain_pasid_prq: KernelFn<DevArg & { pasid: number }>;
+  // the SVA driver's drain of a PASID's work before iommu_sva_unbind_device (svaWorkDrain.ts)
+  idxd_device_drain_pasid: KernelFn<DevArg & { pasid: number }>;
   // User mappings (issue 15, step 5; vfioType1.ts, iommufdIoas.ts): drivers/vfio/vfio_iommu_type1.c, drivers/iommu/iommufd/{io_pagetable,pages}.c
   vfio_dma_do_map: KernelFn<UserIovaArg>;
   vfio_dma_do_unmap: KernelFn<UserIovaArg>;
@@ -323,6 +325,7 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   iommu_page_response: 'drivers/iommu/io-pgfault.c',
   iopf_queue_flush_dev: 'drivers/iommu/io-pgfault.c',
   intel_drain_pasid_prq: 'drivers/iommu/intel/svm.c',
+  idxd_device_drain_pasid: 'drivers/dma/idxd/device.c',
   vfio_dma_do_map: 'drivers/vfio/vfio_iommu_type1.c',
   vfio_dma_do_unmap: 'drivers/vfio/vfio_iommu_type1.c',
   vfio_sync_unpin: 'drivers/vfio/vfio_iommu_type1.c',

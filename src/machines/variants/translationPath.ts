@@ -217,6 +217,20 @@ export const unbindWithoutDrain: Variant = defineVariant({
   },
 });
 
+/** PASID-REUSE through DMA: the SVA driver unbinds without draining the device's work for the PASID. */
+export const unbindWithoutWorkDrain: Variant = defineVariant({
+  name: 'unbind-without-work-drain',
+  kind: 'seeded',
+  description: "The SVA driver calls iommu_sva_unbind_device with the device's work for the PASID still in flight: idxd_device_drain_pasid is skipped, so the device's PASID-tagged DMA of the old process reaches the next owner of the PASID.",
+  source: 'docs/kernel-notes.md section 10.6, PASID-REUSE',
+  breaks: ['PASID-REUSE'],
+  showcase: 'sva-pasid-reuse',
+  scenarios: ['sva-pasid-reuse'],
+  overrides: {
+    idxd_device_drain_pasid: (_env, s) => ok(s),
+  },
+});
+
 /** The translation-path variants, in the registry's order. */
 export const TRANSLATION_VARIANTS: readonly Variant[] = [
   unmapWithoutSync,
@@ -230,4 +244,5 @@ export const TRANSLATION_VARIANTS: readonly Variant[] = [
   atsAlwaysOnWithoutAtcFlush,
   unpinBeforeIotlbSync,
   unbindWithoutDrain,
+  unbindWithoutWorkDrain,
 ];
