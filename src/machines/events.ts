@@ -342,6 +342,8 @@ export function actorOf(e: IommuEvent): string {
     case 'pci_disable_ats':
     case 'pci_enable_pri':
       return 'iommu_driver';
+    case 'sva_submit_work':
+      return `process${e.dev}`;
     case 'page_request':
     case 'dma_pasid':
     case 'msi_doorbell_write':

@@ -28,6 +28,8 @@ export function actorName(e: IommuEvent, scenario: Scenario, driver?: string | n
   if (a === 'iommu_driver') return 'IOMMU driver';
   if (a === 'iopf_queue') return 'iopf queue';
   if (a.startsWith('device')) return `device ${scenario.devices[Number(a.slice(6))]?.name ?? a}`;
+  // The SVA process that submits work to the device (ENQCMD to its portal), not the device's driver.
+  if (a.startsWith('process')) return `process on ${scenario.devices[Number(a.slice(7))]?.name ?? a}`;
   if (a.startsWith('pci_reset')) return `PCI reset of ${scenario.devices[Number(a.slice(9))]?.name ?? a}`;
   if (a.startsWith('ctx')) return scenario.contexts[Number(a.slice(3))]?.name ?? a;
   const dev = 'dev' in e ? scenario.devices[e.dev]?.name : '?';
