@@ -12,7 +12,7 @@ import type { IommuEvent } from './events.ts';
 import type { Scenario } from './scenario.ts';
 import { contextDevices } from './scenario.ts';
 import type { Env } from './semantics/kernel.ts';
-import { updateDevice, type SystemState } from './state.ts';
+import { deviceFdHolder, updateDevice, type SystemState } from './state.ts';
 
 /** BAR access (issue 16): the per-device fields of DeviceState. */
 export interface BarDeviceFields {
@@ -40,11 +40,6 @@ export interface BarDeviceFields {
   readonly dma_buf?: 'none' | 'mapped' | 'revoked';
 }
 
-/** The context holding device `dev`'s fd (a legacy device fd, or the cdev bound to its iommufd), or null. */
-export function deviceFdHolder(s: SystemState, dev: number): number | null {
-  const d = s.devices[dev];
-  return d?.group_fd ?? d?.iommufd?.ctx ?? null;
-}
 
 /** The device is in reset: a VFIO_DEVICE_RESET holds memory_lock, or a staged reset method runs on it. */
 export const barDeviceInReset = (s: SystemState, dev: number): boolean => s.devices[dev]?.memory_lock === true || (s.devices[dev]?.resetting ?? 0) > 0;

@@ -15,11 +15,10 @@
 import { ok, type KernelResult } from '../kernel/errno.ts';
 import { DRIVERS, isDriverName } from '../kernel/drivers.ts';
 import { findDevice, parseBdf } from '../hardware/index.ts';
-import { deviceFdHolder } from './barAccess.ts';
 import type { IommuEvent } from './events.ts';
 import { contextDevices, type Scenario } from './scenario.ts';
 import type { Env } from './semantics/kernel.ts';
-import { updateDevice, type SystemState } from './state.ts';
+import { deviceFdHolder, updateDevice, type SystemState } from './state.ts';
 
 /** VFIO hot reset (issue 16): the per-device field of DeviceState. */
 export interface HotResetDeviceFields {

@@ -21,14 +21,11 @@ import { BLOCKING_DOMAIN } from '../kernel/domains.ts';
 import type { IommuEvent } from './events.ts';
 import { platformOf } from './platform.ts';
 import type { Scenario } from './scenario.ts';
-import type { SystemState } from './state.ts';
+import { deviceFdHolder, type SystemState } from './state.ts';
 
 /** The user context controlling device `dev`: the holder of its VFIO device fd or its iommufd binding; null when none. */
 export function userOfDevice(s: SystemState, dev: number): number | null {
-  const d = s.devices[dev];
-  if (!d?.present) return null;
-  if (d.group_fd !== null) return d.group_fd;
-  return d.iommufd?.ctx ?? null;
+  return s.devices[dev]?.present ? deviceFdHolder(s, dev) : null;
 }
 
 /** A DMA write of `dev` to the MSI doorbell reaches the interrupt controller (see the file comment). */

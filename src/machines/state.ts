@@ -271,6 +271,12 @@ export function initialState(scenario: Scenario): SystemState {
   };
 }
 
+/** The context holding device `dev`'s fd (a legacy device fd, or the cdev bound to its iommufd), or null. */
+export function deviceFdHolder(s: SystemState, dev: number): number | null {
+  const d = s.devices[dev];
+  return d?.group_fd ?? d?.iommufd?.ctx ?? null;
+}
+
 /** The IOMMU group (index into SystemState.groups) of device slot `dev`. */
 export const groupOf = (scenario: Scenario, dev: number): number => scenario.devices[dev]?.group ?? 0;
 

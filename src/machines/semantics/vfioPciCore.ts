@@ -19,9 +19,8 @@
  * holds the device fd and unmaps them when it closes the fd.
  */
 import { err, errAfter, ok } from '../../kernel/errno.ts';
-import { deviceFdHolder } from '../barAccess.ts';
 import { resetMethodBegins, resetMethodEnds } from '../reset.ts';
-import { updateDevice, type SystemState } from '../state.ts';
+import { deviceFdHolder, updateDevice, type SystemState } from '../state.ts';
 import type { Env, Kernel } from './kernel.ts';
 
 type VfioPciCoreFns = Pick<

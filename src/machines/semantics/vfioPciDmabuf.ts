@@ -15,8 +15,7 @@
  * an annotated copy of pages.c, not the upstream file]); the user must unmap and map a new export.
  */
 import { err, ok } from '../../kernel/errno.ts';
-import { deviceFdHolder } from '../barAccess.ts';
-import { updateDevice } from '../state.ts';
+import { deviceFdHolder, updateDevice } from '../state.ts';
 import type { Kernel } from './kernel.ts';
 
 type VfioPciDmabufFns = Pick<Kernel, 'vfio_pci_core_feature_dma_buf' | 'vfio_pci_dma_buf_move'>;

@@ -21,7 +21,7 @@
  */
 import { err, errAfter, ok } from '../../kernel/errno.ts';
 import { busSlots, devSetMembers, inDevSet, unmodelledOnBus } from '../hotReset.ts';
-import { groupOf, updateDevice, type SystemState } from '../state.ts';
+import { deviceFdHolder, groupOf, updateDevice, type SystemState } from '../state.ts';
 import type { Env, Kernel } from './kernel.ts';
 
 type VfioPciHotResetFns = Pick<
@@ -53,7 +53,7 @@ function zapped(env: Env, s: SystemState, dev: number): SystemState {
 /** The undo step's un-revoke of member `m` (an open device with memory decode on and DMABUF exports). */
 function unrevoked(env: Env, s: SystemState, m: number): SystemState {
   const d = s.devices[m];
-  if (d?.dma_buf === undefined || (d.group_fd ?? d.iommufd?.ctx ?? null) === null || !env.k.__vfio_pci_memory_enabled(env, s, { dev: m }).ok) return s;
+  if (d?.dma_buf === undefined || deviceFdHolder(s, m) === null || !env.k.__vfio_pci_memory_enabled(env, s, { dev: m }).ok) return s;
   const b = env.k.vfio_pci_dma_buf_move(env, s, { dev: m, revoked: false });
   return b.ok ? b.next : s;
 }

@@ -10,7 +10,7 @@ import { ok } from '../../../src/kernel/errno.ts';
 import type { IommuEvent } from '../../../src/machines/events.ts';
 import { buildModel } from '../../../src/machines/model.ts';
 import { currentKernel } from '../../../src/machines/semantics/index.ts';
-import { translationOf } from '../../../src/machines/translation.ts';
+import { translationOf, withTranslation } from '../../../src/machines/translation.ts';
 import { defineVariant } from '../../../src/machines/variants/index.ts';
 import { findScenario } from '../../../src/scenarios/builtin.ts';
 import { expectOverridable } from '../../helpers/overridable.ts';
@@ -202,7 +202,7 @@ describe('TypeOK on user mappings', () => {
           const r = currentKernel.vfio_dma_do_map(env, s, a);
           if (!r.ok) return r;
           const t = translationOf(r.next, a.group)!;
-          return ok({ ...r.next, groups: r.next.groups.map((g, i) => (i === a.group ? { ...g, translation: { ...t, pages: t.pages.map((p) => (p.state === 'pinned' ? { state: 'free' as const } : p)) } } : g)) });
+          return ok(withTranslation(r.next, a.group, { ...t, pages: t.pages.map((p) => (p.state === 'pinned' ? { state: 'free' as const } : p)) }));
         },
       },
     });
