@@ -296,14 +296,14 @@ export function applyEvent(env: Env, s: SystemState, e: IommuEvent): KernelResul
   const r = applyEventAsNumbered(env, s, e);
   // Groups with a translation state: physical page numbers are names, renumbered canonically (src/machines/pageSymmetry.ts).
   if (!translationEnabled(env.scenario)) return r;
-  return r.ok ? { ...r, next: canonicalPagesIn(r.next) } : r.after ? { ...r, after: canonicalPagesIn(r.after) } : r;
+  return r.ok ? { ...r, next: canonicalPagesIn(r.next, s) } : r.after ? { ...r, after: canonicalPagesIn(r.after, s) } : r;
 }
 
 /** applyEvent before the canonical page renumbering: the call's result with the pages as the call numbered them (exported for the symmetry tests). */
 export function applyEventAsNumbered(env: Env, s: SystemState, e: IommuEvent): KernelResult<SystemState> {
   const h = handlers[e.type] as Handler<IommuEvent>;
   // Scenarios with user mappings: a group that left a user domain has it unmapped, synced and unpinned (src/machines/userMappings.ts).
-  const r0 = env.scenario.contexts.some((c) => c.mapDma === true) ? releasingLeftUserDomains(h(env, s, e)) : h(env, s, e);
+  const r0 = env.scenario.contexts.some((c) => c.mapDma === true) ? releasingLeftUserDomains(h(env, s, e), s) : h(env, s, e);
   // Scenarios with BAR access: a device whose fd was closed has no BAR mapping left (src/machines/barAccess.ts).
   const r = barMmapEnabled(env.scenario) ? droppingClosedBarMaps(env, s, r0) : r0;
   // Scenarios with PASID values: a page request whose PASID the call detached or rebound is stale (src/machines/iopf.ts).

@@ -20,7 +20,7 @@
 import { SVA_DOMAIN } from '../kernel/domains.ts';
 import type { DomainName } from '../kernel/domains.ts';
 import type { Scenario } from './scenario.ts';
-import type { SystemState } from './state.ts';
+import { updateGroup, type SystemState } from './state.ts';
 import type { SvaWork } from './svaWork.ts';
 
 /** How many processes may bind SVA on a device in a scenario with PASID values: enough for "a new owner". */
@@ -75,11 +75,7 @@ export function maxPasidOf(scenario: Scenario, dev: number): number {
 export const iopfOf = (s: SystemState, g: number): GroupIopf | undefined => s.groups[g]?.iopf;
 
 /** `s` with group g's PASID state replaced. */
-export function withIopf(s: SystemState, g: number, iopf: GroupIopf): SystemState {
-  const groups = s.groups.slice();
-  groups[g] = { ...groups[g]!, iopf };
-  return { ...s, groups };
-}
+export const withIopf = (s: SystemState, g: number, iopf: GroupIopf): SystemState => updateGroup(s, g, { iopf });
 
 /** The PASID process `mm` holds in group g (its SVA domain's pasid_array entry), or null. */
 export function pasidOfMm(s: SystemState, g: number, mm: number): number | null {

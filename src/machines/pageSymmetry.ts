@@ -24,7 +24,7 @@ import type { AtcEntry } from './ats.ts';
 import type { Translation } from './ioPagetable.ts';
 import type { IotlbEntry } from './iotlb.ts';
 import type { PhysPage } from './pages.ts';
-import type { SystemState } from './state.ts';
+import { mayDiffer, updateGroup, type SystemState } from './state.ts';
 import type { GroupTranslation } from './translation.ts';
 
 /** The page numbers `t` names, in the walk's order (with repeats). */
@@ -81,16 +81,20 @@ export function canonicalPages(t: GroupTranslation): GroupTranslation {
   return { ...t, pages, pagetable, iotlb, handles, ...(ats ? { ats } : {}), ...(user ? { user } : {}) };
 }
 
-/** `s` with every group's translation state in canonical page order (canonicalPages); `s` itself when nothing changed. */
-export function canonicalPagesIn(s: SystemState): SystemState {
-  let groups: SystemState['groups'][number][] | null = null;
+/**
+ * `s` with every group's translation state in canonical page order (canonicalPages); `s` itself
+ * when nothing changed. With `before` (the state `s` was computed from, whose translations are
+ * canonical), a group whose translation the call left alone is skipped without reading it.
+ */
+export function canonicalPagesIn(s: SystemState, before?: SystemState): SystemState {
+  let out = s;
   s.groups.forEach((grp, g) => {
+    const was = before?.groups[g];
+    if (was !== undefined && !mayDiffer(was, grp, 'translation')) return;
     const t = grp.translation;
     if (!t) return;
     const c = canonicalPages(t);
-    if (c === t) return;
-    groups ??= s.groups.slice();
-    groups[g] = { ...grp, translation: c };
+    if (c !== t) out = updateGroup(out, g, { translation: c });
   });
-  return groups ? { ...s, groups } : s;
+  return out;
 }

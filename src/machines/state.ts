@@ -320,13 +320,50 @@ const withAt = <T>(a: readonly T[], i: number, v: T): readonly T[] => {
   return out;
 };
 
+/**
+ * An element of the global part's arrays (an IOMMU group, a VFIO group file, a container) may
+ * carry this method on exploreFast's recording views of the global part: it returns the element
+ * with `patch` applied without reading the fields it copies, so that a rule that sets a group's
+ * owner does not depend on the group's translation state (src/engine/packed/globalView.ts).
+ */
+export const PATCH_ELEMENT: unique symbol = Symbol('iommu-mc.patchElement');
+
+/**
+ * On such a view, the element a patched element was made from and the fields patched (read
+ * without recording): mayDiffer uses it to tell which fields a call left alone.
+ */
+export const ELEMENT_PATCH: unique symbol = Symbol('iommu-mc.elementPatch');
+
+type ElementPatchable<T> = T & {
+  readonly [PATCH_ELEMENT]?: (patch: Partial<T>) => T;
+  readonly [ELEMENT_PATCH]?: { readonly base: object; readonly patch: object };
+};
+
+/** `o` (a group, VFIO group file or container) with the fields in `patch` changed: `{ ...o, ...patch }`. */
+export function patchElement<T extends object>(o: T, patch: Partial<T>): T {
+  return (o as ElementPatchable<T>)[PATCH_ELEMENT]?.(patch) ?? { ...o, ...patch };
+}
+
+/**
+ * Whether field `f` of `after` (an element of a successor built from `before`) may differ from
+ * `before`'s: false when `after` is `before`, or a patch of it that leaves `f` alone; otherwise
+ * the two values are compared. On a recording view the first two answers read nothing.
+ */
+export function mayDiffer<T extends object>(before: T | undefined, after: T | undefined, f: keyof T): boolean {
+  if (after === before) return false;
+  if (before === undefined || after === undefined) return true;
+  const p = (after as ElementPatchable<T>)[ELEMENT_PATCH];
+  if (p !== undefined && p.base === before) return Object.hasOwn(p.patch, f);
+  return after[f] !== before[f];
+}
+
 /** Returns a copy of `s` with the fields in `patch` of IOMMU group `g` changed. */
 export const updateGroup = (s: SystemState, g: number, patch: Partial<GroupState>): SystemState =>
-  s.groups[g] ? { ...s, groups: withAt(s.groups, g, { ...s.groups[g], ...patch }) } : s;
+  s.groups[g] ? { ...s, groups: withAt(s.groups, g, patchElement(s.groups[g], patch)) } : s;
 
 /** Returns a copy of `s` with the fields in `patch` of group `g`'s VFIO group file changed. */
 export const updateVfioGroup = (s: SystemState, g: number, patch: Partial<VfioGroupState>): SystemState =>
-  s.vfio_groups[g] ? { ...s, vfio_groups: withAt(s.vfio_groups, g, { ...s.vfio_groups[g], ...patch }) } : s;
+  s.vfio_groups[g] ? { ...s, vfio_groups: withAt(s.vfio_groups, g, patchElement(s.vfio_groups[g], patch)) } : s;
 
 /** Returns a copy of `s` with a vfio_group counter of group `g` moved by `delta` (the kernel's ++ / --). */
 export const addToVfioGroup = (s: SystemState, g: number, counter: 'drivers' | 'cdev_device_open_cnt' | 'container_users', delta: number): SystemState =>
@@ -334,7 +371,7 @@ export const addToVfioGroup = (s: SystemState, g: number, counter: 'drivers' | '
 
 /** Returns a copy of `s` with context `ctx`'s container changed. */
 export const updateContainer = (s: SystemState, ctx: number, patch: Partial<ContainerState>): SystemState =>
-  s.containers[ctx] ? { ...s, containers: withAt(s.containers, ctx, { ...s.containers[ctx], ...patch }) } : s;
+  s.containers[ctx] ? { ...s, containers: withAt(s.containers, ctx, patchElement(s.containers[ctx], patch)) } : s;
 
 /** The groups on context `ctx`'s container group_list, ascending. */
 export const containerGroups = (s: SystemState, ctx: number): number[] =>

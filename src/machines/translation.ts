@@ -16,7 +16,7 @@ import { iotlbFill, iotlbLookup, type IotlbEntry } from './iotlb.ts';
 import { freePages, type PhysPage } from './pages.ts';
 import { iovaPagesOf, userMappingsIn, type Scenario } from './scenario.ts';
 import { emptyUserPagetable, userPtesOf, type UserPagetable } from './userMappings.ts';
-import type { SystemState } from './state.ts';
+import { updateGroup, type SystemState } from './state.ts';
 
 /**
  * A DMA address a kernel driver got from dma_map_page and has not unmapped: IOVA page -> the
@@ -58,11 +58,7 @@ export function initialTranslation(scenario: Scenario, g: number): GroupTranslat
 export const translationOf = (s: SystemState, g: number): GroupTranslation | null => s.groups[g]?.translation ?? null;
 
 /** `s` with group g's translation state replaced. */
-export function withTranslation(s: SystemState, g: number, t: GroupTranslation): SystemState {
-  const groups = s.groups.slice();
-  groups[g] = { ...groups[g]!, translation: t };
-  return { ...s, groups };
-}
+export const withTranslation = (s: SystemState, g: number, t: GroupTranslation): SystemState => updateGroup(s, g, { translation: t });
 
 /**
  * `t` with page `phys` given a new owner (an allocation from the allocator): every translation

@@ -23,7 +23,7 @@ import type { Translation } from './ioPagetable.ts';
 import { iotlbInvalidate } from './iotlb.ts';
 import type { PhysPage } from './pages.ts';
 import type { KernelResult } from '../kernel/errno.ts';
-import type { SystemState } from './state.ts';
+import { mayDiffer, updateGroup, type SystemState } from './state.ts';
 import type { GroupTranslation } from './translation.ts';
 
 /** One user PTE: the page it maps and the user domain it is in (`container:K` or `hwpt:K.H`). */
@@ -104,9 +104,14 @@ function unfillDomain(t: GroupTranslation, domain: DomainName): GroupTranslation
  * After a call: every group whose user PTEs (or unmap in progress) name a domain the group is no
  * longer attached to has that domain unfilled (unfillDomain). Returns `s` itself when nothing changed.
  */
-export function releaseLeftUserDomains(s: SystemState): SystemState {
+export function releaseLeftUserDomains(s: SystemState, before?: SystemState): SystemState {
   let out = s;
   s.groups.forEach((grp, g) => {
+    // A group whose domain and translation the call left alone left no user domain (the parent
+    // state had none left): skipped without reading its translation (exploreFast's caches key a
+    // call by what it read).
+    const was = before?.groups[g];
+    if (was !== undefined && !mayDiffer(was, grp, 'domain') && !mayDiffer(was, grp, 'translation')) return;
     const t = grp.translation;
     const user = t?.user;
     if (!t || !user) return;
@@ -116,17 +121,15 @@ export function releaseLeftUserDomains(s: SystemState): SystemState {
     if (left.size === 0) return;
     let next = t;
     for (const d of left) next = unfillDomain(next, d);
-    const groups = out.groups.slice();
-    groups[g] = { ...grp, translation: next };
-    out = { ...out, groups };
+    out = updateGroup(out, g, { translation: next });
   });
   return out;
 }
 
 /** A call's result with releaseLeftUserDomains applied to its next state (or to the state its error path left). */
-export function releasingLeftUserDomains(r: KernelResult<SystemState>): KernelResult<SystemState> {
+export function releasingLeftUserDomains(r: KernelResult<SystemState>, before?: SystemState): KernelResult<SystemState> {
   const from = r.ok ? r.next : r.after;
-  const to = from ? releaseLeftUserDomains(from) : from;
+  const to = from ? releaseLeftUserDomains(from, before) : from;
   if (to === from) return r;
   return r.ok ? { ...r, next: to! } : { ...r, after: to };
 }

@@ -187,6 +187,14 @@ export class StateCodec {
     t[c] = parts && this.containerLists.values[parts[c]!] === s.containers ? parts[c]! : this.containerLists.idOf(canonicalKey(s.containers), s.containers);
     t[c + 1] = parts && this.igroups.values[parts[c + 1]!] === s.iommufd_groups ? parts[c + 1]! : this.igroupsId(s.iommufd_groups);
     t[c + 2] = this.warnId(s.warn);
+    return this.globalIdOfTuple(t);
+  }
+
+  /**
+   * The id of the global part whose tuple is `t` (2G + 3 ids: group, VFIO group file per IOMMU
+   * group, then containers, iommufd groups, warn), every id already given by this codec.
+   */
+  globalIdOfTuple(t: Int32Array): number {
     const found = this.globals.find(t, this.globalParts);
     if (found >= 0) return found;
     const id = this.globalParts.length;
@@ -194,6 +202,13 @@ export class StateCodec {
     this.created++;
     this.globals.add(t, id);
     return id;
+  }
+
+  /** The id a whole `containers`, `iommufd_groups` or `warn` value has in a global tuple. */
+  partId(part: 'containers' | 'iommufd_groups' | 'warn', v: unknown): number {
+    if (part === 'warn') return this.warnId(v as string | null);
+    if (part === 'iommufd_groups') return this.igroupsId(v as SystemState['iommufd_groups']);
+    return this.containerLists.idOf(canonicalKey(v), v as SystemState['containers']);
   }
 
   /** The global tuple being built (2G + 3 ids). */

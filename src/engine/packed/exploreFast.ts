@@ -48,6 +48,7 @@ import { SuccessorBatch } from './successorBatch.ts';
 import { counterexamples, type Found } from './replay.ts';
 import { PARALLEL_FROM, type ExploreFastOptions, type FastExplorationResult } from './fastOptions.ts';
 import { declaredSymmetryClasses, DeviceSymmetry, deviceSymmetryClasses } from './symmetry.ts';
+import { translationEnabled } from '../../machines/scenario.ts';
 
 export { PARALLEL_FROM, type ExploreFastOptions, type FastExplorationResult, type FastStats } from './fastOptions.ts';
 
@@ -70,7 +71,7 @@ export function exploreFast(model: Model, options: ExploreFastOptions = {}): Fas
   const mode = options.symmetry ?? false;
   const classes = mode === false ? [] : mode === true ? deviceSymmetryClasses(scenario) : declaredSymmetryClasses(scenario);
   const sym = classes.length > 0 ? new DeviceSymmetry(classes, codec) : null;
-  const memo = new MemoModel(model, codec, stepInvs, scanned);
+  const memo = new MemoModel(model, codec, stepInvs, scanned, options.projectedBlocks ?? translationEnabled(scenario));
   const nBlocks = memo.blocks.length;
 
   /** The state being expanded, extended (StateCodec.extend) when the generic path needs its fields. */

@@ -29,6 +29,13 @@ export interface ExploreFastOptions extends ExploreOptions {
   workers?: number;
   /** States before the `workers` threads start. @default PARALLEL_FROM */
   parallelFrom?: number;
+  /**
+   * Cache event blocks and calls by the places of the global part they read (./blockCache.ts):
+   * pays where most calls change the global part (the translation path: every DMA, flush and
+   * reuse changes the group's translation state), costs a little elsewhere (the runs that learn
+   * the places go through proxies). @default translationEnabled(scenario): a scenario with a DMA actor
+   */
+  projectedBlocks?: boolean;
 }
 
 /** What exploreFast adds to ExplorationResult. */

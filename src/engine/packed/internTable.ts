@@ -23,6 +23,8 @@ export class InternTable<T extends object> {
   /** Per field: primitive value -> id, and canonicalKey of an object value -> id (one id space each). */
   private readonly prims: Map<unknown, number>[];
   private readonly objs: Map<string, number>[];
+  /** Per field: frozen object values by identity (a frozen value cannot change, so its key cannot). */
+  private readonly objRefs: WeakMap<object, number>[];
   /** fieldVals[id * F + f]: the id of field f's value in the object with id `id`. */
   fieldVals = new Int32Array(256);
 
@@ -40,15 +42,20 @@ export class InternTable<T extends object> {
   ) {
     this.prims = fields.map(() => new Map());
     this.objs = fields.map(() => new Map());
+    this.objRefs = fields.map(() => new WeakMap());
   }
 
   /** The id of value v of field f. */
   private valueId(f: number, v: unknown): number {
     const isObj = v !== null && typeof v === 'object';
+    // An object value met before (a global patch carries the same object to many states) is found by identity.
+    const known = isObj ? this.objRefs[f]!.get(v) : undefined;
+    if (known !== undefined) return known;
     const map: Map<unknown, number> = isObj ? this.objs[f]! : this.prims[f]!;
     const key = isObj ? canonicalKey(v) : v;
     let id = map.get(key);
     if (id === undefined) map.set(key, (id = this.prims[f]!.size + this.objs[f]!.size));
+    if (isObj && Object.isFrozen(v)) this.objRefs[f]!.set(v, id);
     return id;
   }
 

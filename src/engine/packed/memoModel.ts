@@ -26,6 +26,7 @@ import { eventKey, successor, type IommuEvent } from '../../machines/events.ts';
 import type { Model } from '../../machines/model.ts';
 import type { SystemState } from '../../machines/state.ts';
 import { globalChanged, type Code, type StateCodec } from './codec.ts';
+import { BlockCache } from './blockCache.ts';
 import { ConfinedStates } from './confined.ts';
 import { IdTable } from './idTable.ts';
 import { ReadRecorder, SEVERAL_SLOTS } from './recorder.ts';
@@ -70,6 +71,7 @@ export class MemoModel {
   private readonly blockTrie: ReadTrie<BlockLeaf>;
   private readonly callTrie: ReadTrie<CallLeaf>;
   private readonly scanCache: ScanCache;
+  private readonly blockCache: BlockCache | null;
   /** Set by a cache miss in call(); the caller clears it. */
   missed = false;
   private decoded: SystemState | null = null;
@@ -80,12 +82,15 @@ export class MemoModel {
     private readonly stepInvs: readonly Invariant[],
     /** State invariants, each with a scan. */
     stateInvs: readonly Invariant[],
+    /** Cache blocks by the places of the global part they read (./blockCache.ts); null: run them on the confined state per entry. */
+    projected = false,
   ) {
     this.rec = new ReadRecorder(codec);
     this.confined = new ConfinedStates(codec);
     this.blockTrie = new ReadTrie();
     this.callTrie = new ReadTrie();
     this.blocks = eventBlocks(model.scenario);
+    this.blockCache = projected ? new BlockCache(codec, this.confined, this.blocks, (e) => this.eventId(e), (u, s) => this.run(u, s, () => {})) : null;
     this.scanCache = new ScanCache(this.rec, this.confined, codec, stateInvs.map((i) => i.scan!), model.scenario);
   }
 
@@ -143,6 +148,20 @@ export class MemoModel {
       out.push({ u, leaf: { outcome: leaf.outcome, succ: leaf.succ, writes: Int32Array.from(writes), broken: leaf.broken, slot: j } });
     }
     return out;
+  }
+
+  /**
+   * What confinedBlock gives, as a flat result of the blocks cached by the places of the global
+   * part they read (./blockCache.ts, BlockCache.append resolves it); null when the block looked
+   * at another slot, undefined when it was not tried (no block cache, or BlockCache.block's reasons).
+   */
+  projectedBlock(b: number, code: Code, j: number): Int32Array | null | undefined {
+    return this.blockCache?.block(b, code, j);
+  }
+
+  /** Appends a flat result of projectedBlock, resolved in the state `code` (BlockCache.append). */
+  appendProjected(flat: Int32Array, code: Code, out: number[], broken: (list: NonNullable<CallLeaf['broken']>) => number): void {
+    this.blockCache!.append(flat, code, out, broken);
   }
 
   /**

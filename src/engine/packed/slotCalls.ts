@@ -95,8 +95,16 @@ export class SlotCalls {
     const slot = j < this.codec.n ? j : NO_SLOT;
     const out: number[] = [];
     const members = this.members[j]!;
+    const keep = (list: NonNullable<CallLeaf['broken']>) => this.broken.push(list) - 1;
     const starts = members.map((b): number => {
-      const calls = memo.confinedBlock(b, code, slot) ?? this.recorded(b, code, slot, memo, call);
+      const flat = memo.projectedBlock(b, code, slot);
+      if (flat) {
+        const at = members.length + out.length;
+        memo.appendProjected(flat, code, out, keep);
+        return at;
+      }
+      // A block that strayed from slot j on the projected path strays on the confined one too.
+      const calls = (flat === null ? null : memo.confinedBlock(b, code, slot)) ?? this.recorded(b, code, slot, memo, call);
       if (calls === null) return GENERIC;
       const at = members.length + out.length;
       out.push(calls.length);
