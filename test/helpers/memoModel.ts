@@ -19,10 +19,10 @@ export interface MemoSetup {
   code: Int32Array;
 }
 
-/** Calls `visit(s)` on every state of 60 random walks of up to 40 calls from the initial state (code already filled). */
-export function walkReachable(model: Model, seed: number, visit: (s: SystemState, m: MemoSetup) => void): void {
+/** Calls `visit(s)` on every state of 60 random walks of up to 40 calls from the initial state (code already filled); `projected`: the MemoModel caches blocks by global places (blockCache.ts). */
+export function walkReachable(model: Model, seed: number, visit: (s: SystemState, m: MemoSetup) => void, projected = false): void {
   const codec = new StateCodec(model.init);
-  const memo = new MemoModel(model, codec, INVARIANTS.filter((i) => i.step), INVARIANTS.filter((i) => i.scan));
+  const memo = new MemoModel(model, codec, INVARIANTS.filter((i) => i.step), INVARIANTS.filter((i) => i.scan), projected);
   const m = { codec, memo, code: new Int32Array(codec.extLength) };
   fc.assert(
     fc.property(fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), (picks) => {
