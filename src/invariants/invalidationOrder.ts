@@ -15,7 +15,7 @@ export const invalidationOrder = defineInvariant({
   name: 'AtcInvalidatedLast',
   description: 'After the device-TLB flush of an unmapped IOVA page completes, no ATC holds a translation for that page.',
   kernelRef:
-    'iommu_flush_iotlb_psi: IOTLB flush then iommu_flush_dev_iotlb (drivers/iommu/intel/iommu.c); arm_smmu_atc_inv_domain ("completed prior invalidation of the main TLBs", arm-smmu-v3.c); __domain_flush_pages then device_flush_iotlb (amd)',
+    'intel: intel_iommu_tlb_sync -> cache_tag_flush_range, the IOTLB tag before the DEVTLB tags in one qi batch (drivers/iommu/intel/cache.c); arm-smmu-v3: arm_smmu_tlb_inv_range_domain, TLBI + CMD_SYNC then arm_smmu_atc_inv_domain ("completed prior invalidation of the main TLBs", arm-smmu-v3.c); amd: __domain_flush_pages, domain_flush_pages_v1 then device_flush_iotlb (drivers/iommu/amd/iommu.c); the driver of a scenario: platform.iommuDriver',
   notJudged: (scenario) => (scenario.devices.some((d) => d.dma && d.ats && !d.untrusted) ? null : 'no trusted DMA actor has an ATS capability (`ats: true` with `dma:`): no ATC ever holds a translation'),
   step(prev, event, next, scenario) {
     if (event.type !== 'iommu_flush_dev_iotlb' && event.type !== 'iommu_iotlb_sync' && event.type !== 'dma_unmap_page' && event.type !== 'fq_flush_timeout') return null;

@@ -5,6 +5,7 @@
  * coherency capability). A scenario file writes them under `platform:`; omitted fields take the
  * defaults below, which are the settings every scenario had before they existed.
  */
+import { DEFAULT_IOMMU_DRIVER, type IommuDriver } from '../kernel/iommuDrivers.ts';
 import type { Scenario } from './scenario.ts';
 
 /** Where the MSI doorbell is for a device's DMA (the MSI reserved region the IOMMU driver reports). */
@@ -35,15 +36,28 @@ export interface PlatformSpec {
    * A device's own `enforceCoherency` overrides it for that device's IOMMU (src/machines/coherency.ts).
    */
   readonly enforceCoherency?: boolean;
+  /**
+   * The IOMMU driver (issue 15): intel (intel-iommu, VT-d), arm-smmu-v3 or amd (AMD-Vi). It names
+   * the driver functions that traces, `iommu-mc list` and the docs cite for the ATS/IOTLB steps
+   * (src/kernel/iommuDrivers.ts); the steps themselves are one generic rule for all three, so it
+   * changes no state and no verdict. Omitted: intel (`iommuDriverOf`).
+   */
+  readonly iommuDriver?: IommuDriver;
 }
 
+/** The platform settings that change the model's behaviour (every field but the citation-only iommuDriver). */
+export type PlatformFlags = Omit<PlatformSpec, 'iommuDriver'>;
+
 /** The settings of a scenario that says nothing about its platform (every scenario before issue 16). */
-export const PLATFORM_DEFAULTS: Required<PlatformSpec> = {
+export const PLATFORM_DEFAULTS: Required<PlatformFlags> = {
   irqRemapping: true,
   msi: 'hw',
   allowUnsafeInterrupts: false,
   enforceCoherency: true,
 };
 
-/** The scenario's platform settings, defaults filled in. */
-export const platformOf = (scenario: Scenario): Required<PlatformSpec> => ({ ...PLATFORM_DEFAULTS, ...scenario.platform });
+/** The scenario's platform settings, defaults filled in (iommuDriver only when the scenario names one: `iommuDriverOf`). */
+export const platformOf = (scenario: Scenario): Required<PlatformFlags> & Pick<PlatformSpec, 'iommuDriver'> => ({ ...PLATFORM_DEFAULTS, ...scenario.platform });
+
+/** The scenario's IOMMU driver: its `platform.iommuDriver`, else intel. */
+export const iommuDriverOf = (scenario: Scenario): IommuDriver => scenario.platform?.iommuDriver ?? DEFAULT_IOMMU_DRIVER;

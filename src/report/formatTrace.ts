@@ -14,6 +14,8 @@ import { nameContexts } from './stateDiff.ts';
 import { builtinScenarioTopology } from '../scenarios/fromTopology.ts';
 import { describeRidRoute, describeRoute } from './dmaRoute.ts';
 import { dmaAccessOf, type DmaAccess } from './dmaAccess.ts';
+import { driverCallText, isDriverStep } from '../kernel/iommuDrivers.ts';
+import { iommuDriverOf } from '../machines/platform.ts';
 
 /**
  * Whose write a hardware violation is about, by the topology's device names: for RID, the device
@@ -79,6 +81,40 @@ export function summarizeState(s: SystemState, model: Model): string {
 export const innerCalls = (model: Model, row: TraceRow): CallRecord[] =>
   recordCalls(model, row.before, row.event).filter((r) => r.depth > 0 || r.fn !== row.event.type);
 
+/**
+ * The IOMMU driver's own function behind a model step (`iommu_iotlb_sync`, `iommu_flush_dev_iotlb`,
+ * `pci_enable_ats`, `fq_flush_timeout`) on the scenario's `platform.iommuDriver`, as one trace
+ * line (`arm-smmu-v3: arm_smmu_iotlb_sync -> ... (file)`), or null for any other function.
+ */
+export function driverLineOf(model: Model, fn: string): string | null {
+  if (!isDriverStep(fn)) return null;
+  const text = driverCallText(iommuDriverOf(model.scenario), fn);
+  return fn in model.variant.overrides ? `${text}, as the kernel has it; variant ${model.variant.name} overrides ${fn}` : text;
+}
+
+/**
+ * The lines under a step's call: the driver's function behind the step itself, then each inner
+ * kernel call, with the driver's function under an inner call that is a driver step (not under one
+ * whose caller was already cited: fq_flush_timeout's flush_iotlb_all covers its device-TLB flush).
+ */
+function callLines(model: Model, row: TraceRow, dim: (x: string) => string): string[] {
+  const out: string[] = [];
+  const top = driverLineOf(model, row.event.type);
+  if (top) out.push(dim(`        driver ${top}`));
+  let citedAt = top ? -1 : Infinity;
+  for (const r of innerCalls(model, row)) {
+    const indent = `        ${'  '.repeat(Math.max(0, r.depth))}`;
+    out.push(dim(`${indent}${r.fn}${r.errno ? ` = -${r.errno} (${r.reason})` : ''}`));
+    if (r.depth <= citedAt) citedAt = Infinity;
+    const line = citedAt === Infinity ? driverLineOf(model, r.fn) : null;
+    if (line) {
+      out.push(dim(`${indent}  driver ${line}`));
+      citedAt = r.depth;
+    }
+  }
+  return out;
+}
+
 /** Renders a counterexample as text. `color` adds terminal colours. */
 export function formatTraceText(v: Violation, model: Model, color = false): string {
   const c = color ? pc : { bold: (x: string) => x, red: (x: string) => x, dim: (x: string) => x, green: (x: string) => x, cyan: (x: string) => x };
@@ -89,9 +125,7 @@ export function formatTraceText(v: Violation, model: Model, color = false): stri
   traceRows(v, model).forEach((row, i) => {
     const ret = row.ret === '0' ? c.green('0') : c.red(row.ret);
     lines.push(`  ${String(i + 1).padStart(2)}. ${c.cyan(row.actor.padEnd(16))} ${row.call} = ${ret}`);
-    for (const r of innerCalls(model, row)) {
-      lines.push(c.dim(`        ${'  '.repeat(Math.max(0, r.depth))}${r.fn}${r.errno ? ` = -${r.errno} (${r.reason})` : ''}`));
-    }
+    lines.push(...callLines(model, row, c.dim));
     if (row.changes) lines.push(`        ${c.dim('changed:')} ${row.changes}`);
     row.translation.forEach((t, j) => lines.push(`        ${c.dim(j === 0 ? 'translation:' : '            ')} ${t}`));
     if (row.access) lines.push(`        ${c.dim('DMA:')} ${row.access.stale ? c.red(row.access.text) : row.access.text}`);

@@ -6,6 +6,7 @@
  * built-in scenarios (recorded by running the semantic functions). Deterministic. Pure.
  */
 import { reach } from '../engine/diff.ts';
+import { DRIVER_STEPS, IOMMU_DRIVER_CALLS, IOMMU_DRIVER_SOURCES, IOMMU_DRIVERS } from '../kernel/iommuDrivers.ts';
 import { createDeviceMachine } from '../machines/device.ts';
 import { IOMMU_EVENT_TYPES, NON_KERNEL_EVENT_SOURCES, type IommuEventType } from '../machines/events.ts';
 import { createIommufdDeviceMachine } from '../machines/iommufdDevice.ts';
@@ -119,6 +120,20 @@ function machineSection(m: MachineDoc): string[] {
   return out;
 }
 
+/** The driver functions behind the generic ATS/IOTLB steps, per `platform.iommuDriver` (src/kernel/iommuDrivers.ts). */
+function driverSection(): string[] {
+  const out = ['## IOMMU drivers', ''];
+  out.push(
+    'A scenario names its IOMMU driver with `platform: iommuDriver` (intel, the default; arm-smmu-v3; amd). The model has one generic step per rule, named after the core function or intel\'s historical name, since all three drivers invalidate the IOTLB before the device-TLBs and wait; traces and `iommu-mc list` cite the driver\'s own functions below. No state or verdict depends on the driver.',
+    '',
+    '| model step | ' + IOMMU_DRIVERS.join(' | ') + ' |',
+    '| --- |' + IOMMU_DRIVERS.map(() => ' --- |').join(''),
+  );
+  for (const step of DRIVER_STEPS) out.push(`| \`${step}\` | ${IOMMU_DRIVERS.map((d) => `${IOMMU_DRIVER_CALLS[d][step].chain.map((f) => `\`${f}\``).join(' → ')} (${IOMMU_DRIVER_CALLS[d][step].file.replace(/^drivers\//, '')})`).join(' | ')} |`);
+  out.push('', `Read in: ${IOMMU_DRIVERS.map((d) => `${d} ${IOMMU_DRIVER_SOURCES[d].repo}@${IOMMU_DRIVER_SOURCES[d].commit.slice(0, 12)}`).join('; ')} (docs/kernel-notes.md section 10.7).`, '');
+  return out;
+}
+
 /** The whole of docs/machines.md. */
 export function renderMachinesDoc(version: string): string {
   const scenario = BUILTIN_SCENARIOS[0]!;
@@ -137,6 +152,7 @@ export function renderMachinesDoc(version: string): string {
     const runs = (calls.get(type) ?? []).map((f) => `\`${f}\` (${KERNEL_FUNCTION_FILES[f].replace(/^drivers\//, '')})`).join(', ');
     out.push(`| \`${type}\` | ${(KERNEL_FUNCTION_FILES as Readonly<Record<string, string>>)[type] ?? NON_KERNEL_EVENT_SOURCES[type]} | ${runs || '—'} |`);
   }
-  out.push('', '---', '', generatedBy(version), '');
+  out.push('', ...driverSection());
+  out.push('---', '', generatedBy(version), '');
   return out.join('\n');
 }

@@ -191,6 +191,20 @@ export const PLATFORM_SCENARIOS: readonly Scenario[] = [
     iovaPages: 2,
     variants: ['current', 'reserved-iova-not-enforced'],
   },
+  // The IOMMU driver as a platform setting (issue 15, "cite the driver behind every rule"): INV-ORDER on arm-smmu-v3.
+  {
+    name: 'ats-invalidation-order-smmuv3',
+    description:
+      'ats-invalidation-order on an Arm SMMUv3 (platform iommuDriver: arm-smmu-v3): a trusted NIC with ATS enabled by arm_smmu_enable_ats, iommu.strict=1. dma_unmap_page clears the PTE and arm_smmu_iotlb_sync -> arm_smmu_tlb_inv_range_domain invalidates the SMMU TLB (TLBI + CMD_SYNC) before the ATC (arm_smmu_atc_inv_domain), so a Translation Request in between faults on the cleared PTE and no translated request reaches the page after its reuse. The model\'s steps are those of intel-iommu (one generic rule); the trace cites the SMMUv3 functions.',
+    devices: [dev('03:00.0', ['e1000e'], { dma: true, ats: true })],
+    contexts: [],
+    hotplug: false,
+    p2p: [],
+    topology: 'switch-acs',
+    invalidation: 'strict',
+    platform: { iommuDriver: 'arm-smmu-v3' },
+    variants: ['current', 'atc-before-iotlb'],
+  },
   // VFIO hot reset (issue 16, Deliver 2, helper H): VFIO_DEVICE_PCI_HOT_RESET's ownership proof, RESET-OWNED; the bus path's missing IOMMU staging, I20.
   {
     name: 'vfio-hot-reset-bus',

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { findDevice, GROUPING_RULES, type GroupingRule, type Topology } from '../hardware/index.ts';
 import { printableText, UNPRINTABLE } from '../hardware/topologySpec.ts';
 import { DRIVER_NAMES, DRIVERS, type DriverName } from '../kernel/drivers.ts';
+import { IOMMU_DRIVERS, type IommuDriver } from '../kernel/iommuDrivers.ts';
 import type { Scenario } from '../machines/scenario.ts';
 import { declaredSymmetryProblem } from '../machines/scenarioSymmetry.ts';
 import { VARIANTS } from '../machines/variants/index.ts';
@@ -122,6 +123,8 @@ const platformSchema = z.strictObject({
   allowUnsafeInterrupts: z.boolean().optional(),
   /** IOMMU_CAP_ENFORCE_CACHE_COHERENCY: the IOMMU can force snooping of no-snoop requests. */
   enforceCoherency: z.boolean().optional(),
+  /** The IOMMU driver whose functions traces and docs cite for the ATS/IOTLB steps (src/kernel/iommuDrivers.ts); default intel. */
+  iommuDriver: z.enum(IOMMU_DRIVERS as [IommuDriver, ...IommuDriver[]]).optional(),
 });
 
 const expectSchema = z.union([z.literal('holds'), z.array(z.enum(INVARIANTS.map((i) => i.id) as [string, ...string[]])).min(1)], {
@@ -140,7 +143,7 @@ export const scenarioFileSchema = z.strictObject({
   invalidation: z.enum(['strict', 'lazy']).optional(),
   /** The administrator may write DMA-FQ to each DMA group's sysfs type file (iommu_group_store_type). */
   groupTypeWrites: z.boolean().optional(),
-  /** Platform settings: interrupt remapping, MSI region, allow_unsafe_interrupts, coherency (defaults when omitted). */
+  /** Platform settings: interrupt remapping, MSI region, allow_unsafe_interrupts, coherency, IOMMU driver (defaults when omitted). */
   platform: platformSchema.optional(),
   /** IOVA pages per DMA-API default domain when `dma` names devices (1 or 2). */
   iovaPages: z.number().int().min(1).max(2).optional(),

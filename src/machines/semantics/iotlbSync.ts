@@ -1,10 +1,12 @@
 /**
  * The invalidation of a gather: iommu_iotlb_sync (drivers/iommu/iommu.c) calls the driver's
  * ->iotlb_sync, which invalidates the IOMMU's IOTLB first and the device-TLBs (ATCs) of the
- * domain's ATS devices after it, and waits (intel-iommu iommu_flush_iotlb_psi then
- * iommu_flush_dev_iotlb; arm-smmu-v3 TLBI + CMD_SYNC then arm_smmu_atc_inv_domain; amd-iommu
- * build_inv_iommu_pages then device_flush_iotlb). The two halves are separate rules, and separate
- * steps of a strict dma_unmap_page, so a variant can reorder or skip either.
+ * domain's ATS devices after it, and waits (intel-iommu cache_tag_flush_range: cache_tag_flush_iotlb
+ * then cache_tag_flush_devtlb_psi; arm-smmu-v3 TLBI + CMD_SYNC then arm_smmu_atc_inv_domain;
+ * amd-iommu domain_flush_pages_v1 then device_flush_iotlb). The two halves are separate rules, and
+ * separate steps of a strict dma_unmap_page, so a variant can reorder or skip either. One generic
+ * rule serves all three drivers; src/kernel/iommuDrivers.ts names each driver's functions, which
+ * traces cite for the scenario's platform.iommuDriver (docs/kernel-notes.md section 10.7).
  */
 import { ok } from '../../kernel/errno.ts';
 import { atcInvalidate } from '../ats.ts';
@@ -29,11 +31,11 @@ export const iotlbSync: IotlbSyncFns = {
   },
 
   /**
-   * iommu_flush_dev_iotlb (intel/iommu.c; arm_smmu_atc_inv_domain, device_flush_iotlb): the
-   * device-TLB half, after the IOTLB: `list_for_each_entry(info, &domain->devices, link) { if
-   * (!info->ats_enabled) continue; ... qi_flush_dev_iotlb(...) }`: an ATS Invalidate Request to
-   * each ATS-enabled device attached to the domain (DeviceState.hw), waited for. The rule is
-   * intel-iommu's (the scenario does not name its IOMMU driver; arm-smmu-v3 and amd do the same).
+   * iommu_flush_dev_iotlb (the step's name is intel-iommu's older function, intel/iommu.c; today
+   * cache_tag_flush_devtlb_psi, intel/cache.c; arm_smmu_atc_inv_domain; device_flush_iotlb): the
+   * device-TLB half, after the IOTLB: for each ATS-enabled device attached to the domain
+   * (DeviceState.hw) an ATS Invalidate Request, waited for. The same rule for every
+   * platform.iommuDriver; traces cite the driver's function (src/kernel/iommuDrivers.ts).
    */
   iommu_flush_dev_iotlb(_env, s, { group, domain, iova }) {
     const t = translationOf(s, group);

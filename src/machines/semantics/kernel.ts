@@ -315,7 +315,8 @@ export const KERNEL_FUNCTION_FILES: Readonly<Record<KernelFnName, string>> = {
   __iommu_dma_unmap: DMA_IOMMU,
   fq_flush_timeout: DMA_IOMMU,
   iommu_iotlb_sync: IOMMU,
-  iommu_flush_dev_iotlb: 'drivers/iommu/intel/iommu.c',
+  // intel-iommu's historical name (removed with the cache-tag rework); today cache_tag_flush_devtlb_psi, per driver in src/kernel/iommuDrivers.ts.
+  iommu_flush_dev_iotlb: 'drivers/iommu/intel/cache.c',
   pci_ats_supported: 'drivers/pci/ats.c',
   pci_enable_ats: 'drivers/pci/ats.c',
   pci_disable_ats: 'drivers/pci/ats.c',

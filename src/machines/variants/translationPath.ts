@@ -127,7 +127,7 @@ export const atcBeforeIotlb: Variant = defineVariant({
   source: 'docs/design/translation-path.md section 4, INV-ORDER',
   breaks: ['INV-ORDER', 'STALE'],
   showcase: 'ats-invalidation-order',
-  scenarios: ['ats-invalidation-order'],
+  scenarios: ['ats-invalidation-order', 'ats-invalidation-order-smmuv3'],
   overrides: {
     iommu_iotlb_sync: (env, s, a) => currentKernel.iommu_flush_dev_iotlb(env, s, a),
     iommu_flush_dev_iotlb: (env, s, a) => currentKernel.iommu_iotlb_sync(env, s, a),
