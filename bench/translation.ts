@@ -59,8 +59,8 @@ export function dmaScalingScenario(d: DmaScale): Scenario {
     devices: base.devices.map((dev, i) => (i < d.actors ? { ...dev, dma: true } : dev)),
     invalidation: d.invalidation,
     iovaPages: d.pages,
-    // The DMA actors are no longer interchangeable with the others (the series runs without symmetry anyway).
-    symmetry: [base.devices.slice(d.actors).map((x) => x.name)],
+    // Two classes: the DMA actors, and the others (the series runs without symmetry; the symmetry case declares them).
+    symmetry: [base.devices.slice(0, d.actors).map((x) => x.name), base.devices.slice(d.actors).map((x) => x.name)].filter((c) => c.length >= 2),
   };
 }
 

@@ -3,10 +3,13 @@
  * the name, where the scenario's p2p pairs are invariant under swapping them. Each state is
  * replaced by a representative of its orbit: within each class the device tuples are sorted by
  * an index-free key (the tuple with its own `private:D` domain written as `private:SELF` and any
- * other device's as `private:OTHER`), ties kept in slot order; the permutation is then applied
- * to the whole state, renaming every `private:D` domain, so a representative is always a real
- * state of the same orbit. Ties make the representative not always unique (less reduction,
- * never an unsound merge).
+ * other device's as `private:OTHER`), then by the slot's footprint in the groups' translation
+ * and PASID state (its DMA handles, pages, ATC entries, SVA bond, page requests, work: see
+ * src/machines/slotRenaming.ts), ties kept in slot order; the permutation is then applied to the
+ * whole state, renaming every `private:D` domain and every slot the translation and PASID state
+ * name (re-sorted as the model keeps them, the pages renumbered canonically), so a
+ * representative is always a real state of the same orbit. Ties make the representative not
+ * always unique (less reduction, never an unsound merge).
  *
  * Which classes: those a scenario declares (`Scenario.symmetry`, checked here to be sound), which
  * the checker uses by default, or all the engine finds (`--symmetry`).
@@ -15,6 +18,8 @@
  */
 export { declaredSymmetryClasses, declaredSymmetryProblem, deviceSymmetryClasses } from '../../machines/scenarioSymmetry.ts';
 import { canonicalKey } from '../serialize.ts';
+import { iopfFootprint, renameSlotsInIopf, renameSlotsInTranslation, slotsInIopf, slotsInTranslation, translationFootprint } from '../../machines/slotRenaming.ts';
+import type { GroupState } from '../../machines/state.ts';
 import type { Code, StateCodec } from './codec.ts';
 
 const PRIVATE = /^private:(\d+)$/;
@@ -82,11 +87,25 @@ function renamed(memo: Map<string, number>, id: number, slots: readonly number[]
 /** Sorted, without repeats. */
 const uniq = (xs: number[]): number[] => [...new Set(xs)].sort((a, b) => a - b);
 
+/** The slots group `grp`'s translation path and PASID state name (with repeats), appended to `out`. */
+function slotsInPaths(grp: GroupState, out: number[]): number[] {
+  if (grp.translation) slotsInTranslation(grp.translation, out);
+  if (grp.iopf) slotsInIopf(grp.iopf, out);
+  return out;
+}
+
+/** Group `grp` (its `private:D` domains renamed already) with the slots of its translation and PASID state renamed by `perm`. */
+function renamePaths(grp: GroupState, perm: readonly number[]): GroupState {
+  if (!grp.translation && !grp.iopf) return grp;
+  return { ...grp, ...(grp.translation ? { translation: renameSlotsInTranslation(grp.translation, perm) } : {}), ...(grp.iopf ? { iopf: renameSlotsInIopf(grp.iopf, perm) } : {}) };
+}
+
 export class DeviceSymmetry {
   private readonly sortKeyIds = new Map<string, number>();
   private readonly perm: number[];
   private readonly order: number[] = [];
   private readonly sk: number[] = [];
+  private readonly fk: number[] = [];
   /**
    * Renaming memos. The renamed value of a tuple (global part) depends on the permutation only
    * at the slots it names (`private:D` domains; the group's device list): per id, those slots
@@ -99,6 +118,15 @@ export class DeviceSymmetry {
   private readonly moved: Int32Array;
   /** Scratch for twins(): 1 at the slots some part of the state names. */
   private readonly named: Uint8Array;
+  /**
+   * Footprint key ids per global id (see footprint()): one per slot, 0 for a slot the translation
+   * and PASID state do not name; `noFootprints` is shared by every global part that names no
+   * slot of a class there. `footprinted`: some global part met so far did.
+   */
+  private readonly footprints: (Int32Array | undefined)[] = [];
+  private readonly footprintIds = new Map<string, number>([['', 0]]);
+  private readonly noFootprints: Int32Array;
+  private footprinted = false;
 
   constructor(
     readonly classes: readonly (readonly number[])[],
@@ -107,6 +135,7 @@ export class DeviceSymmetry {
     this.perm = Array.from({ length: codec.n }, (_, i) => i);
     this.moved = new Int32Array(codec.n);
     this.named = new Uint8Array(codec.n);
+    this.noFootprints = new Int32Array(codec.n);
     this.classOfSlot = new Int32Array(codec.n).fill(-1);
     this.positionOfSlot = new Int32Array(codec.n).fill(-1);
     classes.forEach((cls, c) =>
@@ -143,6 +172,38 @@ export class DeviceSymmetry {
     return id;
   }
 
+  /**
+   * The footprint key id of `slot` in global part `g`: what the groups' translation path and
+   * PASID state hold for it, written without slot or page numbers (translationFootprint,
+   * iopfFootprint), so that it is the same for two slots a permutation maps onto each other.
+   * 0 when they do not name the slot. Compared after the tuple's sort key.
+   */
+  private footprint(g: number, slot: number): number {
+    return (this.footprints[g] ??= this.footprintsOf(g))[slot]!;
+  }
+
+  private footprintsOf(g: number): Int32Array {
+    const part = this.codec.globalOf(g);
+    const slots = uniq(part.groups.flatMap((grp) => slotsInPaths(grp, []))).filter((d) => this.classOfSlot[d]! >= 0);
+    if (slots.length === 0) return this.noFootprints;
+    this.footprinted = true;
+    const out = new Int32Array(this.codec.n);
+    for (const d of slots) {
+      const key = canonicalKey(part.groups.map((grp) => [grp.translation ? translationFootprint(grp.translation, d) : null, grp.iopf ? iopfFootprint(grp.iopf, d) : null]));
+      let id = this.footprintIds.get(key);
+      if (id === undefined) this.footprintIds.set(key, (id = this.footprintIds.size));
+      out[d] = id;
+    }
+    return out;
+  }
+
+  /** Slot a sorts after slot b in the state coded by `code`: by tuple sort key, then footprint. */
+  private after(code: Code, a: number, b: number): boolean {
+    const ka = this.sortKey(code[1 + a]!, a);
+    const kb = this.sortKey(code[1 + b]!, b);
+    return ka > kb || (ka === kb && this.footprint(code[0]!, a) > this.footprint(code[0]!, b));
+  }
+
   /** The class (index into `classes`) of a slot, or -1. */
   classOf(slot: number): number {
     return this.classOfSlot[slot]!;
@@ -171,21 +232,35 @@ export class DeviceSymmetry {
 
   /**
    * The code `code`, made from a canonical one by the writes (component, id) in
-   * writes[0 .. nw), is canonical as it is: every written slot is still in sort-key order with
-   * its neighbours in its class (the other pairs were in order before). Then canonicalize would
-   * leave it as it is (its insertion sort keeps ties in slot order).
+   * writes[0 .. nw), is canonical as it is: every written slot is still in (sort key, footprint)
+   * order with its neighbours in its class (the other pairs were in order before; after a write
+   * to the global part, which may change any footprint, every pair is checked). Then canonicalize
+   * would leave it as it is (its insertion sort keeps ties in slot order).
    */
   inOrder(code: Code, writes: Int32Array, nw: number): boolean {
+    for (let w = 0; w < nw; w += 2) {
+      if (writes[w] !== 0) continue;
+      // A new global part may change any slot's footprint: once some global part gave a class
+      // slot one (this one's footprints computed first), every class is checked whole.
+      const g = code[0]!;
+      this.footprints[g] ??= this.footprintsOf(g);
+      if (this.footprinted) return this.classesInOrder(code);
+    }
     for (let w = 0; w < nw; w += 2) {
       const slot = writes[w]! - 1;
       if (slot < 0) continue;
       const p = this.positionOfSlot[slot]!;
       if (p < 0) continue;
       const cls = this.classes[this.classOf(slot)]!;
-      const k = this.sortKey(code[1 + slot]!, slot);
-      if (p > 0 && this.sortKey(code[1 + cls[p - 1]!]!, cls[p - 1]!) > k) return false;
-      if (p + 1 < cls.length && k > this.sortKey(code[1 + cls[p + 1]!]!, cls[p + 1]!)) return false;
+      if (p > 0 && this.after(code, cls[p - 1]!, slot)) return false;
+      if (p + 1 < cls.length && this.after(code, slot, cls[p + 1]!)) return false;
     }
+    return true;
+  }
+
+  /** Every class of the state coded by `code` is in (sort key, footprint) order. */
+  private classesInOrder(code: Code): boolean {
+    for (const cls of this.classes) for (let p = 1; p < cls.length; p++) if (this.after(code, cls[p - 1]!, cls[p]!)) return false;
     return true;
   }
 
@@ -203,13 +278,16 @@ export class DeviceSymmetry {
     return renamed(this.renamedTuples, t, slots, perm, () => this.codec.deviceId(renameDeep(this.codec.devices.values[t]!, perm)));
   }
 
-  /** The id of global part `g` renamed by `perm`: `private:D` domains, and each group's device list (kept sorted). */
+  /**
+   * The id of global part `g` renamed by `perm`: `private:D` domains, each group's device list
+   * (kept sorted), and the slots its translation path and PASID state name (renamePaths).
+   */
   renamedGlobal(g: number, perm: readonly number[]): number {
     const slots = (this.globalSlots[g] ??= this.globalSlotsOf(g));
     return renamed(this.renamedGlobals, g, slots, perm, () => {
       const part = this.codec.globalOf(g);
       return this.codec.globalId({
-        groups: part.groups.map((grp) => ({ ...renameDeep(grp, perm), devices: grp.devices.map((i) => perm[i]!).sort((a, b) => a - b) })),
+        groups: part.groups.map((grp) => renamePaths({ ...renameDeep(grp, perm), devices: grp.devices.map((i) => perm[i]!).sort((a, b) => a - b) }, perm)),
         vfio_groups: renameDeep(part.vfio_groups, perm),
         containers: part.containers,
         iommufd_groups: part.iommufd_groups,
@@ -220,14 +298,16 @@ export class DeviceSymmetry {
 
   /**
    * The slots at which the permutation decides how global part `g` is renamed: those its
-   * `private:D` domains name, and the group's devices unless they are a union of whole classes
-   * (a permutation within the classes maps that set onto itself, and the list is kept sorted).
+   * `private:D` domains name, those its translation path and PASID state name (slotsInPaths),
+   * and the group's devices unless they are a union of whole classes (a permutation within the
+   * classes maps that set onto itself, and the list is kept sorted).
    */
   private globalSlotsOf(g: number): number[] {
     const part = this.codec.globalOf(g);
     const lists = part.groups.map((grp) => new Set(grp.devices));
     const closedIn = (members: Set<number>) => this.classes.every((cls) => cls.every((d) => members.has(d)) || cls.every((d) => !members.has(d)));
     const named = part.groups.flatMap((grp, k) => (closedIn(lists[k]!) ? [] : [...grp.devices]));
+    for (const grp of part.groups) slotsInPaths(grp, named);
     return uniq(privateRefs([part.groups, part.vfio_groups], named));
   }
 
@@ -278,17 +358,19 @@ export class DeviceSymmetry {
       const m = cls.length;
       const order = this.order;
       const sk = this.sk;
+      const fk = this.fk;
       for (let j = 0; j < m; j++) {
         const slot = cls[j]!;
         order[j] = j;
         sk[j] = this.sortKey(code[1 + slot]!, slot);
+        fk[j] = this.footprint(code[0]!, slot);
       }
       order.length = m;
-      // Insertion sort by (sort key, slot): m is small.
+      // Insertion sort by (sort key, footprint, slot): m is small.
       for (let j = 1; j < m; j++) {
         const x = order[j]!;
         let p = j - 1;
-        while (p >= 0 && sk[order[p]!]! > sk[x]!) {
+        while (p >= 0 && (sk[order[p]!]! > sk[x]! || (sk[order[p]!] === sk[x] && fk[order[p]!]! > fk[x]!))) {
           order[p + 1] = order[p]!;
           p--;
         }
