@@ -31,6 +31,8 @@ export interface DmaScale {
   actors: number;
   pages: number;
   invalidation: 'strict' | 'lazy';
+  /** Explore with symmetry reduction (the DMA actors one class, the others another): counts are of orbit representatives. */
+  symmetry?: boolean;
 }
 
 /** What a case explores: the scaling model, a built-in (with or without its DMA actors), or the scaled DMA model. */
@@ -41,6 +43,7 @@ export const DMA_SCALES: readonly DmaScale[] = [
   { devices: 6, actors: 1, pages: 1, invalidation: 'strict' },
   { devices: 5, actors: 1, pages: 1, invalidation: 'lazy' },
   { devices: 3, actors: 3, pages: 2, invalidation: 'lazy' },
+  { devices: 3, actors: 3, pages: 2, invalidation: 'lazy', symmetry: true },
 ];
 
 /** States of each warm-up run in this series (the scaling series: 100,000). */
@@ -54,7 +57,7 @@ export function dmaScalingScenario(d: DmaScale): Scenario {
   const base = scalingScenario(d.devices, 2);
   return {
     ...base,
-    name: `dma-${d.devices}x2-${d.actors}actor${d.actors === 1 ? '' : 's'}-${d.pages}page${d.pages === 1 ? '' : 's'}-${d.invalidation}`,
+    name: `dma-${d.devices}x2-${d.actors}actor${d.actors === 1 ? '' : 's'}-${d.pages}page${d.pages === 1 ? '' : 's'}-${d.invalidation}${d.symmetry ? '-symmetry' : ''}`,
     description: `${base.description}; the first ${d.actors} device(s) DMA actors, ${d.pages} IOVA page(s), iommu.strict=${d.invalidation === 'strict' ? 1 : 0}`,
     devices: base.devices.map((dev, i) => (i < d.actors ? { ...dev, dma: true } : dev)),
     invalidation: d.invalidation,
@@ -131,7 +134,8 @@ export async function runTranslationSeries(measure: Measure, budget: number, pro
   const rows: TranslationRow[] = [];
   for (const c of cases) {
     const devices = c.model.kind === 'dma' ? c.model.scale.devices : 0;
-    const run = c.model.kind === 'builtin' ? await runCase(spec(c.model, devices)) : await measure(spec(c.model, devices));
+    const symmetric = c.model.kind === 'dma' && c.model.scale.symmetry === true;
+    const run = c.model.kind === 'builtin' ? await runCase(spec(c.model, devices)) : await measure({ ...spec(c.model, devices), ...(symmetric ? { runner: 'sym' as const } : {}) });
     if (!run) continue;
     const reference = nearest(refs, run.distinctStates);
     const ratio = (a: number | null, b: number | null) => (a !== null && b !== null && b > 0 ? a / b : null);
