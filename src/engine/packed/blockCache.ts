@@ -139,8 +139,9 @@ export class BlockCache {
    * Block b and its calls in the state coded by `code`, confined to slot j (NO_SLOT: the global
    * part alone), as a flat result (read by append); null when the block or a call strayed to
    * another slot (so a run confined to slot j strays too), undefined when the block is not tried
-   * here (it strays or misses too often). Kept per (the union of the places its events and calls read, slot tuple): a
-   * state agreeing on those gives the same events, and each call the same result.
+   * here (it strays or misses too often). Kept per (the union of the places its events and calls
+   * read, slot tuple): a state agreeing on those gives the same events, and each call the same
+   * result.
    */
   block(b: number, code: Code, j: number): Int32Array | null | undefined {
     const proj = this.blockResults[b]!;
@@ -148,25 +149,14 @@ export class BlockCache {
     // A block whose calls keep missing (each state reaches new values of what they read) is run
     // directly by the caller: a run on the recording view costs more than one on plain objects.
     if (proj.calls > 2048 && 2 * proj.callMisses > proj.calls) return undefined;
-    const g = code[0]!;
-    const tuple = j >= 0 ? code[1 + j]! : 0;
-    const at = proj.index.get(proj.set.idOf(g, this.places), tuple);
-    if (at >= 0) {
-      proj.hits++;
-      return proj.results[at]!;
-    }
-    const made = this.compose(b, code, j, proj);
-    if (made === null) {
-      proj.strays++;
-      return null;
-    }
-    proj.learn(made.read, this.sets);
-    proj.index.set(proj.set.idOf(g, this.places), tuple, proj.results.push(made.flat) - 1);
-    return made.flat;
+    return this.cached(proj, code, j, () => this.compose(b, code, j, proj), () => this.composedFrom);
   }
 
+  /** The places the last compose() depended on. */
+  private composedFrom: ReadonlySet<number> = new Set();
+
   /** Block b's flat result from the cached events and calls, and the places they depend on. */
-  private compose(b: number, code: Code, j: number, block: Projection<Int32Array>): { flat: Int32Array; read: Set<number> } | null {
+  private compose(b: number, code: Code, j: number, block: Projection<Int32Array>): Int32Array | null {
     const events = this.eventLists[b]!;
     const us = this.cached(events, code, j, () => this.events(b, code, j));
     if (us === null) return null;
@@ -184,7 +174,8 @@ export class BlockCache {
       for (const p of proj.set.places) read.add(p);
       flat.push(u, c.outcome, c.succ ? 1 : 0, c.patch, c.slotWrites.length, ...c.slotWrites, c.broken === null ? -1 : this.broken.push(c.broken) - 1);
     }
-    return { flat: Int32Array.from(flat), read };
+    this.composedFrom = read;
+    return Int32Array.from(flat);
   }
 
   /**
@@ -215,8 +206,12 @@ export class BlockCache {
     }
   }
 
-  /** The result of `proj`'s function in the state `code` confined to slot j: cached, or made by `make` on a recording view (null: it strayed). */
-  private cached<R>(proj: Projection<R>, code: Code, j: number, make: () => R | null): R | null {
+  /**
+   * The result of `proj`'s function in the state `code` confined to slot j: cached, or made by
+   * `make` (null: it strayed), which read the places `read()` gives (by default, those the
+   * recording view noted).
+   */
+  private cached<R>(proj: Projection<R>, code: Code, j: number, make: () => R | null, read: () => ReadonlySet<number> = () => this.recording.read): R | null {
     if (proj.strays > 16 && proj.strays > proj.hits) return null;
     const g = code[0]!;
     const tuple = j >= 0 ? code[1 + j]! : 0;
@@ -230,7 +225,7 @@ export class BlockCache {
       proj.strays++;
       return null;
     }
-    proj.learn(this.recording.read, this.sets);
+    proj.learn(read(), this.sets);
     proj.index.set(proj.set.idOf(g, this.places), tuple, proj.results.push(made) - 1);
     return made;
   }
