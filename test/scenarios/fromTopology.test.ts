@@ -148,6 +148,7 @@ const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
   'ats-untrusted': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'ats-translated-peer': { topology: 'switch-acs-dt', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'ats-invalidation-order': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
+  'ats-invalidation-order-smmuv3': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'ats-vfio-claim-lazy': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'vfio-type1-unmap': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
   'iommufd-ioas-unmap': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
