@@ -228,6 +228,14 @@ export interface ContextSpec {
    * hwpt's fault queue for the user to answer (src/machines/semantics/iommufdFault.ts). Omitted: none.
    */
   readonly faultHwpts?: boolean;
+  /**
+   * The kernel is expected to refuse this context every device (the scenario's point, e.g. a
+   * machine without interrupt remapping: msi-no-remapping). Changes no rule: under `current` the
+   * report checks that the first call of each of its paths never succeeded, and warns when one
+   * did, instead of warning that the context never took a device. Omitted: a context is expected
+   * to take devices, and a path that never does is a vacuity warning.
+   */
+  readonly expectRefused?: boolean;
 }
 
 /** The device slots context `ctx` may take. */

@@ -102,9 +102,14 @@ export function formatMismatches(results: readonly CheckResult[], tracesShown: b
 /** The call that first gives a context's path a device: if it never succeeds, nothing reaches user space that way. */
 const PATH_ENTRY = { 'vfio-group': 'vfio_group_fops_open', iommufd: 'vfio_df_ioctl_bind_iommufd' } as const;
 
+/** The call that hands a context's path a device user space can drive (its fd, its binding): what a refused context never gets. */
+const EXPOSED = { 'vfio-group': 'vfio_group_ioctl_get_device_fd', iommufd: 'vfio_df_ioctl_bind_iommufd' } as const;
+
 /**
  * Why a check may be vacuous: no transition at all, or a context path whose first call never
  * succeeded (the scenario let nothing reach user space that way, so "holds" says little about it).
+ * A context the scenario expects the kernel to refuse (`expectRefused`) is the other way round:
+ * under `current`, a path whose first call succeeded is the warning; under other variants, nothing.
  */
 export function vacuityWarnings(r: CheckResult): string[] {
   if (r.result.transitions === 0) return [`${r.scenario} × ${r.variant}: no kernel call was ever possible (0 transitions): the verdict is vacuous`];
@@ -114,6 +119,11 @@ export function vacuityWarnings(r: CheckResult): string[] {
     c.paths.flatMap((path) => {
       const entry = PATH_ENTRY[path];
       const e = cov[entry];
+      if (c.expectRefused) {
+        const exposed = cov[EXPOSED[path]];
+        if (r.variant !== 'current' || !exposed || exposed.ok === 0) return [];
+        return [`${r.scenario} × ${r.variant}: context ${c.name} is expected to be refused (expectRefused) but got a device on its ${path} path: ${EXPOSED[path]} succeeded ${exposed.ok} time(s)`];
+      }
       if (e && e.ok > 0) return [];
       const why = e && e.enabled > 0 ? `it failed every time (${Object.entries(e.errnos).map(([k, n]) => `-${k}×${n}`).join(', ')})` : 'it was never possible';
       return [`${r.scenario} × ${r.variant}: context ${c.name} never took a device on its ${path} path: ${entry} ${why}`];

@@ -112,7 +112,8 @@ export const PLATFORM_SCENARIOS: readonly Scenario[] = [
     description:
       'Interrupts (issue 16): a vfio-pci function on a machine without interrupt remapping (platform irqRemapping: false), which a VMM may take through the VFIO container or its VFIO cdev and iommufd. Its DMA write to the MSI doorbell could raise any interrupt of the machine, so VFIO_SET_IOMMU (vfio_iommu_type1_attach_group) and VFIO_DEVICE_BIND_IOMMUFD (iommufd_device_bind) refuse it with -EPERM (iommu_group_has_isolated_msi, allow_unsafe_interrupts off): no device fd, no binding, no doorbell write (MSI).',
     devices: [dev('01:00.0', ['vfio-pci'], { msi: true })],
-    contexts: [ctx('vmm', ['vfio-group', 'iommufd'])],
+    // The refusal is the point: the report checks that the VMM never gets the device under current.
+    contexts: [{ ...ctx('vmm', ['vfio-group', 'iommufd']), expectRefused: true }],
     hotplug: false,
     p2p: [],
     topology: null,

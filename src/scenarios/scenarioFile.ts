@@ -111,6 +111,8 @@ const contextSchema = z.strictObject({
   viommu: z.boolean().optional(),
   /** Fault queues (issue 16): every hwpt of the context is fault-capable (page requests queued for the user to answer). */
   faultHwpts: z.boolean().optional(),
+  /** The kernel is expected to refuse this context every device (the report checks it under current). */
+  expectRefused: z.boolean().optional(),
 });
 
 /** `platform:` (src/machines/platform.ts): the machine's settings around the groups; omitted fields keep their defaults. */
@@ -247,7 +249,7 @@ function scenarioFromDevices(f: ScenarioFile, file: string): Scenario {
   const p2pSpec = f.p2p ?? 'all';
   const taken = new Map<number, number>();
   const contexts = f.contexts.map((c, ci) => {
-    const optional = { ...(c.mapDma ? { mapDma: true } : {}), ...(c.hwptLifetime ? { hwptLifetime: true } : {}), ...(c.viommu ? { viommu: true } : {}), ...(c.faultHwpts ? { faultHwpts: true } : {}) };
+    const optional = { ...(c.mapDma ? { mapDma: true } : {}), ...(c.hwptLifetime ? { hwptLifetime: true } : {}), ...(c.viommu ? { viommu: true } : {}), ...(c.faultHwpts ? { faultHwpts: true } : {}), ...(c.expectRefused ? { expectRefused: true } : {}) };
     if (!c.devices) return { name: c.name, paths: c.paths, hwpts: c.hwpts, ...optional };
     const slots = c.devices.map((name, k) => {
       const i = slot(name, `contexts[${ci}].devices[${k}]`);

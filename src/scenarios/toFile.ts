@@ -34,7 +34,7 @@ export function scenarioToFile(s: Scenario): Record<string, unknown> {
       ...(d.hotReset ? { hotReset: true } : {}), // VFIO hot reset (issue 16, Deliver 2)
       ...(s.topology ? {} : { pasidAcsPath: d.pasidAcsPath }),
     })),
-    contexts: s.contexts.map((c) => ({ name: c.name, paths: c.paths, hwpts: c.hwpts, ...(c.devices ? { devices: c.devices.map((i) => s.devices[i]!.name) } : {}), ...(c.mapDma ? { mapDma: true } : {}), ...(c.hwptLifetime ? { hwptLifetime: true } : {}), ...(c.viommu ? { viommu: true } : {}), ...(c.faultHwpts ? { faultHwpts: true } : {}) })),
+    contexts: s.contexts.map((c) => ({ name: c.name, paths: c.paths, hwpts: c.hwpts, ...(c.devices ? { devices: c.devices.map((i) => s.devices[i]!.name) } : {}), ...(c.mapDma ? { mapDma: true } : {}), ...(c.hwptLifetime ? { hwptLifetime: true } : {}), ...(c.viommu ? { viommu: true } : {}), ...(c.faultHwpts ? { faultHwpts: true } : {}), ...(c.expectRefused ? { expectRefused: true } : {}) })),
     hotplug: s.hotplug,
     ...(s.invalidation ? { invalidation: s.invalidation } : {}),
     ...(s.platform ? { platform: s.platform } : {}),

@@ -53,6 +53,24 @@ describe('the end of a check report', () => {
     expect(r.stdout).toMatch(/context qemu never took a device on its iommufd path: vfio_df_ioctl_bind_iommufd (it was never possible|it failed every time)/);
   });
 
+  it('a context the scenario expects the kernel to refuse (expectRefused) is no warning while refused, and is one when it gets a device', async () => {
+    const refused = await run(['check', '--scenario', 'msi-no-remapping', '--variant', 'current', '--traces', 'none']);
+    expect(refused.code).toBe(0);
+    expect(refused.stdout).not.toMatch(/Warnings/);
+    const f = file('taken.yaml', 'name: taken\ndevices:\n  - { name: "01:00.0", drivers: [vfio-pci] }\ncontexts:\n  - { name: qemu, paths: [vfio-group, iommufd], expectRefused: true }\n');
+    const taken = await run(['check', '--scenario-file', f, '--traces', 'none']);
+    expect(taken.stdout).toMatch(/context qemu is expected to be refused \(expectRefused\) but got a device on its vfio-group path: vfio_group_ioctl_get_device_fd succeeded/);
+    expect(taken.stdout).toMatch(/but got a device on its iommufd path: vfio_df_ioctl_bind_iommufd succeeded/);
+  });
+
+  it('expectRefused must be a boolean: a located one-line error, exit 2', async () => {
+    const f = file('bad.yaml', 'name: bad\ndevices:\n  - { name: "01:00.0", drivers: [vfio-pci] }\ncontexts:\n  - { name: qemu, paths: [iommufd], expectRefused: maybe }\n');
+    const r = await run(['check', '--scenario-file', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/bad\.yaml: contexts\[0\]\.expectRefused: /);
+  });
+
   it('more --workers than cores warns and uses the cores', async () => {
     const r = await run(['check', '--scenario', 'probe-failure', '--variant', 'current', '--workers', '256', '--traces', 'none']);
     expect(r.code).toBe(0);
