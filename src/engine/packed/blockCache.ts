@@ -14,7 +14,10 @@
  * dropped). Two global parts with the same projection agree on every place any recorded run of
  * the block read, so the block, its calls and the step invariants take the same paths on both;
  * the writes are the same patch, and the slot writes the same ids. A run that looked at another
- * slot is not kept: the caller falls back to the confined or recorded paths.
+ * slot is not kept: the caller takes the recorded path (./memoModel.ts) for that block and state.
+ * (Keying such blocks by the other slots' tuples too was tried: a device block that reads its
+ * group-mates in a few states then keys every state by them, and the three-actor model ran 1.6x
+ * slower.)
  */
 import type { EventBlock } from '../../machines/enumerate.ts';
 import type { IommuEvent } from '../../machines/events.ts';
