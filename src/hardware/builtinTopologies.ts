@@ -9,6 +9,8 @@ import type { Topology } from './types.ts';
 type AcsSpec = FunctionSpec['acs'];
 const ISOLATED: AcsSpec = { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: ['SV', 'RR', 'CR', 'UF'] };
 const NO_CTRL: AcsSpec = { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: [] };
+/** ACS capable of everything, SV left off in ACSCtl (RR, CR, UF on). */
+const NO_SV: AcsSpec = { cap: ['SV', 'RR', 'CR', 'UF'], ctrl: ['RR', 'CR', 'UF'] };
 const MB = 0x100000;
 const rp = (name: string, bdf: string, acs: AcsSpec = ISOLATED) => ({ name, bdf, acs, id: '8086:1901' });
 
@@ -93,6 +95,22 @@ export const BUILTIN_TOPOLOGY_SPECS: Readonly<Record<string, TopologySpec>> = {
         functions: [
           { bdf: '06:00.0', name: 'accel.0', id: '8086:0b25', bars: [{ base: 0xb0000000, size: 0x10000 }], ats: true, pasid: true },
           { bdf: '06:00.1', name: 'accel.1', id: '8086:0b25', bars: [{ base: 0xb0010000, size: 0x10000 }] },
+        ],
+      },
+    ],
+  },
+  'multifunction-pasid-acs-no-sv': {
+    name: 'multifunction-pasid-acs-no-sv',
+    description:
+      'A two-function accelerator below an isolated root port whose functions have ACS RR+CR+UF on but SV off (ACSCap SrcValid+, ACSCtl SrcValid-: e.g. pci=config_acs= clearing SV, which __pci_config_acs applies after pci_std_enable_acs); function 0 has ATS and PASID. pci_device_group keeps the functions together (REQ_ACS_FLAGS needs SV too), yet pci_enable_pasid passes (it asks only RR+UF): a PASID-enabled function shares its IOMMU group.',
+    rootPorts: [rp('rp0', '00:1c.0')],
+    endpoints: [
+      {
+        name: 'accel',
+        parent: 'rp0',
+        functions: [
+          { bdf: '06:00.0', name: 'accel.0', id: '8086:0b25', acs: NO_SV, bars: [{ base: 0xb0000000, size: 0x10000 }], ats: true, pasid: true },
+          { bdf: '06:00.1', name: 'accel.1', id: '8086:0b25', acs: NO_SV, bars: [{ base: 0xb0010000, size: 0x10000 }] },
         ],
       },
     ],

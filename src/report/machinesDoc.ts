@@ -130,6 +130,8 @@ function driverSection(): string[] {
     '| --- |' + IOMMU_DRIVERS.map(() => ' --- |').join(''),
   );
   for (const step of DRIVER_STEPS) out.push(`| \`${step}\` | ${IOMMU_DRIVERS.map((d) => `${IOMMU_DRIVER_CALLS[d][step].chain.map((f) => `\`${f}\``).join(' → ')} (${IOMMU_DRIVER_CALLS[d][step].file.replace(/^drivers\//, '')})`).join(' | ')} |`);
+  const notes = DRIVER_STEPS.flatMap((step) => IOMMU_DRIVERS.flatMap((d) => (IOMMU_DRIVER_CALLS[d][step].note ? [`- \`${step}\` on ${d}: ${IOMMU_DRIVER_CALLS[d][step].note}.`] : [])));
+  if (notes.length) out.push('', 'Where a driver differs from the model\'s step:', '', ...notes);
   out.push('', `Read in: ${IOMMU_DRIVERS.map((d) => `${d} ${IOMMU_DRIVER_SOURCES[d].repo}@${IOMMU_DRIVER_SOURCES[d].commit.slice(0, 12)}`).join('; ')} (docs/kernel-notes.md section 10.7).`, '');
   return out;
 }

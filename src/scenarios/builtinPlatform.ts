@@ -218,4 +218,16 @@ export const PLATFORM_SCENARIOS: readonly Scenario[] = [
     topology: 'multifunction-quirk',
     variants: ['current', 'hot-reset-without-ownership-proof', 'hot-reset-stages-iommu'],
   },
+  // A PASID attachment in a shared IOMMU group (docs/kernel-notes.md section 21): a finding on the pinned kernel.
+  {
+    name: 'sva-shared-group-unbind',
+    description:
+      'A two-function accelerator whose functions have ACS RR+CR+UF but not SV (pci=config_acs=): pci_device_group keeps them in one IOMMU group (REQ_ACS_FLAGS), yet pci_enable_pasid passes on function 0 (RR+UF only). idxd on 06:00.0 binds a process address space (iommu_sva_bind_device -> iommu_attach_device_pasid: no group-size check), then the DMA-API driver of 06:00.1 is unbound (sysfs unbind -> pci_dma_cleanup -> iommu_device_unuse_default_domain): WARN_ON(!xa_empty(&group->pasid_array)) fires and owner_cnt-- is skipped, so owner_cnt counts a driver that is gone (I2) and the group can never be claimed by VFIO again (a finding on the pinned kernel; pasid-attach-singleton-group holds).',
+    devices: [dev('06:00.0', ['idxd'], { pasid: true, pasidAcsPath: true }), dev('06:00.1', ['e1000e'])],
+    contexts: [],
+    hotplug: false,
+    p2p: [],
+    topology: 'multifunction-pasid-acs-no-sv',
+    variants: ['current', 'pasid-attach-singleton-group'],
+  },
 ];

@@ -62,6 +62,9 @@ export const KNOWN_WEAKNESSES: Record<string, string> = {
   // VFIO hot reset (issue 16, Deliver 2, helper H).
   'vfio-hot-reset-bus':
     'finding on the pinned kernel: VFIO_DEVICE_PCI_HOT_RESET resets the bus through pci_reset_bus -> __pci_reset_bus / __pci_reset_slot, whose per-device hooks (pci_bus_save_and_disable_locked, pci_bus_restore_locked) do not call pci_dev_reset_iommu_prepare / _done (f5b16b802174 covered only the per-function reset methods), so an ATS-capable member is reset while its RID stays on the user\'s domain (I20). pci_dev_save_and_disable clears Bus Master Enable, so the device itself stops issuing DMA; what is missing is the IOMMU side that the PCIe r6.0 sec. 10.3.1 note asks for and the per-function methods do: ATS disabled and the IOMMU\'s invalidations to the device fenced while it is in reset. hot-reset-stages-iommu, which stages each member, holds.',
+  // A PASID attachment in a shared IOMMU group (docs/kernel-notes.md section 21).
+  'sva-shared-group-unbind':
+    'finding on the pinned kernel: pci_enable_pasid asks ACS RR+UF (drivers/pci/ats.c) while pci_device_group splits functions only with SV+RR+CR+UF (REQ_ACS_FLAGS), and iommu_attach_device_pasid has no group-size check, so a PASID attachment can live in a group with a DMA-API group-mate; unbinding that group-mate\'s driver hits WARN_ON(!xa_empty(&group->pasid_array)) in iommu_device_unuse_default_domain, which skips owner_cnt-- (I2): owner_cnt stays above zero after every driver is gone and iommu_group_claim_dma_owner / iommu_device_claim_dma_owner refuse the group (-EPERM) until reboot. pasid-attach-singleton-group (Aug 2023 proposal) holds.',
 };
 
 /** Whether today's kernel breaks an invariant on `scenario` as an accepted trade-off (W12, lazy IOTLB) or as a weakness. */

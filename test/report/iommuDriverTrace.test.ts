@@ -2,7 +2,9 @@
  * The IOMMU driver behind the ATS/IOTLB steps (issue 15, "cite the kernel function and driver
  * behind every rule"): the built-in ats-invalidation-order-smmuv3 holds under the kernel's order
  * (IOTLB, then ATC) and breaks INV-ORDER when the ATC is invalidated first, and its trace cites
- * arm-smmu-v3's functions; the default scenario cites intel's, one on AMD cites amd's.
+ * arm-smmu-v3's functions; the default scenario cites intel's, one on AMD cites amd's. The VFIO
+ * claim that moves a device with ATS to the blocking domain cites each driver's function that takes
+ * ATS off (device_block_translation), with where the driver keeps ATS instead.
  */
 import { describe, expect, it } from 'vitest';
 import { explore } from '../../src/engine/explore.ts';
@@ -11,6 +13,7 @@ import { currentVariant, findVariant } from '../../src/machines/variants/index.t
 import { formatTraceText } from '../../src/report/formatTrace.ts';
 import { findScenario } from '../../src/scenarios/builtin.ts';
 import { run } from '../helpers/cli.ts';
+import { replay } from '../helpers/model.ts';
 
 const atcBeforeIotlb = findVariant('atc-before-iotlb')!;
 const SMMUV3 = 'drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c';
@@ -80,5 +83,51 @@ describe('the other drivers', () => {
     expect(step).toContain(`driver arm-smmu-v3: arm_smmu_flush_iotlb_all -> arm_smmu_tlb_inv_context (${SMMUV3})`);
     expect(step).toMatch(/\n {10}iommu_flush_dev_iotlb\n/);
     expect(step.match(/driver arm-smmu-v3/g)).toHaveLength(1);
+  });
+});
+
+describe('the domain switch that takes ATS off (device_block_translation) cites each driver\'s function', () => {
+  const lazy = findScenario('ats-vfio-claim-lazy')!;
+  const keepsAts = findVariant('ats-always-on-without-atc-flush')!;
+
+  /**
+   * The current kernel's trace of the VFIO claim of a device with ATS enabled and an ATC entry: the
+   * steps of keepsAts's INV-ORDER counterexample up to vfio_group_ioctl_set_container, replayed.
+   */
+  function claimTrace(driver: 'intel' | 'arm-smmu-v3' | 'amd'): string {
+    const scenario = { ...lazy, platform: { iommuDriver: driver } };
+    const v = explore(buildModel(scenario, keepsAts)).violations.find((x) => x.invariant === 'INV-ORDER')!;
+    const upTo = v.steps.findIndex((st) => st.event.type === 'vfio_group_ioctl_set_container') + 1;
+    const m = buildModel(scenario, currentVariant);
+    const events = v.steps.slice(0, upTo).map((st) => st.event);
+    const states = replay(m, events);
+    const steps = events.map((event, i) => ({ ...v.steps[i]!, event, state: states[i + 1]!, errno: null }));
+    const text = formatTraceText({ ...v, steps }, m);
+    return text.slice(text.indexOf('vfio_group_ioctl_set_container('), text.indexOf('✗'));
+  }
+
+  it('arm-smmu-v3: arm_smmu_attach_prepare disables ATS, then the whole ATC is invalidated in arm_smmu_attach_commit', () => {
+    const step = claimTrace('arm-smmu-v3');
+    expect(step).toMatch(
+      /\n {16}device_block_translation\n {18}driver arm-smmu-v3: arm_smmu_attach_dev_blocked -> arm_smmu_attach_dev_ste -> arm_smmu_attach_prepare \(drivers\/iommu\/arm\/arm-smmu-v3\/arm-smmu-v3\.c\); pci_disable_ats, then the abort STE, then the whole ATC invalidated \(arm_smmu_attach_commit\)[^\n]*\n {18}pci_disable_ats\n/,
+    );
+    expect(step).toContain('ats.enabled [03:00.0]→[]');
+  });
+
+  it('amd: detach_device -> pdev_disable_caps -> pdev_disable_cap_ats, and the trace says when ATS comes back on', () => {
+    const step = claimTrace('amd');
+    expect(step).toMatch(/\n {18}driver amd: amd_iommu_attach_device -> detach_device -> pdev_disable_caps -> pdev_disable_cap_ats \(drivers\/iommu\/amd\/iommu\.c\); ATS comes back on[^\n]*blocked_domain_attach_device[^\n]*\n {18}pci_disable_ats\n/);
+    expect(step).not.toMatch(/intel|arm_smmu/);
+  });
+
+  it('intel: device_block_translation -> domain_context_clear -> iommu_disable_pci_ats, legacy mode only', () => {
+    expect(claimTrace('intel')).toContain(
+      'driver intel: blocking_domain_attach_dev -> device_block_translation -> domain_context_clear -> iommu_disable_pci_ats (drivers/iommu/intel/iommu.c); legacy mode only: scalable mode keeps ATS and flushes the device-TLB (intel_pasid_tear_down_entry), as variant ats-always-on',
+    );
+  });
+
+  it('a variant that overrides the step keeps the driver line and says so', () => {
+    const text = traceText({ ...lazy, platform: { iommuDriver: 'arm-smmu-v3' as const } }, keepsAts);
+    expect(text).toMatch(/driver arm-smmu-v3: arm_smmu_attach_dev_blocked -> [^\n]*, as the kernel has it; variant ats-always-on-without-atc-flush overrides device_block_translation\n/);
   });
 });

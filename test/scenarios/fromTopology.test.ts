@@ -170,6 +170,8 @@ const EXPECTED_VERDICTS: Readonly<Record<string, Verdict>> = {
   'coherency-no-snoop': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
   'coherency-no-snoop-type1': { topology: 'switch-acs', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
   'vfio-hot-reset-bus': { topology: 'multifunction-quirk', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: false },
+  // A PASID-enabled function in a shared group (ACS RR+CR+UF, no SV: kernel-notes 21).
+  'sva-shared-group-unbind': { topology: 'multifunction-pasid-acs-no-sv', p2pAgrees: true, pasidAcsPathDiffers: [], sameGroup: true },
 };
 
 describe('built-in scenarios against their topologies', () => {

@@ -50,7 +50,8 @@ export const pciAts: PciAtsFns = {
 
   /**
    * pci_disable_ats (ats.c), from the IOMMU driver's detach/release path (intel:
-   * iommu_disable_pci_caps; arm-smmu-v3: arm_smmu_disable_ats, which then invalidates the ATC):
+   * iommu_disable_pci_ats; arm-smmu-v3: arm_smmu_attach_prepare, then arm_smmu_attach_commit
+   * invalidates the ATC; amd: pdev_disable_cap_ats; src/kernel/iommuDrivers.ts):
    * `if (WARN_ON(!dev->ats_enabled)) return;` then the enable bit is cleared and `dev->ats_enabled
    * = 0`. Simplification: the device's ATC is dropped with it (arm_smmu_atc_inv_master right after).
    */
@@ -64,9 +65,11 @@ export const pciAts: PciAtsFns = {
   /**
    * device_block_translation (intel/iommu.c), its ATS half, run for each member before the
    * group's RID moves to `domain` (__iommu_group_set_domain; intel_iommu_attach_device and the
-   * blocking domain's attach both start with it): `iommu_disable_pci_caps(info)`, so ATS is on
-   * only while the RID is on a paging domain it was enabled for (pci_enable_ats is offered again
-   * on the default domain). Copy not read in the stored sources [I]. The 2026 "ATS always on"
+   * blocking domain's attach both start with it): in legacy mode domain_context_clear ->
+   * iommu_disable_pci_ats, so ATS is on only while the RID is on a paging domain it was enabled
+   * for (pci_enable_ats is offered again on the default domain); arm-smmu-v3 and amd disable it
+   * too, intel's scalable mode keeps it and flushes the ATC in intel_pasid_tear_down_entry
+   * (docs/kernel-notes.md section 10.7, src/kernel/iommuDrivers.ts). The 2026 "ATS always on"
    * (073e63812525, 5ff98a0da6b4, v7.2) keeps ATS enabled across the switch and flushes the
    * device's ATC instead (arm_smmu_attach_commit: "The translation has changed, flush the ATC"):
    * a variant axis (test/helpers/translationVariants.ts).

@@ -12,6 +12,7 @@ import { INTERRUPT_VARIANTS } from './interrupts.ts';
 import { BAR_DMABUF_VARIANTS, BAR_VARIANTS } from './barAccess.ts';
 import { COHERENCY_VARIANTS } from './coherency.ts';
 import { HOT_RESET_VARIANTS } from './hotReset.ts';
+import { PASID_SHARED_GROUP_VARIANTS } from './pasidSharedGroup.ts';
 
 export const currentVariant = defineVariant({
   name: 'current',
@@ -22,7 +23,7 @@ export const currentVariant = defineVariant({
   overrides: {},
 });
 
-export const VARIANTS: readonly Variant[] = [currentVariant, ...HISTORICAL_VARIANTS, ...SEEDED_VARIANTS, ...TRANSLATION_VARIANTS, ...RESET_VARIANTS, ...HWPT_LIFETIME_VARIANTS, ...VDEVICE_VARIANTS /* vDEVICEs (issue 16) */, ...FAULT_QUEUE_VARIANTS /* fault queues across a replace (issue 16) */, ...RESV_VARIANTS /* reserved regions (issue 16) */, ...INTERRUPT_VARIANTS /* interrupts (issue 16) */, ...BAR_VARIANTS /* BAR access (issue 16) */, ...BAR_DMABUF_VARIANTS, ...COHERENCY_VARIANTS /* cache coherency (issue 16) */, ...HOT_RESET_VARIANTS /* VFIO hot reset (issue 16) */];
+export const VARIANTS: readonly Variant[] = [currentVariant, ...HISTORICAL_VARIANTS, ...SEEDED_VARIANTS, ...TRANSLATION_VARIANTS, ...RESET_VARIANTS, ...HWPT_LIFETIME_VARIANTS, ...VDEVICE_VARIANTS /* vDEVICEs (issue 16) */, ...FAULT_QUEUE_VARIANTS /* fault queues across a replace (issue 16) */, ...RESV_VARIANTS /* reserved regions (issue 16) */, ...INTERRUPT_VARIANTS /* interrupts (issue 16) */, ...BAR_VARIANTS /* BAR access (issue 16) */, ...BAR_DMABUF_VARIANTS, ...COHERENCY_VARIANTS /* cache coherency (issue 16) */, ...HOT_RESET_VARIANTS /* VFIO hot reset (issue 16) */, ...PASID_SHARED_GROUP_VARIANTS /* PASID in a shared group (kernel-notes 21) */];
 
 /** Looks a variant up by name. */
 export const findVariant = (name: string): Variant | undefined => VARIANTS.find((v) => v.name === name);
