@@ -139,7 +139,9 @@ export const atsAlwaysOn: Variant = defineVariant({
   name: 'ats-always-on',
   kind: 'proposed',
   description: 'ATS stays enabled while the RID moves to another domain (blocking, identity); the IOMMU driver flushes the device\'s ATC instead.',
-  source: '073e63812525 "PCI: Allow ATS to be always on for pre-CXL devices", 5ff98a0da6b4 "iommu/arm-smmu-v3: Allow ATS to be always on" (v7.2); kernel-2026.md 1.6',
+  // The closest kernel behaviour today is intel's scalable mode (ATS on from probe to release, the ATC flushed in
+  // intel_pasid_tear_down_entry); the v7.2 series keeps ATS only on the identity domain (docs/kernel-notes.md 10.7).
+  source: 'intel scalable mode (intel_pasid_tear_down_entry: PASID cache, IOTLB, then device-TLB flush; ATS kept); 073e63812525 "PCI: Allow ATS to be always on for pre-CXL devices", 5ff98a0da6b4 "iommu/arm-smmu-v3: Allow ATS to be always on" (v7.2, identity domain only); kernel-2026.md 1.6, kernel-notes 10.7',
   breaks: [],
   showcase: 'ats-vfio-claim-lazy',
   scenarios: ['ats-vfio-claim-lazy'],
