@@ -58,13 +58,15 @@ describe('recoverability', { timeout: 300_000 }, () => {
     expect(rec.step).toBeUndefined();
   });
 
-  it('the whole built-in suite under --recoverability matches the manifest: current never stuck, the leaking variants stuck where it records them', async () => {
+  it('the whole built-in suite under --recoverability matches the manifest: current stuck only on the kernel finding sva-shared-group-unbind, the leaking variants stuck where it records them', async () => {
     const r = await run(['check', '--recoverability', '--json']);
     const j = JSON.parse(r.stdout);
     expect(j.results.filter((x: { mismatch: boolean }) => x.mismatch)).toEqual([]);
     expect(r.code).toBe(0);
     const stuck = j.results.filter((x: { violations: { invariant: string }[] }) => x.violations.some((v) => v.invariant === 'REC'));
-    expect(stuck.some((x: { variant: string }) => x.variant === 'current')).toBe(false);
+    // The one finding where today's kernel leaks: owner_cnt stays above zero after the WARN in
+    // iommu_device_unuse_default_domain (docs/kernel-notes.md section 21), so the group never returns to rest.
+    expect(stuck.filter((x: { variant: string }) => x.variant === 'current').map((x: { scenario: string }) => x.scenario)).toEqual(['sva-shared-group-unbind']);
     expect(stuck.map((x: { variant: string }) => x.variant)).toContain('w8-probe-error-leak');
     // Without the pass, REC is neither judged nor expected: the main job is unchanged.
     const plain = JSON.parse((await run(['check', '--scenario', 'probe-failure', '--variant', 'w8-probe-error-leak', '--json'])).stdout);
